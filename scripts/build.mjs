@@ -1,0 +1,16 @@
+// Bundles the service into dist/service/*.js, runnable with plain `node`.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: { server: 'service/server.ts', migrate: 'service/migrate.ts' },
+  outdir: 'dist/service',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  // PGlite loads its WebAssembly and data files relative to its own module; keep it external
+  // so those files resolve from node_modules. Everything else is inlined.
+  external: ['@electric-sql/pglite', 'pg-native'],
+  logLevel: 'warning',
+});
