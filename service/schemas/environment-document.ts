@@ -3,7 +3,7 @@
  * `GET /api/v1/environment-document/`, that the admin API imports and exports, and that the
  * evaluation engine compiles. One schema validates it, types it and documents it in OpenAPI.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const CONDITION_OPERATORS = [
   'EQUAL',
@@ -45,16 +45,24 @@ export const SegmentCondition = Type.Object({
 });
 export type SegmentCondition = Static<typeof SegmentCondition>;
 
-export const SegmentRule = Type.Recursive(
-  (Self) =>
-    Type.Object({
-      type: Type.Union(RULE_TYPES.map((t) => Type.Literal(t))),
-      rules: Type.Array(Self, { maxItems: 100 }),
-      conditions: Type.Array(SegmentCondition, { maxItems: 100 }),
-    }),
-  { $id: 'SegmentRule' },
-);
-export type SegmentRule = Static<typeof SegmentRule>;
+/** How deeply rules may nest (Flagsmith's own segments use two levels). */
+export const MAX_RULE_DEPTH = 4;
+
+export interface SegmentRule {
+  type: RuleType;
+  rules: SegmentRule[];
+  conditions: SegmentCondition[];
+}
+
+// Spelt out level by level rather than as a recursive schema: it bounds the nesting a request can
+// send, and a schema without $id can be embedded in any number of route schemas.
+const ruleAtDepth = (depth: number): TSchema =>
+  Type.Object({
+    type: Type.Union(RULE_TYPES.map((t) => Type.Literal(t))),
+    rules: depth > 1 ? Type.Array(ruleAtDepth(depth - 1), { maxItems: 100 }) : Type.Array(Type.Never(), { maxItems: 0 }),
+    conditions: Type.Array(SegmentCondition, { maxItems: 100 }),
+  });
+export const SegmentRule = Type.Unsafe<SegmentRule>(ruleAtDepth(MAX_RULE_DEPTH));
 
 export const MultivariateFeatureStateValue = Type.Object({
   id: Type.Optional(Type.Union([Id, Type.Null()])),

@@ -1,0 +1,134 @@
+/** Identities, their traits and their overrides, as the admin API manages them. */
+import { randomUUID } from 'node:crypto';
+import { conflict, notFound } from '../http/errors';
+import type { IdentityCreate, IdentityOverrideSet, Paging, TraitChanges } from '../schemas/admin';
+import { json, type Queryable } from '../storage/database';
+import { environmentByKey, featureByName } from './lookups';
+import type { Change } from './writer';
+
+export async function listIdentities(tx: Queryable, clientKey: string, paging: Paging) {
+  const environment = await environmentByKey(tx, clientKey);
+  const rows = await tx.query<{ id: number }>(
+    `SELECT id, identifier, created_at FROM identities WHERE environment_id = $1 AND ($2::int IS NULL OR id < $2)
+      ORDER BY id DESC LIMIT $3`,
+    [environment.id, paging.cursor ?? null, paging.limit],
+  );
+  return { items: rows, nextCursor: rows.length === paging.limit ? rows[rows.length - 1].id : null };
+}
+
+async function identityRow(tx: Queryable, environmentId: number, identifier: string) {
+  const [row] = await tx.query<{ id: number; identifier: string; created_at: Date }>(
+    'SELECT id, identifier, created_at FROM identities WHERE environment_id = $1 AND identifier = $2',
+    [environmentId, identifier],
+  );
+  if (!row) throw notFound(`Identity '${identifier}' not found`);
+  return row;
+}
+
+async function identityView(tx: Queryable, identityId: number) {
+  const [identity] = await tx.query<{ id: number; identifier: string; created_at: Date }>(
+    'SELECT id, identifier, created_at FROM identities WHERE id = $1',
+    [identityId],
+  );
+  const traits = await tx.query<{ key: string; value: unknown }>('SELECT key, value FROM traits WHERE identity_id = $1 ORDER BY key', [
+    identityId,
+  ]);
+  const overrides = await tx.query(
+    `SELECT f.name AS feature, s.enabled, s.value FROM feature_states s JOIN features f ON f.id = s.feature_id
+      WHERE s.identity_id = $1 ORDER BY f.name`,
+    [identityId],
+  );
+  return { ...identity, traits: Object.fromEntries(traits.map((t) => [t.key, t.value])), overrides };
+}
+
+export async function getIdentity(tx: Queryable, clientKey: string, identifier: string) {
+  const environment = await environmentByKey(tx, clientKey);
+  return identityView(tx, (await identityRow(tx, environment.id, identifier)).id);
+}
+
+async function applyTraits(tx: Queryable, identityId: number, traits: TraitChanges) {
+  for (const [key, value] of Object.entries(traits)) {
+    if (value === null) await tx.query('DELETE FROM traits WHERE identity_id = $1 AND key = $2', [identityId, key]);
+    else
+      await tx.query(
+        `INSERT INTO traits (identity_id, key, value) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (identity_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [identityId, key, json(value)],
+      );
+  }
+}
+
+export async function createIdentity({ tx, record }: Change, clientKey: string, input: IdentityCreate) {
+  const environment = await environmentByKey(tx, clientKey);
+  const [row] = await tx.query<{ id: number }>(
+    'INSERT INTO identities (environment_id, identifier) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id',
+    [environment.id, input.identifier],
+  );
+  if (!row) throw conflict(`Identity '${input.identifier}' already exists`);
+  await applyTraits(tx, row.id, input.traits ?? {});
+  const after = await identityView(tx, row.id);
+  record({ action: 'create', entityType: 'identity', entityId: row.id, environmentId: environment.id, after });
+  return after;
+}
+
+export async function deleteIdentity({ tx, record }: Change, clientKey: string, identifier: string) {
+  const environment = await environmentByKey(tx, clientKey);
+  const before = await identityView(tx, (await identityRow(tx, environment.id, identifier)).id);
+  await tx.query('DELETE FROM identities WHERE id = $1', [before.id]);
+  record({ action: 'delete', entityType: 'identity', entityId: before.id, environmentId: environment.id, before });
+}
+
+/** Sets (or with null, deletes) traits of an identity, creating the identity if needed. */
+export async function updateTraits({ tx, record }: Change, clientKey: string, identifier: string, traits: TraitChanges) {
+  const environment = await environmentByKey(tx, clientKey);
+  const [row] = await tx.query<{ id: number }>(
+    `INSERT INTO identities (environment_id, identifier) VALUES ($1, $2)
+     ON CONFLICT (environment_id, identifier) DO UPDATE SET identifier = EXCLUDED.identifier RETURNING id`,
+    [environment.id, identifier],
+  );
+  const before = await identityView(tx, row.id);
+  await applyTraits(tx, row.id, traits);
+  const after = await identityView(tx, row.id);
+  record({ action: 'update', entityType: 'identity_traits', entityId: row.id, environmentId: environment.id, before: before.traits, after: after.traits });
+  return after;
+}
+
+/** Sets an identity's override of a feature, creating the identity if needed. */
+export async function setIdentityOverride(
+  { tx, record }: Change,
+  clientKey: string,
+  identifier: string,
+  featureName: string,
+  input: IdentityOverrideSet,
+) {
+  const environment = await environmentByKey(tx, clientKey);
+  const feature = await featureByName(tx, environment.project_id, featureName);
+  const [identity] = await tx.query<{ id: number }>(
+    `INSERT INTO identities (environment_id, identifier) VALUES ($1, $2)
+     ON CONFLICT (environment_id, identifier) DO UPDATE SET identifier = EXCLUDED.identifier RETURNING id`,
+    [environment.id, identifier],
+  );
+  const before = await identityView(tx, identity.id);
+  await tx.query(
+    `INSERT INTO feature_states (environment_id, feature_id, identity_id, enabled, value, uuid)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+     ON CONFLICT (environment_id, feature_id, identity_id) WHERE identity_id IS NOT NULL
+     DO UPDATE SET enabled = EXCLUDED.enabled, value = EXCLUDED.value, updated_at = now()`,
+    [environment.id, feature.id, identity.id, input.enabled, json(input.value), randomUUID()],
+  );
+  const after = await identityView(tx, identity.id);
+  record({ action: 'update', entityType: 'identity_override', entityId: identity.id, environmentId: environment.id, before: before.overrides, after: after.overrides });
+  return after;
+}
+
+export async function deleteIdentityOverride({ tx, record }: Change, clientKey: string, identifier: string, featureName: string) {
+  const environment = await environmentByKey(tx, clientKey);
+  const feature = await featureByName(tx, environment.project_id, featureName);
+  const identity = await identityRow(tx, environment.id, identifier);
+  const deleted = await tx.query('DELETE FROM feature_states WHERE identity_id = $1 AND feature_id = $2 RETURNING id, enabled, value', [
+    identity.id,
+    feature.id,
+  ]);
+  if (deleted.length === 0) throw notFound(`Identity '${identifier}' has no override of '${featureName}'`);
+  record({ action: 'delete', entityType: 'identity_override', entityId: identity.id, environmentId: environment.id, before: deleted[0] });
+}

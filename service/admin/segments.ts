@@ -1,0 +1,120 @@
+/** Segments (project-wide rules) and segment overrides (per-environment feature states). */
+import { randomUUID } from 'node:crypto';
+import { conflict, notFound } from '../http/errors';
+import type { SegmentCreate, SegmentOverrideCreate, SegmentOverrideUpdate, SegmentUpdate } from '../schemas/admin';
+import { json, type Queryable } from '../storage/database';
+import { applyStateUpdate } from './features';
+import { environmentByKey, featureByName, featureStateView, projectById } from './lookups';
+import type { Change } from './writer';
+
+export const listSegments = async (tx: Queryable, projectId: number) => {
+  await projectById(tx, projectId);
+  return tx.query('SELECT id, project_id, name, description, rules, created_at FROM segments WHERE project_id = $1 ORDER BY id', [
+    projectId,
+  ]);
+};
+
+export async function getSegment(tx: Queryable, id: number) {
+  const [row] = await tx.query<{ id: number; project_id: number }>(
+    'SELECT id, project_id, name, description, rules, created_at FROM segments WHERE id = $1',
+    [id],
+  );
+  if (!row) throw notFound(`Segment ${id} not found`);
+  return row;
+}
+
+export async function createSegment({ tx, record }: Change, projectId: number, input: SegmentCreate) {
+  await projectById(tx, projectId);
+  const [existing] = await tx.query('SELECT 1 FROM segments WHERE project_id = $1 AND name = $2', [projectId, input.name]);
+  if (existing) throw conflict(`Segment '${input.name}' already exists in project ${projectId}`);
+  const [row] = await tx.query<{ id: number }>(
+    'INSERT INTO segments (project_id, name, description, rules) VALUES ($1, $2, $3, $4::jsonb) RETURNING id',
+    [projectId, input.name, input.description ?? null, json(input.rules)],
+  );
+  const after = await getSegment(tx, row.id);
+  record({ action: 'create', entityType: 'segment', entityId: row.id, projectId, after });
+  return after;
+}
+
+export async function updateSegment({ tx, record }: Change, id: number, input: SegmentUpdate) {
+  const before = await getSegment(tx, id);
+  await tx.query(
+    `UPDATE segments SET name = COALESCE($2, name), description = CASE WHEN $3 THEN $4 ELSE description END,
+       rules = COALESCE($5::jsonb, rules) WHERE id = $1`,
+    [id, input.name ?? null, 'description' in input, input.description ?? null, input.rules ? json(input.rules) : null],
+  );
+  const after = await getSegment(tx, id);
+  record({ action: 'update', entityType: 'segment', entityId: id, projectId: before.project_id, before, after });
+  return after;
+}
+
+export async function deleteSegment({ tx, record }: Change, id: number) {
+  const before = await getSegment(tx, id);
+  await tx.query('DELETE FROM segments WHERE id = $1', [id]);
+  record({ action: 'delete', entityType: 'segment', entityId: id, projectId: before.project_id, before });
+}
+
+export async function listSegmentOverrides(tx: Queryable, clientKey: string) {
+  const environment = await environmentByKey(tx, clientKey);
+  const rows = await tx.query<{ id: number }>(
+    'SELECT id FROM feature_states WHERE environment_id = $1 AND segment_id IS NOT NULL ORDER BY priority, id',
+    [environment.id],
+  );
+  return Promise.all(rows.map((row) => featureStateView(tx, row.id)));
+}
+
+async function segmentOverrideRow(tx: Queryable, environmentId: number, id: number) {
+  const [row] = await tx.query<{ id: number; feature_id: number }>(
+    'SELECT id, feature_id FROM feature_states WHERE id = $1 AND environment_id = $2 AND segment_id IS NOT NULL',
+    [id, environmentId],
+  );
+  if (!row) throw notFound(`Segment override ${id} not found`);
+  return row;
+}
+
+export async function createSegmentOverride({ tx, record }: Change, clientKey: string, input: SegmentOverrideCreate) {
+  const environment = await environmentByKey(tx, clientKey);
+  const feature = await featureByName(tx, environment.project_id, input.feature);
+  const [segment] = await tx.query('SELECT 1 FROM segments WHERE id = $1 AND project_id = $2', [input.segment_id, environment.project_id]);
+  if (!segment) throw notFound(`Segment ${input.segment_id} not found in this project`);
+  const [existing] = await tx.query(
+    'SELECT 1 FROM feature_states WHERE environment_id = $1 AND feature_id = $2 AND segment_id = $3',
+    [environment.id, feature.id, input.segment_id],
+  );
+  if (existing) throw conflict(`Segment ${input.segment_id} already overrides '${input.feature}' here`);
+  const priority =
+    input.priority ??
+    (
+      await tx.query<{ next: number }>(
+        'SELECT COALESCE(max(priority) + 1, 0) AS next FROM feature_states WHERE environment_id = $1 AND feature_id = $2 AND segment_id IS NOT NULL',
+        [environment.id, feature.id],
+      )
+    )[0].next;
+  const [state] = await tx.query<{ id: number }>(
+    `INSERT INTO feature_states (environment_id, feature_id, segment_id, enabled, value, priority, uuid)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING id`,
+    [environment.id, feature.id, input.segment_id, input.enabled, json(input.value), priority, randomUUID()],
+  );
+  if (input.multivariate) await applyStateUpdate(tx, state.id, feature.id, { multivariate: input.multivariate });
+  const after = await featureStateView(tx, state.id);
+  record({ action: 'create', entityType: 'segment_override', entityId: state.id, environmentId: environment.id, after });
+  return after;
+}
+
+export async function updateSegmentOverride({ tx, record }: Change, clientKey: string, id: number, input: SegmentOverrideUpdate) {
+  const environment = await environmentByKey(tx, clientKey);
+  const row = await segmentOverrideRow(tx, environment.id, id);
+  const before = await featureStateView(tx, id);
+  await applyStateUpdate(tx, id, row.feature_id, input);
+  const after = await featureStateView(tx, id);
+  record({ action: 'update', entityType: 'segment_override', entityId: id, environmentId: environment.id, before, after });
+  return after;
+}
+
+export async function deleteSegmentOverride({ tx, record }: Change, clientKey: string, id: number) {
+  const environment = await environmentByKey(tx, clientKey);
+  await segmentOverrideRow(tx, environment.id, id);
+  const before = await featureStateView(tx, id);
+  await tx.query('DELETE FROM feature_states WHERE id = $1', [id]);
+  record({ action: 'delete', entityType: 'segment_override', entityId: id, environmentId: environment.id, before });
+}

@@ -1,0 +1,72 @@
+/**
+ * Every admin write goes through here: one transaction for the change and its audit-log rows, the
+ * touched environments' `updated_at` bumped in that same transaction, and their in-memory copies
+ * refreshed after it commits. A write that throws leaves nothing behind.
+ */
+import type { Database, Queryable } from '../storage/database';
+import { json } from '../storage/database';
+
+export interface AuditEntry {
+  action: 'create' | 'update' | 'delete' | 'import';
+  entityType: string;
+  entityId?: string | number;
+  /** The project whose every environment the change affects (features, segments). */
+  projectId?: number;
+  /** The one environment the change affects. */
+  environmentId?: number;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface Change {
+  readonly tx: Queryable;
+  /** Records an audit entry and marks what it touched. */
+  record(entry: AuditEntry): void;
+}
+
+export interface EnvironmentRefresher {
+  refresh(environmentId: number): Promise<void>;
+}
+
+export class AdminWriter {
+  constructor(
+    private readonly db: Database,
+    private readonly environments: EnvironmentRefresher,
+  ) {}
+
+  async write<T>(actor: string, work: (change: Change) => Promise<T>): Promise<T> {
+    const { result, touched } = await this.db.transaction(async (tx) => {
+      const entries: AuditEntry[] = [];
+      const result = await work({ tx, record: (entry) => void entries.push(entry) });
+      for (const entry of entries) {
+        await tx.query(
+          `INSERT INTO audit_log (actor, action, entity_type, entity_id, project_id, environment_id, before, after)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)`,
+          [
+            actor,
+            entry.action,
+            entry.entityType,
+            entry.entityId === undefined ? null : String(entry.entityId),
+            entry.projectId ?? null,
+            entry.environmentId ?? null,
+            json(entry.before),
+            json(entry.after),
+          ],
+        );
+      }
+      const touched = await tx.query<{ id: number }>(
+        `UPDATE environments SET updated_at = clock_timestamp()
+          WHERE id = ANY($1::int[]) OR project_id = ANY($2::int[]) RETURNING id`,
+        [
+          entries.flatMap((e) => (e.environmentId === undefined ? [] : [e.environmentId])),
+          entries.flatMap((e) => (e.projectId === undefined ? [] : [e.projectId])),
+        ],
+      );
+      // A deleted environment is no longer there to bump, but its cached copy must still go.
+      const deleted = entries.filter((e) => e.action === 'delete' && e.entityType === 'environment');
+      return { result, touched: [...touched.map((row) => row.id), ...deleted.map((e) => e.environmentId!)] };
+    });
+    for (const environmentId of new Set(touched)) await this.environments.refresh(environmentId);
+    return result;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Service configuration from environment variables, validated once at start. A bad value stops the
+ * process with a message naming the variable.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const LogLevel = Type.Union(
+  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+);
+
+/** Every setting, its type, range and default. The README's configuration table mirrors this. */
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'TCP port to listen on' }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Interface to bind' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; unset selects embedded PGlite' }),
+  ),
+  FLAGSTACK_DATA_DIR: Type.String({
+    minLength: 1,
+    default: '.flagstack',
+    description: 'Directory of the embedded PGlite database (used when DATABASE_URL is unset)',
+  }),
+  FLAGSTACK_ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, description: 'Bootstrap admin bearer token (stored hashed); at least 16 characters' }),
+  ),
+  LOG_LEVEL: Type.Union([LogLevel], { default: 'info', description: 'Log level' }),
+  FLAGSTACK_DB_POOL_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 10,
+    description: 'Maximum PostgreSQL connections per instance',
+  }),
+  FLAGSTACK_BODY_LIMIT: Type.Integer({
+    minimum: 1024,
+    maximum: 64 * 1024 * 1024,
+    default: 1024 * 1024,
+    description: 'Largest accepted request body in bytes (environment documents included)',
+  }),
+  FLAGSTACK_TRAIT_BATCH_MS: Type.Integer({
+    minimum: 0,
+    maximum: 1000,
+    default: 2,
+    description: 'How long trait writes wait to be batched with others before one statement writes them all',
+  }),
+});
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the configuration; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
+  const errors = [...Value.Errors(ConfigSchema, converted)];
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `${e.path.slice(1) || '(config)'}=${JSON.stringify(raw[e.path.slice(1)])}: ${e.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
+  }
+  return converted as Config;
+}

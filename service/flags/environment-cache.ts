@@ -1,0 +1,128 @@
+/**
+ * The in-memory, pre-compiled copy of every environment that SDK requests are served from. A flag
+ * read never queries the database: keys resolve from an in-memory index, the environment is compiled
+ * once per change, and the identity-less responses are serialised once per change.
+ */
+import { createHash } from 'node:crypto';
+import { compileEnvironment, evaluateEnvironmentFlags, type CompiledEnvironment } from '../engine';
+import type { Database } from '../storage/database';
+import {
+  loadEnvironment,
+  loadEnvironmentKeys,
+  type FeatureMetadata,
+} from '../storage/environment-documents';
+import { flagsJson, type FlagAudience } from './flag-responses';
+
+export interface CachedEnvironment {
+  readonly environmentId: number;
+  readonly compiled: CompiledEnvironment;
+  readonly features: ReadonlyMap<number, FeatureMetadata>;
+  /** `JSON.stringify` of each feature's object in Flagsmith flag responses, by feature id. */
+  readonly featureJson: ReadonlyMap<number, string>;
+  /** The identity-less `GET /api/v1/flags/` body for each audience. */
+  readonly environmentFlagsJson: Readonly<Record<FlagAudience, string>>;
+  readonly documentJson: string;
+  readonly updatedAt: Date;
+}
+
+export interface ResolvedKey {
+  readonly environmentId: number;
+  /** True for a server-side key (`ser.…`), false for the environment's client key. */
+  readonly server: boolean;
+}
+
+export const hashServerKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+export class EnvironmentCache {
+  private keys = new Map<string, ResolvedKey>();
+  private readonly environments = new Map<number, CachedEnvironment>();
+  private readonly loading = new Map<number, Promise<CachedEnvironment | undefined>>();
+  /** Bumped by every load, so that a slower, older load never overwrites a newer one. */
+  private readonly generations = new Map<number, number>();
+
+  constructor(private readonly db: Database) {}
+
+  /** Loads the key index; environments load on first use. */
+  async start(): Promise<void> {
+    await this.reloadKeys();
+  }
+
+  /** Resolves an SDK key from memory: a client key as is, a server key by its hash. */
+  resolveKey(key: string): ResolvedKey | undefined {
+    return this.keys.get(key.startsWith('ser.') ? hashServerKey(key) : key);
+  }
+
+  /** The environment, from memory, loading it once if this instance has not yet. */
+  get(environmentId: number): CachedEnvironment | Promise<CachedEnvironment | undefined> {
+    return this.environments.get(environmentId) ?? this.load(environmentId);
+  }
+
+  /**
+   * Re-reads one environment and the key index after a change. The old copy keeps serving until the
+   * new one is compiled; an environment that no longer exists is dropped.
+   */
+  async refresh(environmentId: number): Promise<void> {
+    await this.reloadKeys();
+    this.loading.delete(environmentId);
+    const fresh = await this.load(environmentId);
+    if (!fresh) this.environments.delete(environmentId);
+  }
+
+  private async reloadKeys(): Promise<void> {
+    const keys = new Map<string, ResolvedKey>();
+    for (const row of await loadEnvironmentKeys(this.db)) {
+      keys.set(row.client_key, { environmentId: row.environment_id, server: false });
+      for (const hash of row.server_key_hashes ?? []) keys.set(hash, { environmentId: row.environment_id, server: true });
+    }
+    this.keys = keys;
+  }
+
+  /** Loads and compiles an environment once, however many requests ask; a superseded load is discarded. */
+  private load(environmentId: number): Promise<CachedEnvironment | undefined> {
+    const inFlight = this.loading.get(environmentId);
+    if (inFlight) return inFlight;
+    const generation = (this.generations.get(environmentId) ?? 0) + 1;
+    this.generations.set(environmentId, generation);
+    const pending = this.build(environmentId)
+      .then((cached) => {
+        if (cached && this.generations.get(environmentId) === generation) this.environments.set(environmentId, cached);
+        return cached;
+      })
+      .finally(() => {
+        if (this.loading.get(environmentId) === pending) this.loading.delete(environmentId);
+      });
+    this.loading.set(environmentId, pending);
+    return pending;
+  }
+
+  private async build(environmentId: number): Promise<CachedEnvironment | undefined> {
+    const loaded = await loadEnvironment(this.db, environmentId);
+    if (!loaded) return undefined;
+    const compiled = compileEnvironment(loaded.document);
+    const featureJson = new Map<number, string>();
+    for (const feature of loaded.features.values()) featureJson.set(feature.id, featureObjectJson(feature));
+    const base = { environmentId, compiled, features: loaded.features, featureJson };
+    const environmentFlags = evaluateEnvironmentFlags(compiled);
+    return {
+      ...base,
+      environmentFlagsJson: {
+        client: flagsJson(base, environmentFlags, 'client'),
+        server: flagsJson(base, environmentFlags, 'server'),
+      },
+      documentJson: JSON.stringify(loaded.document),
+      updatedAt: loaded.updatedAt,
+    };
+  }
+}
+
+function featureObjectJson(feature: FeatureMetadata): string {
+  return JSON.stringify({
+    id: feature.id,
+    name: feature.name,
+    created_date: feature.createdDate,
+    description: feature.description,
+    initial_value: feature.initialValue,
+    default_enabled: feature.defaultEnabled,
+    type: feature.type,
+  });
+}

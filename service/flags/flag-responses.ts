@@ -1,0 +1,62 @@
+/**
+ * Flagsmith's SDK response bodies, written as strings from pre-serialised parts: the feature objects
+ * are serialised once per environment change, so a response costs one concatenation per flag.
+ */
+import type { FlagResult } from '../engine';
+import type { TraitValue } from '../schemas/environment-document';
+
+/** Who asks: client keys never see server-key-only features. */
+export type FlagAudience = 'client' | 'server';
+
+interface FlagContext {
+  readonly environmentId: number;
+  readonly featureJson: ReadonlyMap<number, string>;
+  readonly compiled: {
+    readonly serverKeyOnlyFeatureIds: ReadonlySet<number>;
+    readonly document: { readonly project: { readonly hide_disabled_flags: boolean } };
+  };
+}
+
+/** The flags an audience may see, in document order. */
+export function visibleFlags(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): FlagResult[] {
+  const hideDisabled = env.compiled.document.project.hide_disabled_flags;
+  const serverOnly = env.compiled.serverKeyOnlyFeatureIds;
+  return flags.filter(
+    (flag) => (audience === 'server' || !serverOnly.has(flag.featureId)) && (!hideDisabled || flag.enabled),
+  );
+}
+
+/** One flag as Flagsmith's `GET /api/v1/flags/` and identities endpoints return it. */
+export function flagJson(env: FlagContext, flag: FlagResult, identityId: number | null): string {
+  return (
+    `{"id":${flag.featureState.django_id ?? 0},"feature":${env.featureJson.get(flag.featureId)},` +
+    `"feature_state_value":${JSON.stringify(flag.value)},"environment":${env.environmentId},` +
+    `"identity":${identityId},"feature_segment":null,"enabled":${flag.enabled}}`
+  );
+}
+
+export function flagsJson(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): string {
+  return `[${visibleFlags(env, flags, audience)
+    .map((flag) => flagJson(env, flag, null))
+    .join(',')}]`;
+}
+
+export interface ResponseTrait {
+  trait_key: string;
+  trait_value: TraitValue;
+  transient?: boolean;
+}
+
+/** The body of `GET`/`POST /api/v1/identities/`. */
+export function identityJson(
+  env: FlagContext,
+  identifier: string,
+  flags: readonly FlagResult[],
+  traits: readonly ResponseTrait[],
+  audience: FlagAudience,
+): string {
+  return (
+    `{"identifier":${JSON.stringify(identifier)},"flags":${flagsJson(env, flags, audience)},` +
+    `"traits":${JSON.stringify(traits)}}`
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * The HTTP application: Fastify with TypeBox schemas that validate every request, type the
+ * handlers and generate the OpenAPI document.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { adminRoutes, type AdminRouteDeps } from './admin-routes';
+import { installErrorHandlers } from './errors';
+import { sdkRoutes, type SdkRouteDeps } from './sdk-routes';
+
+export type AppDeps = SdkRouteDeps & AdminRouteDeps;
+
+export interface AppOptions {
+  logger: FastifyServerOptions['logger'];
+  bodyLimit: number;
+}
+
+export async function buildApp(deps: AppDeps, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger,
+    bodyLimit: options.bodyLimit,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : crypto.randomUUID();
+    },
+    requestIdLogLabel: 'requestId',
+    // Flagsmith's SDKs call `/api/v1/flags/` with the slash; accept both spellings.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // Bodies are validated exactly as sent (a string is not an integer); query strings, path
+  // parameters and headers arrive as text, so those are coerced to their declared types.
+  const exact = addFormats(new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false }));
+  const coercing = addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false }));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? exact : coercing).compile(schema));
+
+  installErrorHandlers(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'flagstack',
+        version: '1',
+        description: 'Flagsmith-compatible SDK API and the flagstack admin API',
+      },
+      components: {
+        securitySchemes: {
+          environmentKey: { type: 'apiKey', in: 'header', name: 'X-Environment-Key' },
+          adminToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/api/v1/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  sdkRoutes(app, deps);
+  adminRoutes(app, deps);
+  return app;
+}

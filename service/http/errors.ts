@@ -1,0 +1,88 @@
+/**
+ * Every error leaves the service as `{"error": {"code", "message"}}` with a 4xx or 5xx status.
+ * Handlers throw HttpError; everything else is mapped here, so no route formats its own errors.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, code = 'BAD_REQUEST') => new HttpError(400, code, message);
+export const unauthorized = (message: string) => new HttpError(401, 'UNAUTHORIZED', message);
+export const forbidden = (message: string) => new HttpError(403, 'FORBIDDEN', message);
+export const notFound = (message: string) => new HttpError(404, 'NOT_FOUND', message);
+export const conflict = (message: string) => new HttpError(409, 'CONFLICT', message);
+
+/** The error body, for route response schemas and the OpenAPI document. */
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { $id: 'ErrorBody', description: 'Every error response' },
+);
+
+// Postgres error classes that mean "the request conflicts with stored data", not "the server broke".
+const PG_CONSTRAINT_ERRORS: Record<string, [number, string]> = {
+  '23505': [409, 'CONFLICT'], // unique_violation
+  '23503': [409, 'CONFLICT'], // foreign_key_violation
+  '23514': [400, 'BAD_REQUEST'], // check_violation
+  '22P02': [400, 'BAD_REQUEST'], // invalid_text_representation
+  '22003': [400, 'BAD_REQUEST'], // numeric_value_out_of_range
+};
+
+// Fastify's own errors that are the client's fault.
+const FASTIFY_CLIENT_ERRORS: Record<string, [number, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_JSON'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_JSON'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BAD_REQUEST'],
+};
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+  app.setErrorHandler((error: FastifyError & { constraint?: string; detail?: string }, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message } });
+    }
+    if (error.validation) {
+      const where = error.validationContext ?? 'request';
+      return reply.code(400).send({ error: { code: 'VALIDATION_ERROR', message: `${where}${error.message.replace(/^\S+/, '')}` } });
+    }
+    const fastifyMapped = error.code && FASTIFY_CLIENT_ERRORS[error.code];
+    if (fastifyMapped) return reply.code(fastifyMapped[0]).send({ error: { code: fastifyMapped[1], message: error.message } });
+    if (error instanceof SyntaxError) {
+      return reply.code(400).send({ error: { code: 'INVALID_JSON', message: `Body is not valid JSON: ${error.message}` } });
+    }
+    const pgMapped = error.code && PG_CONSTRAINT_ERRORS[error.code];
+    if (pgMapped) {
+      return reply.code(pgMapped[0]).send({ error: { code: pgMapped[1], message: error.detail ?? error.message } });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply.code(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' } });
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ error: { code: error.code ?? 'BAD_REQUEST', message: error.message } });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal server error' } });
+  });
+}
+
+/** Connection-level failures: the database is down or unreachable, not the request at fault. */
+export function isDatabaseUnavailable(error: { code?: string; message?: string }): boolean {
+  const code = error.code ?? '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '08000', '08001', '08003', '08006'].includes(code) ||
+    /timeout exceeded when trying to connect|Connection terminated|connection error/i.test(error.message ?? '')
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * The Flagsmith-compatible SDK endpoints. Thin: authenticate the key, take the environment from
+ * memory, answer from its pre-serialised responses or the engine.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { evaluateEnvironmentFlags } from '../engine';
+import type { CachedEnvironment, EnvironmentCache } from '../flags/environment-cache';
+import { flagJson, visibleFlags } from '../flags/flag-responses';
+import { identityFlagsJson } from '../flags/identities';
+import { EnvironmentDocument } from '../schemas/environment-document';
+import { AnalyticsBody, EnvironmentKeyHeaders, FlagsQuery, IdentityBody, IdentityQuery, IdentityResponse, SdkFlag } from '../schemas/sdk';
+import type { AnalyticsStore } from '../storage/analytics';
+import type { TraitStore } from '../storage/traits';
+import { ErrorBody, notFound } from './errors';
+import { sdkKey } from './sdk-auth';
+
+export interface SdkRouteDeps {
+  cache: EnvironmentCache;
+  traits: TraitStore;
+  analytics: AnalyticsStore;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+// Responses are documented for OpenAPI; flag bodies are pre-serialised strings, which Fastify sends as is.
+const responses = (ok: TSchema) =>
+  ({ 200: ok, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }) as Record<string, TSchema>;
+
+export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics }: SdkRouteDeps): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  const environmentOf = async (environmentId: number): Promise<CachedEnvironment> => {
+    const env = await cache.get(environmentId);
+    if (!env) throw notFound('Environment not found');
+    return env;
+  };
+
+  api.get(
+    '/api/v1/flags/',
+    {
+      schema: {
+        tags: ['sdk'],
+        summary: "The environment's flags (Flagsmith `GET /api/v1/flags/`)",
+        headers: EnvironmentKeyHeaders,
+        querystring: FlagsQuery,
+        response: responses(Type.Union([Type.Array(SdkFlag), SdkFlag])),
+      },
+    },
+    async (request, reply) => {
+      const key = sdkKey(cache, request);
+      const env = await environmentOf(key.environmentId);
+      const audience = key.server ? 'server' : 'client';
+      reply.type(JSON_TYPE);
+      if (request.query.feature === undefined) return env.environmentFlagsJson[audience];
+      const flag = visibleFlags(env, evaluateEnvironmentFlags(env.compiled), audience).find(
+        (f) => f.featureName === request.query.feature,
+      );
+      if (!flag) throw notFound(`Feature '${request.query.feature}' not found`);
+      return flagJson(env, flag, null);
+    },
+  );
+
+  api.get(
+    '/api/v1/identities/',
+    {
+      schema: {
+        tags: ['sdk'],
+        summary: "An identity's flags and traits",
+        headers: EnvironmentKeyHeaders,
+        querystring: IdentityQuery,
+        response: responses(IdentityResponse),
+      },
+    },
+    async (request, reply) => {
+      const key = sdkKey(cache, request);
+      const env = await environmentOf(key.environmentId);
+      const body = { identifier: request.query.identifier, transient: request.query.transient };
+      reply.type(JSON_TYPE);
+      return identityFlagsJson(traits, env, body, key.server ? 'server' : 'client');
+    },
+  );
+
+  api.post(
+    '/api/v1/identities/',
+    {
+      schema: {
+        tags: ['sdk'],
+        summary: "Set an identity's traits and get its flags",
+        headers: EnvironmentKeyHeaders,
+        body: IdentityBody,
+        response: responses(IdentityResponse),
+      },
+    },
+    async (request, reply) => {
+      const key = sdkKey(cache, request);
+      const env = await environmentOf(key.environmentId);
+      reply.type(JSON_TYPE);
+      return identityFlagsJson(traits, env, request.body, key.server ? 'server' : 'client');
+    },
+  );
+
+  api.get(
+    '/api/v1/environment-document/',
+    {
+      schema: {
+        tags: ['sdk'],
+        summary: 'The environment document for local evaluation (server keys only)',
+        headers: EnvironmentKeyHeaders,
+        response: responses(EnvironmentDocument),
+      },
+    },
+    async (request, reply) => {
+      const key = sdkKey(cache, request, { serverOnly: true });
+      const env = await environmentOf(key.environmentId);
+      reply
+        .type(JSON_TYPE)
+        .header('X-Flagsmith-Document-Updated-At', (env.updatedAt.getTime() / 1000).toFixed(6));
+      // Serialised once per change; a string body is sent as is.
+      return env.documentJson;
+    },
+  );
+
+  api.post(
+    '/api/v1/analytics/flags/',
+    {
+      schema: {
+        tags: ['sdk'],
+        summary: 'Record flag evaluation counts',
+        headers: EnvironmentKeyHeaders,
+        body: AnalyticsBody,
+        response: responses(Type.Object({})),
+      },
+    },
+    async (request) => {
+      const key = sdkKey(cache, request);
+      await analytics.record(key.environmentId, request.body);
+      return {};
+    },
+  );
+}

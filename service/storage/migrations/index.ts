@@ -1,0 +1,6 @@
+import initial from './001-initial';
+
+/** Versioned migrations, applied in order, each once. Append; never edit one that has shipped. */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  { version: 1, name: 'initial', sql: initial },
+];

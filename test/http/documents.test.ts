@@ -1,0 +1,164 @@
+/** Environment documents: export, import, round trips, hash keys kept, and the audit log. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Flagsmith, LocalFileHandler } from 'flagsmith-nodejs';
+import { seedEnvironment, SAMPLE_IDENTITIES, type SeededEnvironment } from '../support/seed';
+import { startTestService, type TestService } from '../support/service';
+
+let svc: TestService;
+let seeded: SeededEnvironment;
+
+beforeAll(async () => {
+  svc = await startTestService();
+  seeded = await seedEnvironment(svc);
+});
+afterAll(() => svc.stop());
+
+const withoutTimestamps = (doc: any) => ({ ...doc, updated_at: undefined });
+
+test('export followed by import into the same environment changes nothing', async () => {
+  const exported = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
+  expect(exported.status).toBe(200);
+  const imported = await svc.admin('PUT', `/environments/${seeded.clientKey}/document`, exported.body);
+  expect(imported.status).toBe(200);
+  const again = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
+  expect(withoutTimestamps(again.body)).toEqual(withoutTimestamps(exported.body));
+});
+
+test('the admin export equals what local-evaluation SDKs download', async () => {
+  const exported = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
+  const downloaded = await svc.call('GET', '/api/v1/environment-document/', { headers: { 'X-Environment-Key': seeded.serverKey } });
+  expect(downloaded.body).toEqual(exported.body);
+});
+
+test('import into a new environment creates it, and every identity gets the same flags there', async () => {
+  const { body: document } = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
+  const created = await svc.admin('PUT', '/environments/copy_client_key_09/document', document);
+  expect(created.status).toBe(201);
+  expect(created.body.api_key).toBe('copy_client_key_09');
+  // The hash keys travelled with the document, so splits land the same way.
+  expect(created.body.feature_states.map((fs: any) => fs.django_id)).toEqual(document.feature_states.map((fs: any) => fs.django_id));
+  expect(created.body.project.segments.map((s: any) => s.id)).toEqual(document.project.segments.map((s: any) => s.id));
+
+  // Identity hash keys include the environment key, so compare each identity across environments by
+  // evaluating the original environment's document locally under the copy's key.
+  const flagsOf = async (key: string, identifier: string, traits: Record<string, string | number | boolean>) => {
+    const { body } = await svc.call('POST', '/api/v1/identities/', {
+      headers: { 'X-Environment-Key': key },
+      body: { identifier, traits: Object.entries(traits).map(([trait_key, trait_value]) => ({ trait_key, trait_value, transient: true })) },
+    });
+    return Object.fromEntries(body.flags.map((f: any) => [f.feature.name, [f.enabled, f.feature_state_value]]));
+  };
+  const file = join(mkdtempSync(join(tmpdir(), 'flagstack-doc-')), 'environment.json');
+  writeFileSync(file, JSON.stringify({ ...document, api_key: 'copy_client_key_09' }));
+  const offline = new Flagsmith({ offlineMode: true, offlineHandler: new LocalFileHandler(file) });
+  for (const { identifier, traits } of SAMPLE_IDENTITIES) {
+    const expected = Object.fromEntries(
+      (await offline.getIdentityFlags(identifier, traits)).allFlags().filter((f) => f.featureName !== 'secret_flag').map((f) => [f.featureName, [f.enabled, f.value]]),
+    );
+    expect({ identifier, flags: await flagsOf('copy_client_key_09', identifier, traits) }).toEqual({ identifier, flags: expected });
+  }
+});
+
+test('a hand-written Flagsmith document keeps its ids, and remote and local evaluation agree on it', async () => {
+  const document = {
+    id: 77,
+    api_key: 'ignored-the-url-decides',
+    name: 'Imported',
+    project: {
+      id: 12,
+      name: 'imported project',
+      organisation: { id: 3, name: 'acme', feature_analytics: false, stop_serving_flags: false, persist_trait_data: true },
+      hide_disabled_flags: false,
+      server_key_only_feature_ids: [],
+      segments: [
+        {
+          id: 5551,
+          name: 'quarter',
+          rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'PERCENTAGE_SPLIT', property_: null, value: '25' }] }],
+          feature_states: [
+            { feature: { id: 901, name: 'colour', type: 'STANDARD' }, enabled: true, django_id: 40001, feature_state_value: 'green', feature_segment: { priority: 0 }, multivariate_feature_state_values: [] },
+          ],
+        },
+      ],
+    },
+    feature_states: [
+      { feature: { id: 901, name: 'colour', type: 'STANDARD' }, enabled: true, django_id: 30001, feature_state_value: 'blue', multivariate_feature_state_values: [] },
+      {
+        feature: { id: 902, name: 'layout', type: 'MULTIVARIATE' },
+        enabled: true,
+        django_id: 30002,
+        feature_state_value: 'grid',
+        multivariate_feature_state_values: [
+          { id: 8002, multivariate_feature_option: { id: 7002, value: 'list' }, percentage_allocation: 40 },
+          { id: 8001, multivariate_feature_option: { id: 7001, value: 'cards' }, percentage_allocation: 40 },
+        ],
+      },
+    ],
+    identity_overrides: [
+      { identifier: 'special', identity_features: [{ feature: { id: 901, name: 'colour', type: 'STANDARD' }, enabled: false, django_id: 50001, feature_state_value: 'red' }] },
+    ],
+  };
+  const created = await svc.admin('PUT', '/environments/imported_key_0001/document', document);
+  expect(created.status).toBe(201);
+  expect(created.body.project.segments[0].id).toBe(5551);
+  expect(created.body.feature_states.map((fs: any) => fs.django_id)).toEqual([30001, 30002]);
+  expect(created.body.identity_overrides[0].identifier).toBe('special');
+
+  const { body: serverKey } = await svc.admin('POST', '/environments/imported_key_0001/server-keys', {});
+  const remote = new Flagsmith({ environmentKey: 'imported_key_0001', apiUrl: `${svc.url}/api/v1/` });
+  const local = new Flagsmith({ environmentKey: serverKey.key, apiUrl: `${svc.url}/api/v1/`, enableLocalEvaluation: true, environmentRefreshIntervalSeconds: 3600 });
+  try {
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const identifier = i === 0 ? 'special' : `imported-${i}`;
+      const r = (await remote.getIdentityFlags(identifier)).allFlags().map((f) => [f.featureName, f.enabled, f.value]);
+      const l = (await local.getIdentityFlags(identifier)).allFlags().map((f) => [f.featureName, f.enabled, f.value]);
+      expect(r).toEqual(l);
+      r.forEach(([, , value]) => seen.add(String(value)));
+    }
+    expect([...seen]).toEqual(expect.arrayContaining(['red', 'green', 'blue', 'list', 'cards']));
+  } finally {
+    await local.close();
+  }
+});
+
+test('a failing import changes nothing (one transaction)', async () => {
+  const { body: before } = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
+  const broken = structuredClone(before);
+  broken.name = 'renamed';
+  broken.feature_states.push({
+    ...broken.feature_states[0],
+    feature: { id: 999999, name: 'extra', type: 'MULTIVARIATE' },
+    multivariate_feature_state_values: [
+      { id: 1, multivariate_feature_option: { id: 1, value: 'x' }, percentage_allocation: 80 },
+      { id: 2, multivariate_feature_option: { id: 2, value: 'y' }, percentage_allocation: 80 },
+    ],
+  });
+  const response = await svc.admin('PUT', `/environments/${seeded.clientKey}/document`, broken);
+  expect(response.status).toBe(400);
+  const { body: after } = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
+  expect(after).toEqual(before);
+});
+
+test('every admin change is in the audit log with actor, time, before and after, paged by cursor', async () => {
+  await svc.admin('PATCH', `/environments/${seeded.clientKey}/feature-states/max_items`, { value: 11 });
+  const first = await svc.admin('GET', `/audit-log?limit=1&environment=${seeded.clientKey}`);
+  expect(first.status).toBe(200);
+  expect(first.body.items[0]).toMatchObject({
+    actor: expect.stringContaining('bootstrap'),
+    action: 'update',
+    entity_type: 'feature_state',
+    before: expect.objectContaining({ value: 10 }),
+    after: expect.objectContaining({ value: 11 }),
+  });
+  expect(new Date(first.body.items[0].at).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  const second = await svc.admin('GET', `/audit-log?limit=1&environment=${seeded.clientKey}&cursor=${first.body.nextCursor}`);
+  expect(second.body.items[0].id).toBeLessThan(first.body.items[0].id);
+  const all = await svc.admin('GET', '/audit-log?limit=1000');
+  const types = new Set(all.body.items.map((item: any) => item.entity_type));
+  for (const type of ['project', 'environment', 'server_key', 'feature', 'segment', 'segment_override', 'identity_override', 'environment_document']) {
+    expect(types).toContain(type);
+  }
+});

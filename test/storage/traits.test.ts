@@ -1,0 +1,92 @@
+/** Trait writes are batched (many identities per statement) yet committed before they resolve. */
+import { openDatabase, type Database, type Queryable } from '../../service/storage/database';
+import { migrate } from '../../service/storage/migrate';
+import { TraitStore } from '../../service/storage/traits';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+let testDb: TestDatabase;
+let db: Database;
+let statements: string[];
+let environmentId: number;
+
+/** The real database, with every statement it runs recorded. */
+function recording(inner: Database): Database {
+  const record = (target: Queryable): Queryable => ({
+    query: (sql, params) => {
+      statements.push(sql.trim().split(/\s+/).slice(0, 3).join(' '));
+      return target.query(sql, params);
+    },
+  });
+  return { ...inner, query: record(inner).query, transaction: (work) => inner.transaction((tx) => work(record(tx))) };
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = await openDatabase({ databaseUrl: testDb.databaseUrl, dataDir: testDb.dataDir, poolMax: 4 });
+  await migrate(db);
+  const [project] = await db.query<{ id: number }>("INSERT INTO projects (name) VALUES ('p') RETURNING id");
+  [{ id: environmentId }] = await db.query<{ id: number }>(
+    "INSERT INTO environments (project_id, name, client_key) VALUES ($1, 'e', 'traits_test_key') RETURNING id",
+    [project.id],
+  );
+});
+afterAll(async () => {
+  await db.close();
+  await testDb.drop();
+});
+beforeEach(() => (statements = []));
+
+test('200 concurrent writes for 200 identities take one identity upsert and one trait upsert', async () => {
+  const store = new TraitStore(recording(db), 20);
+  await Promise.all(
+    Array.from({ length: 200 }, (_, i) =>
+      store.write({ environmentId, identifier: `id-${i}`, traits: new Map<string, string | number | null>([['n', i], ['s', `v${i}`]]) }),
+    ),
+  );
+  expect(statements.filter((s) => s.startsWith('INSERT INTO identities'))).toHaveLength(1);
+  expect(statements.filter((s) => s.startsWith('INSERT INTO traits'))).toHaveLength(1);
+  // Resolved means committed: another connection sees every row.
+  const [{ n }] = await db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM traits t JOIN identities i ON i.id = t.identity_id WHERE i.identifier LIKE 'id-%'",
+  );
+  expect(n).toBe(400);
+});
+
+test('within a batch the later write to the same trait wins; null deletes', async () => {
+  const store = new TraitStore(db, 20);
+  const ref = { environmentId, identifier: 'same' };
+  await Promise.all([
+    store.write({ ...ref, traits: new Map<string, number | null>([['a', 1], ['b', 1]]) }),
+    store.write({ ...ref, traits: new Map<string, number | null>([['a', 2]]) }),
+  ]);
+  await store.write({ ...ref, traits: new Map<string, number | null>([['b', null]]) });
+  expect(Object.fromEntries(await store.read(ref))).toEqual({ a: 2 });
+});
+
+test('reads issued together become one query', async () => {
+  const store = new TraitStore(recording(db), 1);
+  const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.read({ environmentId, identifier: `id-${i}` })));
+  expect(statements).toHaveLength(1);
+  expect(results[7].get('n')).toBe(7);
+  expect(results[7].get('s')).toBe('v7');
+});
+
+test('a failed batch rejects every write in it and stores none of them', async () => {
+  const store = new TraitStore(db, 20);
+  const writes = [
+    store.write({ environmentId, identifier: 'ok-1', traits: new Map([['x', 1]]) }),
+    store.write({ environmentId: 999999, identifier: 'no-such-environment', traits: new Map([['x', 1]]) }),
+  ];
+  const results = await Promise.allSettled(writes);
+  expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  expect((await store.read({ environmentId, identifier: 'ok-1' })).size).toBe(0);
+});
+
+test('drain writes what is queued before resolving', async () => {
+  const store = new TraitStore(db, 10_000);
+  const write = store.write({ environmentId, identifier: 'drained', traits: new Map([['k', 'v']]) });
+  expect(store.pending).toBe(1);
+  await store.drain();
+  await write;
+  expect(Object.fromEntries(await store.read({ environmentId, identifier: 'drained' }))).toEqual({ k: 'v' });
+});
