@@ -43,6 +43,18 @@ export const ConfigSchema = Type.Object({
     default: 2,
     description: 'How long trait writes wait to be batched with others before one statement writes them all',
   }),
+  FLAGSTACK_CACHE_CHECK_MS: Type.Integer({
+    minimum: 100,
+    maximum: 3_600_000,
+    default: 5000,
+    description: 'How often each instance checks environment versions, in case a change notification was missed',
+  }),
+  FLAGSTACK_SHUTDOWN_GRACE_MS: Type.Integer({
+    minimum: 0,
+    maximum: 600_000,
+    default: 25_000,
+    description: 'On SIGTERM, how long in-flight requests may take before the process exits anyway',
+  }),
 });
 export type Config = Static<typeof ConfigSchema>;
 

@@ -5,6 +5,7 @@ import { ensureBootstrapToken } from './admin/tokens';
 import { AdminWriter } from './admin/writer';
 import { EnvironmentCache } from './flags/environment-cache';
 import { buildApp } from './http/app';
+import { ServiceMetrics } from './http/metrics';
 import { AnalyticsStore } from './storage/analytics';
 import { openDatabase, type Database } from './storage/database';
 import { migrate } from './storage/migrate';
@@ -28,15 +29,17 @@ export async function startService(config: Config, logger: FastifyBaseLogger | f
   await migrate(db);
   if (config.FLAGSTACK_ADMIN_TOKEN) await ensureBootstrapToken(db, config.FLAGSTACK_ADMIN_TOKEN);
 
-  const cache = new EnvironmentCache(db);
-  await cache.start();
   const traits = new TraitStore(db, config.FLAGSTACK_TRAIT_BATCH_MS);
+  const metrics = new ServiceMetrics({ poolStats: () => db.poolStats(), pendingTraitWrites: () => traits.pending });
+  const cache = new EnvironmentCache(db, {
+    lookup: (hit) => metrics.cacheLookups.inc({ result: hit ? 'hit' : 'miss' }),
+    reload: (outcome) => metrics.reloads.inc({ outcome }),
+  });
+  await cache.start();
   const analytics = new AnalyticsStore(db);
   const writer = new AdminWriter(db, cache);
-  const app = await buildApp(
-    { db, cache, traits, analytics, writer },
-    { logger: logger === false ? false : { level: config.LOG_LEVEL }, bodyLimit: config.FLAGSTACK_BODY_LIMIT },
-  );
+  const app = await buildApp({ db, cache, traits, analytics, writer, metrics }, { logger, bodyLimit: config.FLAGSTACK_BODY_LIMIT });
+  await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, (error) => app.log.warn({ err: error }, 'environment sync failed'));
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   return {
     app,
@@ -45,6 +48,7 @@ export async function startService(config: Config, logger: FastifyBaseLogger | f
     databaseKind: db.kind,
     async stop() {
       await app.close();
+      await cache.stop();
       await traits.drain();
       await db.close();
     },

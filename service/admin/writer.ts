@@ -5,6 +5,7 @@
  */
 import type { Database, Queryable } from '../storage/database';
 import { json } from '../storage/database';
+import { ENVIRONMENT_CHANGES_CHANNEL } from '../flags/environment-cache';
 
 export interface AuditEntry {
   action: 'create' | 'update' | 'delete' | 'import';
@@ -62,11 +63,15 @@ export class AdminWriter {
           entries.flatMap((e) => (e.projectId === undefined ? [] : [e.projectId])),
         ],
       );
-      // A deleted environment is no longer there to bump, but its cached copy must still go.
+      // A deleted environment is no longer there to bump, but its cached copies must still go.
       const deleted = entries.filter((e) => e.action === 'delete' && e.entityType === 'environment');
-      return { result, touched: [...touched.map((row) => row.id), ...deleted.map((e) => e.environmentId!)] };
+      const ids = [...new Set([...touched.map((row) => row.id), ...deleted.map((e) => e.environmentId!)])];
+      // Delivered to every instance's LISTEN connection when (and only if) this transaction commits.
+      if (ids.length > 0) await tx.query('SELECT pg_notify($1, $2)', [ENVIRONMENT_CHANGES_CHANNEL, ids.join(',')]);
+      return { result, touched: ids };
     });
-    for (const environmentId of new Set(touched)) await this.environments.refresh(environmentId);
+    // This instance answers with the change applied; the others follow on the notification.
+    for (const environmentId of touched) await this.environments.refresh(environmentId);
     return result;
   }
 }

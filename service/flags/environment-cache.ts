@@ -25,11 +25,20 @@ export interface CachedEnvironment {
   readonly updatedAt: Date;
 }
 
+/** Hooks for metrics. */
+export interface CacheObserver {
+  lookup?(hit: boolean): void;
+  reload?(outcome: 'ok' | 'failed'): void;
+}
+
 export interface ResolvedKey {
   readonly environmentId: number;
   /** True for a server-side key (`ser.…`), false for the environment's client key. */
   readonly server: boolean;
 }
+
+/** The NOTIFY channel admin writes announce changed environment ids on (comma-separated). */
+export const ENVIRONMENT_CHANGES_CHANNEL = 'flagstack_environment_changes';
 
 export const hashServerKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
@@ -40,11 +49,50 @@ export class EnvironmentCache {
   /** Bumped by every load, so that a slower, older load never overwrites a newer one. */
   private readonly generations = new Map<number, number>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly observer: CacheObserver = {},
+  ) {}
+
+  private stopSync: (() => Promise<void>) | undefined;
+  private syncTimer: NodeJS.Timeout | undefined;
 
   /** Loads the key index; environments load on first use. */
   async start(): Promise<void> {
     await this.reloadKeys();
+  }
+
+  /**
+   * Keeps this instance in step with the others on the same database: a NOTIFY from any instance's
+   * admin write refreshes the named environments at once, and a periodic version check catches any
+   * notification that was missed (a dropped LISTEN connection, say).
+   */
+  async startSync(checkIntervalMs: number, onError: (error: unknown) => void): Promise<void> {
+    const guarded = (work: Promise<unknown>) => void work.catch(onError);
+    this.stopSync = await this.db.listen(
+      ENVIRONMENT_CHANGES_CHANNEL,
+      (payload) => guarded(Promise.all(payload.split(',').map((id) => this.refresh(Number(id))))),
+      () => guarded(this.checkVersions()),
+    );
+    this.syncTimer = setInterval(() => guarded(this.checkVersions()), checkIntervalMs);
+    this.syncTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.syncTimer);
+    await this.stopSync?.();
+  }
+
+  /** Refreshes every held environment whose `updated_at` moved, and the key index. */
+  async checkVersions(): Promise<void> {
+    const rows = await this.db.query<{ id: number; updated_at: Date }>('SELECT id, updated_at FROM environments');
+    const current = new Map(rows.map((row) => [row.id, row.updated_at.getTime()]));
+    await this.reloadKeys();
+    for (const [environmentId, cached] of this.environments) {
+      const version = current.get(environmentId);
+      if (version === undefined) this.environments.delete(environmentId);
+      else if (version !== cached.updatedAt.getTime()) await this.refresh(environmentId);
+    }
   }
 
   /** Resolves an SDK key from memory: a client key as is, a server key by its hash. */
@@ -54,7 +102,9 @@ export class EnvironmentCache {
 
   /** The environment, from memory, loading it once if this instance has not yet. */
   get(environmentId: number): CachedEnvironment | Promise<CachedEnvironment | undefined> {
-    return this.environments.get(environmentId) ?? this.load(environmentId);
+    const cached = this.environments.get(environmentId);
+    this.observer.lookup?.(cached !== undefined);
+    return cached ?? this.load(environmentId);
   }
 
   /**
@@ -84,6 +134,16 @@ export class EnvironmentCache {
     const generation = (this.generations.get(environmentId) ?? 0) + 1;
     this.generations.set(environmentId, generation);
     const pending = this.build(environmentId)
+      .then(
+        (cached) => {
+          this.observer.reload?.('ok');
+          return cached;
+        },
+        (error: unknown) => {
+          this.observer.reload?.('failed');
+          throw error;
+        },
+      )
       .then((cached) => {
         if (cached && this.generations.get(environmentId) === generation) this.environments.set(environmentId, cached);
         return cached;
@@ -96,7 +156,11 @@ export class EnvironmentCache {
   }
 
   private async build(environmentId: number): Promise<CachedEnvironment | undefined> {
-    const loaded = await loadEnvironment(this.db, environmentId);
+    // One snapshot for all of the document's queries, so a concurrent admin write is seen whole or not at all.
+    const loaded = await this.db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return loadEnvironment(tx, environmentId);
+    });
     if (!loaded) return undefined;
     const compiled = compileEnvironment(loaded.document);
     const featureJson = new Map<number, string>();

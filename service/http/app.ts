@@ -2,30 +2,31 @@
  * The HTTP application: Fastify with TypeBox schemas that validate every request, type the
  * handlers and generate the OpenAPI document.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { adminRoutes, type AdminRouteDeps } from './admin-routes';
 import { installErrorHandlers } from './errors';
+import type { ServiceMetrics } from './metrics';
 import { sdkRoutes, type SdkRouteDeps } from './sdk-routes';
 
-export type AppDeps = SdkRouteDeps & AdminRouteDeps;
+export type AppDeps = SdkRouteDeps & AdminRouteDeps & { metrics: ServiceMetrics };
 
 export interface AppOptions {
-  logger: FastifyServerOptions['logger'];
+  /** The process's pino logger, or false for none (tests). */
+  logger: FastifyBaseLogger | false;
   bodyLimit: number;
 }
 
 export async function buildApp(deps: AppDeps, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : crypto.randomUUID();
     },
-    requestIdLogLabel: 'requestId',
     // Flagsmith's SDKs call `/api/v1/flags/` with the slash; accept both spellings.
     routerOptions: { ignoreTrailingSlash: true },
   });
@@ -36,6 +37,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   const coercing = addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false }));
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? exact : coercing).compile(schema));
 
+  // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
+  app.removeContentTypeParser('text/plain');
   installErrorHandlers(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
@@ -58,6 +61,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
     },
   });
 
+  deps.metrics.install(app);
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/api/v1/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   sdkRoutes(app, deps);

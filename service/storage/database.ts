@@ -7,7 +7,7 @@
  * results never carry int8 (cast counts with `::int` or `::float8`) because the drivers map it differently.
  */
 import { mkdirSync } from 'node:fs';
-import { Pool, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
@@ -17,6 +17,13 @@ export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel`, keeping the subscription alive across lost
+   * connections; `onReconnect` runs after each re-subscription (notifications may have been missed).
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /** Connections in use and open, for metrics. */
+  poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -60,9 +67,54 @@ function openPostgres(connectionString: string, max: number): Database {
         client.release();
       }
     },
+    listen: (channel, onNotify, onReconnect) => listenPostgres(connectionString, channel, onNotify, onReconnect),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }
+
+/** A dedicated connection for LISTEN (a pooled one would be handed to others), re-opened when lost. */
+async function listenPostgres(
+  connectionString: string,
+  channel: string,
+  onNotify: (payload: string) => void,
+  onReconnect?: () => void,
+): Promise<() => Promise<void>> {
+  let client: Client | undefined;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const scheduleReconnect = () => {
+    if (closed) return;
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => void connect(true), 1000);
+  };
+  const connect = async (isReconnect: boolean): Promise<void> => {
+    const next = new Client({ connectionString, connectionTimeoutMillis: 5000, keepAlive: true });
+    next.on('notification', (message) => message.channel === channel && onNotify(message.payload ?? ''));
+    next.on('error', () => undefined);
+    next.on('end', scheduleReconnect);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${escapeIdentifier(channel)}`);
+    } catch (error) {
+      next.removeListener('end', scheduleReconnect);
+      await next.end().catch(() => undefined);
+      if (!isReconnect) throw error;
+      scheduleReconnect();
+      return;
+    }
+    client = next;
+    if (isReconnect) onReconnect?.();
+  };
+  await connect(false);
+  return async () => {
+    closed = true;
+    clearTimeout(retryTimer);
+    await client?.end().catch(() => undefined);
+  };
+}
+
+const escapeIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 async function openPGlite(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
@@ -74,6 +126,12 @@ async function openPGlite(dataDir: string): Promise<Database> {
     query: async (sql, params) => (await db.query(sql, params as unknown[])).rows as never,
     transaction: (work) =>
       db.transaction((tx) => work({ query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never })),
+    listen: async (channel, onNotify) => {
+      const unsubscribe = await db.listen(channel, onNotify);
+      return () => unsubscribe();
+    },
+    // One in-process connection.
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: () => db.close(),
   };
 }

@@ -77,41 +77,40 @@ export async function loadEnvironment(db: Queryable, environmentId: number): Pro
   );
   if (!environment) return undefined;
 
-  const [featureRows, stateRows, allocationRows, segmentRows, identityRows] = await Promise.all([
-    db.query<{
-      id: number;
-      name: string;
-      type: 'STANDARD' | 'MULTIVARIATE';
-      description: string | null;
-      initial_value: FlagValue;
-      default_enabled: boolean;
-      server_key_only: boolean;
-      created_at: Date;
-    }>('SELECT * FROM features WHERE project_id = $1 ORDER BY id', [environment.project_id]),
-    db.query<FeatureStateRow>(
-      `SELECT id, feature_id, segment_id, identity_id, enabled, value, priority, hash_key, uuid
-         FROM feature_states WHERE environment_id = $1 ORDER BY id`,
-      [environmentId],
-    ),
-    db.query<{ id: number; feature_state_id: number; option_id: number; percentage_allocation: number; uuid: string; value: FlagValue }>(
-      `SELECT a.id, a.feature_state_id, a.option_id, a.percentage_allocation, a.uuid, o.value
-         FROM multivariate_allocations a
-         JOIN feature_states s ON s.id = a.feature_state_id
-         JOIN multivariate_options o ON o.id = a.option_id
-        WHERE s.environment_id = $1 ORDER BY a.id`,
-      [environmentId],
-    ),
-    db.query<{ id: number; name: string; rules: SegmentRule[]; hash_key: string | null }>(
-      'SELECT id, name, rules, hash_key FROM segments WHERE project_id = $1 ORDER BY id',
-      [environment.project_id],
-    ),
-    db.query<{ id: number; identifier: string; created_at: Date }>(
-      `SELECT id, identifier, created_at FROM identities
-        WHERE id IN (SELECT identity_id FROM feature_states WHERE environment_id = $1 AND identity_id IS NOT NULL)
-        ORDER BY id`,
-      [environmentId],
-    ),
-  ]);
+  // One query after another: `db` may be a transaction's single connection.
+  const featureRows = await db.query<{
+    id: number;
+    name: string;
+    type: 'STANDARD' | 'MULTIVARIATE';
+    description: string | null;
+    initial_value: FlagValue;
+    default_enabled: boolean;
+    server_key_only: boolean;
+    created_at: Date;
+  }>('SELECT * FROM features WHERE project_id = $1 ORDER BY id', [environment.project_id]);
+  const stateRows = await db.query<FeatureStateRow>(
+    `SELECT id, feature_id, segment_id, identity_id, enabled, value, priority, hash_key, uuid
+       FROM feature_states WHERE environment_id = $1 ORDER BY id`,
+    [environmentId],
+  );
+  const allocationRows = await db.query<{ id: number; feature_state_id: number; option_id: number; percentage_allocation: number; uuid: string; value: FlagValue }>(
+    `SELECT a.id, a.feature_state_id, a.option_id, a.percentage_allocation, a.uuid, o.value
+       FROM multivariate_allocations a
+       JOIN feature_states s ON s.id = a.feature_state_id
+       JOIN multivariate_options o ON o.id = a.option_id
+      WHERE s.environment_id = $1 ORDER BY a.id`,
+    [environmentId],
+  );
+  const segmentRows = await db.query<{ id: number; name: string; rules: SegmentRule[]; hash_key: string | null }>(
+    'SELECT id, name, rules, hash_key FROM segments WHERE project_id = $1 ORDER BY id',
+    [environment.project_id],
+  );
+  const identityRows = await db.query<{ id: number; identifier: string; created_at: Date }>(
+    `SELECT id, identifier, created_at FROM identities
+      WHERE id IN (SELECT identity_id FROM feature_states WHERE environment_id = $1 AND identity_id IS NOT NULL)
+      ORDER BY id`,
+    [environmentId],
+  );
 
   const features = new Map<number, FeatureMetadata>();
   for (const row of featureRows) {

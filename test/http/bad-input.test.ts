@@ -68,7 +68,7 @@ const cases: Case[] = [
   { name: 'features: name with spaces', method: 'POST', path: '/projects/PROJECT/features', body: { name: 'has space' }, status: 400 },
   { name: 'features: value an object', method: 'POST', path: '/projects/PROJECT/features', body: { name: 'obj', initial_value: { a: 1 } }, status: 400 },
   { name: 'features: bad type', method: 'POST', path: '/projects/PROJECT/features', body: { name: 'typed', type: 'FANCY' }, status: 400 },
-  { name: 'features: options over 100%', method: 'POST', path: '/projects/PROJECT/features', body: { name: 'mv_over', multivariate_options: [{ value: 'a', default_percentage_allocation: 60 }, { value: 'b', default_percentage_allocation: 60 }] }, status: 409 },
+  { name: 'features: options over 100%', method: 'POST', path: '/projects/PROJECT/features', body: { name: 'mv_over', multivariate_options: [{ value: 'a', default_percentage_allocation: 60 }, { value: 'b', default_percentage_allocation: 60 }] }, status: 400 },
   { name: 'feature state: unknown feature', method: 'PATCH', path: `/environments/${E}/feature-states/nope`, body: { enabled: true }, status: 404 },
   { name: 'feature state: enabled a string', method: 'PATCH', path: `/environments/${E}/feature-states/banner`, body: { enabled: 'yes' }, status: 400 },
   { name: 'feature state: foreign option', method: 'PATCH', path: `/environments/${E}/feature-states/banner`, body: { multivariate: [{ option_id: 1, percentage_allocation: 10 }] }, status: 400 },

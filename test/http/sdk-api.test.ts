@@ -73,7 +73,7 @@ describe('auth matrix', () => {
     ['server key, environment document', 'SERVER', 'GET', '/api/v1/environment-document/', 200],
     ['unknown server key, environment document', 'ser.unknown', 'GET', '/api/v1/environment-document/', 401],
   ];
-  test.each(cases)('%s → %i', async (_name, key, method, path, expected) => {
+  test.each(cases)('%s (key %s, %s %s) → %i', async (_name, key, method, path, expected) => {
     const resolved = key === 'CLIENT' ? seeded.clientKey : key === 'SERVER' ? seeded.serverKey : key;
     const { status, body } = await sdk(resolved, method, path);
     expect(status).toBe(expected);
@@ -125,7 +125,7 @@ describe('identities', () => {
       identifier: 'shape-1',
       traits: [
         { trait_key: 'age', trait_value: 33 },
-        { trait_key: 'plan', trait_value: 'pro' },
+        { trait_key: 'plan', trait_value: 'free' },
         { trait_key: 'ratio', trait_value: 0.25 },
         { trait_key: 'beta', trait_value: true },
       ],
@@ -137,7 +137,7 @@ describe('identities', () => {
     expect(got.status).toBe(200);
     expect(Object.fromEntries(got.body.traits.map((t: any) => [t.trait_key, t.trait_value]))).toEqual({
       age: 33,
-      plan: 'pro',
+      plan: 'free',
       ratio: 0.25,
       beta: true,
     });
