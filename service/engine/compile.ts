@@ -44,6 +44,8 @@ export interface CompiledEnvironment {
   readonly segments: readonly CompiledSegment[];
   /** Identity overrides by identifier, each by feature name. */
   readonly identityOverrides: ReadonlyMap<string, ReadonlyMap<string, CompiledState>>;
+  /** Features whose value can depend on an identity's hash (a split, or a segment with a percentage split). */
+  readonly hashedFeatures: ReadonlySet<string>;
 }
 
 function compileState(source: DocumentFeatureState, priority: number): CompiledState {
@@ -112,6 +114,15 @@ export function compileEnvironment(document: EnvironmentDocument): CompiledEnvir
     identityOverrides.set(identity.identifier, overrides);
   }
 
+  const hashedFeatures = new Set<string>();
+  for (const state of features.values()) if (state.variants.length > 0) hashedFeatures.add(state.featureName);
+  for (const segment of document.project.segments) {
+    const splits = segment.rules.some(hasPercentageSplit);
+    for (const state of segment.feature_states) {
+      if (splits || (state.multivariate_feature_state_values ?? []).length > 0) hashedFeatures.add(state.feature.name);
+    }
+  }
+
   return {
     document,
     apiKey: document.api_key,
@@ -120,5 +131,9 @@ export function compileEnvironment(document: EnvironmentDocument): CompiledEnvir
     features,
     segments,
     identityOverrides,
+    hashedFeatures,
   };
 }
+
+const hasPercentageSplit = (rule: SegmentRule): boolean =>
+  rule.conditions.some((condition) => condition.operator === 'PERCENTAGE_SPLIT') || rule.rules.some(hasPercentageSplit);

@@ -9,6 +9,7 @@ import addFormats from 'ajv-formats';
 import { adminRoutes, type AdminRouteDeps } from './admin-routes';
 import { installErrorHandlers } from './errors';
 import type { ServiceMetrics } from './metrics';
+import { ofrepRoutes } from './ofrep-routes';
 import { sdkRoutes, type SdkRouteDeps } from './sdk-routes';
 
 export type AppDeps = SdkRouteDeps & AdminRouteDeps & { metrics: ServiceMetrics };
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/api/v1/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   sdkRoutes(app, deps);
+  ofrepRoutes(app, deps.cache);
   adminRoutes(app, deps);
   return app;
 }

@@ -10,11 +10,12 @@ let svc: TestService;
 let seeded: SeededEnvironment;
 const clients: Flagsmith[] = [];
 
+// The SDK itself reports a flag without a value as undefined remotely and null locally; both mean "none".
 const summary = (flags: Flags) =>
   Object.fromEntries(
     flags
       .allFlags()
-      .map((flag) => [flag.featureName, { enabled: flag.enabled, value: flag.value, featureId: flag.featureId }] as const)
+      .map((flag) => [flag.featureName, { enabled: flag.enabled, value: flag.value ?? null, featureId: flag.featureId }] as const)
       .sort(([a], [b]) => a.localeCompare(b)),
   );
 

@@ -42,6 +42,9 @@ export async function seedEnvironment(svc: TestService, clientKey = 'prod_client
     ],
   });
 
+  await feature({ name: 'new_ui', default_enabled: true });
+  await feature({ name: 'theme', default_enabled: true, initial_value: '{"primary": "#0a7", "dense": false}' });
+
   const segmentIds: Record<string, number> = {};
   const segment = async (name: string, rules: unknown[]) => {
     const created = await ok(svc.admin('POST', `/projects/${project.id}/segments`, { name, rules }));
@@ -80,6 +83,8 @@ export async function seedEnvironment(svc: TestService, clientKey = 'prod_client
     value: 'half_control',
     multivariate: [{ option_id: checkout.multivariate_options[0].id, percentage_allocation: 50 }],
   });
+  await override({ feature: 'new_ui', segment_id: segmentIds.adults, enabled: false });
+  await override({ feature: 'theme', segment_id: segmentIds.beta, enabled: true, value: '{"primary": "#f0f", "dense": true}' });
   await ok(svc.admin('PUT', `/environments/${clientKey}/identities/vip-user/overrides/max_items`, { enabled: true, value: 1000 }));
 
   return { projectId: project.id, clientKey, serverKey, featureIds, segmentIds };

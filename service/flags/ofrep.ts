@@ -1,0 +1,84 @@
+/**
+ * OpenFeature Remote Evaluation Protocol (OFREP) results from Flagsmith evaluations.
+ *
+ * The context's `targetingKey` is the identity and its other primitive values are traits, used for
+ * this evaluation only (OFREP is stateless: nothing is stored or read). A flag without a value is a
+ * boolean flag whose value is its enabled state; a flag with a value serves it (a string holding a JSON
+ * object or array serves the parsed object); a disabled valued flag serves its value with reason DISABLED.
+ */
+import { evaluateEnvironmentFlags, evaluateIdentityFlags, type FlagResult } from '../engine';
+import type { TraitValue } from '../schemas/environment-document';
+import type { CachedEnvironment } from './environment-cache';
+import { visibleFlags, type FlagAudience } from './flag-responses';
+
+export type OfrepContext = Record<string, unknown>;
+
+export interface OfrepSuccess {
+  key: string;
+  value: string | number | boolean | object;
+  reason: 'STATIC' | 'DEFAULT' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED';
+  variant: string;
+  metadata: { featureId: number; flagsmithReason: string };
+}
+
+export interface OfrepFailure {
+  key: string;
+  errorCode: 'FLAG_NOT_FOUND' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'PARSE_ERROR' | 'GENERAL';
+  errorDetails: string;
+}
+
+export class OfrepContextError extends Error {}
+
+/** Evaluates every flag the audience may see, in document order. */
+export function evaluateOfrep(env: CachedEnvironment, context: OfrepContext, audience: FlagAudience): Array<OfrepSuccess | OfrepFailure> {
+  const { targetingKey, ...attributes } = context;
+  if (targetingKey !== undefined && (typeof targetingKey !== 'string' || targetingKey === '')) {
+    throw new OfrepContextError('context.targetingKey must be a non-empty string');
+  }
+  const traits: Record<string, TraitValue> = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) traits[key] = value;
+  }
+  const hasContext = targetingKey !== undefined || Object.keys(traits).length > 0;
+  // Without a targeting key, traits still select segments, but no flag whose value hangs on a hash is served.
+  const flags = hasContext
+    ? evaluateIdentityFlags(env.compiled, targetingKey ?? '', traits)
+    : evaluateEnvironmentFlags(env.compiled);
+  return visibleFlags(env, flags, audience).map((flag) =>
+    targetingKey === undefined && env.compiled.hashedFeatures.has(flag.featureName)
+      ? {
+          key: flag.featureName,
+          errorCode: 'TARGETING_KEY_MISSING',
+          errorDetails: `Flag '${flag.featureName}' splits identities by a hash and needs context.targetingKey`,
+        }
+      : toOfrep(flag, hasContext),
+  );
+}
+
+function toOfrep(flag: FlagResult, hasContext: boolean): OfrepSuccess {
+  const metadata = { featureId: flag.featureId, flagsmithReason: flag.reason };
+  const reason = flag.reason.startsWith('SPLIT') ? 'SPLIT' : flag.reason.startsWith('TARGETING_MATCH') ? 'TARGETING_MATCH' : hasContext ? 'DEFAULT' : 'STATIC';
+  if (flag.value === null) {
+    return { key: flag.featureName, value: flag.enabled, reason, variant: flag.enabled ? 'on' : 'off', metadata };
+  }
+  const value = typeof flag.value === 'string' ? parseObject(flag.value) ?? flag.value : flag.value;
+  return {
+    key: flag.featureName,
+    value,
+    reason: flag.enabled ? reason : 'DISABLED',
+    variant: typeof value === 'object' ? 'object' : String(value),
+    metadata,
+  };
+}
+
+/** A string that holds a JSON object or array, parsed; anything else undefined. */
+function parseObject(text: string): object | undefined {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
