@@ -43,11 +43,23 @@ export const ConfigSchema = Type.Object({
     default: 2,
     description: 'How long trait writes wait to be batched with others before one statement writes them all',
   }),
+  FLAGSTACK_DB_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 3000,
+    description: 'Longest wait for a database connection or query before the request fails (503)',
+  }),
   FLAGSTACK_CACHE_CHECK_MS: Type.Integer({
     minimum: 100,
     maximum: 3_600_000,
-    default: 5000,
+    default: 2000,
     description: 'How often each instance checks environment versions, in case a change notification was missed',
+  }),
+  WEB_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: 1,
+    description: 'Worker processes sharing the port (node:cluster); more than 1 needs DATABASE_URL',
   }),
   FLAGSTACK_SHUTDOWN_GRACE_MS: Type.Integer({
     minimum: 0,

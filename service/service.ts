@@ -4,10 +4,11 @@ import type { Config } from './config';
 import { ensureBootstrapToken } from './admin/tokens';
 import { AdminWriter } from './admin/writer';
 import { EnvironmentCache } from './flags/environment-cache';
-import { buildApp } from './http/app';
+import { buildApp, type Lifecycle } from './http/app';
 import { ServiceMetrics } from './http/metrics';
 import { AnalyticsStore } from './storage/analytics';
 import { openDatabase, type Database } from './storage/database';
+import { DatabaseHealth } from './storage/health';
 import { migrate } from './storage/migrate';
 import { TraitStore } from './storage/traits';
 
@@ -16,19 +17,32 @@ export interface RunningService {
   readonly db: Database;
   readonly address: string;
   readonly databaseKind: Database['kind'];
-  /** Stops accepting, finishes in-flight requests, flushes trait writes, closes the database. */
+  /**
+   * Readiness fails at once; the server stops accepting and finishes every in-flight request; pending
+   * trait writes are flushed; the database is closed.
+   */
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, logger: FastifyBaseLogger | false): Promise<RunningService> {
-  const db = await openDatabase({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.FLAGSTACK_DATA_DIR,
-    poolMax: config.FLAGSTACK_DB_POOL_MAX,
-  });
+export interface ServiceOptions {
+  logger: FastifyBaseLogger | false;
+  /** A database to use instead of opening one from the configuration (several instances in one test). */
+  database?: Database;
+}
+
+export async function startService(config: Config, { logger, database }: ServiceOptions): Promise<RunningService> {
+  const db =
+    database ??
+    (await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.FLAGSTACK_DATA_DIR,
+      poolMax: config.FLAGSTACK_DB_POOL_MAX,
+      timeoutMs: config.FLAGSTACK_DB_TIMEOUT_MS,
+    }));
   await migrate(db);
   if (config.FLAGSTACK_ADMIN_TOKEN) await ensureBootstrapToken(db, config.FLAGSTACK_ADMIN_TOKEN);
 
+  const health = new DatabaseHealth();
   const traits = new TraitStore(db, config.FLAGSTACK_TRAIT_BATCH_MS);
   const metrics = new ServiceMetrics({ poolStats: () => db.poolStats(), pendingTraitWrites: () => traits.pending });
   const cache = new EnvironmentCache(db, {
@@ -36,10 +50,18 @@ export async function startService(config: Config, logger: FastifyBaseLogger | f
     reload: (outcome) => metrics.reloads.inc({ outcome }),
   });
   await cache.start();
-  const analytics = new AnalyticsStore(db);
-  const writer = new AdminWriter(db, cache);
-  const app = await buildApp({ db, cache, traits, analytics, writer, metrics }, { logger, bodyLimit: config.FLAGSTACK_BODY_LIMIT });
-  await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, (error) => app.log.warn({ err: error }, 'environment sync failed'));
+  const lifecycle: Lifecycle = { shuttingDown: false };
+  const app = await buildApp(
+    { db, cache, traits, health, analytics: new AnalyticsStore(db), writer: new AdminWriter(db, cache, health), metrics, lifecycle },
+    { logger, bodyLimit: config.FLAGSTACK_BODY_LIMIT },
+  );
+  await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, {
+    onSuccess: () => health.markUp(),
+    onError: (error) => {
+      if (health.up) app.log.warn({ err: error }, 'database check failed; serving flags from memory');
+      health.markDown(error);
+    },
+  });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   return {
     app,
@@ -47,10 +69,11 @@ export async function startService(config: Config, logger: FastifyBaseLogger | f
     address,
     databaseKind: db.kind,
     async stop() {
+      lifecycle.shuttingDown = true;
       await app.close();
       await cache.stop();
       await traits.drain();
-      await db.close();
+      if (!database) await db.close();
     },
   };
 }

@@ -4,6 +4,7 @@
  * refreshed after it commits. A write that throws leaves nothing behind.
  */
 import type { Database, Queryable } from '../storage/database';
+import type { DatabaseHealth } from '../storage/health';
 import { json } from '../storage/database';
 import { ENVIRONMENT_CHANGES_CHANNEL } from '../flags/environment-cache';
 
@@ -33,9 +34,11 @@ export class AdminWriter {
   constructor(
     private readonly db: Database,
     private readonly environments: EnvironmentRefresher,
+    private readonly health: DatabaseHealth,
   ) {}
 
   async write<T>(actor: string, work: (change: Change) => Promise<T>): Promise<T> {
+    this.health.assertWritable();
     const { result, touched } = await this.db.transaction(async (tx) => {
       const entries: AuditEntry[] = [];
       const result = await work({ tx, record: (entry) => void entries.push(entry) });

@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { evaluateIdentityFlags } from '../engine';
 import type { TraitValue } from '../schemas/environment-document';
 import type { IdentityBody } from '../schemas/sdk';
+import type { DatabaseHealth } from '../storage/health';
 import type { TraitStore } from '../storage/traits';
 import type { CachedEnvironment } from './environment-cache';
 import { identityJson, type FlagAudience, type ResponseTrait } from './flag-responses';
 
 export async function identityFlagsJson(
-  traitStore: TraitStore,
+  { traits: traitStore, health }: { traits: TraitStore; health: DatabaseHealth },
   env: CachedEnvironment,
   request: IdentityBody,
   audience: FlagAudience,
@@ -29,8 +30,12 @@ export async function identityFlagsJson(
     const toStore = new Map<string, TraitValue | null>();
     for (const trait of acceptedTraits) if (!trait.transient) toStore.set(trait.trait_key, trait.trait_value);
     const ref = { environmentId: env.environmentId, identifier };
-    if (toStore.size > 0) await traitStore.write({ ...ref, traits: toStore });
-    for (const [key, value] of await traitStore.read(ref)) effective.set(key, value);
+    if (toStore.size > 0) {
+      health.assertWritable();
+      await traitStore.write({ ...ref, traits: toStore });
+    }
+    // With the database away, a read-only request still gets flags, from the traits it sent.
+    if (health.up) for (const [key, value] of await traitStore.read(ref)) effective.set(key, value);
   }
   for (const trait of acceptedTraits) {
     if (!transientIdentity && !trait.transient) continue;

@@ -9,10 +9,16 @@ import addFormats from 'ajv-formats';
 import { adminRoutes, type AdminRouteDeps } from './admin-routes';
 import { installErrorHandlers } from './errors';
 import type { ServiceMetrics } from './metrics';
+import type { DatabaseHealth } from '../storage/health';
 import { ofrepRoutes } from './ofrep-routes';
 import { sdkRoutes, type SdkRouteDeps } from './sdk-routes';
 
-export type AppDeps = SdkRouteDeps & AdminRouteDeps & { metrics: ServiceMetrics };
+/** Shared with the process: set when shutdown begins, so readiness fails at once. */
+export interface Lifecycle {
+  shuttingDown: boolean;
+}
+
+export type AppDeps = SdkRouteDeps & AdminRouteDeps & { metrics: ServiceMetrics; health: DatabaseHealth; lifecycle: Lifecycle };
 
 export interface AppOptions {
   /** The process's pino logger, or false for none (tests). */
@@ -40,9 +46,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
 
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   app.removeContentTypeParser('text/plain');
-  installErrorHandlers(app);
+  installErrorHandlers(app, deps.health);
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    // Flags keep coming from memory while the database is away; say so.
+    if (!deps.health.up && !request.url.startsWith('/api/v1/admin')) reply.header('X-Flagstack-Stale', 'database-unreachable');
   });
 
   await app.register(swagger, {
@@ -64,6 +72,12 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
 
   deps.metrics.install(app);
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Ready while the flags can be served: from memory even when the database is away (the body says so).
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) =>
+    deps.lifecycle.shuttingDown
+      ? reply.code(503).send({ status: 'shutting_down' })
+      : { status: deps.health.up ? 'ready' : 'degraded', ...deps.health.report() },
+  );
   app.get('/api/v1/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   sdkRoutes(app, deps);
   ofrepRoutes(app, deps.cache);

@@ -45,7 +45,7 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BAD_REQUEST'],
 };
 
-export function installErrorHandlers(app: FastifyInstance): void {
+export function installErrorHandlers(app: FastifyInstance, health: { markDown(error: unknown): void }): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
   );
@@ -67,6 +67,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return reply.code(pgMapped[0]).send({ error: { code: pgMapped[1], message: error.detail ?? error.message } });
     }
     if (isDatabaseUnavailable(error)) {
+      health.markDown(error);
       request.log.warn({ err: error }, 'database unavailable');
       return reply.code(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' } });
     }
@@ -83,6 +84,8 @@ export function isDatabaseUnavailable(error: { code?: string; message?: string }
   const code = error.code ?? '';
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '08000', '08001', '08003', '08006'].includes(code) ||
-    /timeout exceeded when trying to connect|Connection terminated|connection error/i.test(error.message ?? '')
+    /timeout exceeded when trying to connect|Connection terminated|connection error|Query read timeout|canceling statement due to statement timeout/i.test(
+      error.message ?? '',
+    )
   );
 }

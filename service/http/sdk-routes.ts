@@ -12,6 +12,7 @@ import { identityFlagsJson } from '../flags/identities';
 import { EnvironmentDocument } from '../schemas/environment-document';
 import { AnalyticsBody, EnvironmentKeyHeaders, FlagsQuery, IdentityBody, IdentityQuery, IdentityResponse, SdkFlag } from '../schemas/sdk';
 import type { AnalyticsStore } from '../storage/analytics';
+import type { DatabaseHealth } from '../storage/health';
 import type { TraitStore } from '../storage/traits';
 import { ErrorBody, notFound } from './errors';
 import { sdkKey } from './sdk-auth';
@@ -20,6 +21,7 @@ export interface SdkRouteDeps {
   cache: EnvironmentCache;
   traits: TraitStore;
   analytics: AnalyticsStore;
+  health: DatabaseHealth;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -27,7 +29,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const responses = (ok: TSchema) =>
   ({ 200: ok, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }) as Record<string, TSchema>;
 
-export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics }: SdkRouteDeps): void {
+export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, health }: SdkRouteDeps): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   const environmentOf = async (environmentId: number): Promise<CachedEnvironment> => {
@@ -77,7 +79,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics }: Sd
       const env = await environmentOf(key.environmentId);
       const body = { identifier: request.query.identifier, transient: request.query.transient };
       reply.type(JSON_TYPE);
-      return identityFlagsJson(traits, env, body, key.server ? 'server' : 'client');
+      return identityFlagsJson({ traits, health }, env, body, key.server ? 'server' : 'client');
     },
   );
 
@@ -96,7 +98,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics }: Sd
       const key = sdkKey(cache, request);
       const env = await environmentOf(key.environmentId);
       reply.type(JSON_TYPE);
-      return identityFlagsJson(traits, env, request.body, key.server ? 'server' : 'client');
+      return identityFlagsJson({ traits, health }, env, request.body, key.server ? 'server' : 'client');
     },
   );
 
@@ -134,6 +136,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics }: Sd
     },
     async (request) => {
       const key = sdkKey(cache, request);
+      health.assertWritable();
       await analytics.record(key.environmentId, request.body);
       return {};
     },

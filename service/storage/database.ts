@@ -36,16 +36,27 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Most connections this process opens to PostgreSQL. */
   poolMax: number;
+  /** Longest wait for a connection or a query, in milliseconds. */
+  timeoutMs?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolMax)
+    ? openPostgres(options.databaseUrl, options.poolMax, options.timeoutMs ?? 3000)
     : openPGlite(options.dataDir);
 }
 
-function openPostgres(connectionString: string, max: number): Database {
-  const pool = new Pool({ connectionString, max, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 });
+function openPostgres(connectionString: string, max: number, timeoutMs: number): Database {
+  // Bounded waits everywhere: a dead or hung database fails requests in `timeoutMs`, not minutes.
+  const pool = new Pool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
+    idleTimeoutMillis: 30000,
+    keepAlive: true,
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const queryWith = async <Row>(client: Pool | PoolClient, sql: string, params?: readonly unknown[]) =>

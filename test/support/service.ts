@@ -27,7 +27,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...env,
   });
-  const service = await startService(config, false);
+  const service = await startService(config, { logger: false });
   const url = service.address;
 
   const call: TestService['call'] = async (method, path, options = {}) => {
