@@ -46,8 +46,9 @@ export class EnvironmentCache {
   private keys = new Map<string, ResolvedKey>();
   private readonly environments = new Map<number, CachedEnvironment>();
   private readonly loading = new Map<number, Promise<CachedEnvironment | undefined>>();
-  /** Bumped by every load, so that a slower, older load never overwrites a newer one. */
-  private readonly generations = new Map<number, number>();
+  private lastGeneration = 0;
+  /** The number of the build whose result each environment holds. */
+  private readonly landedGenerations = new Map<number, number>();
 
   constructor(
     private readonly db: Database,
@@ -108,14 +109,13 @@ export class EnvironmentCache {
   }
 
   /**
-   * Re-reads one environment and the key index after a change. The old copy keeps serving until the
-   * new one is compiled; an environment that no longer exists is dropped.
+   * Re-reads one environment and the key index after a change. When it returns, the copy served is at
+   * least as new as the database was when it was called. The old copy keeps serving until then; an
+   * environment that no longer exists is dropped.
    */
   async refresh(environmentId: number): Promise<void> {
     await this.reloadKeys();
-    this.loading.delete(environmentId);
-    const fresh = await this.load(environmentId);
-    if (!fresh) this.environments.delete(environmentId);
+    await this.load(environmentId, { fresh: true });
   }
 
   private async reloadKeys(): Promise<void> {
@@ -127,16 +127,24 @@ export class EnvironmentCache {
     this.keys = keys;
   }
 
-  /** Loads and compiles an environment once, however many requests ask; a superseded load is discarded. */
-  private load(environmentId: number): Promise<CachedEnvironment | undefined> {
-    const inFlight = this.loading.get(environmentId);
+  /**
+   * Loads and compiles an environment. Concurrent first loads share one build; a `fresh` load always
+   * builds anew. Every build is numbered when it starts, and a result replaces the held copy only if no
+   * later-started build has already landed, so a slow, older build never overwrites a newer one.
+   */
+  private load(environmentId: number, { fresh = false } = {}): Promise<CachedEnvironment | undefined> {
+    const inFlight = fresh ? undefined : this.loading.get(environmentId);
     if (inFlight) return inFlight;
-    const generation = (this.generations.get(environmentId) ?? 0) + 1;
-    this.generations.set(environmentId, generation);
+    const generation = ++this.lastGeneration;
     const pending = this.build(environmentId)
       .then(
         (cached) => {
           this.observer.reload?.('ok');
+          if (generation > (this.landedGenerations.get(environmentId) ?? 0)) {
+            this.landedGenerations.set(environmentId, generation);
+            if (cached) this.environments.set(environmentId, cached);
+            else this.environments.delete(environmentId);
+          }
           return cached;
         },
         (error: unknown) => {
@@ -144,10 +152,6 @@ export class EnvironmentCache {
           throw error;
         },
       )
-      .then((cached) => {
-        if (cached && this.generations.get(environmentId) === generation) this.environments.set(environmentId, cached);
-        return cached;
-      })
       .finally(() => {
         if (this.loading.get(environmentId) === pending) this.loading.delete(environmentId);
       });

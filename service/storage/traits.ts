@@ -20,6 +20,8 @@ export interface TraitWrite extends IdentityRef {
 }
 
 const refKey = (ref: IdentityRef): string => `${ref.environmentId}\u0000${ref.identifier}`;
+const compareRefs = (a: IdentityRef, b: IdentityRef): number =>
+  a.environmentId - b.environmentId || (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0);
 
 export class TraitStore {
   private readonly reader: DataLoader<IdentityRef, Map<string, TraitValue>, string>;
@@ -102,7 +104,10 @@ export class TraitStore {
       identities.set(ref, { environmentId: write.environmentId, identifier: write.identifier });
       for (const [key, value] of write.traits) changes.set(`${ref}\u0000${key}`, { ref, key, value });
     }
-    const refs = [...identities.values()];
+    // Rows are locked in one global order (environment, identifier, key), so that concurrent batches
+    // on other connections or instances cannot deadlock on each other.
+    const refs = [...identities.values()].sort(compareRefs);
+    const ordered = [...changes.values()].sort((x, y) => (x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
     await this.db.transaction(async (tx) => {
       const rows = await tx.query<{ id: number; environment_id: number; identifier: string }>(
         `INSERT INTO identities (environment_id, identifier)
@@ -112,8 +117,8 @@ export class TraitStore {
         [refs.map((r) => r.environmentId), refs.map((r) => r.identifier)],
       );
       const identityIds = new Map(rows.map((row) => [refKey({ environmentId: row.environment_id, identifier: row.identifier }), row.id]));
-      const sets = [...changes.values()].filter((c) => c.value !== null);
-      const deletes = [...changes.values()].filter((c) => c.value === null);
+      const sets = ordered.filter((c) => c.value !== null);
+      const deletes = ordered.filter((c) => c.value === null);
       if (sets.length > 0) {
         await tx.query(
           `INSERT INTO traits (identity_id, key, value)
