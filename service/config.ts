@@ -61,6 +61,12 @@ export const ConfigSchema = Type.Object({
     default: 1,
     description: 'Worker processes sharing the port (node:cluster); more than 1 needs DATABASE_URL',
   }),
+  FLAGSTACK_SHUTDOWN_DELAY_MS: Type.Integer({
+    minimum: 0,
+    maximum: 600_000,
+    default: 0,
+    description: 'On SIGTERM, how long to keep serving with readiness failed before closing the listener (lets load balancers deregister)',
+  }),
   FLAGSTACK_SHUTDOWN_GRACE_MS: Type.Integer({
     minimum: 0,
     maximum: 600_000,

@@ -70,6 +70,7 @@ export async function startService(config: Config, { logger, database }: Service
     databaseKind: db.kind,
     async stop() {
       lifecycle.shuttingDown = true;
+      if (config.FLAGSTACK_SHUTDOWN_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.FLAGSTACK_SHUTDOWN_DELAY_MS));
       await app.close();
       await cache.stop();
       await traits.drain();

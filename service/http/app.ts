@@ -49,6 +49,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   installErrorHandlers(app, deps.health);
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    // While shutting down, keep-alive connections close after their response, so the server can drain.
+    if (deps.lifecycle.shuttingDown) reply.header('Connection', 'close');
     // Flags keep coming from memory while the database is away; say so.
     if (!deps.health.up && !request.url.startsWith('/api/v1/admin')) reply.header('X-Flagstack-Stale', 'database-unreachable');
   });
