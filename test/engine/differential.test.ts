@@ -1,205 +1,343 @@
 /**
- * Differential test: our engine against Flagsmith's own (inside the published flagsmith-nodejs SDK,
- * evaluating offline from the same document) on hundreds of generated environments and identities.
- * Every flag's enabled state, value, feature id and reason must be identical.
+ * Differential test: our engine against Flagsmith's own (flagsmith-nodejs 8.1.2, evaluating offline
+ * from the same document) on hundreds of generated environments and thousands of identities. Every
+ * flag's enabled state, value, feature id and reason must be identical.
+ *
+ * The generator draws from small pools so that conditions often meet traits they can match, overrides
+ * collide on priorities, identities share identical overrides, segment ids repeat or pass 2^32 - 2,
+ * and identifiers hold commas; it steers clear only of the oracle's known defects (see the end).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { Flagsmith, LocalFileHandler } from 'flagsmith-nodejs';
 import { compileEnvironment, evaluateEnvironmentFlags, evaluateIdentityFlags } from '../../service/engine';
 import type {
   DocumentFeatureState,
+  DocumentIdentityOverride,
   EnvironmentDocument,
+  MultivariateFeatureStateValue,
   SegmentCondition,
   SegmentRule,
   TraitValue,
 } from '../../service/schemas/environment-document';
 import { CONDITION_OPERATORS } from '../../service/schemas/environment-document';
+import { condition, documentWith, rule, segment, state } from './build-document';
+import { byName, oracle } from './oracle';
 
-const RUNS = Number(process.env.FLAGSTACK_DIFFERENTIAL_RUNS ?? 500);
+const RUNS = Number(process.env.FLAGSTACK_DIFFERENTIAL_RUNS ?? 1000);
 const SEED = Number(process.env.FLAGSTACK_DIFFERENTIAL_SEED ?? 20261124);
 
-// Few trait keys and values, so that generated conditions often meet traits they can match.
-const TRAIT_KEYS = ['age', 'plan', 'beta', 'version'];
-const IDENTIFIERS = ['alice', 'bob', 'carol', 'dave', 'user-1', 'user-2', 'user-3', 'x'];
+const IDENTIFIERS = ['alice', 'bob', 'carol', 'a', 'b', 'a,b', '["bob"]', 'user-1', 'ünï'];
+const FEATURE_NAMES = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', '10', '2', 'a b', 'ünï'];
 
 const flagValue = fc.oneof(
   fc.constantFrom('on', 'off', 'blue', ''),
   fc.integer({ min: -5, max: 100 }),
   fc.constantFrom(0.5, 1.25, -3.5),
   fc.boolean(),
-  fc.constant(null),
+  fc.constantFrom(null, undefined),
 );
 
-const traitValue: fc.Arbitrary<TraitValue> = fc.oneof(
-  fc.constantFrom(0, 10, 17, 50, 100),
-  fc.constantFrom(0.5, 17.5, 99.9),
-  fc.constantFrom('pro', 'free', 'enterprise', 'alice@acme.com', 'bob@beta.io', '1.2.3', '2.0.0', '10', 'true', 'False', ''),
+const anyTraitValue: fc.Arbitrary<TraitValue> = fc.oneof(
+  fc.constantFrom(0, 1, 10, 17, 50, 100, -3, 1e21, 0.5, 17.5),
+  fc.constantFrom('pro', 'alice@acme.com', '1.2.3', '10', '17.5', 'true', 'False', '', 'Test', 'o'),
   fc.boolean(),
 );
+/** Trait keys, each with values of the kinds conditions on it tend to test (and, sometimes, of any kind). */
+const TRAITS: Record<string, fc.Arbitrary<TraitValue>> = {
+  age: fc.constantFrom<TraitValue>(0, 1, 10, 17, 18, 50, 100, -3, 17.5, 0.5, 1e21, '17', '18.0'),
+  plan: fc.constantFrom('pro', 'free', 'enterprise', 'Pro', ''),
+  version: fc.constantFrom<TraitValue>('1.2.3', '2.0.0', '1.10.0', '0.9.0', '1.2.3-beta', 'v1.2.3', '1.2.3+build', 'bad', 2),
+  email: fc.constantFrom('alice@acme.com', 'bob@beta.io', 'native', 'o'),
+  beta: fc.constantFrom<TraitValue>(true, false, 'true', 'False'),
+  'a.b': anyTraitValue,
+  constructor: anyTraitValue,
+  ['__proto__']: anyTraitValue, // computed: an own key, not the prototype
+};
+const TRAIT_KEYS = Object.keys(TRAITS);
+const traitEntry = fc.constantFrom(...TRAIT_KEYS).chain((key) => TRAITS[key].map((value) => [key, value] as const));
 
-const conditionValue = (operator: string): fc.Arbitrary<string | null> => {
+/** Condition properties and values by theme, so that conditions often meet traits they can match. */
+interface Theme {
+  properties: ReadonlyArray<string | null>;
+  /** For EQUAL, the orderings, CONTAINS and the like. */
+  comparisons: ReadonlyArray<string | null | undefined>;
+  lists: readonly string[];
+  patterns: readonly string[];
+  modulos?: readonly string[];
+}
+const THEMES: Theme[] = [
+  {
+    properties: ['age', "$.identity.traits['age']"],
+    comparisons: ['0', '10', '17', '18', '17.5', '50', '100', '-3', 'x'],
+    lists: ['10,17,18,50', '0,1', '[17,18]', '["17","18"]'],
+    patterns: ['^\\d+$', '^1', '7$'],
+    modulos: ['2|0', '2|1', '3|1', '5|0', '0.5|0', '2', '0|0', 'a|b', '2|0|1'],
+  },
+  {
+    properties: ['plan', '$.identity.traits.plan'],
+    comparisons: ['pro', 'free', 'enterprise', 'Pro', 'p', '', 'e'],
+    lists: ['pro,enterprise', 'free', '["pro","free"]', 'pro, free', ''],
+    patterns: ['^pro$', '^p', '(bad', 'e'],
+  },
+  {
+    properties: ['version'],
+    comparisons: ['1.2.3:semver', '1.10.0:semver', '2.0.0:semver', '0.9.0:semver', '1.2.3-beta:semver', 'bad:semver', '1.2.3'],
+    lists: ['1.2.3,2.0.0', '1.2.3:semver'],
+    patterns: ['^1\\.', '^v'],
+  },
+  {
+    properties: ['email', 'a.b', "$.identity.traits['a.b']", '$.identity.traits.a.b'],
+    comparisons: ['@acme.', 'alice', 'native', 'o'],
+    lists: ['alice@acme.com,bob', 'native'],
+    patterns: ['@acme\\.', '^[a-z]+@', 'native'],
+  },
+  { properties: ['beta'], comparisons: ['true', 'false', 'False', 'yes'], lists: ['true', 'True,False'], patterns: ['^t', 'e$'] },
+  {
+    properties: [
+      'constructor',
+      '__proto__',
+      'toString',
+      '$.identity.identifier',
+      '$.identity.key',
+      '$.identity.key.0',
+      '$.environment.name',
+      '$.environment.key',
+      '$.identity.traits.constructor',
+      "$.identity['identifier']",
+      "$.environment['name']",
+      '$.identity.traits["beta"]',
+      '$.identity.traits[plan]',
+      '$.identity.traits',
+      '$.identity',
+      '$.environment',
+      '$.features',
+      '$.nowhere',
+      null,
+      '',
+    ],
+    comparisons: ['Test', 'pro', 'env_a', 'Kq3xY', 'alice', 'a', 'e', 'env_a_alice', 'K', '[object Object]', null, undefined],
+    lists: ['alice,bob', 'Test,pro', 'a,b', 'K'],
+    patterns: ['^a', '^env_a_', '(bad', 'native', 'Object'],
+  },
+];
+
+function themedValues(operator: string, theme: Theme): ReadonlyArray<string | null | undefined> {
   switch (operator) {
-    case 'PERCENTAGE_SPLIT':
-      return fc.oneof(fc.integer({ min: 0, max: 100 }).map(String), fc.constantFrom('33.3', '66.6'));
-    case 'MODULO':
-      return fc.constantFrom('2|0', '3|1', '5|0', '2', '0|0', 'a|b');
     case 'IN':
-      return fc.constantFrom('pro,enterprise', 'free', '["pro","free"]', '1,2,10,50', 'alice,bob', 'true');
+      return theme.lists;
     case 'REGEX':
-      return fc.constantFrom('^a', '.*@acme\\..*', '^\\d+$', '(bad', 'o');
+      return theme.patterns;
+    case 'MODULO':
+      return theme.modulos ?? ['2|0', '0|0', 'a|b'];
     case 'IS_SET':
     case 'IS_NOT_SET':
-      return fc.constantFrom(null, '');
+      return [null, undefined, '', 'x'];
     default:
-      return fc.oneof(
-        fc.constantFrom('0', '10', '17.5', '50', '100'),
-        fc.constantFrom('true', 'false', 'False', 'yes'),
-        fc.constantFrom('pro', 'free', '1.2.3:semver', '2.0.0:semver', '@acme.', 'alice', 'Test', '10'),
-      );
+      return theme.comparisons;
   }
-};
+}
 
-const condition: fc.Arbitrary<SegmentCondition> = fc
-  .constantFrom(...CONDITION_OPERATORS)
+const splitCondition = fc
+  .tuple(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constant(null) },
+      { weight: 2, arbitrary: fc.constantFrom('$.identity.identifier', '$.identity.key', '$.identity.traits.age', '$.identity.traits["age"]', "$.identity['identifier']", '$.identity.traits.plan', '$.identity.traits.a.b', '$.identity.traits', '$.environment.name', 'age', '$.nowhere') },
+    ),
+    fc.oneof(fc.integer({ min: 0, max: 100 }).map(String), fc.constantFrom('33.3', '66.6', '-1', 'abc', null)),
+  )
+  .map(([property, value]) => condition('PERCENTAGE_SPLIT', value, property));
+
+const conditionArbitrary: fc.Arbitrary<SegmentCondition> = fc
+  .constantFrom(...CONDITION_OPERATORS, 'BOGUS' as SegmentCondition['operator'])
   .chain((operator) =>
-    fc.record({
-      operator: fc.constant(operator),
-      property_:
-        operator === 'PERCENTAGE_SPLIT'
-          ? fc.constantFrom(null, null, '$.identity.identifier', 'age')
-          : fc.constantFrom(...TRAIT_KEYS, '$.identity.identifier', '$.environment.name', '$.identity.traits.plan', null),
-      value: conditionValue(operator),
-    }),
+    operator === 'PERCENTAGE_SPLIT'
+      ? splitCondition
+      : fc
+          .constantFrom(...THEMES)
+          .chain((theme) => fc.tuple(fc.constantFrom(...theme.properties), fc.constantFrom(...themedValues(operator, theme))))
+          .map(([property, value]) => condition(operator, value, property)),
   );
 
 const ruleAt = (depth: number): fc.Arbitrary<SegmentRule> =>
-  fc.record({
-    type: fc.constantFrom('ALL', 'ANY', 'NONE'),
-    conditions: fc.array(condition, { maxLength: 3 }),
-    rules: depth > 1 ? fc.array(ruleAt(depth - 1), { maxLength: 2 }) : fc.constant([]),
-  }) as fc.Arbitrary<SegmentRule>;
+  fc
+    .tuple(
+      fc.constantFrom('ALL', 'ANY', 'NONE'),
+      fc.array(conditionArbitrary, { maxLength: 3 }),
+      depth > 1 ? fc.array(ruleAt(depth - 1), { maxLength: 2 }) : fc.constant<SegmentRule[]>([]),
+    )
+    .map(([type, conditions, rules]) => rule(type as SegmentRule['type'], conditions, rules));
 
-/** Allocations whose weights add up to at most 100. */
-const allocations = fc
-  .array(fc.constantFrom(10, 20, 25, 33.3, 50), { maxLength: 3 })
-  .map((weights) => weights.filter((_, i) => weights.slice(0, i + 1).reduce((a, b) => a + b, 0) <= 100));
+/** Document-wide unique keys for feature states and allocations. */
+let nextKey = 1;
+const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+
+/** 0 to 4 allocations, ids out of order or missing (then ordered by uuid), weights adding up to anything. */
+const allocationsArbitrary: fc.Arbitrary<MultivariateFeatureStateValue[]> = fc.array(
+  fc.tuple(fc.option(fc.integer({ min: 1000, max: 1010 }), { nil: null }), flagValue, fc.constantFrom(0, 10, 12.5, 20, 25, 33.3, 50, 100)),
+  { maxLength: 4 },
+).map((variants) =>
+  variants.map(([id, value, weight]) => ({
+    id,
+    multivariate_feature_option: { id: nextKey++, value: value ?? null },
+    percentage_allocation: weight,
+    mv_fs_value_uuid: uuid(nextKey++),
+  })),
+);
 
 interface Feature {
   id: number;
   name: string;
 }
 
-let nextId = 1;
-const featureState = (feature: Feature, priority?: number): fc.Arbitrary<DocumentFeatureState> =>
-  fc.record({ enabled: fc.boolean(), value: flagValue, weights: allocations, optionValues: fc.array(flagValue, { minLength: 3, maxLength: 3 }) }).map(
-    ({ enabled, value, weights, optionValues }) => {
-      const id = nextId++;
-      return {
-        feature: { id: feature.id, name: feature.name, type: weights.length ? 'MULTIVARIATE' : 'STANDARD' },
+const featureStateArbitrary = (feature: Feature, priority: fc.Arbitrary<number | null | undefined>): fc.Arbitrary<DocumentFeatureState> =>
+  fc
+    .record({ enabled: fc.boolean(), value: flagValue, allocations: fc.oneof(fc.constant<MultivariateFeatureStateValue[]>([]), allocationsArbitrary), keyless: fc.boolean(), priority })
+    .map(({ enabled, value, allocations, keyless, priority }) => {
+      const key = nextKey++;
+      return state(feature.id, feature.name, value, {
+        feature: { id: feature.id, name: feature.name, type: allocations.length > 0 ? 'MULTIVARIATE' : 'STANDARD' },
         enabled,
-        django_id: id,
-        feature_state_value: value,
-        featurestate_uuid: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
-        feature_segment: priority === undefined ? null : { priority },
-        // Allocation ids deliberately out of document order: the engine must sort by id.
-        multivariate_feature_state_values: weights.map((weight, i) => ({
-          id: 1000 + ((id * 7 + i * 13) % 97),
-          multivariate_feature_option: { id: 500 + i, value: optionValues[i] },
-          percentage_allocation: weight,
-        })),
-      };
-    },
-  );
+        // Some states have only their uuid for a key.
+        django_id: keyless && key % 3 === 0 ? null : key,
+        featurestate_uuid: uuid(key),
+        feature_segment: priority === undefined ? null : priority === null ? undefined : { priority },
+        multivariate_feature_state_values: allocations,
+      });
+    });
+
+/** Identity overrides from tiny pools, so that identities often share identical overrides. */
+const identityOverrideArbitrary = (features: Feature[]): fc.Arbitrary<DocumentIdentityOverride> =>
+  fc
+    .record({
+      identifier: fc.constantFrom(...IDENTIFIERS),
+      overrides: fc.subarray(features, { minLength: 0 }).chain((subset) =>
+        fc.tuple(...subset.map((feature) => fc.tuple(fc.constant(feature), fc.boolean(), fc.constantFrom('x', 'y'), fc.boolean()))),
+      ),
+    })
+    .map(({ identifier, overrides }) => ({
+      identifier,
+      identity_features: overrides.map(([feature, enabled, value, split]) =>
+        state(feature.id, feature.name, value, {
+          enabled,
+          django_id: nextKey++,
+          featurestate_uuid: uuid(nextKey++),
+          multivariate_feature_state_values: split ? [{ id: 7, multivariate_feature_option: { id: 8, value: 'v' }, percentage_allocation: 50 }] : [],
+        }),
+      ),
+    }));
 
 const documentArbitrary: fc.Arbitrary<EnvironmentDocument> = fc
   .record({
-    apiKey: fc.constantFrom('env_a', 'env_b', 'Kq3xY'),
-    featureCount: fc.integer({ min: 1, max: 6 }),
-    segmentIds: fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 5 }),
+    apiKey: fc.constantFrom('env_a', 'Kq3xY'),
+    name: fc.constantFrom('Test', 'pro'),
+    names: fc.shuffledSubarray(FEATURE_NAMES, { minLength: 1, maxLength: 7 }),
+    // Occasionally a second feature state under an existing name (another feature id).
+    duplicate: fc.boolean(),
+    segmentIds: fc.array(fc.constantFrom(1, 2, 3, 7, 12, 60, 4294967294, 4294967295, 5000000000), { maxLength: 6 }),
   })
-  .chain(({ apiKey, featureCount, segmentIds }) => {
-    const features: Feature[] = Array.from({ length: featureCount }, (_, i) => ({ id: i + 1, name: `feature_${i + 1}` }));
-    const featureSubset = fc.subarray(features);
+  .chain(({ apiKey, name, names, duplicate, segmentIds }) => {
+    const features: Feature[] = names.map((featureName, i) => ({ id: i + 1, name: featureName }));
+    const stateFeatures = duplicate ? [...features, { id: 99, name: names[0] }] : features;
+    const overridable = [...features, { id: 98, name: 'ghost' }];
+    const priority = fc.constantFrom<number | null | undefined>(-1, 0, 0, 1, 1, 2, 3, null, undefined);
     return fc.record({
       apiKey: fc.constant(apiKey),
-      defaults: fc.tuple(...features.map((f) => featureState(f))),
+      name: fc.constant(name),
+      defaults: fc.tuple(...stateFeatures.map((feature) => featureStateArbitrary(feature, fc.constant(undefined)))),
       segments: fc.tuple(
-        ...segmentIds.map((id) =>
+        ...segmentIds.map((id, i) =>
           fc.record({
             id: fc.constant(id),
-            rules: fc.array(ruleAt(3), { maxLength: 2 }),
-            overrides: featureSubset.chain((subset) =>
-              fc.tuple(...subset.map((f) => fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }).chain((p) => featureState(f, p)))),
-            ),
+            name: fc.constant(`segment_${i}`),
+            rules: fc.array(ruleAt(3), { maxLength: 3 }),
+            overrides: fc.subarray(overridable).chain((subset) => fc.tuple(...subset.map((feature) => featureStateArbitrary(feature, priority)))),
           }),
         ),
       ),
-      identityOverrides: fc.uniqueArray(fc.constantFrom(...IDENTIFIERS), { maxLength: 3 }).chain((identifiers) =>
-        fc.tuple(...identifiers.map((identifier) => featureSubset.chain((subset) => fc.tuple(fc.constant(identifier), fc.tuple(...subset.map((f) => featureState(f))))))),
-      ),
-      serverOnly: featureSubset,
+      identityOverrides: fc.array(identityOverrideArbitrary(features), { maxLength: 5 }),
     });
   })
-  .map(({ apiKey, defaults, segments, identityOverrides, serverOnly }) => ({
-    id: 1,
-    api_key: apiKey,
-    name: 'Test',
-    project: {
-      id: 1,
-      name: 'p',
-      organisation: { id: 1, name: 'o', feature_analytics: false, stop_serving_flags: false, persist_trait_data: true },
-      hide_disabled_flags: false,
-      server_key_only_feature_ids: serverOnly.map((f) => f.id),
-      segments: segments.map((s) => ({ id: s.id, name: `segment_${s.id}`, rules: s.rules, feature_states: s.overrides })),
-    },
-    feature_states: defaults,
-    identity_overrides: identityOverrides.map(([identifier, features]) => ({ identifier, identity_features: features })),
-  }));
+  .map(({ apiKey, name, defaults, segments, identityOverrides }) =>
+    documentWith({
+      api_key: apiKey,
+      name,
+      feature_states: defaults,
+      segments: segments.map((s) => segment(s.id, s.name, s.rules, s.overrides)),
+      identity_overrides: identityOverrides,
+    }),
+  );
 
 const identityArbitrary = fc.record({
-  identifier: fc.oneof(fc.constantFrom(...IDENTIFIERS), fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes(','))),
-  traits: fc.dictionary(fc.constantFrom(...TRAIT_KEYS), traitValue, { maxKeys: 5 }),
+  identifier: fc.oneof(
+    fc.constantFrom(...IDENTIFIERS),
+    fc.string({ minLength: 1, maxLength: 12 }),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 6 }), // any code points, lone surrogates included
+  ),
+  // Built like the service builds them (Object.fromEntries), so `__proto__` is an own key.
+  traits: fc
+    .array(traitEntry, { minLength: 1, maxLength: 8 })
+    .map((entries) => Object.fromEntries(entries) as Record<string, TraitValue>),
 });
-
-const dir = mkdtempSync(join(tmpdir(), 'flagstack-differential-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Flagsmith's own engine, through the SDK's offline mode, on the same document. */
-function oracle(document: EnvironmentDocument) {
-  const file = join(dir, 'environment.json');
-  writeFileSync(file, JSON.stringify(document));
-  return new Flagsmith({ offlineMode: true, offlineHandler: new LocalFileHandler(file) });
-}
-
-const comparable = (flags: Array<{ featureName: string; featureId: number; enabled: boolean; value: unknown; reason?: string }>) =>
-  Object.fromEntries(
-    flags
-      .map((f) => [f.featureName, { featureId: f.featureId, enabled: f.enabled, value: f.value ?? null, reason: f.reason }] as const)
-      .sort(([a], [b]) => a.localeCompare(b)),
-  );
 
 test(`identity and environment flags equal Flagsmith's engine on ${RUNS} generated environments`, async () => {
   let comparisons = 0;
   const reasons = new Set<string>();
   await fc.assert(
-    fc.asyncProperty(documentArbitrary, fc.array(identityArbitrary, { minLength: 1, maxLength: 8 }), async (document, identities) => {
-      const flagsmith = oracle(document);
+    fc.asyncProperty(documentArbitrary, fc.array(identityArbitrary, { minLength: 1, maxLength: 10 }), async (generated, identities) => {
+      // Both engines read the same JSON.
+      const document: EnvironmentDocument = JSON.parse(JSON.stringify(generated));
+      const theirs = oracle(document);
       const env = compileEnvironment(document);
-      expect(comparable(evaluateEnvironmentFlags(env))).toEqual(comparable((await flagsmith.getEnvironmentFlags()).allFlags()));
+
+      const environmentFlags = evaluateEnvironmentFlags(env);
+      expect(byName(environmentFlags)).toEqual(await theirs.environmentFlags());
+      const documentOrder = [...new Set(document.feature_states.map((s) => s.feature.name))];
+      expect(environmentFlags.map((flag) => flag.featureName)).toEqual(documentOrder);
+
       for (const { identifier, traits } of identities) {
-        const ours = comparable(evaluateIdentityFlags(env, identifier, traits));
-        const theirs = comparable((await flagsmith.getIdentityFlags(identifier, traits)).allFlags());
-        expect({ identifier, traits, flags: ours }).toEqual({ identifier, traits, flags: theirs });
-        Object.values(ours).forEach((flag) => reasons.add(String(flag.reason).split(';')[0]));
+        const ours = evaluateIdentityFlags(env, identifier, traits);
+        expect({ identifier, traits, flags: byName(ours) }).toEqual({ identifier, traits, flags: await theirs.identityFlags(identifier, traits) });
+        expect(ours.map((flag) => flag.featureName)).toEqual(documentOrder);
+        for (const flag of ours) reasons.add(flag.reason.replace(/segment_\d+/, 'segment_N').replace(/weight=.*/, 'weight=W'));
         comparisons++;
       }
     }),
     { numRuns: RUNS, seed: SEED },
   );
-  // The generator must actually reach every kind of outcome, or the comparison proves little.
-  expect([...reasons].sort()).toEqual(['DEFAULT', 'SPLIT', 'TARGETING_MATCH']);
-  expect(comparisons).toBeGreaterThan(RUNS);
+  // The generator must reach every kind of outcome, or the comparison proves little.
+  expect([...reasons].sort()).toEqual(['DEFAULT', 'SPLIT; weight=W', 'TARGETING_MATCH; segment=identity_overrides', 'TARGETING_MATCH; segment=segment_N']);
+  expect(comparisons).toBeGreaterThan(RUNS * 3);
+});
+
+/**
+ * Where we knowingly differ from flagsmith-nodejs 8.1.2, each with its smallest example. The generator
+ * above avoids these inputs.
+ */
+describe('known differences from the oracle', () => {
+  test('a feature named like a member plain objects inherit crashes the oracle; we evaluate it', async () => {
+    const document = documentWith({ feature_states: [state(1, 'constructor', 'x')] });
+    await expect(oracle(document).identityFlags('a', {})).rejects.toThrow();
+    expect(evaluateIdentityFlags(compileEnvironment(document), 'a', {}).map((f) => f.value)).toEqual(['x']);
+  });
+
+  test('JSONPath other than plain steps into the identity and the environment is not resolved: the literal trait is read', async () => {
+    // The oracle runs jsonpath-plus over its whole evaluation context, features included.
+    const document = documentWith({
+      segments: [segment(1, 's', [rule('ALL', [condition('EQUAL', 'true', '$.features.f.enabled')])], [state(1, 'f', 'on', { feature_segment: { priority: 0 } })])],
+    });
+    expect((await oracle(document).identityFlags('a', {})).f.value).toBe('on');
+    expect(evaluateIdentityFlags(compileEnvironment(document), 'a', {})[0].value).toBe('off');
+    expect(evaluateIdentityFlags(compileEnvironment(document), 'a', { '$.features.f.enabled': true })[0].value).toBe('on');
+  });
+
+  test('flags come in document order; the oracle puts integer-like names first', async () => {
+    const document = documentWith({ feature_states: [state(1, 'b', 'x'), state(2, '10', 'y')] });
+    const theirs = (await oracle(document).flagsmith.getEnvironmentFlags()).allFlags();
+    expect(theirs.map((f) => f.featureName)).toEqual(['10', 'b']);
+    expect(evaluateEnvironmentFlags(compileEnvironment(document)).map((f) => f.featureName)).toEqual(['b', '10']);
+  });
+
+  // Not shown, as the oracle is not deterministic there: a feature state with neither django_id nor
+  // featurestate_uuid, or an allocation with neither id nor mv_fs_value_uuid, gets a random uuid in
+  // the oracle (so its splits change from one load to the next); we hash with '' and put such
+  // allocations last.
 });
