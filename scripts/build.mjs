@@ -14,3 +14,15 @@ await build({
   external: ['@electric-sql/pglite', 'pg-native'],
   logLevel: 'warning',
 });
+
+// The benchmark runner and its baseline server (`npm run bench`).
+await build({
+  entryPoints: { run: 'bench/run.ts', 'baseline-server': 'bench/baseline-server.ts' },
+  outdir: 'dist/bench',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  packages: 'external',
+  logLevel: 'warning',
+});

@@ -1,0 +1,373 @@
+/**
+ * `npm run bench`: the bundled service on loopback (PostgreSQL when DATABASE_URL is set, PGlite
+ * otherwise), seeded with the benchmark environment and 10,000 identities, driven by autocannon, and
+ * in the same run a bare node:http server answering a body of the same size (the baseline); with
+ * --peers, unleash-server on the same PostgreSQL. Prints a table; --json writes the results.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import Table from 'cli-table3';
+import { Client } from 'pg';
+import { benchmarkEngine } from './engine';
+import { benchmarkDocument, FEATURES, traitsOf } from './workload';
+
+const ROOT = join(__dirname, '..', '..');
+const IDENTITIES = 10_000;
+
+const { values: options } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    json: { type: 'string' },
+    peers: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (options.help) {
+  console.log(`npm run bench -- [--duration SECONDS] [--connections N] [--json FILE] [--peers]
+
+  --duration     seconds per scenario (default 10)
+  --connections  concurrent connections (default 50)
+  --json FILE    also write the results as JSON
+  --peers        also measure unleash-server (needs DATABASE_URL; installs bench/peers on first use)`);
+  process.exit(0);
+}
+const duration = Number(options.duration);
+const connections = Number(options.connections);
+if (!Number.isFinite(duration) || duration <= 0) fail(`--duration must be a positive number of seconds, not '${options.duration}'`);
+if (!Number.isInteger(connections) || connections <= 0) fail(`--connections must be a positive integer, not '${options.connections}'`);
+if (options.peers && !process.env.DATABASE_URL) fail('--peers needs DATABASE_URL: unleash-server runs on PostgreSQL');
+
+function fail(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  bytes: number;
+}
+
+interface Scenario {
+  name: string;
+  service: Load;
+  baseline: Load;
+  ratioToBaseline: number;
+  ratioToPeer?: number;
+  peer?: string;
+}
+
+/** Starts a child process that prints a JSON line with its address; resolves with the parsed line. */
+function startChild(command: string, args: string[], env: NodeJS.ProcessEnv, pattern: RegExp, cwd?: string): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start:\n${output}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        child.stderr!.resume();
+        resolve({ child, match });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    child.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code}:\n${output}`)));
+  });
+}
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (child.exitCode !== null) fail(`the service exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  fail('the service did not become ready within 60 s');
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Peak resident set size of a process (VmHWM), in MB. */
+const peakRssMb = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+async function load(url: string, request: { method?: string; headers?: Record<string, string>; body?: () => string }): Promise<Load> {
+  const result = await autocannon({
+    url,
+    connections,
+    duration,
+    method: (request.method ?? 'GET') as 'GET' | 'POST',
+    headers: { 'content-type': 'application/json', ...request.headers },
+    requests: request.body ? [{ setupRequest: (req: any) => ({ ...req, body: request.body!() }) }] : undefined,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    bytes: result.throughput.average / Math.max(result.requests.average, 1),
+  };
+}
+
+async function withDatabase<T>(work: (databaseUrl: string | undefined, dataDir: string) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flagstack-bench-'));
+  const base = process.env.DATABASE_URL;
+  const name = `flagstack_bench_${Date.now()}`;
+  let url: string | undefined;
+  if (base) {
+    const admin = new Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const parsed = new URL(base);
+    parsed.pathname = `/${name}`;
+    url = parsed.toString();
+  }
+  try {
+    return await work(url, dataDir);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (base) {
+      const admin = new Client({ connectionString: base });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  }
+}
+
+async function seed(url: string, token: string, clientKey: string): Promise<string> {
+  const admin = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${url}/api/v1/admin${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status >= 300) throw new Error(`seeding ${path}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<any>;
+  };
+  await admin('PUT', `/environments/${clientKey}/document`, benchmarkDocument(clientKey));
+  const { key: serverKey } = await admin('POST', `/environments/${clientKey}/server-keys`, { name: 'bench' });
+  // 10,000 identities with three traits each, through the SDK endpoint, 50 at a time.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < IDENTITIES) {
+        const n = next++;
+        const traits = Object.entries(traitsOf(n)).map(([trait_key, trait_value]) => ({ trait_key, trait_value }));
+        const response = await fetch(`${url}/api/v1/identities/`, {
+          method: 'POST',
+          headers: { 'X-Environment-Key': clientKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ identifier: `user-${n}`, traits }),
+        });
+        if (response.status !== 200) throw new Error(`seeding identity ${n}: ${response.status}`);
+        await response.arrayBuffer();
+      }
+    }),
+  );
+  return serverKey;
+}
+
+async function measureBaseline(bytes: number, request: Parameters<typeof load>[1]): Promise<Load> {
+  const { child, match } = await startChild(process.execPath, [join(__dirname, 'baseline-server.js'), String(Math.round(bytes))], process.env, /\{"port":(\d+)\}/);
+  try {
+    return await load(`http://127.0.0.1:${match[1]}/`, request);
+  } finally {
+    await stopChild(child);
+  }
+}
+
+async function measurePeer(databaseUrl: string): Promise<Record<string, Load>> {
+  const peersDir = join(ROOT, 'bench', 'peers');
+  if (!existsSync(join(peersDir, 'node_modules', 'unleash-server'))) {
+    console.log('Installing bench/peers (unleash-server) once…');
+    const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: peersDir, stdio: 'inherit' });
+    if (installed.status !== 0) fail('could not install bench/peers; see the npm output above');
+  }
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const { child } = await startChild(process.execPath, ['start-unleash.js', databaseUrl, String(port)], process.env, /\{"port":\d+\}/, peersDir);
+  const api = `http://127.0.0.1:${port}`;
+  try {
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(api + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      if (response.status >= 300) throw new Error(`unleash ${path}: ${response.status} ${await response.text()}`);
+    };
+    for (let i = 1; i <= FEATURES; i++) {
+      await admin('POST', '/api/admin/projects/default/features', { name: `feature_${i}` });
+      for (const environment of ['development', 'default']) {
+        await admin('POST', `/api/admin/projects/default/features/feature_${i}/environments/${environment}/on`).catch(() => undefined);
+      }
+    }
+    return {
+      client: await load(`${api}/api/client/features`, {}),
+      frontend: await load(`${api}/api/frontend?userId=user-1`, {}),
+    };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+async function main(): Promise<void> {
+  const token = randomBytes(24).toString('base64url');
+  const clientKey = 'bench_client_key';
+  await withDatabase(async (databaseUrl, dataDir) => {
+    console.log(`Starting the bundled service on ${databaseUrl ? 'PostgreSQL' : 'PGlite'}…`);
+    const port = await freePort();
+    const service = spawn(process.execPath, [join(ROOT, 'dist', 'service', 'server.js')], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        FLAGSTACK_ADMIN_TOKEN: token,
+        FLAGSTACK_DATA_DIR: dataDir,
+        // Per-request info logs would measure the log pipe, not the service.
+        LOG_LEVEL: 'warn',
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      },
+    });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitUntilReady(url, service);
+      console.log(`Seeding ${FEATURES} features, 10 segments, ${IDENTITIES} identities…`);
+      const serverKey = await seed(url, token, clientKey);
+      let identityCounter = 0;
+      const requests: Array<{ name: string; path: string; request: Parameters<typeof load>[1] }> = [
+        { name: 'GET /api/v1/flags/', path: '/api/v1/flags/', request: { headers: { 'X-Environment-Key': clientKey } } },
+        {
+          name: 'POST /api/v1/identities/ (3 traits)',
+          path: '/api/v1/identities/',
+          request: {
+            method: 'POST',
+            headers: { 'X-Environment-Key': clientKey },
+            // Half returning identities (stored traits), half new ones.
+            body: () => {
+              const n = identityCounter++;
+              const identifier = n % 2 === 0 ? `user-${n % IDENTITIES}` : `new-${n}`;
+              const traits = Object.entries(traitsOf(n)).map(([trait_key, trait_value]) => ({ trait_key, trait_value }));
+              return JSON.stringify({ identifier, traits });
+            },
+          },
+        },
+        {
+          name: 'POST /ofrep/v1/evaluate/flags',
+          path: '/ofrep/v1/evaluate/flags',
+          request: {
+            method: 'POST',
+            headers: { 'X-API-Key': clientKey },
+            body: () => {
+              const n = identityCounter++;
+              return JSON.stringify({ context: { targetingKey: `user-${n % IDENTITIES}`, ...traitsOf(n) } });
+            },
+          },
+        },
+        { name: 'GET /api/v1/environment-document/', path: '/api/v1/environment-document/', request: { headers: { 'X-Environment-Key': serverKey } } },
+      ];
+
+      const scenarios: Scenario[] = [];
+      for (const { name, path, request } of requests) {
+        console.log(`Measuring ${name} for ${duration} s, then the baseline…`);
+        const measured = await load(url + path, request);
+        const baseline = await measureBaseline(measured.bytes, request);
+        scenarios.push({ name, service: measured, baseline, ratioToBaseline: measured.rps / baseline.rps });
+      }
+      const rssMb = peakRssMb(service.pid!);
+
+      console.log('Measuring the engine in process…');
+      const engine = benchmarkEngine(duration * 1000);
+
+      let peer: Record<string, Load> | undefined;
+      if (options.peers) {
+        console.log('Measuring unleash-server (peer)…');
+        peer = await measurePeer(databaseUrl!);
+        scenarios[0].peer = 'unleash /api/client/features';
+        scenarios[0].ratioToPeer = scenarios[0].service.rps / peer.client.rps;
+        scenarios[2].peer = 'unleash /api/frontend';
+        scenarios[2].ratioToPeer = scenarios[2].service.rps / peer.frontend.rps;
+      }
+
+      report({ database: databaseUrl ? 'postgres' : 'pglite', scenarios, engine, peakRssMb: rssMb, peer });
+    } finally {
+      await stopChild(service);
+    }
+  });
+}
+
+function report(result: {
+  database: string;
+  scenarios: Scenario[];
+  engine: ReturnType<typeof benchmarkEngine>;
+  peakRssMb: number;
+  peer?: Record<string, Load>;
+}): void {
+  const table = new Table({
+    style: { head: [], border: [] }, // plain text: the output is often piped into notes
+    head: ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'baseline req/s', '× baseline', '× peer'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  });
+  for (const s of result.scenarios) {
+    table.push([
+      s.name,
+      Math.round(s.service.rps).toLocaleString('en'),
+      s.service.p50,
+      s.service.p99,
+      s.service.errors,
+      Math.round(s.baseline.rps).toLocaleString('en'),
+      s.ratioToBaseline.toFixed(2),
+      s.ratioToPeer === undefined ? '' : `${s.ratioToPeer.toFixed(1)} (${s.peer})`,
+    ]);
+  }
+  if (result.peer) {
+    for (const [name, peer] of Object.entries(result.peer)) {
+      table.push([`peer: unleash ${name}`, Math.round(peer.rps).toLocaleString('en'), peer.p50, peer.p99, peer.errors, '', '', '']);
+    }
+  }
+  console.log(`\nflagstack on ${result.database}, ${connections} connections, ${duration} s per scenario, node ${process.version}`);
+  console.log(table.toString());
+  console.log(
+    `engine: ${Math.round(result.engine.evaluationsPerSecond).toLocaleString('en')} identity evaluations/s on one core ` +
+      `(${result.engine.microsecondsPerEvaluation.toFixed(1)} µs each, all ${FEATURES} flags)`,
+  );
+  console.log(`service peak RSS: ${result.peakRssMb.toFixed(0)} MB`);
+  if (options.json) {
+    mkdirSync(dirname(options.json), { recursive: true });
+    writeFileSync(
+      options.json,
+      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, connections, durationSeconds: duration, ...result }, null, 2),
+    );
+    console.log(`results written to ${options.json}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});
