@@ -45,8 +45,9 @@ export async function startService(config: Config, { logger, database }: Service
   const health = new DatabaseHealth();
   const traits = new TraitStore(db, config.FLAGSTACK_TRAIT_BATCH_MS);
   const metrics = new ServiceMetrics({ poolStats: () => db.poolStats(), pendingTraitWrites: () => traits.pending });
+  const [cacheHits, cacheMisses] = [metrics.cacheLookups.labels('hit'), metrics.cacheLookups.labels('miss')];
   const cache = new EnvironmentCache(db, {
-    lookup: (hit) => metrics.cacheLookups.inc({ result: hit ? 'hit' : 'miss' }),
+    lookup: (hit) => (hit ? cacheHits : cacheMisses).inc(),
     reload: (outcome) => metrics.reloads.inc({ outcome }),
   });
   await cache.start();

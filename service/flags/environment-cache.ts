@@ -19,9 +19,10 @@ export interface CachedEnvironment {
   readonly features: ReadonlyMap<number, FeatureMetadata>;
   /** `JSON.stringify` of each feature's object in Flagsmith flag responses, by feature id. */
   readonly featureJson: ReadonlyMap<number, string>;
-  /** The identity-less `GET /api/v1/flags/` body for each audience. */
-  readonly environmentFlagsJson: Readonly<Record<FlagAudience, string>>;
-  readonly documentJson: string;
+  /** The identity-less `GET /api/v1/flags/` body for each audience, encoded once. */
+  readonly environmentFlagsBody: Readonly<Record<FlagAudience, Buffer>>;
+  /** The environment document, encoded once. */
+  readonly documentBody: Buffer;
   readonly updatedAt: Date;
 }
 
@@ -173,11 +174,11 @@ export class EnvironmentCache {
     const environmentFlags = evaluateEnvironmentFlags(compiled);
     return {
       ...base,
-      environmentFlagsJson: {
-        client: flagsJson(base, environmentFlags, 'client'),
-        server: flagsJson(base, environmentFlags, 'server'),
+      environmentFlagsBody: {
+        client: Buffer.from(flagsJson(base, environmentFlags, 'client')),
+        server: Buffer.from(flagsJson(base, environmentFlags, 'server')),
       },
-      documentJson: JSON.stringify(loaded.document),
+      documentBody: Buffer.from(JSON.stringify(loaded.document)),
       updatedAt: loaded.updatedAt,
     };
   }

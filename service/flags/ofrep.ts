@@ -29,8 +29,29 @@ export interface OfrepFailure {
 
 export class OfrepContextError extends Error {}
 
+/** One evaluated flag, with its JSON: an engine result is shared by many requests, and so is its JSON. */
+export interface OfrepResult {
+  readonly key: string;
+  readonly failed: boolean;
+  readonly json: string;
+}
+
+// The engine's results are built once per environment and reused, so their OFREP JSON can be too.
+const jsonWithContext = new WeakMap<FlagResult, OfrepResult>();
+const jsonWithoutContext = new WeakMap<FlagResult, OfrepResult>();
+
+function cachedResult(flag: FlagResult, hasContext: boolean): OfrepResult {
+  const cache = hasContext ? jsonWithContext : jsonWithoutContext;
+  let result = cache.get(flag);
+  if (!result) {
+    result = { key: flag.featureName, failed: false, json: JSON.stringify(toOfrep(flag, hasContext)) };
+    cache.set(flag, result);
+  }
+  return result;
+}
+
 /** Evaluates every flag the audience may see, in document order. */
-export function evaluateOfrep(env: CachedEnvironment, context: OfrepContext, audience: FlagAudience): Array<OfrepSuccess | OfrepFailure> {
+export function evaluateOfrep(env: CachedEnvironment, context: OfrepContext, audience: FlagAudience): OfrepResult[] {
   const { targetingKey, ...attributes } = context;
   if (targetingKey !== undefined && (typeof targetingKey !== 'string' || targetingKey === '')) {
     throw new OfrepContextError('context.targetingKey must be a non-empty string');
@@ -48,10 +69,14 @@ export function evaluateOfrep(env: CachedEnvironment, context: OfrepContext, aud
     targetingKey === undefined && env.compiled.hashedFeatures.has(flag.featureName)
       ? {
           key: flag.featureName,
-          errorCode: 'TARGETING_KEY_MISSING',
-          errorDetails: `Flag '${flag.featureName}' splits identities by a hash and needs context.targetingKey`,
+          failed: true,
+          json: JSON.stringify({
+            key: flag.featureName,
+            errorCode: 'TARGETING_KEY_MISSING',
+            errorDetails: `Flag '${flag.featureName}' splits identities by a hash and needs context.targetingKey`,
+          } satisfies OfrepFailure),
         }
-      : toOfrep(flag, hasContext),
+      : cachedResult(flag, hasContext),
   );
 }
 

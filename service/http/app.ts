@@ -47,12 +47,14 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   app.removeContentTypeParser('text/plain');
   installErrorHandlers(app, deps.health);
-  app.addHook('onSend', async (request, reply) => {
+  // Callback-style hooks on the hot path: an async hook costs a promise per request.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('X-Request-Id', request.id);
     // While shutting down, keep-alive connections close after their response, so the server can drain.
     if (deps.lifecycle.shuttingDown) reply.header('Connection', 'close');
     // Flags keep coming from memory while the database is away; say so.
     if (!deps.health.up && !request.url.startsWith('/api/v1/admin')) reply.header('X-Flagstack-Stale', 'database-unreachable');
+    done(null, payload);
   });
 
   await app.register(swagger, {
@@ -65,7 +67,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
       },
       components: {
         securitySchemes: {
-          environmentKey: { type: 'apiKey', in: 'header', name: 'X-Environment-Key' },
+          environmentKey: { type: 'apiKey', in: 'header', name: 'X-Environment-Key', description: "An environment's client key or a server key (ser.…)" },
+          ofrepApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An environment key (OFREP)' },
+          ofrepBearer: { type: 'http', scheme: 'bearer', description: 'An environment key (OFREP)' },
           adminToken: { type: 'http', scheme: 'bearer' },
         },
       },

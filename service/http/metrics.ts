@@ -64,10 +64,20 @@ export class ServiceMetrics {
 
   /** Times every request under its route pattern (never the raw URL, which would explode labels). */
   install(app: FastifyInstance): void {
-    app.addHook('onResponse', async (request, reply) => {
-      const labels = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) };
-      this.requests.inc(labels);
-      this.latency.observe(labels, reply.elapsedTime / 1000);
+    // Label-bound children, one per route/method/status, so a request does no label hashing.
+    const bound = new Map<string, { count: { inc(): void }; time: { observe(seconds: number): void } }>();
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      const key = `${route} ${request.method} ${reply.statusCode}`;
+      let metrics = bound.get(key);
+      if (!metrics) {
+        const labels = { route, method: request.method, status: String(reply.statusCode) };
+        metrics = { count: this.requests.labels(labels), time: this.latency.labels(labels) };
+        bound.set(key, metrics);
+      }
+      metrics.count.inc();
+      metrics.time.observe(reply.elapsedTime / 1000);
+      done();
     });
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
       reply.type(this.registry.contentType);

@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@sinclair/typebox';
 import type { EnvironmentCache } from '../flags/environment-cache';
 import { evaluateOfrep, OfrepContextError } from '../flags/ofrep';
-import { OfrepBulk, OfrepFailure, OfrepFlagParams, OfrepHeaders, OfrepRequest, OfrepSuccess } from '../schemas/ofrep';
+import { OfrepBulk, OfrepFailure, OfrepFlagParams, OfrepRequest, OfrepSuccess } from '../schemas/ofrep';
 import { HttpError } from './errors';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -58,7 +58,7 @@ export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache): void
         tags: ['ofrep'],
         summary: 'OFREP: evaluate one flag',
         params: OfrepFlagParams,
-        headers: OfrepHeaders,
+        security: [{ ofrepApiKey: [] }, { ofrepBearer: [] }],
         body: OfrepRequest,
         response: responses(OfrepSuccess),
       },
@@ -68,8 +68,8 @@ export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache): void
       const result = results.find((flag) => flag.key === request.params.key);
       if (!result) throw new HttpError(404, 'FLAG_NOT_FOUND', `Flag '${request.params.key}' not found`);
       reply.type(JSON_TYPE);
-      if ('errorCode' in result) return reply.code(400).send(JSON.stringify(result));
-      return JSON.stringify(result);
+      if (result.failed) return reply.code(400).send(result.json);
+      return result.json;
     },
   );
 
@@ -80,13 +80,13 @@ export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache): void
       schema: {
         tags: ['ofrep'],
         summary: 'OFREP: evaluate every flag (ETag / If-None-Match supported)',
-        headers: OfrepHeaders,
+        security: [{ ofrepApiKey: [] }, { ofrepBearer: [] }],
         body: OfrepRequest,
         response: { ...responses(OfrepBulk), 304: { type: 'null', description: 'Not modified' } },
       },
     },
     async (request, reply) => {
-      const body = JSON.stringify({ flags: await evaluate(request, request.body?.context) });
+      const body = `{"flags":[${(await evaluate(request, request.body?.context)).map((flag) => flag.json).join(',')}]}`;
       const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
       reply.header('ETag', etag);
       if (request.headers['if-none-match'] === etag) return reply.code(304).send();

@@ -10,7 +10,7 @@ import type { CachedEnvironment, EnvironmentCache } from '../flags/environment-c
 import { flagJson, visibleFlags } from '../flags/flag-responses';
 import { identityFlagsJson } from '../flags/identities';
 import { EnvironmentDocument } from '../schemas/environment-document';
-import { AnalyticsBody, EnvironmentKeyHeaders, FlagsQuery, IdentityBody, IdentityQuery, IdentityResponse, SdkFlag } from '../schemas/sdk';
+import { AnalyticsBody, FlagsQuery, IdentityBody, IdentityQuery, IdentityResponse, SdkFlag } from '../schemas/sdk';
 import type { AnalyticsStore } from '../storage/analytics';
 import type { DatabaseHealth } from '../storage/health';
 import type { TraitStore } from '../storage/traits';
@@ -25,6 +25,8 @@ export interface SdkRouteDeps {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+// The X-Environment-Key header is documented as the `environmentKey` security scheme and checked by
+// sdkKey() rather than by a header schema, which would cost every flag read a validation pass.
 // Responses are documented for OpenAPI; flag bodies are pre-serialised strings, which Fastify sends as is.
 const responses = (ok: TSchema) =>
   ({ 200: ok, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }) as Record<string, TSchema>;
@@ -44,7 +46,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
       schema: {
         tags: ['sdk'],
         summary: "The environment's flags (Flagsmith `GET /api/v1/flags/`)",
-        headers: EnvironmentKeyHeaders,
+        security: [{ environmentKey: [] }],
         querystring: FlagsQuery,
         response: responses(Type.Union([Type.Array(SdkFlag), SdkFlag])),
       },
@@ -54,7 +56,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
       const env = await environmentOf(key.environmentId);
       const audience = key.server ? 'server' : 'client';
       reply.type(JSON_TYPE);
-      if (request.query.feature === undefined) return env.environmentFlagsJson[audience];
+      if (request.query.feature === undefined) return env.environmentFlagsBody[audience];
       const flag = visibleFlags(env, evaluateEnvironmentFlags(env.compiled), audience).find(
         (f) => f.featureName === request.query.feature,
       );
@@ -69,7 +71,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
       schema: {
         tags: ['sdk'],
         summary: "An identity's flags and traits",
-        headers: EnvironmentKeyHeaders,
+        security: [{ environmentKey: [] }],
         querystring: IdentityQuery,
         response: responses(IdentityResponse),
       },
@@ -89,7 +91,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
       schema: {
         tags: ['sdk'],
         summary: "Set an identity's traits and get its flags",
-        headers: EnvironmentKeyHeaders,
+        security: [{ environmentKey: [] }],
         body: IdentityBody,
         response: responses(IdentityResponse),
       },
@@ -108,7 +110,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
       schema: {
         tags: ['sdk'],
         summary: 'The environment document for local evaluation (server keys only)',
-        headers: EnvironmentKeyHeaders,
+        security: [{ environmentKey: [] }],
         response: responses(EnvironmentDocument),
       },
     },
@@ -118,8 +120,8 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
       reply
         .type(JSON_TYPE)
         .header('X-Flagsmith-Document-Updated-At', (env.updatedAt.getTime() / 1000).toFixed(6));
-      // Serialised once per change; a string body is sent as is.
-      return env.documentJson;
+      // Serialised and encoded once per change; sent as is.
+      return env.documentBody;
     },
   );
 
@@ -129,7 +131,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
       schema: {
         tags: ['sdk'],
         summary: 'Record flag evaluation counts',
-        headers: EnvironmentKeyHeaders,
+        security: [{ environmentKey: [] }],
         body: AnalyticsBody,
         response: responses(Type.Object({})),
       },

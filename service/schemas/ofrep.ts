@@ -13,12 +13,6 @@ export type OfrepRequest = Static<typeof OfrepRequest>;
 
 export const OfrepFlagParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 2000 }) });
 
-export const OfrepHeaders = Type.Object({
-  'x-api-key': Type.Optional(Type.String({ maxLength: 200, description: 'The environment key' })),
-  authorization: Type.Optional(Type.String({ maxLength: 300, description: '`Bearer <environment key>`' })),
-  'if-none-match': Type.Optional(Type.String({ maxLength: 200 })),
-});
-
 const Metadata = Type.Object({ featureId: Type.Integer(), flagsmithReason: Type.String() });
 export const OfrepSuccess = Type.Object({
   key: Type.String(),

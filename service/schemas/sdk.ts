@@ -2,12 +2,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { FlagValue, TraitValue } from './environment-document';
 
-export const EnvironmentKeyHeaders = Type.Object({
-  'x-environment-key': Type.Optional(
-    Type.String({ maxLength: 200, description: "The environment's client key, or a server key (`ser.…`)" }),
-  ),
-});
-
 export const FlagsQuery = Type.Object({
   feature: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'Return only this feature' })),
 });
