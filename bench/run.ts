@@ -137,30 +137,32 @@ async function load(url: string, request: { method?: string; headers?: Record<st
   };
 }
 
-async function withDatabase<T>(work: (databaseUrl: string | undefined, dataDir: string) => Promise<T>): Promise<T> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'flagstack-bench-'));
-  const base = process.env.DATABASE_URL;
-  const name = `flagstack_bench_${Date.now()}`;
-  let url: string | undefined;
-  if (base) {
+/** A fresh database on the PostgreSQL server of DATABASE_URL for the duration of `work`, then dropped. */
+async function withPostgresDatabase<T>(purpose: string, work: (url: string) => Promise<T>): Promise<T> {
+  const base = process.env.DATABASE_URL!;
+  const name = `${purpose}_${Date.now()}`;
+  const run = async (sql: string) => {
     const admin = new Client({ connectionString: base });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(sql);
     await admin.end();
-    const parsed = new URL(base);
-    parsed.pathname = `/${name}`;
-    url = parsed.toString();
-  }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
   try {
-    return await work(url, dataDir);
+    return await work(url.toString());
+  } finally {
+    await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+async function withDatabase<T>(work: (databaseUrl: string | undefined, dataDir: string) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flagstack-bench-'));
+  try {
+    return process.env.DATABASE_URL ? await withPostgresDatabase('flagstack_bench', (url) => work(url, dataDir)) : await work(undefined, dataDir);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
-    if (base) {
-      const admin = new Client({ connectionString: base });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
   }
 }
 
@@ -205,7 +207,12 @@ async function measureBaseline(bytes: number, request: Parameters<typeof load>[1
   }
 }
 
-async function measurePeer(databaseUrl: string): Promise<Record<string, Load>> {
+/** unleash-server on the same PostgreSQL server (its own database), with the same 50 flags. */
+async function measurePeer(): Promise<Record<string, Load>> {
+  return withPostgresDatabase('unleash_bench', measureUnleash);
+}
+
+async function measureUnleash(databaseUrl: string): Promise<Record<string, Load>> {
   const peersDir = join(ROOT, 'bench', 'peers');
   if (!existsSync(join(peersDir, 'node_modules', 'unleash-server'))) {
     console.log('Installing bench/peers (unleash-server) once…');
@@ -307,7 +314,7 @@ async function main(): Promise<void> {
       let peer: Record<string, Load> | undefined;
       if (options.peers) {
         console.log('Measuring unleash-server (peer)…');
-        peer = await measurePeer(databaseUrl!);
+        peer = await measurePeer();
         scenarios[0].peer = 'unleash /api/client/features';
         scenarios[0].ratioToPeer = scenarios[0].service.rps / peer.client.rps;
         scenarios[2].peer = 'unleash /api/frontend';

@@ -1,0 +1,43 @@
+/** Cluster mode: WEB_CONCURRENCY workers share the port; the embedded database cannot be shared. */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { createTestDatabase, usingPostgres } from '../support/database';
+
+const SERVER = join(__dirname, '..', '..', 'dist', 'service', 'server.js');
+
+test('WEB_CONCURRENCY > 1 without DATABASE_URL stops with a message', () => {
+  const result = spawnSync(process.execPath, [SERVER], { env: { PATH: process.env.PATH, WEB_CONCURRENCY: '2' }, encoding: 'utf8' });
+  expect(result.status).toBe(2);
+  expect(result.stderr).toContain('WEB_CONCURRENCY > 1 needs DATABASE_URL');
+});
+
+(usingPostgres() ? test : test.skip)('two workers serve on one port and both stop on SIGTERM', async () => {
+  const database = await createTestDatabase();
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+  });
+  const child = spawn(process.execPath, [SERVER], {
+    env: { PATH: process.env.PATH, WEB_CONCURRENCY: '2', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.databaseUrl, LOG_LEVEL: 'info' },
+  });
+  let logs = '';
+  child.stdout.on('data', (chunk) => (logs += chunk));
+  try {
+    // Each worker logs its requests with its own pid; new connections are spread across the workers.
+    const servingPids = () =>
+      new Set(logs.split('\n').filter((line) => line.includes('"req"')).map((line) => JSON.parse(line).pid));
+    for (let attempt = 0; attempt < 400 && servingPids().size < 2; attempt++) {
+      const response = await fetch(`http://127.0.0.1:${port}/health`, { headers: { connection: 'close' } }).catch(() => undefined);
+      if (!response) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(servingPids().size).toBe(2);
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await database.drop();
+  }
+});
