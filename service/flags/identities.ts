@@ -30,12 +30,15 @@ export async function identityFlagsJson(
     const toStore = new Map<string, TraitValue | null>();
     for (const trait of acceptedTraits) if (!trait.transient) toStore.set(trait.trait_key, trait.trait_value);
     const ref = { environmentId: env.environmentId, identifier };
+    let stored: Map<string, TraitValue> | undefined;
     if (toStore.size > 0) {
       health.assertWritable();
-      await traitStore.write({ ...ref, traits: toStore });
+      stored = await traitStore.write({ ...ref, traits: toStore });
+    } else if (health.up) {
+      stored = await traitStore.read(ref);
     }
     // With the database away, a read-only request still gets flags, from the traits it sent.
-    if (health.up) for (const [key, value] of await traitStore.read(ref)) effective.set(key, value);
+    for (const [key, value] of stored ?? []) effective.set(key, value);
   }
   for (const trait of acceptedTraits) {
     if (!transientIdentity && !trait.transient) continue;

@@ -1,9 +1,9 @@
 /**
  * Identity traits: the only data an SDK identity request reads or writes. Concurrent requests share
  * statements: reads issued in the same tick become one query (DataLoader), and writes that arrive
- * within a short window become one transaction of set-based statements, many identities at a time.
- * A write's promise resolves only after its transaction has committed, so a response never reports
- * traits that are not durable.
+ * within a short window become one set-based statement, many identities at a time. A write's promise
+ * resolves only after that statement has committed, so a response never reports traits that are not
+ * durable.
  */
 import DataLoader from 'dataloader';
 import type { TraitValue } from '../schemas/environment-document';
@@ -25,13 +25,13 @@ const compareRefs = (a: IdentityRef, b: IdentityRef): number =>
 
 export class TraitStore {
   private readonly reader: DataLoader<IdentityRef, Map<string, TraitValue>, string>;
-  private queue: Array<{ write: TraitWrite; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private queue: Array<{ write: TraitWrite; resolve: (traits: Map<string, TraitValue>) => void; reject: (error: unknown) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly flushing = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
-    /** How long a write waits for others to share its transaction. */
+    /** How long a write waits for others to share its statement. */
     private readonly batchWindowMs: number,
     /** A batch this large is written at once, without waiting out the window. */
     private readonly maxBatch = 500,
@@ -44,8 +44,8 @@ export class TraitStore {
     return this.reader.load(ref);
   }
 
-  /** Persists trait changes; resolves once they are committed. */
-  write(write: TraitWrite): Promise<void> {
+  /** Persists trait changes; resolves, once they are committed, with all the identity's traits. */
+  write(write: TraitWrite): Promise<Map<string, TraitValue>> {
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
       if (this.queue.length >= this.maxBatch) this.flush();
@@ -71,7 +71,7 @@ export class TraitStore {
     if (batch.length === 0) return;
     this.queue = [];
     const done = this.writeMany(batch.map((entry) => entry.write)).then(
-      () => batch.forEach((entry) => entry.resolve()),
+      (traitsByRef) => batch.forEach((entry) => entry.resolve(traitsByRef.get(refKey(entry.write)) ?? new Map())),
       (error: unknown) => batch.forEach((entry) => entry.reject(error)),
     );
     this.flushing.add(done);
@@ -79,61 +79,90 @@ export class TraitStore {
   }
 
   private async readMany(refs: readonly IdentityRef[]): Promise<Map<string, TraitValue>[]> {
-    const rows = await this.db.query<{ environment_id: number; identifier: string; key: string; value: TraitValue }>(
+    const rows = await this.db.query<TraitRow>(
       `SELECT i.environment_id, i.identifier, t.key, t.value
          FROM identities i JOIN traits t ON t.identity_id = i.id
         WHERE (i.environment_id, i.identifier) IN (SELECT * FROM unnest($1::int[], $2::text[]))`,
       [refs.map((r) => r.environmentId), refs.map((r) => r.identifier)],
     );
-    const byRef = new Map<string, Map<string, TraitValue>>();
-    for (const row of rows) {
-      const key = refKey({ environmentId: row.environment_id, identifier: row.identifier });
-      let traits = byRef.get(key);
-      if (!traits) byRef.set(key, (traits = new Map()));
-      traits.set(row.key, row.value);
-    }
+    const byRef = groupTraits(rows);
     return refs.map((ref) => byRef.get(refKey(ref)) ?? new Map());
   }
 
-  private async writeMany(writes: readonly TraitWrite[]): Promise<void> {
+  /**
+   * One statement, so one round trip, for the whole batch: upsert the identities, upsert and delete
+   * the traits, and read every trait those identities had. All parts of a statement see the same
+   * snapshot, so what it reads is the traits before the batch; the batch's own changes are laid over
+   * them here.
+   */
+  private async writeMany(writes: readonly TraitWrite[]): Promise<Map<string, Map<string, TraitValue>>> {
     // Later writes to the same identity and key win, as if the requests had run one after another.
     const identities = new Map<string, IdentityRef>();
-    const changes = new Map<string, { ref: string; key: string; value: TraitValue | null }>();
+    const changes = new Map<string, { ref: IdentityRef; key: string; value: TraitValue | null }>();
     for (const write of writes) {
       const ref = refKey(write);
       identities.set(ref, { environmentId: write.environmentId, identifier: write.identifier });
-      for (const [key, value] of write.traits) changes.set(`${ref}\u0000${key}`, { ref, key, value });
+      for (const [key, value] of write.traits) changes.set(`${ref}\u0000${key}`, { ref: identities.get(ref)!, key, value });
     }
     // Rows are locked in one global order (environment, identifier, key), so that concurrent batches
     // on other connections or instances cannot deadlock on each other.
     const refs = [...identities.values()].sort(compareRefs);
-    const ordered = [...changes.values()].sort((x, y) => (x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-    await this.db.transaction(async (tx) => {
-      const rows = await tx.query<{ id: number; environment_id: number; identifier: string }>(
-        `INSERT INTO identities (environment_id, identifier)
-         SELECT * FROM unnest($1::int[], $2::text[])
+    const ordered = [...changes.values()].sort((a, b) => compareRefs(a.ref, b.ref) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const rows = await this.db.query<TraitRow>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS x(environment_id, identifier, key, value)
+       ), ids AS (
+         INSERT INTO identities (environment_id, identifier)
+         SELECT * FROM unnest($5::int[], $6::text[])
          ON CONFLICT (environment_id, identifier) DO UPDATE SET identifier = EXCLUDED.identifier
-         RETURNING id, environment_id, identifier`,
-        [refs.map((r) => r.environmentId), refs.map((r) => r.identifier)],
-      );
-      const identityIds = new Map(rows.map((row) => [refKey({ environmentId: row.environment_id, identifier: row.identifier }), row.id]));
-      const sets = ordered.filter((c) => c.value !== null);
-      const deletes = ordered.filter((c) => c.value === null);
-      if (sets.length > 0) {
-        await tx.query(
-          `INSERT INTO traits (identity_id, key, value)
-           SELECT identity_id, key, value::jsonb FROM unnest($1::int[], $2::text[], $3::text[]) AS x(identity_id, key, value)
-           ON CONFLICT (identity_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-          [sets.map((c) => identityIds.get(c.ref)), sets.map((c) => c.key), sets.map((c) => JSON.stringify(c.value))],
-        );
-      }
-      if (deletes.length > 0) {
-        await tx.query(
-          `DELETE FROM traits t USING unnest($1::int[], $2::text[]) AS x(identity_id, key)
-            WHERE t.identity_id = x.identity_id AND t.key = x.key`,
-          [deletes.map((c) => identityIds.get(c.ref)), deletes.map((c) => c.key)],
-        );
-      }
-    });
+         RETURNING id, environment_id, identifier
+       ), upserted AS (
+         INSERT INTO traits (identity_id, key, value)
+         SELECT ids.id, input.key, input.value::jsonb FROM input JOIN ids USING (environment_id, identifier)
+          WHERE input.value IS NOT NULL ORDER BY ids.id, input.key
+         ON CONFLICT (identity_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+         RETURNING 1
+       ), deleted AS (
+         DELETE FROM traits t USING input JOIN ids USING (environment_id, identifier)
+          WHERE t.identity_id = ids.id AND t.key = input.key AND input.value IS NULL
+         RETURNING 1
+       )
+       SELECT ids.environment_id, ids.identifier, t.key, t.value FROM ids JOIN traits t ON t.identity_id = ids.id`,
+      [
+        ordered.map((c) => c.ref.environmentId),
+        ordered.map((c) => c.ref.identifier),
+        ordered.map((c) => c.key),
+        ordered.map((c) => (c.value === null ? null : JSON.stringify(c.value))),
+        refs.map((r) => r.environmentId),
+        refs.map((r) => r.identifier),
+      ],
+    );
+    const traitsByRef = groupTraits(rows);
+    for (const change of ordered) {
+      const ref = refKey(change.ref);
+      let traits = traitsByRef.get(ref);
+      if (!traits) traitsByRef.set(ref, (traits = new Map()));
+      if (change.value === null) traits.delete(change.key);
+      else traits.set(change.key, change.value);
+    }
+    return traitsByRef;
   }
+}
+
+interface TraitRow {
+  environment_id: number;
+  identifier: string;
+  key: string;
+  value: TraitValue;
+}
+
+function groupTraits(rows: readonly TraitRow[]): Map<string, Map<string, TraitValue>> {
+  const byRef = new Map<string, Map<string, TraitValue>>();
+  for (const row of rows) {
+    const key = refKey({ environmentId: row.environment_id, identifier: row.identifier });
+    let traits = byRef.get(key);
+    if (!traits) byRef.set(key, (traits = new Map()));
+    traits.set(row.key, row.value);
+  }
+  return byRef;
 }
