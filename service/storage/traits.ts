@@ -111,16 +111,27 @@ export class TraitStore {
     const rows = await this.db.query<TraitRow>(
       `WITH input AS (
          SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS x(environment_id, identifier, key, value)
-       ), ids AS (
+       ), wanted AS (
+         SELECT * FROM unnest($5::int[], $6::text[]) AS x(environment_id, identifier)
+       ), existing AS (
+         SELECT i.id, i.environment_id, i.identifier FROM identities i JOIN wanted USING (environment_id, identifier)
+       ), created AS (
+         -- Only identities not seen yet are inserted; DO UPDATE (not DO NOTHING) returns the row even
+         -- when another transaction inserted it a moment ago, so no trait is ever dropped.
          INSERT INTO identities (environment_id, identifier)
-         SELECT * FROM unnest($5::int[], $6::text[])
+         SELECT * FROM wanted WHERE NOT EXISTS (
+           SELECT 1 FROM existing e WHERE e.environment_id = wanted.environment_id AND e.identifier = wanted.identifier)
          ON CONFLICT (environment_id, identifier) DO UPDATE SET identifier = EXCLUDED.identifier
          RETURNING id, environment_id, identifier
+       ), ids AS (
+         SELECT * FROM existing UNION ALL SELECT * FROM created
        ), upserted AS (
          INSERT INTO traits (identity_id, key, value)
          SELECT ids.id, input.key, input.value::jsonb FROM input JOIN ids USING (environment_id, identifier)
           WHERE input.value IS NOT NULL ORDER BY ids.id, input.key
+         -- SDKs resend unchanged traits on every call; those cost no write.
          ON CONFLICT (identity_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+           WHERE traits.value IS DISTINCT FROM EXCLUDED.value
          RETURNING 1
        ), deleted AS (
          DELETE FROM traits t USING input JOIN ids USING (environment_id, identifier)
