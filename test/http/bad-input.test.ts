@@ -4,6 +4,7 @@
  */
 import { seedEnvironment, type SeededEnvironment } from '../support/seed';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/service';
+import { storedState } from '../support/stored-state';
 
 let svc: TestService;
 let seeded: SeededEnvironment;
@@ -14,13 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => svc.stop());
 
-/** Everything an operator or SDK could observe, to compare before and after. */
-async function snapshot() {
-  const tables = ['projects', 'environments', 'server_keys', 'features', 'multivariate_options', 'segments', 'identities', 'traits', 'feature_states', 'multivariate_allocations', 'flag_analytics', 'admin_tokens', 'audit_log'];
-  const state: Record<string, unknown> = {};
-  for (const table of tables) state[table] = await svc.service.db.query(`SELECT * FROM ${table} ORDER BY 1, 2`);
-  return state;
-}
 
 type Case = {
   name: string;
@@ -136,7 +130,7 @@ const cases: Case[] = [
 test.each(cases)('$name → $status, nothing changed', async (testCase) => {
   const substitute = (text: string) =>
     text.replace(/ENV/g, seeded.clientKey).replace('PROJECT', String(seeded.projectId));
-  const before = await snapshot();
+  const before = await storedState(svc.service.db);
   const headers: Record<string, string> = {};
   const key = testCase.key ?? 'admin';
   if (key === 'client') headers['X-Environment-Key'] = seeded.clientKey;
@@ -151,5 +145,5 @@ test.each(cases)('$name → $status, nothing changed', async (testCase) => {
   const { status, body } = await svc.call(testCase.method, path, { headers, rawBody: raw });
 
   expect({ status, body }).toEqual({ status: testCase.status, body: { error: { code: expect.any(String), message: expect.any(String) } } });
-  expect(await snapshot()).toEqual(before);
+  expect(await storedState(svc.service.db)).toEqual(before);
 });

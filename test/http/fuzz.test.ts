@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { seedEnvironment, type SeededEnvironment } from '../support/seed';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/service';
+import { storedState } from '../support/stored-state';
 
 const RUNS = Number(process.env.FLAGSTACK_FUZZ_RUNS ?? 2000);
 let svc: TestService;
@@ -23,12 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => svc.stop());
 
-async function snapshot() {
-  const tables = ['projects', 'environments', 'server_keys', 'features', 'multivariate_options', 'segments', 'identities', 'traits', 'feature_states', 'multivariate_allocations', 'flag_analytics', 'admin_tokens', 'audit_log'];
-  const state: Record<string, unknown> = {};
-  for (const table of tables) state[table] = await svc.service.db.query(`SELECT * FROM ${table} ORDER BY 1, 2`);
-  return state;
-}
 
 /** Values that stress parsers and validators. */
 const nasty = fc.oneof(
@@ -55,7 +50,7 @@ const anyBody = fc.oneof(refusedBody, fc.jsonValue().map((value) => ({ raw: JSON
 const garbageKey = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('ser.', 'ser.x', 'Bearer', ''));
 
 test(`${RUNS} random and malformed requests: no 5xx, still serving, data unchanged`, async () => {
-  const before = await snapshot();
+  const before = await storedState(svc.service.db);
   const statuses = new Map<number, number>();
   const request = fc
     .record({
@@ -112,7 +107,7 @@ test(`${RUNS} random and malformed requests: no 5xx, still serving, data unchang
 
   expect((await svc.call('GET', '/health')).status).toBe(200);
   expect((await svc.call('GET', '/api/v1/flags/', { headers: { 'X-Environment-Key': seeded.clientKey } })).status).toBe(200);
-  expect(await snapshot()).toEqual(before);
+  expect(await storedState(svc.service.db)).toEqual(before);
   // The requests reached past authentication and validation into handlers, not just bounced at the door.
   expect([...statuses.keys()]).toEqual(expect.arrayContaining([200, 400, 401, 403, 404]));
 }, 120_000);
