@@ -34,7 +34,11 @@ export interface OfrepResult {
   readonly key: string;
   readonly failed: boolean;
   readonly json: string;
+  /** Names this exact result (unique per process), so a bulk response's ETag can hash these, not its bytes. */
+  readonly version: string;
 }
+
+let nextVersion = 0;
 
 // The engine's results are built once per environment and reused, so their OFREP JSON can be too.
 const jsonWithContext = new WeakMap<FlagResult, OfrepResult>();
@@ -44,7 +48,7 @@ function cachedResult(flag: FlagResult, hasContext: boolean): OfrepResult {
   const cache = hasContext ? jsonWithContext : jsonWithoutContext;
   let result = cache.get(flag);
   if (!result) {
-    result = { key: flag.featureName, failed: false, json: JSON.stringify(toOfrep(flag, hasContext)) };
+    result = { key: flag.featureName, failed: false, json: JSON.stringify(toOfrep(flag, hasContext)), version: String(++nextVersion) };
     cache.set(flag, result);
   }
   return result;
@@ -70,6 +74,8 @@ export function evaluateOfrep(env: CachedEnvironment, context: OfrepContext, aud
       ? {
           key: flag.featureName,
           failed: true,
+          // Its JSON depends on the flag's name alone.
+          version: `missing:${flag.featureName}`,
           json: JSON.stringify({
             key: flag.featureName,
             errorCode: 'TARGETING_KEY_MISSING',
