@@ -5,7 +5,7 @@
  * (feature-state django_ids, segment ids) are kept so that splits land the same way after a move.
  */
 import { randomUUID } from 'node:crypto';
-import { badRequest, notFound } from '../http/errors';
+import { badRequest, notFound } from '../errors';
 import type { DocumentFeatureState, EnvironmentDocument } from '../schemas/environment-document';
 import { json, type Queryable } from '../storage/database';
 import { loadEnvironment } from '../storage/environment-documents';

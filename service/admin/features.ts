@@ -1,5 +1,5 @@
 /** Features, their multivariate options, and each environment's default state of a feature. */
-import { badRequest, conflict, notFound } from '../http/errors';
+import { badRequest, conflict, notFound } from '../errors';
 import type {
   FeatureCreate,
   FeatureStateUpdate,

@@ -1,6 +1,6 @@
 /** Identities, their traits and their overrides, as the admin API manages them. */
 import { randomUUID } from 'node:crypto';
-import { conflict, notFound } from '../http/errors';
+import { conflict, notFound } from '../errors';
 import type { IdentityCreate, IdentityOverrideSet, Paging, TraitChanges } from '../schemas/admin';
 import { json, type Queryable } from '../storage/database';
 import { environmentByKey, featureByName } from './lookups';

@@ -1,5 +1,5 @@
 /** Row lookups shared by the admin operations; each throws a 404 naming what is missing. */
-import { badRequest, notFound } from '../http/errors';
+import { badRequest, notFound } from '../errors';
 import type { Allocation } from '../schemas/admin';
 import type { Queryable } from '../storage/database';
 import { randomUUID } from 'node:crypto';

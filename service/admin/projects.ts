@@ -1,7 +1,7 @@
 /** Projects, their environments and the environments' server keys. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hashServerKey } from '../flags/environment-cache';
-import { conflict, notFound } from '../http/errors';
+import { conflict, notFound } from '../errors';
 import type { EnvironmentCreate, EnvironmentUpdate, ProjectCreate, ProjectUpdate } from '../schemas/admin';
 import type { Queryable } from '../storage/database';
 import { environmentByKey, projectById, type EnvironmentRow } from './lookups';

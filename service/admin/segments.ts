@@ -1,6 +1,6 @@
 /** Segments (project-wide rules) and segment overrides (per-environment feature states). */
 import { randomUUID } from 'node:crypto';
-import { conflict, notFound } from '../http/errors';
+import { conflict, notFound } from '../errors';
 import type { SegmentCreate, SegmentOverrideCreate, SegmentOverrideUpdate, SegmentUpdate } from '../schemas/admin';
 import { json, type Queryable } from '../storage/database';
 import { applyStateUpdate } from './features';

@@ -4,22 +4,9 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { HttpError } from '../errors';
 
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export const badRequest = (message: string, code = 'BAD_REQUEST') => new HttpError(400, code, message);
-export const unauthorized = (message: string) => new HttpError(401, 'UNAUTHORIZED', message);
-export const forbidden = (message: string) => new HttpError(403, 'FORBIDDEN', message);
-export const notFound = (message: string) => new HttpError(404, 'NOT_FOUND', message);
-export const conflict = (message: string) => new HttpError(409, 'CONFLICT', message);
+export { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from '../errors';
 
 /** The error body, for route response schemas and the OpenAPI document. */
 export const ErrorBody = Type.Object(

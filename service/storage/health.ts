@@ -3,7 +3,7 @@
  * a connection failure on any request marks it down at once. While it is down, writes fail fast with
  * 503 instead of waiting on a dead connection, and flag reads say they come from the last good copy.
  */
-import { HttpError } from '../http/errors';
+import { HttpError } from '../errors';
 
 export class DatabaseHealth {
   private downSince: Date | undefined;
