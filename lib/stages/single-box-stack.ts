@@ -9,14 +9,11 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
 import { Monitoring } from '../constructs/monitoring';
-import { ServiceBundle } from '../constructs/service-bundle';
-import { serviceHostCommands } from '../constructs/service-host';
+import { ServiceHost } from '../constructs/service-host';
 
 export interface SingleBoxStackProps extends StackProps {
   /** The validated stage configuration. */
@@ -74,16 +71,13 @@ export class SingleBoxStack extends Stack {
       reason: 'Only the instance role writes nightly dumps here; CloudTrail records access, server access logs would add a second bucket for little.',
     });
 
-    const logGroup = new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    const adminToken = new secretsmanager.Secret(this, 'AdminToken', {
-      description: 'flagstack bootstrap admin token',
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    const host = new ServiceHost(this, 'Service', {
+      bindLowPorts: config.domainName === undefined,
+      environment: {
+        DATABASE_URL: 'postgres://flagstack@localhost/flagstack?host=/var/run/postgresql',
+        ...(config.domainName === undefined ? { PORT: '80' } : { PORT: '8000', HOST: '127.0.0.1' }),
+      },
     });
-    Validations.of(adminToken).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'A bootstrap token, stored hashed by the service; operators issue and revoke tokens through the admin API instead of rotating this one.',
-    });
-    const bundle = new ServiceBundle(this, 'Bundle');
 
     const userData = ec2.UserData.forLinux();
     userData.addCommands(
@@ -95,18 +89,7 @@ export class SingleBoxStack extends Stack {
       // Peer authentication over the local socket: the flagstack OS user is the flagstack role, no password.
       `sudo -u postgres psql -tc "SELECT 1 FROM pg_roles WHERE rolname='flagstack'" | grep -q 1 || sudo -u postgres createuser flagstack`,
       `sudo -u postgres psql -tc "SELECT 1 FROM pg_database WHERE datname='flagstack'" | grep -q 1 || sudo -u postgres createdb -O flagstack flagstack`,
-      ...serviceHostCommands({
-        bundle,
-        logGroup,
-        bindLowPorts: config.domainName === undefined,
-        environment: {
-          DATABASE_URL: 'postgres://flagstack@localhost/flagstack?host=/var/run/postgresql',
-          ...(config.domainName === undefined ? { PORT: '80' } : { PORT: '8000', HOST: '127.0.0.1' }),
-        },
-        secretCommands: [
-          `echo "FLAGSTACK_ADMIN_TOKEN=$(aws secretsmanager get-secret-value --region ${this.region} --secret-id ${adminToken.secretArn} --query SecretString --output text)" >> /etc/flagstack/secrets.env`,
-        ],
-      }),
+      ...host.bootCommands,
       ...(config.domainName !== undefined ? caddyCommands(config.domainName) : []),
       ...nightlyBackupCommands(this.backupBucket.bucketName),
     );
@@ -135,9 +118,7 @@ export class SingleBoxStack extends Stack {
         },
       ],
     });
-    bundle.grantRead(this.instance);
-    adminToken.grantRead(this.instance);
-    logGroup.grantWrite(this.instance);
+    host.grantTo(this.instance);
     this.instance.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.backupBucket.arnForObjects(`${BACKUP_PREFIX}*`)] }),
     );
