@@ -5,11 +5,13 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadStageConfig, type StageConfig } from './config';
+import { AutoscaledStack } from './stages/autoscaled-stack';
 import { SingleBoxStack } from './stages/single-box-stack';
 
 /** The stacks of the app, by round. */
 export interface FlagstackStacks {
   readonly singleBox: SingleBoxStack;
+  readonly autoscaled: AutoscaledStack;
 }
 
 /**
@@ -29,6 +31,11 @@ export function addFlagstackStacks(app: App): { config: StageConfig; stacks: Fla
       env,
       config,
       description: 'flagstack round 1: one Graviton instance with PostgreSQL, nightly backups to S3',
+    }),
+    autoscaled: new AutoscaledStack(app, 'Flagstack-Autoscaled', {
+      env,
+      config,
+      description: 'flagstack round 2: Auto Scaling group behind an ALB and CloudFront, Aurora PostgreSQL behind RDS Proxy',
     }),
   };
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -27,7 +27,13 @@ export const StageConfigSchema = Type.Object({
   certificateArn: Type.Optional(
     Type.String({
       pattern: '^arn:aws:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]+$',
-      description: 'ACM certificate (us-east-1) for domainName on CloudFront',
+      description: 'ACM certificate (us-east-1) for domainName; CloudFront (rounds 2-4) serves domainName only with it',
+    }),
+  ),
+  cloudFrontPrefixListId: Type.Optional(
+    Type.String({
+      pattern: '^pl-[0-9a-f]+$',
+      description: "CloudFront's origin-facing managed prefix list in the region (known for us-east-1)",
     }),
   ),
   alarmEmail: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'Who receives alarms' })),

@@ -81,7 +81,7 @@ export class SingleBoxStack extends Stack {
 
     const userData = ec2.UserData.forLinux();
     userData.addCommands(
-      'set -euxo pipefail',
+      'set -euo pipefail',
       ...mountDataVolume('/var/lib/pgsql'),
       'dnf install -y postgresql16-server postgresql16',
       '[ -f /var/lib/pgsql/data/PG_VERSION ] || postgresql-setup --initdb',
