@@ -14,6 +14,7 @@ import type { StageConfig } from '../config';
 import { Database } from '../constructs/database';
 import { FrontDoor } from '../constructs/front-door';
 import { Monitoring } from '../constructs/monitoring';
+import { Network } from '../constructs/network';
 import { SECRETS_ENV_FILE, ServiceHost } from '../constructs/service-host';
 
 export interface AutoscaledStackProps extends StackProps {
@@ -34,16 +35,7 @@ export class AutoscaledStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 1,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'service', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
-        { name: 'database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
-      ],
-    });
-    vpc.addFlowLog('FlowLog', { trafficType: ec2.FlowLogTrafficType.REJECT });
+    const { vpc } = new Network(this, 'Network');
 
     this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: 'flagstack-autoscaled', alarmEmail: config.alarmEmail });
 
