@@ -41,7 +41,7 @@ export class AutoscaledStack extends Stack {
 
     this.database = new Database(this, 'Database', {
       vpc,
-      provisionedInstanceClass: config.databaseProvisioned ? config.databaseInstanceClass : undefined,
+      instanceClass: config.databaseProvisioned ? config.databaseInstanceClass : undefined,
       serverlessCapacity: { min: config.auroraMinCapacity, max: config.auroraMaxCapacity },
       multiAz: config.multiAz,
     });
