@@ -6,12 +6,14 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadStageConfig, type StageConfig } from './config';
 import { AutoscaledStack } from './stages/autoscaled-stack';
+import { FargateStack } from './stages/fargate-stack';
 import { SingleBoxStack } from './stages/single-box-stack';
 
 /** The stacks of the app, by round. */
 export interface FlagstackStacks {
   readonly singleBox: SingleBoxStack;
   readonly autoscaled: AutoscaledStack;
+  readonly fargate: FargateStack;
 }
 
 /**
@@ -36,6 +38,11 @@ export function addFlagstackStacks(app: App): { config: StageConfig; stacks: Fla
       env,
       config,
       description: 'flagstack round 2: Auto Scaling group behind an ALB and CloudFront, Aurora PostgreSQL behind RDS Proxy',
+    }),
+    fargate: new FargateStack(app, 'Flagstack-Fargate', {
+      env,
+      config,
+      description: 'flagstack round 3: ECS Fargate blue/green behind an ALB and CloudFront, RDS PostgreSQL Multi-AZ behind RDS Proxy',
     }),
   };
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -48,6 +48,13 @@ export const StageConfigSchema = Type.Object({
   databaseInstanceClass: InstanceType('Round 2 provisioned / Round 3: database instance class (without the db. prefix)', 't4g.medium'),
   auroraMinCapacity: Type.Number({ minimum: 0, maximum: 256, default: 0.5, description: 'Serverless v2: fewest ACUs' }),
   auroraMaxCapacity: Type.Number({ minimum: 1, maximum: 256, default: 4, description: 'Serverless v2: most ACUs' }),
+  fargateCpu: Type.Union([256, 512, 1024, 2048, 4096].map((cpu) => Type.Literal(cpu)), {
+    default: 512,
+    description: 'Round 3: task CPU units (1024 = one vCPU)',
+  }),
+  fargateMemoryMiB: Type.Integer({ minimum: 512, maximum: 30720, default: 1024, description: 'Round 3: task memory (must suit fargateCpu)' }),
+  fargateMinTasks: Type.Integer({ minimum: 2, maximum: 1000, default: 2, description: 'Round 3: fewest tasks (≥ 2: one per AZ)' }),
+  fargateMaxTasks: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: 'Round 3: most tasks' }),
   multiAz: Type.Boolean({ default: true, description: 'Rounds 2 and 3: a standby database instance in a second AZ' }),
   alarm5xxPercent: Type.Number({ minimum: 0, maximum: 100, default: 1, description: 'Alarm: share of 5xx responses, in percent' }),
   alarmP99LatencyMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 250, description: 'Alarm: p99 latency in milliseconds' }),
@@ -88,6 +95,9 @@ export function loadStageConfig(context: ContextSource): StageConfig {
   if (problems.length === 0) {
     if (config.autoscaledMaxInstances < config.autoscaledMinInstances) {
       problems.push(`context key "autoscaledMaxInstances"=${config.autoscaledMaxInstances}: must be at least autoscaledMinInstances (${config.autoscaledMinInstances})`);
+    }
+    if (config.fargateMaxTasks < config.fargateMinTasks) {
+      problems.push(`context key "fargateMaxTasks"=${config.fargateMaxTasks}: must be at least fargateMinTasks (${config.fargateMinTasks})`);
     }
     if (config.auroraMaxCapacity < config.auroraMinCapacity) {
       problems.push(`context key "auroraMaxCapacity"=${config.auroraMaxCapacity}: must be at least auroraMinCapacity (${config.auroraMinCapacity})`);

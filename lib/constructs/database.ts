@@ -126,6 +126,12 @@ export class Database extends Construct {
         parameters: { 'rds.force_ssl': '1' },
       });
     }
+    if (!multiAz) {
+      Validations.of(this.server).acknowledge({
+        id: 'AwsSolutions-RDS3',
+        reason: 'Single-AZ was chosen explicitly (multiAz=false) to halve the database cost; recovery is from automated backups.',
+      });
+    }
     if (this.server.secret === undefined) throw new Error('Database: no generated secret');
     this.secret = this.server.secret;
     this.server.addRotationSingleUser({ automaticallyAfter: Duration.days(30) });

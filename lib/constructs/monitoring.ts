@@ -89,6 +89,11 @@ export class Monitoring extends Construct {
     return alarm;
   }
 
+  /** The share of `errors` in `requests`, in percent (0 when there are no requests). */
+  static percentOf(errors: cloudwatch.IMetric, requests: cloudwatch.IMetric, period = Duration.minutes(1)): cloudwatch.MathExpression {
+    return new cloudwatch.MathExpression({ expression: '100 * errors / MAX([requests, 1])', usingMetrics: { errors, requests }, period });
+  }
+
   /** Adds a graph of `metrics` to the dashboard. */
   addGraph(title: string, metrics: cloudwatch.IMetric[], period = Duration.minutes(1)): void {
     this.dashboard.addWidgets(new cloudwatch.GraphWidget({ title, left: metrics, period, width: 12 }));

@@ -5,7 +5,6 @@
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -139,7 +138,7 @@ export class AutoscaledStack extends Stack {
     const errors = targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' });
     this.monitoring.addAlarm('ErrorRateAlarm', {
       description: `More than ${config.alarm5xxPercent}% of responses are 5xx`,
-      metric: new cloudwatch.MathExpression({ expression: '100 * errors / MAX([requests, 1])', usingMetrics: { errors, requests }, period: Duration.minutes(1) }),
+      metric: Monitoring.percentOf(errors, requests),
       threshold: config.alarm5xxPercent,
     });
     this.monitoring.addAlarm('LatencyAlarm', {

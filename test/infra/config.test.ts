@@ -20,6 +20,7 @@ describe('stage configuration', () => {
     ['singleBoxDataVolumeGiB', '2'],
     ['multiAz', 'perhaps'],
     ['region', 'moon'],
+    ['fargateCpu', '300'],
     ['domainName', 'not a domain'],
   ])('rejects %s=%s with a message naming the key', (key, value) => {
     expect(() => load({ [key]: value })).toThrow(StageConfigError);
