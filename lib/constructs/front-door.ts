@@ -1,6 +1,7 @@
 /**
- * CloudFront in front of an Application Load Balancer, with the load balancer closed to everything
- * but CloudFront: its security group admits only CloudFront's origin-facing managed prefix list, and
+ * CloudFront in front of an internet-facing Application Load Balancer (created here, with an HTTP
+ * listener that answers 403 unless a rule matches), the load balancer closed to everything but
+ * CloudFront: its security group admits only CloudFront's origin-facing managed prefix list, and
  * the listener forwards only requests carrying a secret header that CloudFront adds (the secret lives
  * in Secrets Manager; templates hold only a dynamic reference). Flag lists are cached for a few
  * seconds per environment key; everything else, identities above all, is never cached.
@@ -23,8 +24,8 @@ export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS: Readonly<Record<string, stri
 export const ORIGIN_SECRET_HEADER = 'X-Flagstack-Origin-Secret';
 
 export interface FrontDoorProps {
-  /** The origin. Its listener must be created with `open: false`. */
-  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  /** The VPC of the load balancer (in its public subnets). */
+  readonly vpc: ec2.IVpc;
   /**
    * CloudFront's origin-facing managed prefix list in the load balancer's region.
    * @default from CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS for the stack's region
@@ -54,6 +55,9 @@ export interface FrontDoorProps {
 
 export class FrontDoor extends Construct {
   readonly distribution: cloudfront.Distribution;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** Forward to the service with rules that include `originCondition`; anything else gets 403. */
+  readonly listener: elbv2.ApplicationListener;
   /** The value CloudFront sends in ORIGIN_SECRET_HEADER. */
   readonly originSecret: secretsmanager.Secret;
   /** Add this condition to every listener rule that forwards to the service. */
@@ -77,7 +81,18 @@ export class FrontDoor extends Construct {
     const ttl = props.flagsCacheTtl ?? Duration.seconds(5);
     const originPort = props.originPort ?? 80;
 
-    props.loadBalancer.connections.allowFrom(ec2.Peer.prefixList(prefixListId), ec2.Port.tcp(originPort), 'CloudFront origin-facing servers only');
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', { vpc: props.vpc, internetFacing: true, dropInvalidHeaderFields: true });
+    Validations.of(this.loadBalancer).acknowledge({
+      id: 'AwsSolutions-ELB2',
+      reason: 'CloudFront is the only client; per-request records come from the service log in CloudWatch Logs.',
+    });
+    this.listener = this.loadBalancer.addListener('Http', {
+      port: originPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      defaultAction: elbv2.ListenerAction.fixedResponse(403, { contentType: 'text/plain', messageBody: 'Forbidden' }),
+    });
+    this.loadBalancer.connections.allowFrom(ec2.Peer.prefixList(prefixListId), ec2.Port.tcp(originPort), 'CloudFront origin-facing servers only');
 
     this.originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
       description: `Value of ${ORIGIN_SECRET_HEADER}: proves a request came through CloudFront`,
@@ -90,7 +105,7 @@ export class FrontDoor extends Construct {
     const secretValue = this.originSecret.secretValue.unsafeUnwrap(); // a {{resolve:secretsmanager:…}} reference, not the value
     this.originCondition = elbv2.ListenerCondition.httpHeader(ORIGIN_SECRET_HEADER, [secretValue]);
 
-    const origin = new origins.LoadBalancerV2Origin(props.loadBalancer, {
+    const origin = new origins.LoadBalancerV2Origin(this.loadBalancer, {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
       httpPort: originPort,
       customHeaders: { [ORIGIN_SECRET_HEADER]: secretValue },

@@ -3,11 +3,11 @@
  * bootstrap admin token in Secrets Manager, and the boot commands that install Node.js, run the
  * bundle as a systemd service that restarts on failure, and ship its log with the CloudWatch agent.
  */
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { AdminToken } from './admin-token';
 import { ServiceBundle } from './service-bundle';
 
 export interface ServiceHostProps {
@@ -40,7 +40,7 @@ export class ServiceHost extends Construct {
   readonly bundle: ServiceBundle;
   readonly logGroup: logs.LogGroup;
   /** The bootstrap admin token (FLAGSTACK_ADMIN_TOKEN). */
-  readonly adminToken: secretsmanager.Secret;
+  readonly adminToken: AdminToken;
   /** Shell lines for an Amazon Linux 2023 user-data script (run as root) that install and start the service. */
   readonly bootCommands: string[];
 
@@ -56,14 +56,7 @@ export class ServiceHost extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.adminToken = new secretsmanager.Secret(this, 'AdminToken', {
-      description: 'flagstack bootstrap admin token',
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-    });
-    Validations.of(this.adminToken).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'A bootstrap token, stored hashed by the service; operators issue and revoke tokens through the admin API instead of rotating this one.',
-    });
+    this.adminToken = new AdminToken(this, 'AdminToken');
 
     const agentConfig = JSON.stringify({
       logs: {

@@ -25,7 +25,6 @@ const SERVICE_PORT = 8000;
 
 export class AutoscaledStack extends Stack {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
-  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly database: Database;
   readonly frontDoor: FrontDoor;
   readonly monitoring: Monitoring;
@@ -45,13 +44,8 @@ export class AutoscaledStack extends Stack {
       multiAz: config.multiAz,
     });
 
-    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', { vpc, internetFacing: true, dropInvalidHeaderFields: true });
-    Validations.of(this.loadBalancer).acknowledge({
-      id: 'AwsSolutions-ELB2',
-      reason: 'CloudFront is the only client; per-request records come from the service log in CloudWatch Logs.',
-    });
     this.frontDoor = new FrontDoor(this, 'FrontDoor', {
-      loadBalancer: this.loadBalancer,
+      vpc,
       originFacingPrefixListId: config.cloudFrontPrefixListId,
       // The custom domain goes on CloudFront only with its certificate (round 1 needs none: Caddy gets one).
       ...(config.certificateArn !== undefined ? { domainName: config.domainName, certificateArn: config.certificateArn } : {}),
@@ -118,11 +112,7 @@ export class AutoscaledStack extends Stack {
     userData.addSignalOnExitCommand(this.autoScalingGroup);
     this.database.allowFrom(this.autoScalingGroup, 'from the service instances');
 
-    const listener = this.loadBalancer.addListener('Http', {
-      port: 80,
-      open: false,
-      defaultAction: elbv2.ListenerAction.fixedResponse(403, { contentType: 'text/plain', messageBody: 'Forbidden' }),
-    });
+    const { listener } = this.frontDoor;
     const targetGroup = listener.addTargets('Service', {
       priority: 10,
       conditions: [this.frontDoor.originCondition],

@@ -10,8 +10,8 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { AdminToken } from '../constructs/admin-token';
 import type { StageConfig } from '../config';
 import { Database } from '../constructs/database';
 import { FrontDoor } from '../constructs/front-door';
@@ -41,13 +41,8 @@ export class FargateStack extends Stack {
     const { vpc } = new Network(this, 'Network');
     this.database = new Database(this, 'Database', { vpc, engine: 'rds', instanceClass: config.databaseInstanceClass, multiAz: config.multiAz });
 
-    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', { vpc, internetFacing: true, dropInvalidHeaderFields: true });
-    Validations.of(loadBalancer).acknowledge({
-      id: 'AwsSolutions-ELB2',
-      reason: 'CloudFront is the only client; per-request records come from the service log in CloudWatch Logs.',
-    });
     this.frontDoor = new FrontDoor(this, 'FrontDoor', {
-      loadBalancer,
+      vpc,
       originFacingPrefixListId: config.cloudFrontPrefixListId,
       ...(config.certificateArn !== undefined ? { domainName: config.domainName, certificateArn: config.certificateArn } : {}),
     });
@@ -58,14 +53,7 @@ export class FargateStack extends Stack {
       memoryLimitMiB: config.fargateMemoryMiB,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
-    const adminToken = new secretsmanager.Secret(this, 'AdminToken', {
-      description: 'flagstack bootstrap admin token',
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-    });
-    Validations.of(adminToken).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'A bootstrap token, stored hashed by the service; operators issue and revoke tokens through the admin API instead of rotating this one.',
-    });
+    const adminToken = new AdminToken(this, 'AdminToken');
     taskDefinition.addContainer('service', {
       image: ecs.ContainerImage.fromAsset(REPO_ROOT, {
         file: 'service/Dockerfile',
@@ -99,11 +87,7 @@ export class FargateStack extends Stack {
     });
 
     // Blue/green: the production rule forwards to one target group, ECS shifts it to the other.
-    const listener = loadBalancer.addListener('Http', {
-      port: 80,
-      open: false,
-      defaultAction: elbv2.ListenerAction.fixedResponse(403, { contentType: 'text/plain', messageBody: 'Forbidden' }),
-    });
+    const { listener, loadBalancer } = this.frontDoor;
     const targetGroup = (id: string) =>
       new elbv2.ApplicationTargetGroup(this, id, {
         vpc,
