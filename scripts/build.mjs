@@ -26,3 +26,16 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 });
+
+// The CDK app (`cdk synth` runs dist/infra/flagstack.js; see cdk.json). aws-cdk-lib and the other
+// packages stay external: the app runs from the repository, next to node_modules.
+await build({
+  entryPoints: { flagstack: 'bin/flagstack.ts' },
+  outdir: 'dist/infra',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  packages: 'external',
+  logLevel: 'warning',
+});

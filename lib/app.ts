@@ -1,0 +1,50 @@
+/**
+ * The flagstack CDK app: the stage configuration from context, one stack per infrastructure round,
+ * and cdk-nag's AWS Solutions checks on all of them (synth fails on any unacknowledged finding).
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadStageConfig, type StageConfig } from './config';
+import { AutoscaledStack } from './stages/autoscaled-stack';
+import { FargateStack } from './stages/fargate-stack';
+import { SingleBoxStack } from './stages/single-box-stack';
+
+/** The stacks of the app, by round. */
+export interface FlagstackStacks {
+  readonly singleBox: SingleBoxStack;
+  readonly autoscaled: AutoscaledStack;
+  readonly fargate: FargateStack;
+}
+
+/**
+ * Adds every round's stack to `app`. Account and region come from context (`-c account=… -c
+ * region=…`), else the CDK CLI's environment, else the defaults whose availability zones cdk.json
+ * holds, so synth never calls AWS.
+ */
+export function addFlagstackStacks(app: App): { config: StageConfig; stacks: FlagstackStacks } {
+  const fromEnvironment: Record<string, string | undefined> = {
+    account: process.env.CDK_DEFAULT_ACCOUNT,
+    region: process.env.CDK_DEFAULT_REGION,
+  };
+  const config = loadStageConfig((key) => app.node.tryGetContext(key) ?? fromEnvironment[key]);
+  const env = { account: config.account, region: config.region };
+  const stacks: FlagstackStacks = {
+    singleBox: new SingleBoxStack(app, 'Flagstack-SingleBox', {
+      env,
+      config,
+      description: 'flagstack round 1: one Graviton instance with PostgreSQL, nightly backups to S3',
+    }),
+    autoscaled: new AutoscaledStack(app, 'Flagstack-Autoscaled', {
+      env,
+      config,
+      description: 'flagstack round 2: Auto Scaling group behind an ALB and CloudFront, Aurora PostgreSQL behind RDS Proxy',
+    }),
+    fargate: new FargateStack(app, 'Flagstack-Fargate', {
+      env,
+      config,
+      description: 'flagstack round 3: ECS Fargate blue/green behind an ALB and CloudFront, RDS PostgreSQL Multi-AZ behind RDS Proxy',
+    }),
+  };
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { config, stacks };
+}

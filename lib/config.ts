@@ -1,0 +1,113 @@
+/**
+ * The stage configuration of the CDK app: one typed, validated object with defaults, every key
+ * overridable through CDK context (`cdk synth -c singleBoxInstanceType=t4g.medium`). A bad value
+ * stops synth with a message naming the context key.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** An EC2 instance type such as `t4g.small`. */
+const InstanceType = (description: string, fallback: string) =>
+  Type.String({ pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$', default: fallback, description });
+/** A Graviton (ARM64) instance type: the family ends in `g` plus optional suffixes (`t4g`, `c7gn`, `m8gd`). */
+const GravitonInstanceType = (description: string, fallback: string) =>
+  Type.String({ pattern: '^[a-z]+[0-9]+g[a-z]*\\.[a-z0-9]+$', default: fallback, description });
+const Region = Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]$' });
+
+/** Every setting, its type, range and default. */
+export const StageConfigSchema = Type.Object({
+  account: Type.String({ pattern: '^[0-9]{12}$', default: '123456789012', description: 'AWS account of every stack' }),
+  region: Type.Union([Region], { default: 'us-east-1', description: 'Home region of every stack' }),
+  domainName: Type.Optional(
+    Type.String({
+      pattern: '^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$',
+      description: 'Public host name of the service; unset serves plain HTTP on the instance or CloudFront domain',
+    }),
+  ),
+  certificateArn: Type.Optional(
+    Type.String({
+      pattern: '^arn:aws:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]+$',
+      description: 'ACM certificate (us-east-1) for domainName; CloudFront (rounds 2-4) serves domainName only with it',
+    }),
+  ),
+  cloudFrontPrefixListId: Type.Optional(
+    Type.String({
+      pattern: '^pl-[0-9a-f]+$',
+      description: "CloudFront's origin-facing managed prefix list in the region (known for us-east-1)",
+    }),
+  ),
+  alarmEmail: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'Who receives alarms' })),
+  singleBoxInstanceType: GravitonInstanceType('Round 1: the one Graviton instance', 't4g.small'),
+  singleBoxDataVolumeGiB: Type.Integer({ minimum: 8, maximum: 16384, default: 20, description: 'Round 1: PostgreSQL data volume' }),
+  backupRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 35, description: 'How long database backups are kept' }),
+  autoscaledInstanceType: GravitonInstanceType('Round 2: instance type of the Auto Scaling group', 't4g.micro'),
+  autoscaledMinInstances: Type.Integer({ minimum: 2, maximum: 100, default: 2, description: 'Round 2: fewest instances (≥ 2: one per AZ)' }),
+  autoscaledMaxInstances: Type.Integer({ minimum: 2, maximum: 100, default: 6, description: 'Round 2: most instances' }),
+  requestsPerTarget: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 1000, description: 'Target tracking: ALB requests per target per minute' }),
+  databaseProvisioned: Type.Boolean({ default: false, description: 'Round 2: provisioned Aurora instances instead of Serverless v2' }),
+  databaseInstanceClass: InstanceType('Round 2 provisioned / Round 3: database instance class (without the db. prefix)', 't4g.medium'),
+  auroraMinCapacity: Type.Number({ minimum: 0, maximum: 256, default: 0.5, description: 'Serverless v2: fewest ACUs' }),
+  auroraMaxCapacity: Type.Number({ minimum: 1, maximum: 256, default: 4, description: 'Serverless v2: most ACUs' }),
+  fargateCpu: Type.Union([256, 512, 1024, 2048, 4096].map((cpu) => Type.Literal(cpu)), {
+    default: 512,
+    description: 'Round 3: task CPU units (1024 = one vCPU)',
+  }),
+  fargateMemoryMiB: Type.Integer({ minimum: 512, maximum: 30720, default: 1024, description: 'Round 3: task memory (must suit fargateCpu)' }),
+  fargateMinTasks: Type.Integer({ minimum: 2, maximum: 1000, default: 2, description: 'Round 3: fewest tasks (≥ 2: one per AZ)' }),
+  fargateMaxTasks: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: 'Round 3: most tasks' }),
+  multiAz: Type.Boolean({ default: true, description: 'Rounds 2 and 3: a standby database instance in a second AZ' }),
+  alarm5xxPercent: Type.Number({ minimum: 0, maximum: 100, default: 1, description: 'Alarm: share of 5xx responses, in percent' }),
+  alarmP99LatencyMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 250, description: 'Alarm: p99 latency in milliseconds' }),
+});
+export type StageConfig = Static<typeof StageConfigSchema>;
+
+/** The context keys: exactly the schema's properties. */
+export const STAGE_CONFIG_KEYS = Object.keys(StageConfigSchema.properties) as (keyof StageConfig)[];
+
+export class StageConfigError extends Error {}
+
+/** Anything that answers context lookups: a construct node, or a plain map in tests. */
+export type ContextSource = (key: string) => unknown;
+
+/** Context given on the command line arrives as strings; JSON-looking values are parsed. */
+function fromContext(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  return /^(true|false|-?[0-9]+(\.[0-9]+)?)$/.test(trimmed) ? JSON.parse(trimmed) : value;
+}
+
+/**
+ * Reads every key from the context, applies the defaults and validates; throws StageConfigError
+ * naming every bad key.
+ */
+export function loadStageConfig(context: ContextSource): StageConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of STAGE_CONFIG_KEYS) {
+    const value = context(key);
+    if (value !== undefined && value !== '') raw[key] = fromContext(value);
+  }
+  const withDefaults = Value.Default(StageConfigSchema, structuredClone(raw));
+  const problems = [...Value.Errors(StageConfigSchema, withDefaults)].map((e) => {
+    const key = e.path.slice(1).split('/')[0] || '(config)';
+    return `context key "${key}"=${JSON.stringify(raw[key])}: ${e.message}`;
+  });
+  const config = withDefaults as StageConfig;
+  if (problems.length === 0) {
+    if (config.autoscaledMaxInstances < config.autoscaledMinInstances) {
+      problems.push(`context key "autoscaledMaxInstances"=${config.autoscaledMaxInstances}: must be at least autoscaledMinInstances (${config.autoscaledMinInstances})`);
+    }
+    if (config.fargateMaxTasks < config.fargateMinTasks) {
+      problems.push(`context key "fargateMaxTasks"=${config.fargateMaxTasks}: must be at least fargateMinTasks (${config.fargateMinTasks})`);
+    }
+    if (config.auroraMaxCapacity < config.auroraMinCapacity) {
+      problems.push(`context key "auroraMaxCapacity"=${config.auroraMaxCapacity}: must be at least auroraMinCapacity (${config.auroraMinCapacity})`);
+    }
+    if (config.certificateArn !== undefined && config.domainName === undefined) {
+      problems.push('context key "certificateArn": needs domainName');
+    }
+  }
+  if (problems.length > 0) {
+    throw new StageConfigError(`Invalid stage configuration:\n  ${[...new Set(problems)].join('\n  ')}`);
+  }
+  return config;
+}

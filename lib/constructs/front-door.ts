@@ -1,0 +1,163 @@
+/**
+ * CloudFront in front of an internet-facing Application Load Balancer (created here, with an HTTP
+ * listener that answers 403 unless a rule matches), the load balancer closed to everything but
+ * CloudFront: its security group admits only CloudFront's origin-facing managed prefix list, and
+ * the listener forwards only requests carrying a secret header that CloudFront adds (the secret lives
+ * in Secrets Manager; templates hold only a dynamic reference). Flag lists are cached for a few
+ * seconds per environment key; everything else, identities above all, is never cached.
+ */
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+/** CloudFront's origin-facing prefix list (`com.amazonaws.global.cloudfront.origin-facing`) by region. */
+export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS: Readonly<Record<string, string>> = {
+  'us-east-1': 'pl-3b927c52',
+};
+
+/** The header CloudFront adds and the listener requires. */
+export const ORIGIN_SECRET_HEADER = 'X-Flagstack-Origin-Secret';
+
+export interface FrontDoorProps {
+  /** The VPC of the load balancer (in its public subnets). */
+  readonly vpc: ec2.IVpc;
+  /**
+   * CloudFront's origin-facing managed prefix list in the load balancer's region.
+   * @default from CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS for the stack's region
+   */
+  readonly originFacingPrefixListId?: string;
+  /**
+   * Port the load balancer listens on (HTTP).
+   * @default 80
+   */
+  readonly originPort?: number;
+  /**
+   * How long flag lists (`/api/v1/flags/`) are cached per environment key; 0 caches nothing.
+   * @default 5 seconds
+   */
+  readonly flagsCacheTtl?: Duration;
+  /**
+   * Custom domain; needs `certificateArn`.
+   * @default the distribution's cloudfront.net name
+   */
+  readonly domainName?: string;
+  /**
+   * ACM certificate in us-east-1 for `domainName`.
+   * @default none
+   */
+  readonly certificateArn?: string;
+}
+
+export class FrontDoor extends Construct {
+  readonly distribution: cloudfront.Distribution;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** Forward to the service with rules that include `originCondition`; anything else gets 403. */
+  readonly listener: elbv2.ApplicationListener;
+  /** The value CloudFront sends in ORIGIN_SECRET_HEADER. */
+  readonly originSecret: secretsmanager.Secret;
+  /** Add this condition to every listener rule that forwards to the service. */
+  readonly originCondition: elbv2.ListenerCondition;
+  /** The cache policy of flag lists. */
+  readonly flagsCachePolicy: cloudfront.ICachePolicy;
+
+  constructor(scope: Construct, id: string, props: FrontDoorProps) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+    const prefixListId = props.originFacingPrefixListId ?? CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS[region];
+    if (prefixListId === undefined || !/^pl-[0-9a-f]+$/.test(prefixListId)) {
+      throw new Error(
+        `FrontDoor: no CloudFront origin-facing prefix list known for region "${region}"; pass originFacingPrefixListId ` +
+          '(aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing)',
+      );
+    }
+    if ((props.domainName === undefined) !== (props.certificateArn === undefined)) {
+      throw new Error('FrontDoor: domainName and certificateArn go together');
+    }
+    const ttl = props.flagsCacheTtl ?? Duration.seconds(5);
+    const originPort = props.originPort ?? 80;
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', { vpc: props.vpc, internetFacing: true, dropInvalidHeaderFields: true });
+    Validations.of(this.loadBalancer).acknowledge({
+      id: 'AwsSolutions-ELB2',
+      reason: 'CloudFront is the only client; per-request records come from the service log in CloudWatch Logs.',
+    });
+    this.listener = this.loadBalancer.addListener('Http', {
+      port: originPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      defaultAction: elbv2.ListenerAction.fixedResponse(403, { contentType: 'text/plain', messageBody: 'Forbidden' }),
+    });
+    this.loadBalancer.connections.allowFrom(ec2.Peer.prefixList(prefixListId), ec2.Port.tcp(originPort), 'CloudFront origin-facing servers only');
+
+    this.originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+      description: `Value of ${ORIGIN_SECRET_HEADER}: proves a request came through CloudFront`,
+      generateSecretString: { passwordLength: 40, excludePunctuation: true },
+    });
+    Validations.of(this.originSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating it would need CloudFront and the listener updated in lockstep; it only complements the prefix-list rule and is replaced by redeploying.',
+    });
+    const secretValue = this.originSecret.secretValue.unsafeUnwrap(); // a {{resolve:secretsmanager:…}} reference, not the value
+    this.originCondition = elbv2.ListenerCondition.httpHeader(ORIGIN_SECRET_HEADER, [secretValue]);
+
+    const origin = new origins.LoadBalancerV2Origin(this.loadBalancer, {
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+      httpPort: originPort,
+      customHeaders: { [ORIGIN_SECRET_HEADER]: secretValue },
+    });
+    this.flagsCachePolicy = ttl.toSeconds() === 0
+      ? cloudfront.CachePolicy.CACHING_DISABLED
+      : new cloudfront.CachePolicy(this, 'FlagsCache', {
+          comment: 'Flag lists: a few seconds per environment key and query',
+          defaultTtl: ttl,
+          minTtl: Duration.seconds(0),
+          maxTtl: ttl,
+          headerBehavior: cloudfront.CacheHeaderBehavior.allowList('X-Environment-Key'),
+          queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+          enableAcceptEncodingGzip: true,
+          enableAcceptEncodingBrotli: true,
+        });
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'flagstack',
+      defaultBehavior: {
+        // Identities, OFREP, the admin API, health: never cached, every viewer header forwarded.
+        origin,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      },
+      additionalBehaviors: {
+        '/api/v1/flags/*': {
+          origin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+          cachePolicy: this.flagsCachePolicy,
+        },
+      },
+      ...(props.domainName !== undefined && props.certificateArn !== undefined
+        ? {
+            domainNames: [props.domainName],
+            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+    });
+    const acknowledge = (id: string, reason: string) => Validations.of(this.distribution).acknowledge({ id, reason });
+    acknowledge('AwsSolutions-CFR1', 'Feature flags are served worldwide; there is no country to block.');
+    acknowledge('AwsSolutions-CFR2', 'No WAF by default (its fixed monthly price dominates at this stage); the origin is closed to all but CloudFront.');
+    acknowledge('AwsSolutions-CFR3', 'Request metrics come from CloudWatch and the service logs every request to CloudWatch Logs; standard logs would duplicate them.');
+    acknowledge('AwsSolutions-CFR5', 'CloudFront reaches the ALB over HTTP on port 80, admitted only from the origin-facing prefix list and with the secret header; the ALB has no certificate without a domain.');
+    if (props.domainName === undefined) {
+      acknowledge('AwsSolutions-CFR4', 'Without a domain the distribution uses the default cloudfront.net certificate, whose TLS policy cannot be raised; with a domain TLS 1.2 is the minimum.');
+    }
+  }
+}

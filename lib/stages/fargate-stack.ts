@@ -1,0 +1,170 @@
+/**
+ * Round 3: the service as ARM64 Fargate tasks built from service/Dockerfile, behind an ALB and
+ * CloudFront, deployed blue/green by ECS itself (alternate target group, bake time, rollback on
+ * alarm, circuit breaker), scaled on requests per target; RDS PostgreSQL Multi-AZ behind an RDS Proxy.
+ */
+import * as path from 'node:path';
+import { CfnOutput, Duration, IgnoreMode, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { AdminToken } from '../constructs/admin-token';
+import type { StageConfig } from '../config';
+import { Database } from '../constructs/database';
+import { FrontDoor } from '../constructs/front-door';
+import { Monitoring } from '../constructs/monitoring';
+import { Network } from '../constructs/network';
+
+export interface FargateStackProps extends StackProps {
+  /** The validated stage configuration. */
+  readonly config: StageConfig;
+}
+
+const SERVICE_PORT = 8000;
+/** The repository root: the image's build context (only the bundle and the Dockerfile are sent). */
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export class FargateStack extends Stack {
+  readonly service: ecs.FargateService;
+  readonly database: Database;
+  readonly frontDoor: FrontDoor;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: FargateStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: 'flagstack-fargate', alarmEmail: config.alarmEmail });
+    const { vpc } = new Network(this, 'Network');
+    this.database = new Database(this, 'Database', { vpc, engine: 'rds', instanceClass: config.databaseInstanceClass, multiAz: config.multiAz });
+
+    this.frontDoor = new FrontDoor(this, 'FrontDoor', {
+      vpc,
+      originFacingPrefixListId: config.cloudFrontPrefixListId,
+      ...(config.certificateArn !== undefined ? { domainName: config.domainName, certificateArn: config.certificateArn } : {}),
+    });
+
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: config.fargateCpu,
+      memoryLimitMiB: config.fargateMemoryMiB,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    const adminToken = new AdminToken(this, 'AdminToken');
+    taskDefinition.addContainer('service', {
+      image: ecs.ContainerImage.fromAsset(REPO_ROOT, {
+        file: 'service/Dockerfile',
+        platform: Platform.LINUX_ARM64,
+        ignoreMode: IgnoreMode.DOCKER,
+        exclude: ['**', '!dist/service/**', '!service/Dockerfile'],
+      }),
+      portMappings: [{ containerPort: SERVICE_PORT }],
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix: 'service',
+        logGroup: new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      }),
+      // The password comes from the rotated secret; node-postgres reads PGPASSWORD when the URL has none.
+      environment: {
+        DATABASE_URL: `postgres://flagstack@${this.database.proxy.endpoint}:5432/${this.database.databaseName}?sslmode=verify-full`,
+        FLAGSTACK_SHUTDOWN_DELAY_MS: '15000',
+      },
+      secrets: {
+        PGPASSWORD: ecs.Secret.fromSecretsManager(this.database.secret, 'password'),
+        FLAGSTACK_ADMIN_TOKEN: ecs.Secret.fromSecretsManager(adminToken),
+      },
+      stopTimeout: Duration.seconds(45),
+    });
+    Validations.of(taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: 'The plain environment holds only the database URL without password and a timeout; secrets come from Secrets Manager.',
+    });
+    Validations.of(taskDefinition).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken has no resource-level permissions; every other statement of the execution role names its resource.',
+    });
+
+    // Blue/green: the production rule forwards to one target group, ECS shifts it to the other.
+    const { listener, loadBalancer } = this.frontDoor;
+    const targetGroup = (id: string) =>
+      new elbv2.ApplicationTargetGroup(this, id, {
+        vpc,
+        port: SERVICE_PORT,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        targetType: elbv2.TargetType.IP,
+        deregistrationDelay: Duration.seconds(30),
+        healthCheck: { path: '/ready', healthyHttpCodes: '200', interval: Duration.seconds(10), healthyThresholdCount: 2 },
+      });
+    const blue = targetGroup('Blue');
+    const green = targetGroup('Green');
+    const productionRule = new elbv2.ApplicationListenerRule(this, 'ProductionRule', {
+      listener,
+      priority: 10,
+      conditions: [this.frontDoor.originCondition],
+      action: elbv2.ListenerAction.forward([blue]),
+    });
+
+    const errorRate = this.monitoring.addAlarm('ErrorRateAlarm', {
+      description: `More than ${config.alarm5xxPercent}% of responses are 5xx`,
+      metric: Monitoring.percentOf(
+        loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }),
+        loadBalancer.metrics.requestCount({ period: Duration.minutes(1), statistic: 'Sum' }),
+      ),
+      threshold: config.alarm5xxPercent,
+      evaluationPeriods: 2,
+    });
+    const latency = this.monitoring.addAlarm('LatencyAlarm', {
+      description: `p99 target response time above ${config.alarmP99LatencyMs} ms`,
+      metric: loadBalancer.metrics.targetResponseTime({ period: Duration.minutes(1), statistic: 'p99' }),
+      threshold: config.alarmP99LatencyMs / 1000,
+      evaluationPeriods: 2,
+    });
+
+    const serviceSg = new ec2.SecurityGroup(this, 'ServiceSg', { vpc, description: 'flagstack tasks: only the ALB', allowAllOutbound: true });
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster,
+      taskDefinition,
+      desiredCount: config.fargateMinTasks,
+      securityGroups: [serviceSg],
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      minHealthyPercent: 100,
+      deploymentStrategy: ecs.DeploymentStrategy.BLUE_GREEN,
+      bakeTime: Duration.minutes(10),
+      circuitBreaker: { enable: true, rollback: true },
+      deploymentAlarms: { alarmNames: [errorRate.alarmName, latency.alarmName], behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
+    });
+    this.service.node.addDependency(errorRate, latency);
+    this.service
+      .loadBalancerTarget({
+        containerName: 'service',
+        containerPort: SERVICE_PORT,
+        alternateTarget: new ecs.AlternateTarget('Green', {
+          alternateTargetGroup: green,
+          productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(productionRule),
+        }),
+      })
+      .attachToApplicationTargetGroup(blue);
+    Validations.of(this.service).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]',
+      reason: 'The AWS-maintained policy ECS blue/green deployments need to shift listener rules between target groups.',
+    });
+    loadBalancer.connections.allowTo(serviceSg, ec2.Port.tcp(SERVICE_PORT), 'to the tasks');
+    this.database.allowFrom(serviceSg, 'from the service tasks');
+
+    this.service
+      .autoScaleTaskCount({ minCapacity: config.fargateMinTasks, maxCapacity: config.fargateMaxTasks })
+      .scaleOnRequestCount('RequestsPerTarget', { requestsPerTarget: config.requestsPerTarget, targetGroup: blue });
+
+    this.monitoring.addAlarm('DatabaseConnectionsAlarm', {
+      description: 'The database is near its connection limit',
+      metric: this.database.server.metricDatabaseConnections({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 80,
+    });
+
+    new CfnOutput(this, 'ServiceUrl', {
+      value: `https://${config.certificateArn !== undefined ? config.domainName : this.frontDoor.distribution.distributionDomainName}`,
+    });
+  }
+}

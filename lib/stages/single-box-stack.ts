@@ -1,0 +1,230 @@
+/**
+ * Round 1: one Graviton instance in a public subnet carries everything. The bundle runs as a
+ * systemd service, PostgreSQL runs beside it on an encrypted EBS volume and is dumped nightly to S3,
+ * Caddy terminates TLS when a domain is given. No NAT, no SSH: Session Manager only. A failed
+ * system status check recovers the instance onto healthy hardware.
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config';
+import { Monitoring } from '../constructs/monitoring';
+import { ServiceHost } from '../constructs/service-host';
+
+export interface SingleBoxStackProps extends StackProps {
+  /** The validated stage configuration. */
+  readonly config: StageConfig;
+}
+
+/** The EBS device name of the PostgreSQL data volume (a udev symlink to the NVMe device). */
+const DATA_DEVICE = '/dev/sdf';
+/** Where the nightly dumps go in the backup bucket. */
+const BACKUP_PREFIX = 'pg_dump/';
+
+export class SingleBoxStack extends Stack {
+  readonly instance: ec2.Instance;
+  readonly backupBucket: s3.Bucket;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: SingleBoxStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 1,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+    });
+    vpc.addFlowLog('FlowLog', { trafficType: ec2.FlowLogTrafficType.REJECT });
+
+    const securityGroup = new ec2.SecurityGroup(this, 'InstanceSg', {
+      vpc,
+      description: 'flagstack single box: HTTP(S) only, no SSH',
+      allowAllOutbound: true,
+    });
+    const webPorts = config.domainName !== undefined ? [80, 443] : [80];
+    for (const port of webPorts) securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from anywhere`);
+    Validations.of(securityGroup).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason: 'A public web service: ports 80 (and 443 with a domain) are open to the internet by design; nothing else is.',
+    });
+
+    this.backupBucket = new s3.Bucket(this, 'Backups', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          expiration: Duration.days(config.backupRetentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+        },
+      ],
+    });
+    Validations.of(this.backupBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Only the instance role writes nightly dumps here; CloudTrail records access, server access logs would add a second bucket for little.',
+    });
+
+    const host = new ServiceHost(this, 'Service', {
+      bindLowPorts: config.domainName === undefined,
+      environment: {
+        DATABASE_URL: 'postgres://flagstack@localhost/flagstack?host=/var/run/postgresql',
+        ...(config.domainName === undefined ? { PORT: '80' } : { PORT: '8000', HOST: '127.0.0.1' }),
+      },
+    });
+
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands(
+      'set -euo pipefail',
+      ...mountDataVolume('/var/lib/pgsql'),
+      'dnf install -y postgresql16-server postgresql16',
+      '[ -f /var/lib/pgsql/data/PG_VERSION ] || postgresql-setup --initdb',
+      'systemctl enable --now postgresql',
+      // Peer authentication over the local socket: the flagstack OS user is the flagstack role, no password.
+      `sudo -u postgres psql -tc "SELECT 1 FROM pg_roles WHERE rolname='flagstack'" | grep -q 1 || sudo -u postgres createuser flagstack`,
+      `sudo -u postgres psql -tc "SELECT 1 FROM pg_database WHERE datname='flagstack'" | grep -q 1 || sudo -u postgres createdb -O flagstack flagstack`,
+      ...host.bootCommands,
+      ...(config.domainName !== undefined ? caddyCommands(config.domainName) : []),
+      ...nightlyBackupCommands(this.backupBucket.bucketName),
+    );
+
+    this.instance = new ec2.Instance(this, 'Instance', {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      instanceType: new ec2.InstanceType(config.singleBoxInstanceType),
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+      securityGroup,
+      userData,
+      userDataCausesReplacement: true,
+      ssmSessionPermissions: true,
+      requireImdsv2: true,
+      detailedMonitoring: true,
+      disableApiTermination: true,
+      blockDevices: [
+        { deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }) },
+        {
+          deviceName: DATA_DEVICE,
+          volume: ec2.BlockDeviceVolume.ebs(config.singleBoxDataVolumeGiB, {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            deleteOnTermination: false,
+          }),
+        },
+      ],
+    });
+    host.grantTo(this.instance);
+    this.instance.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.backupBucket.arnForObjects(`${BACKUP_PREFIX}*`)] }),
+    );
+    Validations.of(this.instance).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason: 'Session Manager access (instead of SSH) needs the AWS-maintained SSM core policy.',
+    });
+    Validations.of(this.instance).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.backupBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${BACKUP_PREFIX}*]`,
+      reason: 'Each nightly dump is a new object under the backup prefix; the role may only put objects there (versioning keeps overwrites recoverable).',
+    });
+
+    const address = new ec2.CfnEIP(this, 'Address', { instanceId: this.instance.instanceId });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: 'flagstack-single-box', alarmEmail: config.alarmEmail });
+    const statusCheck = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/EC2',
+        metricName,
+        dimensionsMap: { InstanceId: this.instance.instanceId },
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      });
+    this.monitoring.addAlarm('SystemStatusAlarm', {
+      description: 'System status check failed: the instance is being recovered onto healthy hardware',
+      metric: statusCheck('StatusCheckFailed_System'),
+      threshold: 0,
+      evaluationPeriods: 2,
+      extraActions: [new actions.Ec2Action(actions.Ec2InstanceAction.RECOVER)],
+    });
+    this.monitoring.addAlarm('InstanceStatusAlarm', {
+      description: 'Instance status check failed: the instance is being rebooted',
+      metric: statusCheck('StatusCheckFailed_Instance'),
+      threshold: 0,
+      evaluationPeriods: 3,
+      extraActions: [new actions.Ec2Action(actions.Ec2InstanceAction.REBOOT)],
+    });
+    this.monitoring.addGraph('CPU utilisation (%)', [
+      new cloudwatch.Metric({ namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensionsMap: { InstanceId: this.instance.instanceId } }),
+    ]);
+
+    new CfnOutput(this, 'PublicIp', { value: address.ref, description: 'Point the domain (or your browser) here' });
+    new CfnOutput(this, 'ServiceUrl', { value: config.domainName !== undefined ? `https://${config.domainName}` : `http://${address.ref}` });
+    new CfnOutput(this, 'SessionCommand', { value: `aws ssm start-session --target ${this.instance.instanceId}` });
+    new CfnOutput(this, 'BackupBucket', { value: this.backupBucket.bucketName });
+  }
+}
+
+/** Formats the data volume on first boot and mounts it at `mountPoint`. */
+function mountDataVolume(mountPoint: string): string[] {
+  return [
+    `for _ in $(seq 1 60); do [ -e ${DATA_DEVICE} ] && break; sleep 1; done`,
+    `blkid ${DATA_DEVICE} || mkfs.xfs ${DATA_DEVICE}`,
+    `mkdir -p ${mountPoint}`,
+    `grep -q ' ${mountPoint} ' /etc/fstab || echo "UUID=$(blkid -s UUID -o value ${DATA_DEVICE}) ${mountPoint} xfs defaults,nofail 0 2" >> /etc/fstab`,
+    'mount -a',
+  ];
+}
+
+/** Caddy in front of the service: automatic Let's Encrypt TLS for `domainName`. */
+function caddyCommands(domainName: string): string[] {
+  return [
+    'curl -fsSL -o /usr/local/bin/caddy "https://caddyserver.com/api/download?os=linux&arch=arm64"',
+    'chmod 755 /usr/local/bin/caddy',
+    'id caddy >/dev/null 2>&1 || useradd --system --home-dir /var/lib/caddy --create-home --shell /sbin/nologin caddy',
+    'mkdir -p /etc/caddy',
+    `printf '%s {\\n  reverse_proxy 127.0.0.1:8000\\n}\\n' '${domainName}' > /etc/caddy/Caddyfile`,
+    "cat > /etc/systemd/system/caddy.service <<'UNIT'",
+    '[Unit]',
+    'Description=Caddy TLS proxy',
+    'After=network-online.target flagstack.service',
+    '[Service]',
+    'User=caddy',
+    'ExecStart=/usr/local/bin/caddy run --config /etc/caddy/Caddyfile --adapter caddyfile',
+    'AmbientCapabilities=CAP_NET_BIND_SERVICE',
+    'Restart=on-failure',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    'UNIT',
+    'systemctl daemon-reload',
+    'systemctl enable --now caddy',
+  ];
+}
+
+/** A systemd timer running `pg_dump` every night into the (encrypted, versioned) bucket. */
+function nightlyBackupCommands(bucketName: string): string[] {
+  return [
+    "cat > /usr/local/bin/flagstack-backup <<'SCRIPT'",
+    '#!/bin/bash',
+    'set -euo pipefail',
+    `sudo -u postgres pg_dump --format=custom flagstack | aws s3 cp --sse AES256 - "s3://${bucketName}/${BACKUP_PREFIX}flagstack-$(date -u +%Y%m%dT%H%M%SZ).dump"`,
+    'SCRIPT',
+    'chmod 755 /usr/local/bin/flagstack-backup',
+    "cat > /etc/systemd/system/flagstack-backup.service <<'UNIT'",
+    '[Service]',
+    'Type=oneshot',
+    'ExecStart=/usr/local/bin/flagstack-backup',
+    'UNIT',
+    "cat > /etc/systemd/system/flagstack-backup.timer <<'UNIT'",
+    '[Timer]',
+    'OnCalendar=*-*-* 03:00:00 UTC',
+    'Persistent=true',
+    '[Install]',
+    'WantedBy=timers.target',
+    'UNIT',
+    'systemctl daemon-reload',
+    'systemctl enable --now flagstack-backup.timer',
+  ];
+}
