@@ -1,8 +1,17 @@
-// Jest snapshot serializer: masks 64-hex asset hashes so snapshots change only when the
-// infrastructure does, not when the bundled service code does.
-const HASH = /[a-f0-9]{64}/g;
+// Jest snapshot serializer for CloudFormation templates: masks what changes when the bundled service
+// code changes but the infrastructure does not, so snapshots change only when the infrastructure does:
+// 64-hex asset hashes, and the user-data hash CDK appends to the logical id of an instance whose user
+// data (which names the bundle's asset) causes replacement.
+const ASSET_HASH = /[a-f0-9]{64}/g;
+const USER_DATA_ID_SUFFIX = /\b([A-Za-z0-9]+[A-F0-9]{8})[a-f0-9]{16}\b/g;
+const masked = new WeakSet<object>();
 
 module.exports = {
-  test: (value: unknown) => typeof value === 'string' && /[a-f0-9]{64}/.test(value),
-  serialize: (value: string) => JSON.stringify(value.replace(HASH, '[ASSET HASH]')),
+  test: (value: unknown) => typeof value === 'object' && value !== null && 'Resources' in value && !masked.has(value),
+  serialize: (template: object, config: unknown, indentation: string, depth: number, refs: unknown, printer: Function) => {
+    const text = JSON.stringify(template).replace(ASSET_HASH, '[ASSET HASH]').replace(USER_DATA_ID_SUFFIX, '$1[USER DATA HASH]');
+    const clean = JSON.parse(text);
+    masked.add(clean);
+    return printer(clean, config, indentation, depth, refs);
+  },
 };
