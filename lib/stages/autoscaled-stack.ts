@@ -15,13 +15,13 @@ import { FrontDoor } from '../constructs/front-door';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { SECRETS_ENV_FILE, ServiceHost } from '../constructs/service-host';
+import { SERVICE_PORT } from '../constants';
 
 export interface AutoscaledStackProps extends StackProps {
   /** The validated stage configuration. */
   readonly config: StageConfig;
 }
 
-const SERVICE_PORT = 8000;
 
 export class AutoscaledStack extends Stack {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;

@@ -17,13 +17,13 @@ import { Database } from '../constructs/database';
 import { FrontDoor } from '../constructs/front-door';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
+import { SERVICE_PORT } from '../constants';
 
 export interface FargateStackProps extends StackProps {
   /** The validated stage configuration. */
   readonly config: StageConfig;
 }
 
-const SERVICE_PORT = 8000;
 /** The repository root: the image's build context (only the bundle and the Dockerfile are sent). */
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 

@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
 import { Monitoring } from '../constructs/monitoring';
 import { ServiceHost } from '../constructs/service-host';
+import { SERVICE_PORT } from '../constants';
 
 export interface SingleBoxStackProps extends StackProps {
   /** The validated stage configuration. */
@@ -75,7 +76,7 @@ export class SingleBoxStack extends Stack {
       bindLowPorts: config.domainName === undefined,
       environment: {
         DATABASE_URL: 'postgres://flagstack@localhost/flagstack?host=/var/run/postgresql',
-        ...(config.domainName === undefined ? { PORT: '80' } : { PORT: '8000', HOST: '127.0.0.1' }),
+        ...(config.domainName === undefined ? { PORT: '80' } : { PORT: String(SERVICE_PORT), HOST: '127.0.0.1' }),
       },
     });
 
@@ -185,7 +186,7 @@ function caddyCommands(domainName: string): string[] {
     'chmod 755 /usr/local/bin/caddy',
     'id caddy >/dev/null 2>&1 || useradd --system --home-dir /var/lib/caddy --create-home --shell /sbin/nologin caddy',
     'mkdir -p /etc/caddy',
-    `printf '%s {\\n  reverse_proxy 127.0.0.1:8000\\n}\\n' '${domainName}' > /etc/caddy/Caddyfile`,
+    `printf '%s {\\n  reverse_proxy 127.0.0.1:${SERVICE_PORT}\\n}\\n' '${domainName}' > /etc/caddy/Caddyfile`,
     "cat > /etc/systemd/system/caddy.service <<'UNIT'",
     '[Unit]',
     'Description=Caddy TLS proxy',
