@@ -6,7 +6,7 @@
 import type { Database, Queryable } from '../storage/database';
 import type { DatabaseHealth } from '../storage/health';
 import { json } from '../storage/database';
-import { ENVIRONMENT_CHANGES_CHANNEL } from '../flags/environment-cache';
+import { changeNotice, ENVIRONMENT_CHANGES_CHANNEL } from '../flags/environment-cache';
 
 export interface AuditEntry {
   action: 'create' | 'update' | 'delete' | 'import';
@@ -27,6 +27,7 @@ export interface Change {
 }
 
 export interface EnvironmentRefresher {
+  readonly instanceId: string;
   refresh(environmentId: number): Promise<void>;
 }
 
@@ -70,7 +71,9 @@ export class AdminWriter {
       const deleted = entries.filter((e) => e.action === 'delete' && e.entityType === 'environment');
       const ids = [...new Set([...touched.map((row) => row.id), ...deleted.map((e) => e.environmentId!)])];
       // Delivered to every instance's LISTEN connection when (and only if) this transaction commits.
-      if (ids.length > 0) await tx.query('SELECT pg_notify($1, $2)', [ENVIRONMENT_CHANGES_CHANNEL, ids.join(',')]);
+      if (ids.length > 0) {
+        await tx.query('SELECT pg_notify($1, $2)', [ENVIRONMENT_CHANGES_CHANNEL, changeNotice(this.environments.instanceId, ids)]);
+      }
       return { result, touched: ids };
     });
     // This instance answers with the change applied; the others follow on the notification.

@@ -3,7 +3,7 @@
  * read never queries the database: keys resolve from an in-memory index, the environment is compiled
  * once per change, and the identity-less responses are serialised once per change.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { compileEnvironment, evaluateEnvironmentFlags, type CompiledEnvironment } from '../engine';
 import type { Database } from '../storage/database';
 import {
@@ -38,8 +38,12 @@ export interface ResolvedKey {
   readonly server: boolean;
 }
 
-/** The NOTIFY channel admin writes announce changed environment ids on (comma-separated). */
+/** The NOTIFY channel admin writes announce changed environments on. */
 export const ENVIRONMENT_CHANGES_CHANNEL = 'flagstack_environment_changes';
+
+/** A change notice: the announcing instance, then the changed environment ids. */
+export const changeNotice = (instanceId: string, environmentIds: readonly number[]): string =>
+  `${instanceId}:${environmentIds.join(',')}`;
 
 export const hashServerKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
@@ -50,6 +54,9 @@ export class EnvironmentCache {
   private lastGeneration = 0;
   /** The number of the build whose result each environment holds. */
   private readonly landedGenerations = new Map<number, number>();
+
+  /** Names this instance in its change notices, so that it does not recompile on its own. */
+  readonly instanceId = randomUUID();
 
   constructor(
     private readonly db: Database,
@@ -73,7 +80,11 @@ export class EnvironmentCache {
     const guarded = (work: Promise<unknown>) => void work.then(report.onSuccess, report.onError);
     this.stopSync = await this.db.listen(
       ENVIRONMENT_CHANGES_CHANNEL,
-      (payload) => guarded(Promise.all(payload.split(',').map((id) => this.refresh(Number(id))))),
+      (payload) => {
+        const [from, ids] = payload.split(':');
+        // The announcing instance refreshed these before answering its admin request.
+        if (from !== this.instanceId) guarded(Promise.all(ids.split(',').map((id) => this.refresh(Number(id)))));
+      },
       () => guarded(this.checkVersions()),
     );
     this.syncTimer = setInterval(() => guarded(this.checkVersions()), checkIntervalMs);

@@ -2,7 +2,7 @@
  * The Flagsmith-compatible SDK endpoints. Thin: authenticate the key, take the environment from
  * memory, answer from its pre-serialised responses or the engine.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { evaluateEnvironmentFlags } from '../engine';
@@ -38,6 +38,14 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
     const env = await cache.get(environmentId);
     if (!env) throw notFound('Environment not found');
     return env;
+  };
+
+  /** GET and POST /api/v1/identities/ differ only in where the identity comes from. */
+  const identityAnswer = async (request: FastifyRequest, reply: FastifyReply, body: IdentityBody) => {
+    const key = sdkKey(cache, request);
+    const env = await environmentOf(key.environmentId);
+    reply.type(JSON_TYPE);
+    return identityFlagsJson({ traits, health }, env, body, key.server ? 'server' : 'client');
   };
 
   api.get(
@@ -76,13 +84,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
         response: responses(IdentityResponse),
       },
     },
-    async (request, reply) => {
-      const key = sdkKey(cache, request);
-      const env = await environmentOf(key.environmentId);
-      const body = { identifier: request.query.identifier, transient: request.query.transient };
-      reply.type(JSON_TYPE);
-      return identityFlagsJson({ traits, health }, env, body, key.server ? 'server' : 'client');
-    },
+    (request, reply) => identityAnswer(request, reply, { identifier: request.query.identifier, transient: request.query.transient }),
   );
 
   api.post(
@@ -96,12 +98,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
         response: responses(IdentityResponse),
       },
     },
-    async (request, reply) => {
-      const key = sdkKey(cache, request);
-      const env = await environmentOf(key.environmentId);
-      reply.type(JSON_TYPE);
-      return identityFlagsJson({ traits, health }, env, request.body, key.server ? 'server' : 'client');
-    },
+    (request, reply) => identityAnswer(request, reply, request.body),
   );
 
   api.get(

@@ -95,11 +95,6 @@ test(`${RUNS} random and malformed requests: no 5xx, still serving, data unchang
       });
       await response.arrayBuffer();
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-      expect({ method: r.route.method, path: r.path, status: response.status }).toEqual({
-        method: r.route.method,
-        path: r.path,
-        status: expect.any(Number),
-      });
       if (response.status >= 500) throw new Error(`${r.route.method} ${r.path}${query} → ${response.status}`);
     }),
     { numRuns: RUNS, seed: Number(process.env.FLAGSTACK_FUZZ_SEED ?? 424242) },
