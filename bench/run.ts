@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Table from 'cli-table3';
 import { Client } from 'pg';
+import { SERVICE_NODE_FLAGS } from '../lib/constants';
 import { benchmarkEngine } from './engine';
 import { benchmarkDocument, FEATURES, traitsOf } from './workload';
 
@@ -26,16 +27,20 @@ const { values: options } = parseArgs({
     connections: { type: 'string', default: '50' },
     json: { type: 'string' },
     peers: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    profile: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
-  console.log(`npm run bench -- [--duration SECONDS] [--connections N] [--json FILE] [--peers]
+  console.log(`npm run bench -- [--duration SECONDS] [--connections N] [--json FILE] [--peers] [--only TEXT] [--profile DIR]
 
   --duration     seconds per scenario (default 10)
   --connections  concurrent connections (default 50)
   --json FILE    also write the results as JSON
-  --peers        also measure unleash-server (needs DATABASE_URL; installs bench/peers on first use)`);
+  --peers        also measure unleash-server (needs DATABASE_URL; installs bench/peers on first use)
+  --only TEXT    measure only the scenarios whose name contains TEXT (e.g. flags, identities, ofrep)
+  --profile DIR  run the service with --cpu-prof and write its CPU profile to DIR (open in Chrome DevTools)`);
   process.exit(0);
 }
 const duration = Number(options.duration);
@@ -55,6 +60,8 @@ interface Load {
   p99: number;
   errors: number;
   bytes: number;
+  /** CPU time (user + system) the server process spent per request: contention-proof, unlike req/s. */
+  cpuMicrosPerRequest: number;
 }
 
 interface Scenario {
@@ -116,10 +123,19 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** CPU time a process has used so far (utime + stime from /proc), in microseconds. */
+function cpuMicros(pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15, in clock ticks.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+}
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
 /** Peak resident set size of a process (VmHWM), in MB. */
 const peakRssMb = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-async function load(url: string, request: { method?: string; headers?: Record<string, string>; body?: () => string }): Promise<Load> {
+async function load(url: string, request: { method?: string; headers?: Record<string, string>; body?: () => string }, serverPid: number): Promise<Load> {
+  const cpuBefore = cpuMicros(serverPid);
   const result = await autocannon({
     url,
     connections,
@@ -134,6 +150,7 @@ async function load(url: string, request: { method?: string; headers?: Record<st
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     bytes: result.throughput.average / Math.max(result.requests.average, 1),
+    cpuMicrosPerRequest: (cpuMicros(serverPid) - cpuBefore) / Math.max(result.requests.total, 1),
   };
 }
 
@@ -201,7 +218,7 @@ async function seed(url: string, token: string, clientKey: string): Promise<stri
 async function measureBaseline(bytes: number, request: Parameters<typeof load>[1]): Promise<Load> {
   const { child, match } = await startChild(process.execPath, [join(__dirname, 'baseline-server.js'), String(Math.round(bytes))], process.env, /\{"port":(\d+)\}/);
   try {
-    return await load(`http://127.0.0.1:${match[1]}/`, request);
+    return await load(`http://127.0.0.1:${match[1]}/`, request, child.pid!);
   } finally {
     await stopChild(child);
   }
@@ -234,8 +251,8 @@ async function measureUnleash(databaseUrl: string): Promise<Record<string, Load>
       }
     }
     return {
-      client: await load(`${api}/api/client/features`, {}),
-      frontend: await load(`${api}/api/frontend?userId=user-1`, {}),
+      client: await load(`${api}/api/client/features`, {}, child.pid!),
+      frontend: await load(`${api}/api/frontend?userId=user-1`, {}, child.pid!),
     };
   } finally {
     await stopChild(child);
@@ -248,7 +265,9 @@ async function main(): Promise<void> {
   await withDatabase(async (databaseUrl, dataDir) => {
     console.log(`Starting the bundled service on ${databaseUrl ? 'PostgreSQL' : 'PGlite'}…`);
     const port = await freePort();
-    const service = spawn(process.execPath, [join(ROOT, 'dist', 'service', 'server.js')], {
+    const profiling = options.profile ? ['--cpu-prof', '--cpu-prof-dir', options.profile] : [];
+    // Node flags as in production (lib/constants.ts SERVICE_NODE_FLAGS).
+    const service = spawn(process.execPath, [...profiling, ...SERVICE_NODE_FLAGS.split(' '), join(ROOT, 'dist', 'service', 'server.js')], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: {
         ...process.env,
@@ -300,9 +319,11 @@ async function main(): Promise<void> {
       ];
 
       const scenarios: Scenario[] = [];
-      for (const { name, path, request } of requests) {
+      const selected = requests.filter(({ name }) => options.only === undefined || name.includes(options.only));
+      if (selected.length === 0) fail(`--only '${options.only}' matches no scenario (${requests.map((r) => r.name).join('; ')})`);
+      for (const { name, path, request } of selected) {
         console.log(`Measuring ${name} for ${duration} s, then the baseline…`);
-        const measured = await load(url + path, request);
+        const measured = await load(url + path, request, service.pid!);
         const baseline = await measureBaseline(measured.bytes, request);
         scenarios.push({ name, service: measured, baseline, ratioToBaseline: measured.rps / baseline.rps });
       }
@@ -315,10 +336,15 @@ async function main(): Promise<void> {
       if (options.peers) {
         console.log('Measuring unleash-server (peer)…');
         peer = await measurePeer();
-        scenarios[0].peer = 'unleash /api/client/features';
-        scenarios[0].ratioToPeer = scenarios[0].service.rps / peer.client.rps;
-        scenarios[2].peer = 'unleash /api/frontend';
-        scenarios[2].ratioToPeer = scenarios[2].service.rps / peer.frontend.rps;
+        // Unleash's server-side SDK API against our flag list; its frontend API against OFREP bulk.
+        const comparisons: Array<[string, string, Load]> = [
+          ['/api/v1/flags/', 'unleash /api/client/features', peer.client],
+          ['/ofrep/v1/evaluate/flags', 'unleash /api/frontend', peer.frontend],
+        ];
+        for (const [ours, theirs, load] of comparisons) {
+          const scenario = scenarios.find((s) => s.name.includes(ours));
+          if (scenario) Object.assign(scenario, { peer: theirs, ratioToPeer: scenario.service.rps / load.rps });
+        }
       }
 
       report({ database: databaseUrl ? 'postgres' : 'pglite', scenarios, engine, peakRssMb: rssMb, peer });
@@ -337,8 +363,8 @@ function report(result: {
 }): void {
   const table = new Table({
     style: { head: [], border: [] }, // plain text: the output is often piped into notes
-    head: ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'baseline req/s', '× baseline', '× peer'],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    head: ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', 'baseline req/s', '× baseline', '× peer'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   });
   for (const s of result.scenarios) {
     table.push([
@@ -347,6 +373,7 @@ function report(result: {
       s.service.p50,
       s.service.p99,
       s.service.errors,
+      `${s.service.cpuMicrosPerRequest.toFixed(0)} (${s.baseline.cpuMicrosPerRequest.toFixed(0)})`,
       Math.round(s.baseline.rps).toLocaleString('en'),
       s.ratioToBaseline.toFixed(2),
       s.ratioToPeer === undefined ? '' : `${s.ratioToPeer.toFixed(1)} (${s.peer})`,
@@ -354,7 +381,7 @@ function report(result: {
   }
   if (result.peer) {
     for (const [name, peer] of Object.entries(result.peer)) {
-      table.push([`peer: unleash ${name}`, Math.round(peer.rps).toLocaleString('en'), peer.p50, peer.p99, peer.errors, '', '', '']);
+      table.push([`peer: unleash ${name}`, Math.round(peer.rps).toLocaleString('en'), peer.p50, peer.p99, peer.errors, peer.cpuMicrosPerRequest.toFixed(0), '', '', '']);
     }
   }
   console.log(`\nflagstack on ${result.database}, ${connections} connections, ${duration} s per scenario, node ${process.version}`);
@@ -363,6 +390,7 @@ function report(result: {
     `engine: ${Math.round(result.engine.evaluationsPerSecond).toLocaleString('en')} identity evaluations/s on one core ` +
       `(${result.engine.microsecondsPerEvaluation.toFixed(1)} µs each, all ${FEATURES} flags)`,
   );
+  console.log('CPU µs/req: CPU time the server process spent per request (in brackets: the baseline server)');
   console.log(`service peak RSS: ${result.peakRssMb.toFixed(0)} MB`);
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });
