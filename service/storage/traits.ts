@@ -19,6 +19,14 @@ export interface TraitWrite extends IdentityRef {
   traits: ReadonlyMap<string, TraitValue | null>;
 }
 
+// Lookups by index, one identity at a time, whatever the planner's statistics say. A plain join lets
+// it pick a hash join over a full scan of traits when its statistics are missing or stale (a new
+// database, a burst of new identities before autovacuum analyses): milliseconds per batch, growing
+// with the table. `OFFSET 0` keeps each LATERAL subquery from being flattened back into such a join.
+const IDENTITY_BY_REF = (ref: string) =>
+  `SELECT id FROM identities WHERE environment_id = ${ref}.environment_id AND identifier = ${ref}.identifier OFFSET 0`;
+const TRAITS_OF = (identity: string) => `SELECT key, value FROM traits WHERE traits.identity_id = ${identity}.id OFFSET 0`;
+
 const refKey = (ref: IdentityRef): string => `${ref.environmentId}\u0000${ref.identifier}`;
 const compareRefs = (a: IdentityRef, b: IdentityRef): number =>
   a.environmentId - b.environmentId || (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0);
@@ -80,9 +88,10 @@ export class TraitStore {
 
   private async readMany(refs: readonly IdentityRef[]): Promise<Map<string, TraitValue>[]> {
     const rows = await this.db.query<TraitRow>(
-      `SELECT i.environment_id, i.identifier, t.key, t.value
-         FROM identities i JOIN traits t ON t.identity_id = i.id
-        WHERE (i.environment_id, i.identifier) IN (SELECT * FROM unnest($1::int[], $2::text[]))`,
+      `SELECT w.environment_id, w.identifier, t.key, t.value
+         FROM unnest($1::int[], $2::text[]) AS w(environment_id, identifier)
+        CROSS JOIN LATERAL (${IDENTITY_BY_REF('w')}) i
+        CROSS JOIN LATERAL (${TRAITS_OF('i')}) t`,
       [refs.map((r) => r.environmentId), refs.map((r) => r.identifier)],
     );
     const byRef = groupTraits(rows);
@@ -114,7 +123,7 @@ export class TraitStore {
        ), wanted AS (
          SELECT * FROM unnest($5::int[], $6::text[]) AS x(environment_id, identifier)
        ), existing AS (
-         SELECT i.id, i.environment_id, i.identifier FROM identities i JOIN wanted USING (environment_id, identifier)
+         SELECT i.id, wanted.environment_id, wanted.identifier FROM wanted CROSS JOIN LATERAL (${IDENTITY_BY_REF('wanted')}) i
        ), created AS (
          -- Only identities not seen yet are inserted; DO UPDATE (not DO NOTHING) returns the row even
          -- when another transaction inserted it a moment ago, so no trait is ever dropped.
@@ -138,7 +147,7 @@ export class TraitStore {
           WHERE t.identity_id = ids.id AND t.key = input.key AND input.value IS NULL
          RETURNING 1
        )
-       SELECT ids.environment_id, ids.identifier, t.key, t.value FROM ids JOIN traits t ON t.identity_id = ids.id`,
+       SELECT ids.environment_id, ids.identifier, t.key, t.value FROM ids CROSS JOIN LATERAL (${TRAITS_OF('ids')}) t`,
       [
         ordered.map((c) => c.ref.environmentId),
         ordered.map((c) => c.ref.identifier),
