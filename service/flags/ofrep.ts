@@ -36,11 +36,12 @@ export interface OfrepResult {
   readonly key: string;
   readonly failed: boolean;
   readonly json: string;
-  /** Names this exact result (unique per process), so a bulk response's ETag can hash these, not its bytes. */
+  /**
+   * A hash of the JSON, computed once per result, so a bulk response's ETag hashes these rather than
+   * its bytes, and is the same on every instance and at the edge.
+   */
   readonly version: string;
 }
-
-let nextVersion = 0;
 
 // The engine's results are built once per environment and reused, so their OFREP JSON can be too.
 const jsonWithContext = new WeakMap<FlagResult, OfrepResult>();
@@ -50,7 +51,8 @@ function cachedResult(flag: FlagResult, hasContext: boolean): OfrepResult {
   const cache = hasContext ? jsonWithContext : jsonWithoutContext;
   let result = cache.get(flag);
   if (!result) {
-    result = { key: flag.featureName, failed: false, json: JSON.stringify(toOfrep(flag, hasContext)), version: String(++nextVersion) };
+    const json = JSON.stringify(toOfrep(flag, hasContext));
+    result = { key: flag.featureName, failed: false, json, version: createHash('sha1').update(json).digest('base64url') };
     cache.set(flag, result);
   }
   return result;

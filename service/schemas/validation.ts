@@ -9,10 +9,11 @@ import addFormats from 'ajv-formats';
 
 export type RequestPart = 'body' | 'querystring' | 'params' | 'headers';
 
-export function createValidators(): Record<'body' | 'text', Ajv> {
+/** `allErrors` reports every problem instead of the first (configuration checks; requests stop at the first). */
+export function createValidators({ allErrors = false } = {}): Record<'body' | 'text', Ajv> {
   return {
-    body: addFormats(new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false })),
-    text: addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false })),
+    body: addFormats(new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors })),
+    text: addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors })),
   };
 }
 
