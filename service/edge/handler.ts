@@ -22,6 +22,7 @@ export function createHandler(env: NodeJS.ProcessEnv, table: DynamoDBDocumentCli
     traits: new EdgeTraitStore(table, { tableName: config.FLAGSTACK_EDGE_TABLE, ttlDays: config.FLAGSTACK_EDGE_TRAIT_TTL_DAYS }, log),
     bodyLimit: config.FLAGSTACK_BODY_LIMIT,
     log,
+    region: env.AWS_REGION,
   });
   return async (event, context) => {
     const response = await api.handle(toRequest(event, context?.awsRequestId ?? event.requestContext.requestId));

@@ -45,6 +45,8 @@ export interface EdgeSdkApiDeps {
   /** The largest request body accepted, in bytes. */
   readonly bodyLimit: number;
   readonly log: Log;
+  /** The region serving, sent as `X-Flagstack-Region` (which region answered: routing and failover at a glance). */
+  readonly region?: string;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -107,7 +109,8 @@ export class EdgeSdkApi {
     const given = request.headers['x-request-id'];
     const requestId = given !== undefined && /^[\w.-]{1,128}$/.test(given) ? given : request.requestId;
     const response = await this.respond(request);
-    const headers = { ...response.headers, 'x-request-id': requestId };
+    const headers: Record<string, string> = { ...response.headers, 'x-request-id': requestId };
+    if (this.deps.region !== undefined) headers['x-flagstack-region'] = this.deps.region;
     return { statusCode: response.statusCode, headers, body: request.method === 'HEAD' ? '' : response.body };
   }
 

@@ -408,13 +408,17 @@ describe('the Lambda entry point', () => {
     await publish(table, sampleDocument());
     expect(() => createHandler({}, table.client)).toThrow(/FLAGSTACK_EDGE_TABLE/);
     expect(() => createHandler({ FLAGSTACK_EDGE_TABLE: TABLE, FLAGSTACK_EDGE_REFRESH_MS: 'soon' }, table.client)).toThrow(/FLAGSTACK_EDGE_REFRESH_MS="soon"/);
-    const handler = createHandler({ FLAGSTACK_EDGE_TABLE: TABLE }, table.client);
+    const handler = createHandler({ FLAGSTACK_EDGE_TABLE: TABLE, AWS_REGION: 'eu-west-1' }, table.client);
     const event = JSON.parse(readFileSync(join(__dirname, 'function-url-event.json'), 'utf8'));
     event.headers['x-environment-key'] = CLIENT;
     event.body = Buffer.from(JSON.stringify({ identifier: 'ivy', traits: [{ trait_key: 'age', trait_value: 21 }] })).toString('base64');
     event.isBase64Encoded = true;
     const result = (await handler(event, { awsRequestId: 'aws-request-1' })) as { statusCode: number; body: string };
-    expect(result).toMatchObject({ statusCode: 200, isBase64Encoded: false, headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'aws-request-1' } });
+    expect(result).toMatchObject({
+      statusCode: 200,
+      isBase64Encoded: false,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'aws-request-1', 'x-flagstack-region': 'eu-west-1' },
+    });
     expect(JSON.parse(result.body).flags.find((f: any) => f.feature.name === 'banner').feature_state_value).toBe('adult banner');
   });
 });
