@@ -24,8 +24,6 @@ export class EdgeStack extends EdgeRegionStack {
     super(scope, id, props);
     const { config } = props;
     this.table = new EdgeTable(this, 'FlagTable', { tableName: config.edgeName, replicaRegions: props.regions.map((r) => r.region) });
-    // The function's grants name the table; deploy the table first.
-    this.edge.node.addDependency(this.table);
 
     this.front = new EdgeDistribution(this, 'Front', {
       origins: [{ region: this.region, functionUrl: this.edge.functionUrl.url }, ...props.regions],

@@ -10,7 +10,7 @@ export interface Log {
 
 export const silentLog: Log = { info() {}, warn() {}, error() {} };
 
-/** One JSON object a line; errors as their name and message (never request bodies or keys). */
+/** One JSON object a line; errors as their name, message and stack (never request bodies or keys). */
 export function jsonLineLog(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Log {
   const entry = (level: string) => (fields: object, message: string) =>
     write(JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...describeErrors(fields) }));
@@ -20,7 +20,7 @@ export function jsonLineLog(write: (line: string) => void = (line) => process.st
 function describeErrors(fields: object): object {
   const described: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
-    described[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
+    described[key] = value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
   }
   return described;
 }
