@@ -14,7 +14,6 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Table from 'cli-table3';
 import { Client } from 'pg';
-import { SERVICE_NODE_FLAGS } from '../lib/constants';
 import { benchmarkEngine } from './engine';
 import { benchmarkDocument, FEATURES, traitsOf } from './workload';
 
@@ -266,8 +265,7 @@ async function main(): Promise<void> {
     console.log(`Starting the bundled service on ${databaseUrl ? 'PostgreSQL' : 'PGlite'}…`);
     const port = await freePort();
     const profiling = options.profile ? ['--cpu-prof', '--cpu-prof-dir', options.profile] : [];
-    // Node flags as in production (lib/constants.ts SERVICE_NODE_FLAGS).
-    const service = spawn(process.execPath, [...profiling, ...SERVICE_NODE_FLAGS.split(' '), join(ROOT, 'dist', 'service', 'server.js')], {
+    const service = spawn(process.execPath, [...profiling, join(ROOT, 'dist', 'service', 'server.js')], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: {
         ...process.env,
@@ -285,6 +283,7 @@ async function main(): Promise<void> {
       await waitUntilReady(url, service);
       console.log(`Seeding ${FEATURES} features, 10 segments, ${IDENTITIES} identities…`);
       const serverKey = await seed(url, token, clientKey);
+      console.log(`peak RSS after seeding: ${peakRssMb(service.pid!).toFixed(0)} MB`);
       let identityCounter = 0;
       const requests: Array<{ name: string; path: string; request: Parameters<typeof load>[1] }> = [
         { name: 'GET /api/v1/flags/', path: '/api/v1/flags/', request: { headers: { 'X-Environment-Key': clientKey } } },
@@ -326,6 +325,7 @@ async function main(): Promise<void> {
         const measured = await load(url + path, request, service.pid!);
         const baseline = await measureBaseline(measured.bytes, request);
         scenarios.push({ name, service: measured, baseline, ratioToBaseline: measured.rps / baseline.rps });
+        console.log(`peak RSS so far: ${peakRssMb(service.pid!).toFixed(0)} MB`);
       }
       const rssMb = peakRssMb(service.pid!);
 

@@ -1,11 +1,10 @@
 /** Wires the service together: database, migrations, caches, stores and the HTTP app. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { ensureBootstrapToken } from './admin/tokens';
 import { AdminWriter } from './admin/writer';
 import { silentLog } from './edge/log';
-import { EdgePublisher } from './edge/publisher';
+import type { EdgePublisher } from './edge/publisher';
 import { EnvironmentCache } from './flags/environment-cache';
 import { buildApp, type Lifecycle } from './http/app';
 import { ServiceMetrics } from './http/metrics';
@@ -56,16 +55,18 @@ export async function startService(config: Config, { logger, database }: Service
     reload: (outcome) => metrics.reloads.inc({ outcome }),
   });
   await cache.start();
-  const edgePublisher =
-    config.FLAGSTACK_EDGE_TABLE === undefined
-      ? undefined
-      : new EdgePublisher(
-          db,
-          new DynamoDBClient({ region: config.FLAGSTACK_EDGE_REGION }),
-          { tableName: config.FLAGSTACK_EDGE_TABLE, checkIntervalMs: config.FLAGSTACK_EDGE_CHECK_MS },
-          logger || silentLog,
-          { published: (outcome) => metrics.edgePublishes.inc({ outcome }) },
-        );
+  // Loaded only where round 4 is on: the AWS SDK would add some 15 MB to every other instance.
+  const createEdgePublisher = async (tableName: string): Promise<EdgePublisher> => {
+    const [{ EdgePublisher }, { DynamoDBClient }] = await Promise.all([import('./edge/publisher'), import('@aws-sdk/client-dynamodb')]);
+    return new EdgePublisher(
+      db,
+      new DynamoDBClient({ region: config.FLAGSTACK_EDGE_REGION }),
+      { tableName, checkIntervalMs: config.FLAGSTACK_EDGE_CHECK_MS },
+      logger || silentLog,
+      { published: (outcome) => metrics.edgePublishes.inc({ outcome }) },
+    );
+  };
+  const edgePublisher = config.FLAGSTACK_EDGE_TABLE === undefined ? undefined : await createEdgePublisher(config.FLAGSTACK_EDGE_TABLE);
   const lifecycle: Lifecycle = { shuttingDown: false };
   const writer = new AdminWriter(db, cache, health, (environmentIds) => edgePublisher?.schedule(environmentIds));
   const app = await buildApp(

@@ -9,7 +9,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AdminToken } from './admin-token';
 import { ServiceBundle } from './service-bundle';
-import { SERVICE_NODE_FLAGS } from '../constants';
 
 export interface ServiceHostProps {
   /** Environment of the service process (`PORT`, …); values are visible in the template, so no secrets. */
@@ -86,7 +85,7 @@ export class ServiceHost extends Construct {
       `WorkingDirectory=${APP_DIR}`,
       ...Object.entries(props.environment).map(([key, value]) => `Environment=${key}=${value}`),
       `EnvironmentFile=${SECRETS_ENV_FILE}`,
-      `ExecStart=\${NODE_BIN} ${SERVICE_NODE_FLAGS} ${APP_DIR}/server.js`,
+      `ExecStart=\${NODE_BIN} ${APP_DIR}/server.js`,
       'Restart=on-failure',
       'RestartSec=2',
       'TimeoutStopSec=40',
