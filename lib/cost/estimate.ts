@@ -43,7 +43,7 @@ export interface StageEstimate {
   readonly overCapacity: string[];
 }
 
-/** Prices charges: free allowances first (per region and pool), then volume tiers per price. */
+/** Prices charges: free allowances first (per account), then volume tiers (per price and region). */
 export function priceCharges(charges: Charge[], options: PricingOptions, stage?: string): { lines: PricedCharge[]; unpriced: UnpricedResource[] } {
   const unpriced: UnpricedResource[] = [];
   const priced: { charge: Charge; priceRegion: string; table: PriceTable }[] = [];
@@ -65,11 +65,12 @@ export function priceCharges(charges: Charge[], options: PricingOptions, stage?:
     priced.push({ charge, priceRegion, table });
   }
 
-  // Free allowances: the total in a pool is reduced by the allowance, every charge in it in proportion.
+  // Free allowances are per account, across regions: the total in a pool is reduced by the
+  // allowance, every charge in it in proportion.
   const poolTotals = new Map<string, number>();
   const poolOf = (entry: (typeof priced)[number]) => {
     const free = entry.table.get(entry.charge.priceKey).free;
-    return options.freeTier && free ? { key: `${entry.priceRegion}|${free.pool ?? entry.charge.priceKey}`, allowance: free.quantity } : undefined;
+    return options.freeTier && free ? { key: free.pool ?? entry.charge.priceKey, allowance: free.quantity } : undefined;
   };
   for (const entry of priced) {
     const pool = poolOf(entry);
