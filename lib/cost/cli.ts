@@ -198,7 +198,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return code;
   };
   try {
-    if (command.args.length > 0) throw new UsageError(`unexpected argument "${command.args[0]}" (options start with --)`);
     const stages = options.stage ?? [...STAGES];
     for (const stage of stages) if (!isStage(stage)) throw new UsageError(`--stage: unknown stage "${stage}" (stages: ${STAGES.join(', ')})`);
     if (options.region !== undefined && !PRICED_REGIONS.includes(options.region)) {

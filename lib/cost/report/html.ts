@@ -16,7 +16,8 @@ function chartJsSource(): string {
   } catch {
     throw new Error('chart.js is not installed: run `npm ci` (it is a dev dependency the HTML report inlines)');
   }
-  return fs.readFileSync(file, 'utf8');
+  // Inline, a "</script" inside it would end the element early.
+  return fs.readFileSync(file, 'utf8').replace(/<\/script/gi, '<\\/script');
 }
 
 const STAGE_COLOURS = ['#1b6ca8', '#d1495b', '#2e933c', '#edae49', '#6f4e9c', '#00798c'];
