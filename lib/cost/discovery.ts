@@ -48,7 +48,7 @@ export type Resource = ResourceBase &
     | { kind: 'elastic-ip' }
     | { kind: 'nat-gateway' }
     | { kind: 'load-balancer'; loadBalancerType: string; internetFacing: boolean; subnets: number; rules: number }
-    | { kind: 'cloudfront'; priceClass: string; cachedPathPatterns: string[]; defaultCached: boolean }
+    | { kind: 'cloudfront'; priceClass: string; behaviors: CacheBehavior[] }
     | { kind: 'cloudfront-function' }
     | {
         kind: 'aurora-cluster';
@@ -84,6 +84,8 @@ export type Resource = ResourceBase &
         memoryMiB: number;
         architecture: 'arm64' | 'x86_64';
         serving: boolean;
+        /** Runs as Lambda@Edge on a CloudFront behaviour (priced per invocation with the distribution). */
+        edge: boolean;
         /** Retention of its log group; undefined when the log group never expires (Lambda's default). */
         logRetentionDays?: number;
       }
@@ -91,6 +93,22 @@ export type Resource = ResourceBase &
     | { kind: 'hosted-zone' }
     | { kind: 'dns-record'; routing: 'alias' | 'latency' | 'standard' }
   );
+
+/** A function run by CloudFront on a behaviour's requests: Lambda@Edge or a CloudFront Function. */
+export interface FunctionAssociation {
+  readonly eventType: 'viewer-request' | 'viewer-response' | 'origin-request' | 'origin-response';
+  /** Logical id of the function in the same template; undefined when it lives elsewhere. */
+  readonly functionId?: string;
+}
+
+/** One CloudFront cache behaviour, in the order CloudFront matches them (the default last, pattern null). */
+export interface CacheBehavior {
+  readonly pathPattern: string | null;
+  /** A cache policy other than CachingDisabled. */
+  readonly cached: boolean;
+  readonly lambdaEdge: FunctionAssociation[];
+  readonly cloudFrontFunctions: FunctionAssociation[];
+}
 
 /** What writes to a log group: the service's request log, a Lambda function (priced with it), VPC flow logs. */
 export type LogGroupContents = 'service' | 'function' | 'flow-log' | 'unknown';
@@ -260,6 +278,19 @@ function requestScaling(configuration: any): RequestScaling | undefined {
   return target === undefined ? undefined : { requestsPerTargetPerMinute: target };
 }
 
+/** The Lambda function a Lambda@Edge association's ARN points at (directly, or through a version). */
+function lambdaBehind(view: TemplateView, arn: unknown): string | undefined {
+  for (const ref of referencedIds(arn)) {
+    const target = view.get(ref);
+    if (target?.Type === 'AWS::Lambda::Function') return ref;
+    if (target?.Type === 'AWS::Lambda::Version') {
+      const fn = [...referencedIds(target.Properties?.FunctionName)].find((f) => view.get(f)?.Type === 'AWS::Lambda::Function');
+      if (fn) return fn;
+    }
+  }
+  return undefined;
+}
+
 type Reader = (view: TemplateView, id: string, resource: CfnResource) => Resource[];
 
 /** How each billable type is read. */
@@ -323,16 +354,13 @@ const READERS: Readonly<Record<string, Reader>> = {
   },
   'AWS::CloudFront::Distribution': (view, id, r) => {
     const config = r.Properties?.DistributionConfig ?? {};
-    const cached = (behavior: any) => behavior?.CachePolicyId !== undefined && behavior.CachePolicyId !== CACHING_DISABLED;
-    return [
-      {
-        ...view.base(id, r),
-        kind: 'cloudfront',
-        priceClass: config.PriceClass ?? 'PriceClass_All',
-        cachedPathPatterns: (config.CacheBehaviors ?? []).filter(cached).map((behavior: any) => String(behavior.PathPattern)),
-        defaultCached: cached(config.DefaultCacheBehavior),
-      },
-    ];
+    const behaviors = [...(config.CacheBehaviors ?? []), { ...config.DefaultCacheBehavior, PathPattern: null }].map((b: any) => ({
+      pathPattern: b.PathPattern === null ? null : String(b.PathPattern),
+      cached: b.CachePolicyId !== undefined && b.CachePolicyId !== CACHING_DISABLED,
+      lambdaEdge: (b.LambdaFunctionAssociations ?? []).map((a: any) => ({ eventType: a.EventType, functionId: lambdaBehind(view, a.LambdaFunctionARN) })),
+      cloudFrontFunctions: (b.FunctionAssociations ?? []).map((a: any) => ({ eventType: a.EventType, functionId: [...referencedIds(a.FunctionARN)][0] })),
+    }));
+    return [{ ...view.base(id, r), kind: 'cloudfront', priceClass: config.PriceClass ?? 'PriceClass_All', behaviors }];
   },
   'AWS::CloudFront::Function': (view, id, r) => [{ ...view.base(id, r), kind: 'cloudfront-function' }],
   'AWS::RDS::DBCluster': (view, id, r) => {
@@ -460,8 +488,16 @@ const READERS: Readonly<Record<string, Reader>> = {
   'AWS::Lambda::Function': (view, id, r) => {
     const p = r.Properties ?? {};
     const architecture = (p.Architectures ?? ['x86_64'])[0] === 'arm64' ? 'arm64' : 'x86_64';
-    // A function behind a function URL answers requests; any other runs at deployment or on events.
+    // A function behind a function URL answers requests; a Lambda@Edge function runs on a CloudFront
+    // behaviour's; any other runs at deployment or on events.
     const serving = view.referencing('AWS::Lambda::Url', id, 'TargetFunctionArn').length > 0;
+    const edge = view
+      .ofType('AWS::CloudFront::Distribution')
+      .some(([, d]) =>
+        [...(d.Properties?.DistributionConfig?.CacheBehaviors ?? []), d.Properties?.DistributionConfig?.DefaultCacheBehavior ?? {}].some((b: any) =>
+          (b.LambdaFunctionAssociations ?? []).some((a: any) => lambdaBehind(view, a.LambdaFunctionARN) === id),
+        ),
+      );
     return [
       {
         ...view.base(id, r),
@@ -469,6 +505,7 @@ const READERS: Readonly<Record<string, Reader>> = {
         memoryMiB: required(num(p.MemorySize, 128), 'MemorySize'),
         architecture,
         serving,
+        edge,
         logRetentionDays: num(view.get([...referencedIds(p.LoggingConfig?.LogGroup)][0] ?? '')?.Properties?.RetentionInDays),
       },
     ];

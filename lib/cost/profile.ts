@@ -123,6 +123,10 @@ export const ASSUMPTIONS = {
   logStorageCompression: 0.15,
   /** Months of logs kept when a log group never expires. */
   neverExpiringLogMonths: 12,
+  /** Billed duration of a Lambda@Edge invocation (hashing a request body), ms. */
+  lambdaEdgeDurationMs: 5,
+  /** How often a warm edge function checks an environment's version (FLAGSTACK_EDGE_REFRESH_MS's default), seconds. */
+  edgeRefreshSeconds: 5,
   /** Lambda's own START, END and REPORT lines per invocation, bytes. */
   lambdaPlatformLogBytes: 300,
   /** DynamoDB read units per identity request (one strongly consistent read of an item up to 4 KB). */

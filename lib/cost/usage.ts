@@ -4,7 +4,7 @@
  * resources (Auto Scaling groups, Fargate services, Aurora Serverless v2) grow with the load the
  * capacity figure implies, never below what the template runs and never silently past its maximum.
  */
-import type { Resource, ResourceOf, StageResources, UnpricedResource } from './discovery';
+import type { CacheBehavior, Resource, ResourceOf, StageResources, UnpricedResource } from './discovery';
 import { instanceTypeSpec } from './instance-types';
 import { ASSUMPTIONS, type Capacity, HOURS_PER_MONTH, REGION_GROUPS, type RegionGroup, SECONDS_PER_MONTH, type TrafficProfile } from './profile';
 
@@ -67,8 +67,14 @@ const PRICE_CLASS_GROUPS: Readonly<Record<string, readonly RegionGroup[]>> = {
   PriceClass_All: REGION_GROUPS,
 };
 
-/** The path every flag-list request takes; cached when a cache behaviour matching it caches. */
+/** The paths of the two kinds of request the profile distinguishes. */
 const FLAG_LIST_PATH = '/api/v1/flags/';
+const IDENTITY_PATH = '/api/v1/identities/';
+
+/** The behaviour CloudFront serves `path` with: the first whose pattern matches, else the default. */
+function behaviorFor(distribution: ResourceOf<'cloudfront'>, path: string): CacheBehavior {
+  return distribution.behaviors.find((b) => b.pathPattern !== null && globMatches(b.pathPattern, path)) ?? distribution.behaviors[distribution.behaviors.length - 1];
+}
 
 function globMatches(pattern: string, path: string): boolean {
   const normalised = pattern.startsWith('/') ? pattern : `/${pattern}`;
@@ -108,12 +114,34 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   const cannotQuantify = (resource: Resource, reason: string) =>
     unpriced.push({ stage: stage.stage, stack: resource.stack, id: resource.id, type: resource.type, reason });
 
-  // --- Traffic: what reaches CloudFront, and what reaches the origin.
+  // --- Traffic: what reaches CloudFront, which behaviour serves it, and what reaches the origin.
   const identityRequests = requestsPerMonth * profile.identityShare;
   const flagRequests = requestsPerMonth - identityRequests;
   const distributions = of('cloudfront');
-  const flagsCached = distributions.some((d) => d.defaultCached || d.cachedPathPatterns.some((pattern) => globMatches(pattern, FLAG_LIST_PATH)));
-  const originFlagRequests = flagsCached ? flagRequests * (1 - profile.cacheHitRatio) : flagRequests;
+  let originFlagRequests = distributions.length === 0 ? flagRequests : 0;
+  /** Invocations of functions CloudFront runs on behaviours (Lambda@Edge, CloudFront Functions), by `stack/id`. */
+  const behaviorInvocations = new Map<string, number>();
+  for (const distribution of distributions) {
+    const share = 1 / distributions.length;
+    const flags = behaviorFor(distribution, FLAG_LIST_PATH);
+    const identities = behaviorFor(distribution, IDENTITY_PATH);
+    const flagsAtOrigin = flagRequests * share * (flags.cached ? 1 - profile.cacheHitRatio : 1);
+    originFlagRequests += flagsAtOrigin;
+    // Identity requests carry traits and are never answered from a cache.
+    for (const [behavior, viewer, origin] of [
+      [flags, flagRequests * share, flagsAtOrigin],
+      [identities, identityRequests * share, identityRequests * share],
+    ] as const) {
+      for (const association of [...behavior.lambdaEdge, ...behavior.cloudFrontFunctions]) {
+        if (association.functionId === undefined) {
+          cannotQuantify(distribution, `a function on behaviour ${behavior.pathPattern ?? '(default)'} is defined outside the stack: its invocations are not priced`);
+          continue;
+        }
+        const key = `${distribution.stack}/${association.functionId}`;
+        behaviorInvocations.set(key, (behaviorInvocations.get(key) ?? 0) + (association.eventType.startsWith('viewer') ? viewer : origin));
+      }
+    }
+  }
   const originRequests = originFlagRequests + identityRequests;
   const identityWrites = identityRequests * profile.identityWriteShare;
   const perSecond = (perMonth: number) => perMonth / SECONDS_PER_MONTH;
@@ -266,9 +294,11 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         charge(resource, 'Amazon CloudFront', region, 'cloudfront.origin-out', 'GB', ((identityRequests / distributions.length) * profile.requestBodyBytes) / GB, 'request bodies to the origin');
         break;
       }
-      case 'cloudfront-function':
-        charge(resource, 'Amazon CloudFront', region, 'cloudfront.functions', 'million invocations', requestsPerMonth / MILLION, 'CloudFront Functions, one per viewer request');
+      case 'cloudfront-function': {
+        const invocations = behaviorInvocations.get(`${resource.stack}/${resource.id}`) ?? 0;
+        charge(resource, 'Amazon CloudFront', region, 'cloudfront.functions', 'million invocations', invocations / MILLION, 'CloudFront Functions invocations');
         break;
+      }
       case 'fargate-service': {
         const vcpusEach = resource.cpu / 1024;
         const count = counts.get(resource) as number;
@@ -279,6 +309,16 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         break;
       }
       case 'lambda-function': {
+        if (resource.edge) {
+          const invocations = behaviorInvocations.get(`${resource.stack}/${resource.id}`) ?? 0;
+          const gbSeconds = invocations * (ASSUMPTIONS.lambdaEdgeDurationMs / 1000) * (resource.memoryMiB / 1024);
+          charge(resource, 'AWS Lambda', region, 'lambda-edge.requests', 'million requests', invocations / MILLION, 'Lambda@Edge invocations');
+          charge(resource, 'AWS Lambda', region, 'lambda-edge.duration', 'GB-second', gbSeconds, `Lambda@Edge, ${resource.memoryMiB} MB, ${ASSUMPTIONS.lambdaEdgeDurationMs} ms`);
+          const logGb = (invocations * ASSUMPTIONS.lambdaPlatformLogBytes) / GB;
+          charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', logGb, 'Lambda@Edge logs');
+          charge(resource, 'Amazon CloudWatch', region, 'logs.storage', 'GB-month', logGb * ASSUMPTIONS.logStorageCompression * retainedMonths(resource.logRetentionDays), 'Lambda@Edge logs kept');
+          break;
+        }
         if (!resource.serving) {
           notes.push(`${stage.stage}: ${resource.id} runs outside the request path (deployment or events): not priced per request`);
           break;
@@ -394,10 +434,13 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         // Requests land on the replicas next to the serving functions; without any, on the stack's region.
         const servingRegions = [...new Set(servingFunctions.map((f) => f.region))].filter((r) => replicas.includes(r));
         const requestRegions = servingRegions.length > 0 ? servingRegions : [resource.region];
-        const reads = (identityRequests * ASSUMPTIONS.dynamoReadUnitsPerIdentityRequest) / tables;
+        // Identity requests read their traits; warm edge functions check each cached environment's
+        // version every few seconds, so flag lists cost (duration / refresh interval) half-unit reads.
+        const versionChecks = servingFunctions.length > 0 ? originFlagRequests * (profile.lambdaDurationMs / 1000 / ASSUMPTIONS.edgeRefreshSeconds) * 0.5 : 0;
+        const reads = (identityRequests * ASSUMPTIONS.dynamoReadUnitsPerIdentityRequest + versionChecks) / tables;
         const writes = (identityWrites * ASSUMPTIONS.dynamoWriteUnitsPerIdentityWrite) / tables;
         for (const requestRegion of requestRegions) {
-          charge(resource, 'Amazon DynamoDB', requestRegion, 'dynamodb.read', 'million RRU', reads / requestRegions.length / MILLION, 'identity reads');
+          charge(resource, 'Amazon DynamoDB', requestRegion, 'dynamodb.read', 'million RRU', reads / requestRegions.length / MILLION, 'trait reads and version checks');
           charge(resource, 'Amazon DynamoDB', requestRegion, 'dynamodb.write', 'million WRU', writes / requestRegions.length / MILLION, 'trait writes');
         }
         for (const replica of replicas) {

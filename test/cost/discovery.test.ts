@@ -63,7 +63,15 @@ describe('discovery on the synthesised rounds', () => {
     ]);
     expect(only(found, 'rds-proxy')).toEqual([expect.objectContaining({ targets: [cluster.id] })]);
     expect(only(found, 'load-balancer')).toEqual([expect.objectContaining({ loadBalancerType: 'application', internetFacing: true, subnets: 2, rules: 1 })]);
-    expect(only(found, 'cloudfront')).toEqual([expect.objectContaining({ priceClass: 'PriceClass_100', cachedPathPatterns: ['/api/v1/flags/*'], defaultCached: false })]);
+    expect(only(found, 'cloudfront')).toEqual([
+      expect.objectContaining({
+        priceClass: 'PriceClass_100',
+        behaviors: [
+          { pathPattern: '/api/v1/flags/*', cached: true, lambdaEdge: [], cloudFrontFunctions: [] },
+          { pathPattern: null, cached: false, lambdaEdge: [], cloudFrontFunctions: [] },
+        ],
+      }),
+    ]);
     expect(only(found, 'nat-gateway')).toHaveLength(1);
     expect(only(found, 'elastic-ip')).toHaveLength(1); // the NAT gateway's
   });
@@ -128,9 +136,23 @@ describe('edge-shaped stacks: Lambda function URLs in two regions, a DynamoDB gl
   });
   const url = handler(home);
   const flags = new cloudfront.CachePolicy(home, 'Flags', { defaultTtl: Duration.seconds(5), maxTtl: Duration.seconds(5), minTtl: Duration.seconds(0) });
+  // Lambda@Edge on the behaviour that carries identity bodies (in us-east-1, so in the same stack).
+  const bodyHash = new cloudfront.experimental.EdgeFunction(home, 'BodyHash', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async (event) => event.Records[0].cf.request'),
+  });
   new cloudfront.Distribution(home, 'Cdn', {
     defaultBehavior: { origin: new origins.FunctionUrlOrigin(url), cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED },
-    additionalBehaviors: { '/api/v1/flags/*': { origin: new origins.FunctionUrlOrigin(url), cachePolicy: flags } },
+    additionalBehaviors: {
+      '/api/v1/flags/*': { origin: new origins.FunctionUrlOrigin(url), cachePolicy: flags },
+      '/api/v1/identities/*': {
+        origin: new origins.FunctionUrlOrigin(url),
+        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+        edgeLambdas: [{ functionVersion: bodyHash.currentVersion, eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST, includeBody: true }],
+      },
+    },
     priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
   });
   const london = new Stack(app, 'Flagstack-Edge-eu-west-2', { env: env('eu-west-2') });
@@ -144,12 +166,21 @@ describe('edge-shaped stacks: Lambda function URLs in two regions, a DynamoDB gl
 
   it('finds the serving functions with their memory, architecture and region, and the table replicas', () => {
     expect(found.unpriced).toEqual([]);
-    expect(only(found, 'lambda-function').map((f) => [f.region, f.memoryMiB, f.architecture, f.serving])).toEqual([
-      ['us-east-1', 1024, 'arm64', true],
-      ['eu-west-2', 1024, 'arm64', true],
+    expect(only(found, 'lambda-function').filter((f) => f.serving).map((f) => [f.region, f.memoryMiB, f.architecture])).toEqual([
+      ['us-east-1', 1024, 'arm64'],
+      ['eu-west-2', 1024, 'arm64'],
     ]);
     expect(only(found, 'dynamodb-table')).toEqual([expect.objectContaining({ billingMode: 'PAY_PER_REQUEST', replicaRegions: expect.arrayContaining(['us-east-1', 'eu-west-2']) })]);
-    expect(only(found, 'cloudfront')).toEqual([expect.objectContaining({ priceClass: 'PriceClass_All', cachedPathPatterns: ['/api/v1/flags/*'] })]);
+    const [distribution] = only(found, 'cloudfront');
+    expect(distribution.priceClass).toBe('PriceClass_All');
+    expect(distribution.behaviors.map((b) => [b.pathPattern, b.cached])).toEqual([
+      ['/api/v1/flags/*', true],
+      ['/api/v1/identities/*', false],
+      [null, false],
+    ]);
+    const edgeFunctions = only(found, 'lambda-function').filter((f) => f.edge);
+    expect(edgeFunctions.map((f) => f.id)).toEqual([expect.stringMatching(/^BodyHash/)]);
+    expect(distribution.behaviors[1].lambdaEdge).toEqual([{ eventType: 'origin-request', functionId: edgeFunctions[0].id }]);
     expect(found.free.filter((f) => f.type === 'AWS::Lambda::Url')).toHaveLength(2);
   });
 
@@ -164,5 +195,9 @@ describe('edge-shaped stacks: Lambda function URLs in two regions, a DynamoDB gl
     const invocations = estimate.lines.filter((l) => l.priceKey === 'lambda.requests').reduce((sum, l) => sum + l.quantity, 0);
     expect(invocations).toBeCloseTo(195, 6);
     expect(estimate.byService['AWS Lambda']?.fixedUsd).toBe(0);
+    // Every identity request passes the Lambda@Edge function on its way to the origin.
+    const edgeInvocations = estimate.lines.filter((l) => l.priceKey === 'lambda-edge.requests').reduce((sum, l) => sum + l.quantity, 0);
+    expect(edgeInvocations).toBeCloseTo(90, 6);
+    expect(estimate.notes).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { renderHtml } from '../../lib/cost/report/html';
 import { buildReport } from '../../lib/cost/report/model';
 import { DEFAULT_CAPACITY } from '../../lib/cost/profile';
-import { input, resource, stageOf } from './support';
+import { cdn, input, resource, stageOf } from './support';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const available = fs.existsSync(CHROMIUM);
@@ -38,7 +38,7 @@ const report = buildReport(
     {
       resources: stageOf(
         [
-          resource('cloudfront', { priceClass: 'PriceClass_100', cachedPathPatterns: [], defaultCached: false }),
+          cdn('PriceClass_100', []),
           resource('fargate-service', { clusterId: 'C', cpu: 512, memoryMiB: 1024, architecture: 'arm64', desired: 2, min: 2, max: 10 }),
         ],
         'fargate',

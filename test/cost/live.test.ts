@@ -11,7 +11,7 @@ import { measureStage, sdkClients } from '../../lib/cost/live/measure';
 import { withRetry } from '../../lib/cost/live/retry';
 import { describeDeployedStack } from '../../lib/cost/live/stacks';
 import { trafficProfile } from '../../lib/cost/profile';
-import { resource } from './support';
+import { cdn, resource } from './support';
 
 const cloudWatch = mockClient(CloudWatchClient);
 const cloudFormation = mockClient(CloudFormationClient);
@@ -180,7 +180,7 @@ describe('measuring a deployed stage', () => {
     stage: 'fargate',
     stacks: [{ name: 'Flagstack-Fargate', region: 'us-east-1' }],
     resources: [
-      resource('cloudfront', { priceClass: 'PriceClass_100', cachedPathPatterns: ['/api/v1/flags/*'], defaultCached: false }, { id: 'Cdn', stack: 'Flagstack-Fargate' }),
+      cdn('PriceClass_100', ['/api/v1/flags/*'], { id: 'Cdn', stack: 'Flagstack-Fargate' }),
       resource('load-balancer', { loadBalancerType: 'application', internetFacing: true, subnets: 2, rules: 1 }, { id: 'Alb', stack: 'Flagstack-Fargate' }),
       resource('ecs-cluster', { containerInsights: 'enabled', services: 1 }, { id: 'Cluster', stack: 'Flagstack-Fargate' }),
       resource('fargate-service', { clusterId: 'Cluster', cpu: 512, memoryMiB: 1024, architecture: 'arm64', desired: 2, min: 2, max: 10 }, { id: 'Service', stack: 'Flagstack-Fargate' }),

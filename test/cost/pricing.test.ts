@@ -3,7 +3,7 @@
 import { PRICED_REGIONS, priceTable, tieredCost, validatePriceFile } from '../../lib/cost/prices';
 import usEast1 from '../../lib/cost/prices/us-east-1.json';
 import { uniformCapacity } from '../../lib/cost/profile';
-import { costOf, resource } from './support';
+import { cdn, costOf, resource } from './support';
 
 const SECONDS_PER_MONTH = 2_628_000;
 /** Requests a month that make `rps` requests a second on average. */
@@ -186,13 +186,14 @@ describe('databases', () => {
   it('prices DynamoDB on-demand reads, writes, replicated writes and storage in each replica region', () => {
     const table = resource('dynamodb-table', { billingMode: 'PAY_PER_REQUEST', replicaRegions: ['us-east-1', 'eu-west-2'] });
     const functions = ['us-east-1', 'eu-west-2'].map((region) =>
-      resource('lambda-function', { memoryMiB: 1024, architecture: 'arm64', serving: true, logRetentionDays: 30 }, { region, id: `Fn-${region}` }),
+      resource('lambda-function', { memoryMiB: 1024, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 }, { region, id: `Fn-${region}` }),
     );
-    // 100M requests, 30% identities: 30M reads (15M per region), 3M writes (1.5M per region), each replicated to the other.
+    // 100M requests, 30% identities: 30M trait reads, plus 70M flag lists × (20 ms / 5 s) × ½ unit of
+    // version checks = 0.14M; 3M writes (1.5M per region), each replicated to the other region.
     const { estimate } = costOf([table, ...functions], 100e6);
     const usd = (key: string, region: string) => estimate.lines.filter((l) => l.priceKey === key && l.priceRegion === region).reduce((sum, l) => sum + l.usd, 0);
-    expect(usd('dynamodb.read', 'us-east-1')).toBeCloseTo(15 * 0.125, 6);
-    expect(usd('dynamodb.read', 'eu-west-2')).toBeCloseTo(15 * 0.1485, 6);
+    expect(usd('dynamodb.read', 'us-east-1')).toBeCloseTo(15.07 * 0.125, 6);
+    expect(usd('dynamodb.read', 'eu-west-2')).toBeCloseTo(15.07 * 0.1485, 6);
     expect(usd('dynamodb.write', 'us-east-1')).toBeCloseTo(1.5 * 0.625, 6);
     expect(usd('dynamodb.replicated-write', 'eu-west-2')).toBeCloseTo(1.5 * 0.7425, 6);
     expect(usd('dynamodb.storage', 'us-east-1')).toBeCloseTo(0.25, 6);
@@ -226,7 +227,7 @@ describe('load balancer, NAT gateway and CloudFront', () => {
     expect(byKey('vpc.nat-gateway.data')).toBeCloseTo(42 * 0.045, 6);
   });
 
-  const distribution = (priceClass: string) => resource('cloudfront', { priceClass, cachedPathPatterns: ['/api/v1/flags/*'], defaultCached: false });
+  const distribution = (priceClass: string) => cdn(priceClass, ['/api/v1/flags/*']);
 
   it('prices CloudFront requests and data by region group, viewers outside the price class billed in North America', () => {
     // 100M requests: 65M in North America (with Asia and South America), 35M in Europe; 580 GB split the same way.
@@ -250,7 +251,7 @@ describe('load balancer, NAT gateway and CloudFront', () => {
   it('sends only cache misses of flag lists and every identity request to the origin', () => {
     const service = resource('fargate-service', { clusterId: 'C', cpu: 512, memoryMiB: 1024, architecture: 'arm64', desired: 1, min: 1, max: 1 });
     const origin = (cached: string[]) =>
-      costOf([resource('cloudfront', { priceClass: 'PriceClass_100', cachedPathPatterns: cached, defaultCached: false }), alb(1), service], monthly(100), {
+      costOf([cdn('PriceClass_100', cached), alb(1), service], monthly(100), {
         profile: { identityShare: 0.3, cacheHitRatio: 0.5 },
       }).quantity('elb.alb.lcu');
     // Processed bytes scale with origin requests: 70% × 50% + 30% = 65% of them when flag lists are cached.
@@ -264,9 +265,9 @@ describe('load balancer, NAT gateway and CloudFront', () => {
 describe('Lambda, CloudWatch and the rest', () => {
   it('prices Lambda requests and Arm GB-seconds, with the free allowance shared across regions', () => {
     const functions = ['us-east-1', 'eu-west-2'].map((region) =>
-      resource('lambda-function', { memoryMiB: 1024, architecture: 'arm64', serving: true, logRetentionDays: 30 }, { region, id: `Fn-${region}` }),
+      resource('lambda-function', { memoryMiB: 1024, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 }, { region, id: `Fn-${region}` }),
     );
-    const edge = [resource('cloudfront', { priceClass: 'PriceClass_100', cachedPathPatterns: [], defaultCached: false }), ...functions];
+    const edge = [cdn('PriceClass_100', []), ...functions];
     // 100M invocations of 20 ms at 1 GB: 2M GB-s.
     const paid = costOf(edge, 100e6);
     expect(paid.byKey('lambda.requests')).toBeCloseTo(100 * 0.2, 6);
@@ -276,12 +277,30 @@ describe('Lambda, CloudWatch and the rest', () => {
     expect(free.byKey('lambda.requests')).toBeCloseTo(99 * 0.2, 6);
     expect(free.byKey('lambda.duration:arm64')).toBeCloseTo(1.6e6 * 0.0000133334, 6);
     // x86 costs more per GB-second.
-    const x86 = resource('lambda-function', { memoryMiB: 512, architecture: 'x86_64', serving: true, logRetentionDays: 30 });
+    const x86 = resource('lambda-function', { memoryMiB: 512, architecture: 'x86_64', serving: true, edge: false, logRetentionDays: 30 });
     expect(costOf([x86], 10e6).byKey('lambda.duration:x86_64')).toBeCloseTo(10e6 * 0.02 * 0.5 * 0.0000166667, 6);
   });
 
+  it('prices Lambda@Edge and CloudFront Functions on the requests of the behaviours they are on', () => {
+    const edgeFn = resource('lambda-function', { memoryMiB: 128, architecture: 'x86_64', serving: false, edge: true, logRetentionDays: 30 }, { id: 'BodyHash' });
+    const router = resource('cloudfront-function', {}, { id: 'Router' });
+    const distribution = resource('cloudfront', {
+      priceClass: 'PriceClass_100',
+      behaviors: [
+        { pathPattern: '/api/v1/identities/*', cached: false, lambdaEdge: [{ eventType: 'origin-request', functionId: 'BodyHash' }], cloudFrontFunctions: [] },
+        { pathPattern: '/api/v1/flags/*', cached: true, lambdaEdge: [], cloudFrontFunctions: [{ eventType: 'viewer-request', functionId: 'Router' }] },
+        { pathPattern: null, cached: false, lambdaEdge: [], cloudFrontFunctions: [] },
+      ],
+    });
+    // 100M requests: 30M identities reach the origin through BodyHash; 70M flag lists pass Router as viewers.
+    const { byKey } = costOf([distribution, edgeFn, router], 100e6);
+    expect(byKey('lambda-edge.requests')).toBeCloseTo(30 * 0.6, 6);
+    expect(byKey('lambda-edge.duration')).toBeCloseTo(30e6 * 0.005 * 0.125 * 0.00005001, 6);
+    expect(byKey('cloudfront.functions')).toBeCloseTo(70 * 0.1, 6);
+  });
+
   it('leaves a function outside the request path unpriced per request, with a note', () => {
-    const helper = resource('lambda-function', { memoryMiB: 128, architecture: 'x86_64', serving: false }, { id: 'DeployHelper' });
+    const helper = resource('lambda-function', { memoryMiB: 128, architecture: 'x86_64', serving: false, edge: false }, { id: 'DeployHelper' });
     const { estimate } = costOf([helper], 100e6);
     expect(estimate.lines).toEqual([]);
     expect(estimate.notes).toEqual([expect.stringMatching(/DeployHelper runs outside the request path/)]);

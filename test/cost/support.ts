@@ -18,6 +18,15 @@ export function resource<K extends Resource['kind']>(kind: K, fields: Fields<K>,
   return { id: where.id ?? kind, type: where.type ?? `Test::${kind}`, stack: where.stack ?? 'Test', region: where.region ?? 'us-east-1', kind, ...fields } as Resource;
 }
 
+/** A CloudFront distribution whose `cachedPatterns` behaviours cache and whose default behaviour does not. */
+export function cdn(priceClass: string, cachedPatterns: string[], where: Partial<Pick<Resource, 'id' | 'region' | 'stack'>> = {}): Resource {
+  const behaviors = [
+    ...cachedPatterns.map((pathPattern) => ({ pathPattern, cached: true, lambdaEdge: [], cloudFrontFunctions: [] })),
+    { pathPattern: null, cached: false, lambdaEdge: [], cloudFrontFunctions: [] },
+  ];
+  return resource('cloudfront', { priceClass, behaviors }, where);
+}
+
 export function stageOf(resources: Resource[], stage = 'test'): StageResources {
   return { stage, stacks: [{ name: 'Test', region: 'us-east-1' }], resources, free: [], unpriced: [] };
 }
