@@ -1,12 +1,14 @@
 /**
  * `npm run cost`: parses the command line (commander), runs the estimate, prints it in the format
- * asked for and writes the report files. Bad input stops with a message naming the problem (exit 2);
- * a failure at run time (no credentials, a stack not deployed, a metric without data) exits 1.
+ * asked for and writes the report files. Bad input (options, a --context value the stage
+ * configuration rejects) stops with a message naming the problem (exit 2); a failure at run time (no
+ * credentials, a stack not deployed, a metric without data) exits 1.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { CredentialsError, LiveError } from './live/errors';
+import { StageConfigError } from '../config';
+import { LiveError } from './live/errors';
 import { type LiveClients, sdkClients } from './live/measure';
 import { PRICED_REGIONS } from './prices';
 import { type Capacity, capacityFromBench, DEFAULT_CAPACITY, type TrafficProfile, trafficProfile, uniformCapacity } from './profile';
@@ -19,7 +21,7 @@ import { renderTable } from './report/table';
 import { runCost } from './run';
 import { isStage, type Stage, STAGES } from './templates';
 
-export const DEFAULT_VOLUMES = [20e6, 600e6, 3e9];
+const DEFAULT_VOLUMES = [20e6, 600e6, 3e9];
 const FORMATS = ['table', 'json', 'markdown', 'html'] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -27,7 +29,7 @@ type Format = (typeof FORMATS)[number];
 export class UsageError extends Error {}
 
 /** `20M` → 20,000,000; plain numbers, K, M, B (10⁹) and T, any case. */
-export function parseVolume(text: string): number {
+function parseVolume(text: string): number {
   const match = /^([0-9]+(?:\.[0-9]+)?)([kmbt]?)$/i.exec(text.trim().replace(/_/g, ''));
   const multiplier = { '': 1, k: 1e3, m: 1e6, b: 1e9, t: 1e12 }[(match?.[2] ?? '').toLowerCase()];
   const value = match && multiplier !== undefined ? Number(match[1]) * multiplier : NaN;
@@ -36,7 +38,7 @@ export function parseVolume(text: string): number {
 }
 
 /** `14d` → seconds; minutes (m), hours (h), days (d) or weeks (w). */
-export function parseWindow(text: string): number {
+function parseWindow(text: string): number {
   const match = /^([0-9]+(?:\.[0-9]+)?)(m|h|d|w)$/.exec(text.trim());
   if (!match) throw new UsageError(`--window: "${text}" is not a duration like 14d, 36h or 2w`);
   const seconds = Number(match[1]) * { m: 60, h: 3600, d: 86400, w: 604800 }[match[2] as 'm' | 'h' | 'd' | 'w'];
@@ -249,8 +251,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) return fail(error.message, 2);
-    if (error instanceof CredentialsError || error instanceof LiveError) return fail(error.message, 1);
+    // A bad --context value stops synthesis with a message naming the key: bad input like any other.
+    if (error instanceof UsageError || error instanceof StageConfigError) return fail(error.message, 2);
+    if (error instanceof LiveError) return fail(error.message, 1);
     return fail(error instanceof Error ? (error.stack ?? error.message) : String(error), 1);
   }
 }

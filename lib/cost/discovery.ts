@@ -113,8 +113,7 @@ export interface CacheBehavior {
 /** What writes to a log group: the service's request log, a Lambda function (priced with it), VPC flow logs. */
 export type LogGroupContents = 'service' | 'function' | 'flow-log' | 'unknown';
 
-export type ResourceKind = Resource['kind'];
-export type ResourceOf<K extends ResourceKind> = Extract<Resource, { kind: K }>;
+export type ResourceOf<K extends Resource['kind']> = Extract<Resource, { kind: K }>;
 
 /** A resource that costs nothing by itself, and why. */
 export interface FreeResource {

@@ -6,7 +6,7 @@ import { renderJsonReport } from './json';
 import { renderMarkdown } from './markdown';
 import type { CostReport } from './model';
 
-export const REPORT_FILES = { markdown: 'cost-report.md', json: 'cost-report.json', html: 'cost-report.html' } as const;
+const REPORT_FILES = { markdown: 'cost-report.md', json: 'cost-report.json', html: 'cost-report.html' } as const;
 
 /** Writes the three files into `directory` (created if needed); returns their paths. */
 export function writeReports(report: CostReport, directory: string): string[] {

@@ -24,7 +24,7 @@ export interface JsonSummary {
 
 const cents = (usd: number) => Math.round(usd * 100) / 100;
 
-export function jsonRows(report: CostReport): JsonRow[] {
+function jsonRows(report: CostReport): JsonRow[] {
   return report.estimates.map((estimate) => ({
     stage: estimate.stage,
     requestsPerMonth: estimate.requestsPerMonth,
