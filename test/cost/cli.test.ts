@@ -113,7 +113,7 @@ describe('npm run cost (offline)', () => {
     [['--requests', '20M,lots'], /--requests: "lots" is not a number of requests a month/],
     [['--requests', '0'], /--requests: "0" is not a number/],
     [['--format', 'pdf'], /argument 'pdf' is invalid. Allowed choices are table, json, markdown, html/],
-    [['--region', 'sa-east-1'], /--region: no price table for "sa-east-1" \(have: us-east-1, eu-west-2\)/],
+    [['--region', 'sa-east-1'], /--region: no price table for "sa-east-1" \(have: us-east-1, eu-west-2, eu-west-1, ap-southeast-1\)/],
     [['--window', '7d'], /--window applies only with --live/],
     [['--live', '--window', 'a week'], /--window: "a week" is not a duration/],
     [['--live', '--window', '30m'], /--window: 30m is under an hour/],

@@ -26,6 +26,13 @@ describe('price tables', () => {
     expect(keys('eu-west-2').sort()).toEqual(keys('us-east-1').sort());
   });
 
+  it.each(['eu-west-1', 'ap-southeast-1'])('%s (an edge region) prices everything serverless that us-east-1 does', (region) => {
+    const serverless = /^(lambda|dynamodb|logs|cloudwatch|data-transfer|secretsmanager|s3|kms)\./;
+    const wanted = priceTable('us-east-1').keys().filter((key) => serverless.test(key));
+    expect(wanted.filter((key) => !priceTable(region).has(key))).toEqual([]);
+    for (const key of wanted) expect(priceTable(region).get(key).unit).toBe(priceTable('us-east-1').get(key).unit);
+  });
+
   it('rejects a malformed file, naming the problem', () => {
     const broken = structuredClone(usEast1) as any;
     delete broken.prices['vpc.public-ipv4'].source;
@@ -37,7 +44,7 @@ describe('price tables', () => {
   });
 
   it('names the regions that have a table when asked for another', () => {
-    expect(() => priceTable('sa-east-1')).toThrow(/no price table for region "sa-east-1" \(have: us-east-1, eu-west-2\)/);
+    expect(() => priceTable('sa-east-1')).toThrow(/no price table for region "sa-east-1" \(have: us-east-1, eu-west-2, eu-west-1, ap-southeast-1\)/);
   });
 
   it('charges each volume tier at its own rate', () => {
@@ -201,9 +208,9 @@ describe('databases', () => {
   });
 
   it('lists a replica in a region without a price table as unpriced', () => {
-    const table = resource('dynamodb-table', { billingMode: 'PAY_PER_REQUEST', replicaRegions: ['us-east-1', 'ap-southeast-1'] }, { id: 'Table' });
+    const table = resource('dynamodb-table', { billingMode: 'PAY_PER_REQUEST', replicaRegions: ['us-east-1', 'sa-east-1'] }, { id: 'Table' });
     const { estimate } = costOf([table], 100e6);
-    expect(estimate.unpriced).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'Table', reason: expect.stringMatching(/no price table for region "ap-southeast-1"/) })]));
+    expect(estimate.unpriced).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'Table', reason: expect.stringMatching(/no price table for region "sa-east-1"/) })]));
   });
 });
 

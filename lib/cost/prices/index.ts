@@ -6,6 +6,8 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import apSoutheast1 from './ap-southeast-1.json';
+import euWest1 from './eu-west-1.json';
 import euWest2 from './eu-west-2.json';
 import globalPrices from './global.json';
 import usEast1 from './us-east-1.json';
@@ -52,8 +54,11 @@ export const PriceFileSchema = Type.Object(
 );
 export type PriceFile = Static<typeof PriceFileSchema>;
 
-/** The regions with a price table. */
-const REGION_FILES: Readonly<Record<string, unknown>> = { 'us-east-1': usEast1, 'eu-west-2': euWest2 };
+/**
+ * The regions with a price table: full tables for the home regions, the serverless subset for the
+ * other regions round 4 runs in by default.
+ */
+const REGION_FILES: Readonly<Record<string, unknown>> = { 'us-east-1': usEast1, 'eu-west-2': euWest2, 'eu-west-1': euWest1, 'ap-southeast-1': apSoutheast1 };
 export const PRICED_REGIONS = Object.keys(REGION_FILES);
 
 export class MissingPriceError extends Error {
