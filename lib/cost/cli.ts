@@ -10,7 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { StageConfigError } from '../config';
 import { LiveError } from './live/errors';
 import { type LiveClients, sdkClients } from './live/measure';
-import { PRICED_REGIONS } from './prices';
+import { COMPLETE_REGIONS } from './prices';
 import { type Capacity, capacityFromBench, DEFAULT_CAPACITY, type TrafficProfile, trafficProfile, uniformCapacity } from './profile';
 import { createProgress, silentProgress } from './progress';
 import { renderHtml } from './report/html';
@@ -97,7 +97,7 @@ function program(io: CliIo): Command {
     .usage('[options]   (npm run cost -- [options])')
     .option('--stage <stages>', `stages to estimate, comma-separated or repeated: ${STAGES.join(', ')} (default: all)`, collect)
     .option('--requests <volumes>', 'monthly request volumes, comma-separated: 20M,600M,3B (K, M, B, T)')
-    .option('--region <region>', `price (and, live, find) the stacks in this region (price tables: ${PRICED_REGIONS.join(', ')}; default: the app's region)`)
+    .option('--region <region>', `price (and, live, find) the home region's stacks in this region (${COMPLETE_REGIONS.join(', ')}; default: the app's region)`)
     .option('--live', 'measure request counts (CloudWatch) and running tasks (ECS) of the deployed stacks; needs AWS credentials')
     .option('--window <duration>', 'live: how far back to read metrics (m, h, d, w)', '14d')
     .addOption(new Option('--format <format>', 'what to print').choices(FORMATS as unknown as string[]).default('table'))
@@ -202,8 +202,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const stages = options.stage ?? [...STAGES];
     for (const stage of stages) if (!isStage(stage)) throw new UsageError(`--stage: unknown stage "${stage}" (stages: ${STAGES.join(', ')})`);
-    if (options.region !== undefined && !PRICED_REGIONS.includes(options.region)) {
-      throw new UsageError(`--region: no price table for "${options.region}" (have: ${PRICED_REGIONS.join(', ')})`);
+    if (options.region !== undefined && !COMPLETE_REGIONS.includes(options.region)) {
+      throw new UsageError(`--region: no complete price table for "${options.region}" (have: ${COMPLETE_REGIONS.join(', ')}; lib/cost/prices/)`);
     }
     if (options.live && options.requests !== undefined) throw new UsageError('--requests and --live do not combine: live mode prices the volume it measures');
     if (!options.live && command.getOptionValueSource('window') === 'cli') throw new UsageError('--window applies only with --live');

@@ -60,6 +60,8 @@ export type PriceFile = Static<typeof PriceFileSchema>;
  */
 const REGION_FILES: Readonly<Record<string, unknown>> = { 'us-east-1': usEast1, 'eu-west-2': euWest2, 'eu-west-1': euWest1, 'ap-southeast-1': apSoutheast1 };
 export const PRICED_REGIONS = Object.keys(REGION_FILES);
+/** The regions whose tables price everything rounds 1 to 3 create: where a home region can be priced. */
+export const COMPLETE_REGIONS = ['us-east-1', 'eu-west-2'];
 
 export class MissingPriceError extends Error {
   constructor(
