@@ -4,7 +4,7 @@
  * comparison across stages: the cheapest at each volume and the volumes where that changes.
  */
 import type { StageResources, UnpricedResource } from './discovery';
-import { MissingPriceError, type PriceTable, priceTable, tieredCost } from './prices';
+import { MissingPriceError, MissingPriceTableError, type PriceTable, priceTable, tieredCost } from './prices';
 import type { Capacity, TrafficProfile } from './profile';
 import { type Charge, type Service, stageUsage } from './usage';
 
@@ -56,7 +56,7 @@ export function priceCharges(charges: Charge[], options: PricingOptions, stage?:
       const price = table.get(charge.priceKey);
       if (price.unit !== charge.unit) throw new Error(`price ${charge.priceKey} is per ${price.unit}, but the usage model counts ${charge.unit}`);
     } catch (error) {
-      if (error instanceof MissingPriceError || (error instanceof Error && error.message.startsWith('no price table'))) {
+      if (error instanceof MissingPriceError || error instanceof MissingPriceTableError) {
         unpriced.push({ stage, stack, id, type: charge.priceKey, reason: error.message });
         continue;
       }

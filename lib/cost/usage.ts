@@ -5,6 +5,7 @@
  * capacity figure implies, never below what the template runs and never silently past its maximum.
  */
 import type { CacheBehavior, Resource, ResourceOf, StageResources, UnpricedResource } from './discovery';
+import { formatVolume } from './format';
 import { instanceTypeSpec } from './instance-types';
 import { ASSUMPTIONS, type Capacity, HOURS_PER_MONTH, REGION_GROUPS, type RegionGroup, SECONDS_PER_MONTH, type TrafficProfile } from './profile';
 
@@ -95,10 +96,6 @@ function retainedMonths(retentionDays: number | undefined): number {
   return retentionDays === undefined ? ASSUMPTIONS.neverExpiringLogMonths : retentionDays / (365.25 / 12);
 }
 
-function formatCount(n: number): string {
-  return n >= 1e9 ? `${+(n / 1e9).toPrecision(3)}B` : n >= 1e6 ? `${+(n / 1e6).toPrecision(3)}M` : n.toLocaleString('en');
-}
-
 /** Quantities of `stage` at `input.requestsPerMonth` requests a month. */
 export function stageUsage(stage: StageResources, input: UsageInput): StageUsage {
   const { profile, capacity, requestsPerMonth } = input;
@@ -106,7 +103,7 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   const unpriced: UnpricedResource[] = [];
   const notes: string[] = [];
   const overCapacity: string[] = [];
-  const volume = formatCount(requestsPerMonth);
+  const volume = formatVolume(requestsPerMonth);
   const of = <K extends Resource['kind']>(kind: K) => stage.resources.filter((r): r is ResourceOf<K> => r.kind === kind);
   const charge = (resource: Resource, service: Service, region: string, priceKey: string, unit: string, quantity: number, what: string) => {
     if (quantity > 0) charges.push({ service, resource: `${resource.stack}/${resource.id}`, region, priceKey, unit, quantity, what });
@@ -193,8 +190,8 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
     if (surplus > 0) {
       notes.push(`${stage.stage}: at ${volume} requests/month ${resource.id} runs above the ${instanceType} CPU baseline: ${Math.round(surplus)} surplus vCPU-hours a month`);
     }
-    for (const volume of volumes) {
-      charge(resource, 'Amazon EBS', region, `ebs.${volume.volumeType}.storage`, 'GB-month', count * volume.sizeGiB, `${count} × ${volume.sizeGiB} GiB ${volume.volumeType}`);
+    for (const disk of volumes) {
+      charge(resource, 'Amazon EBS', region, `ebs.${disk.volumeType}.storage`, 'GB-month', count * disk.sizeGiB, `${count} × ${disk.sizeGiB} GiB ${disk.volumeType}`);
     }
     if (detailedMonitoring) {
       const metrics = count * ASSUMPTIONS.detailedMonitoringMetrics;

@@ -63,6 +63,12 @@ export const PRICED_REGIONS = Object.keys(REGION_FILES);
 /** The regions whose tables price everything rounds 1 to 3 create: where a home region can be priced. */
 export const COMPLETE_REGIONS = ['us-east-1', 'eu-west-2'];
 
+export class MissingPriceTableError extends Error {
+  constructor(readonly region: string) {
+    super(`no price table for region "${region}" (have: ${PRICED_REGIONS.join(', ')}); add lib/cost/prices/${region}.json`);
+  }
+}
+
 export class MissingPriceError extends Error {
   constructor(
     readonly key: string,
@@ -125,9 +131,7 @@ export function priceTable(region: string): PriceTable {
   const cached = loaded.get(region);
   if (cached) return cached;
   const file = REGION_FILES[region];
-  if (file === undefined) {
-    throw new Error(`no price table for region "${region}" (have: ${PRICED_REGIONS.join(', ')}); add lib/cost/prices/${region}.json`);
-  }
+  if (file === undefined) throw new MissingPriceTableError(region);
   const table = new PriceTable(region, validatePriceFile(file, `${region}.json`), validatePriceFile(globalPrices, 'global.json'));
   loaded.set(region, table);
   return table;

@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type CostReport, formatVolume, sideBySide } from './model';
+import { formatVolume } from '../format';
+import { type CostReport, sideBySide } from './model';
 import { comparisonGrid, findings, missingLines, provenance, unpricedLines } from './text';
 
 /** Chart.js's UMD build (not in its package exports, so found next to its main file). */

@@ -1,7 +1,8 @@
 /** The markdown report: the summary, each volume side by side, findings, the inputs and the prices used. */
+import { formatUsd, formatVolume } from '../format';
 import { priceTable } from '../prices';
 import { ASSUMPTIONS, type TrafficProfile } from '../profile';
-import { type CostReport, estimateOf, formatUsd, formatVolume, sideBySide, stagesOf } from './model';
+import { type CostReport, estimateOf, sideBySide, stagesOf } from './model';
 import { comparisonGrid, findings, missingLines, provenance, unpricedLines } from './text';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');

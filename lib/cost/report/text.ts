@@ -3,7 +3,8 @@
  * and the sentences under them (cheapest, crossovers, notes, unpriced, missing stages).
  */
 import type { StageEstimate } from '../estimate';
-import { type CostReport, formatUsd, formatVolume, servicesIn } from './model';
+import { formatUsd, formatVolume } from '../format';
+import { type CostReport, servicesIn } from './model';
 
 export interface Grid {
   readonly header: string[];
