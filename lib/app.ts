@@ -6,6 +6,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadStageConfig, type StageConfig } from './config';
 import { AutoscaledStack } from './stages/autoscaled-stack';
+import { EdgeRegionStack } from './stages/edge-region-stack';
+import { EdgeStack } from './stages/edge-stack';
 import { FargateStack } from './stages/fargate-stack';
 import { SingleBoxStack } from './stages/single-box-stack';
 
@@ -14,6 +16,10 @@ export interface FlagstackStacks {
   readonly singleBox: SingleBoxStack;
   readonly autoscaled: AutoscaledStack;
   readonly fargate: FargateStack;
+  /** Round 4 in the home region: table, edge function, CloudFront. */
+  readonly edge: EdgeStack;
+  /** Round 4 in every other edge region. */
+  readonly edgeRegions: readonly EdgeRegionStack[];
 }
 
 /**
@@ -28,6 +34,19 @@ export function addFlagstackStacks(app: App): { config: StageConfig; stacks: Fla
   };
   const config = loadStageConfig((key) => app.node.tryGetContext(key) ?? fromEnvironment[key]);
   const env = { account: config.account, region: config.region };
+  // Round 4 spans regions: CloudFront in the home stack needs every region's function URL, which CDK
+  // passes across regions through SSM parameters (crossRegionReferences).
+  const edgeRegions = config.edgeRegions
+    .filter((region) => region !== config.region)
+    .map(
+      (region) =>
+        new EdgeRegionStack(app, `Flagstack-Edge-${region}`, {
+          env: { account: config.account, region },
+          config,
+          crossRegionReferences: true,
+          description: `flagstack round 4 in ${region}: the edge function behind its function URL`,
+        }),
+    );
   const stacks: FlagstackStacks = {
     singleBox: new SingleBoxStack(app, 'Flagstack-SingleBox', {
       env,
@@ -44,6 +63,14 @@ export function addFlagstackStacks(app: App): { config: StageConfig; stacks: Fla
       config,
       description: 'flagstack round 3: ECS Fargate blue/green behind an ALB and CloudFront, RDS PostgreSQL Multi-AZ behind RDS Proxy',
     }),
+    edge: new EdgeStack(app, 'Flagstack-Edge', {
+      env,
+      config,
+      crossRegionReferences: true,
+      regions: edgeRegions.map((stack) => ({ region: stack.region, functionUrl: stack.edge.functionUrl.url })),
+      description: 'flagstack round 4: SDK endpoints on Lambda in several regions behind CloudFront, from a DynamoDB global table',
+    }),
+    edgeRegions,
   };
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { config, stacks };

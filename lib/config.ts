@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { REGION_LOCATIONS } from './edge-regions';
 
 /** An EC2 instance type such as `t4g.small`. */
 const InstanceType = (description: string, fallback: string) =>
@@ -56,6 +57,39 @@ export const StageConfigSchema = Type.Object({
   fargateMinTasks: Type.Integer({ minimum: 2, maximum: 1000, default: 2, description: 'Round 3: fewest tasks (≥ 2: one per AZ)' }),
   fargateMaxTasks: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: 'Round 3: most tasks' }),
   multiAz: Type.Boolean({ default: true, description: 'Rounds 2 and 3: a standby database instance in a second AZ' }),
+  edgeRegions: Type.Array(Region, {
+    minItems: 1,
+    maxItems: 10,
+    uniqueItems: true,
+    default: ['us-east-1', 'eu-west-1', 'ap-southeast-1'],
+    description: 'Round 4: the regions with an edge function and a replica of the flag table (comma-separated); must include region, the home',
+  }),
+  edgeName: Type.String({
+    pattern: '^[a-z][a-z0-9-]{2,39}$',
+    default: 'flagstack-edge',
+    description: 'Round 4: name of the flag table and of the edge function in every region',
+  }),
+  edgeMemoryMiB: Type.Integer({ minimum: 128, maximum: 10240, default: 512, description: 'Round 4: memory of the edge function (CPU grows with it)' }),
+  edgeTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 30, default: 10, description: 'Round 4: longest an edge invocation may run' }),
+  edgeReservedConcurrency: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100_000, description: 'Round 4: concurrency reserved for the edge function in each region (unset: the shared pool)' }),
+  ),
+  edgeRefreshSeconds: Type.Integer({
+    minimum: 1,
+    maximum: 300,
+    default: 5,
+    description: 'Round 4: how long a warm edge function serves an environment before checking its version',
+  }),
+  edgeTraitTtlDays: Type.Integer({
+    minimum: 0,
+    maximum: 36_500,
+    default: 0,
+    description: "Round 4: days an identity's traits are kept after its last write (0 keeps them)",
+  }),
+  fargatePublishesToEdge: Type.Boolean({
+    default: true,
+    description: "Round 3: the service publishes every environment to round 4's flag table",
+  }),
   alarm5xxPercent: Type.Number({ minimum: 0, maximum: 100, default: 1, description: 'Alarm: share of 5xx responses, in percent' }),
   alarmP99LatencyMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 250, description: 'Alarm: p99 latency in milliseconds' }),
 });
@@ -69,10 +103,16 @@ export class StageConfigError extends Error {}
 /** Anything that answers context lookups: a construct node, or a plain map in tests. */
 export type ContextSource = (key: string) => unknown;
 
-/** Context given on the command line arrives as strings; JSON-looking values are parsed. */
-function fromContext(value: unknown): unknown {
+/**
+ * Context given on the command line arrives as strings: JSON-looking values are parsed, and a list
+ * may be written with commas (`-c edgeRegions=us-east-1,eu-west-1`).
+ */
+function fromContext(key: keyof StageConfig, value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const trimmed = value.trim();
+  if (StageConfigSchema.properties[key].type === 'array') {
+    return trimmed.startsWith('[') ? JSON.parse(trimmed) : trimmed.split(',').map((item) => item.trim());
+  }
   return /^(true|false|-?[0-9]+(\.[0-9]+)?)$/.test(trimmed) ? JSON.parse(trimmed) : value;
 }
 
@@ -84,7 +124,13 @@ export function loadStageConfig(context: ContextSource): StageConfig {
   const raw: Record<string, unknown> = {};
   for (const key of STAGE_CONFIG_KEYS) {
     const value = context(key);
-    if (value !== undefined && value !== '') raw[key] = fromContext(value);
+    if (value !== undefined && value !== '') {
+      try {
+        raw[key] = fromContext(key, value);
+      } catch {
+        throw new StageConfigError(`Invalid stage configuration:\n  context key "${key}"=${JSON.stringify(value)}: not a JSON list`);
+      }
+    }
   }
   const withDefaults = Value.Default(StageConfigSchema, structuredClone(raw));
   const problems = [...Value.Errors(StageConfigSchema, withDefaults)].map((e) => {
@@ -104,6 +150,13 @@ export function loadStageConfig(context: ContextSource): StageConfig {
     }
     if (config.certificateArn !== undefined && config.domainName === undefined) {
       problems.push('context key "certificateArn": needs domainName');
+    }
+    if (!config.edgeRegions.includes(config.region)) {
+      problems.push(`context key "edgeRegions"=${JSON.stringify(config.edgeRegions)}: must include region (${config.region}), the home of the flag table`);
+    }
+    const unlocated = config.edgeRegions.filter((region) => REGION_LOCATIONS[region] === undefined);
+    if (unlocated.length > 0) {
+      problems.push(`context key "edgeRegions"=${JSON.stringify(config.edgeRegions)}: unknown region ${unlocated.join(', ')} (lib/edge-regions.ts lists the known ones)`);
     }
   }
   if (problems.length > 0) {

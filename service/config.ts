@@ -67,6 +67,21 @@ export const ConfigSchema = Type.Object({
     default: 0,
     description: 'On SIGTERM, how long to keep serving with readiness failed before closing the listener (lets load balancers deregister)',
   }),
+  FLAGSTACK_EDGE_TABLE: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_.-]{3,255}$',
+      description: "Round 4's DynamoDB flag table: when set, every environment is published to it after each change",
+    }),
+  ),
+  FLAGSTACK_EDGE_REGION: Type.Optional(
+    Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]$', description: "The flag table's home region, which every publisher writes to" }),
+  ),
+  FLAGSTACK_EDGE_CHECK_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 3_600_000,
+    default: 30_000,
+    description: "How often environment versions are compared with the flag table's, to publish what a failed publish missed",
+  }),
   FLAGSTACK_SHUTDOWN_GRACE_MS: Type.Integer({
     minimum: 0,
     maximum: 600_000,
@@ -86,10 +101,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
-  const errors = [...Value.Errors(ConfigSchema, converted)];
-  if (errors.length > 0) {
-    const lines = errors.map((e) => `${e.path.slice(1) || '(config)'}=${JSON.stringify(raw[e.path.slice(1)])}: ${e.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
+  const lines = [...Value.Errors(ConfigSchema, converted)].map(
+    (e) => `${e.path.slice(1) || '(config)'}=${JSON.stringify(raw[e.path.slice(1)])}: ${e.message}`,
+  );
+  const config = converted as Config;
+  if (lines.length === 0 && (config.FLAGSTACK_EDGE_TABLE === undefined) !== (config.FLAGSTACK_EDGE_REGION === undefined)) {
+    lines.push('FLAGSTACK_EDGE_REGION: FLAGSTACK_EDGE_TABLE and FLAGSTACK_EDGE_REGION go together');
   }
-  return converted as Config;
+  if (lines.length > 0) throw new ConfigError(`Invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
+  return config;
 }

@@ -17,3 +17,13 @@ export const unauthorized = (message: string) => new HttpError(401, 'UNAUTHORIZE
 export const forbidden = (message: string) => new HttpError(403, 'FORBIDDEN', message);
 export const notFound = (message: string) => new HttpError(404, 'NOT_FOUND', message);
 export const conflict = (message: string) => new HttpError(409, 'CONFLICT', message);
+
+/**
+ * The 400 of a request that fails its schema. `details` is the formatted schema errors
+ * (`formatSchemaErrors`); its first token, the failing value's path, gives way to `where`.
+ */
+export const validationFailed = (where: string, details: string) =>
+  new HttpError(400, 'VALIDATION_ERROR', `${where}${details.replace(/^\S+/, '')}`);
+
+/** The body every error response carries. */
+export const errorBody = (error: HttpError) => ({ error: { code: error.code, message: error.message } });

@@ -1,8 +1,11 @@
 /** Wires the service together: database, migrations, caches, stores and the HTTP app. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { ensureBootstrapToken } from './admin/tokens';
 import { AdminWriter } from './admin/writer';
+import { silentLog } from './edge/log';
+import { EdgePublisher } from './edge/publisher';
 import { EnvironmentCache } from './flags/environment-cache';
 import { buildApp, type Lifecycle } from './http/app';
 import { ServiceMetrics } from './http/metrics';
@@ -17,6 +20,8 @@ export interface RunningService {
   readonly db: Database;
   readonly address: string;
   readonly databaseKind: Database['kind'];
+  /** Publishes environments to round 4's flag table (with FLAGSTACK_EDGE_TABLE). */
+  readonly edgePublisher: EdgePublisher | undefined;
   /**
    * Readiness fails at once; the server stops accepting and finishes every in-flight request; pending
    * trait writes are flushed; the database is closed.
@@ -51,9 +56,20 @@ export async function startService(config: Config, { logger, database }: Service
     reload: (outcome) => metrics.reloads.inc({ outcome }),
   });
   await cache.start();
+  const edgePublisher =
+    config.FLAGSTACK_EDGE_TABLE === undefined
+      ? undefined
+      : new EdgePublisher(
+          db,
+          new DynamoDBClient({ region: config.FLAGSTACK_EDGE_REGION }),
+          { tableName: config.FLAGSTACK_EDGE_TABLE, checkIntervalMs: config.FLAGSTACK_EDGE_CHECK_MS },
+          logger || silentLog,
+          { published: (outcome) => metrics.edgePublishes.inc({ outcome }) },
+        );
   const lifecycle: Lifecycle = { shuttingDown: false };
+  const writer = new AdminWriter(db, cache, health, (environmentIds) => edgePublisher?.schedule(environmentIds));
   const app = await buildApp(
-    { db, cache, traits, health, analytics: new AnalyticsStore(db), writer: new AdminWriter(db, cache, health), metrics, lifecycle },
+    { db, cache, traits, health, analytics: new AnalyticsStore(db), writer, metrics, lifecycle },
     { logger, bodyLimit: config.FLAGSTACK_BODY_LIMIT },
   );
   await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, {
@@ -64,15 +80,18 @@ export async function startService(config: Config, { logger, database }: Service
     },
   });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
+  edgePublisher?.start();
   return {
     app,
     db,
     address,
     databaseKind: db.kind,
+    edgePublisher,
     async stop() {
       lifecycle.shuttingDown = true;
       if (config.FLAGSTACK_SHUTDOWN_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.FLAGSTACK_SHUTDOWN_DELAY_MS));
       await app.close();
+      await edgePublisher?.stop();
       await cache.stop();
       await traits.drain();
       if (!database) await db.close();

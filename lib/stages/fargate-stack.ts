@@ -2,6 +2,7 @@
  * Round 3: the service as ARM64 Fargate tasks built from service/Dockerfile, behind an ALB and
  * CloudFront, deployed blue/green by ECS itself (alternate target group, bake time, rollback on
  * alarm, circuit breaker), scaled on requests per target; RDS PostgreSQL Multi-AZ behind an RDS Proxy.
+ * It is also round 4's control plane: the service publishes every environment to the edge's flag table.
  */
 import * as path from 'node:path';
 import { CfnOutput, Duration, IgnoreMode, Stack, type StackProps, Validations } from 'aws-cdk-lib';
@@ -12,6 +13,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { AdminToken } from '../constructs/admin-token';
+import { edgeTableArn, publisherStatements } from '../constructs/edge-table';
 import type { StageConfig } from '../config';
 import { Database } from '../constructs/database';
 import { FrontDoor } from '../constructs/front-door';
@@ -54,6 +56,12 @@ export class FargateStack extends Stack {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     const adminToken = new AdminToken(this, 'AdminToken');
+    const serviceLogs = new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    // Round 4: the table's name is fixed, so no reference to its stack (which may not be deployed yet:
+    // until it is, publishing fails, is logged, and is retried by the periodic check).
+    const edgePublishing = config.fargatePublishesToEdge
+      ? { FLAGSTACK_EDGE_TABLE: config.edgeName, FLAGSTACK_EDGE_REGION: this.region }
+      : undefined;
     taskDefinition.addContainer('service', {
       image: ecs.ContainerImage.fromAsset(REPO_ROOT, {
         file: 'service/Dockerfile',
@@ -62,14 +70,12 @@ export class FargateStack extends Stack {
         exclude: ['**', '!dist/service/**', '!service/Dockerfile'],
       }),
       portMappings: [{ containerPort: SERVICE_PORT }],
-      logging: ecs.LogDrivers.awsLogs({
-        streamPrefix: 'service',
-        logGroup: new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_MONTH }),
-      }),
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'service', logGroup: serviceLogs }),
       // The password comes from the rotated secret; node-postgres reads PGPASSWORD when the URL has none.
       environment: {
         DATABASE_URL: `postgres://flagstack@${this.database.proxy.endpoint}:5432/${this.database.databaseName}?sslmode=verify-full`,
         FLAGSTACK_SHUTDOWN_DELAY_MS: '15000',
+        ...edgePublishing,
       },
       secrets: {
         PGPASSWORD: ecs.Secret.fromSecretsManager(this.database.secret, 'password'),
@@ -79,8 +85,11 @@ export class FargateStack extends Stack {
     });
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'The plain environment holds only the database URL without password and a timeout; secrets come from Secrets Manager.',
+      reason: 'The plain environment holds only the database URL without password, a timeout and the flag table name; secrets come from Secrets Manager.',
     });
+    if (edgePublishing) {
+      for (const statement of publisherStatements(edgeTableArn(this, config.edgeName))) taskDefinition.addToTaskRolePolicy(statement);
+    }
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource-level permissions; every other statement of the execution role names its resource.',
@@ -156,6 +165,23 @@ export class FargateStack extends Stack {
     this.service
       .autoScaleTaskCount({ minCapacity: config.fargateMinTasks, maxCapacity: config.fargateMaxTasks })
       .scaleOnRequestCount('RequestsPerTarget', { requestsPerTarget: config.requestsPerTarget, targetGroup: blue });
+
+    if (edgePublishing) {
+      const failures = new logs.MetricFilter(this, 'EdgePublishFailures', {
+        logGroup: serviceLogs,
+        filterPattern: logs.FilterPattern.stringValue('$.msg', '=', 'edge publish failed'),
+        metricNamespace: 'flagstack',
+        metricName: 'EdgePublishFailures',
+        metricValue: '1',
+      });
+      this.monitoring.addAlarm('EdgePublishAlarm', {
+        description: "Environments fail to publish to the edge's flag table (the edge serves older flags)",
+        metric: failures.metric({ period: Duration.minutes(1), statistic: 'Sum' }),
+        threshold: 0,
+        // The periodic check retries; a failure that lasts five minutes is not a passing throttle.
+        evaluationPeriods: 5,
+      });
+    }
 
     this.monitoring.addAlarm('DatabaseConnectionsAlarm', {
       description: 'The database is near its connection limit',

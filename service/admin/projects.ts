@@ -1,6 +1,6 @@
 /** Projects, their environments and the environments' server keys. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { hashServerKey } from '../flags/environment-cache';
+import { hashServerKey } from '../flags/sdk-keys';
 import { conflict, notFound } from '../errors';
 import type { EnvironmentCreate, EnvironmentUpdate, ProjectCreate, ProjectUpdate } from '../schemas/admin';
 import type { Queryable } from '../storage/database';

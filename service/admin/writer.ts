@@ -36,6 +36,8 @@ export class AdminWriter {
     private readonly db: Database,
     private readonly environments: EnvironmentRefresher,
     private readonly health: DatabaseHealth,
+    /** Told, after each commit, which environments changed (the edge publisher; it must not block). */
+    private readonly afterCommit: (environmentIds: readonly number[]) => void = () => {},
   ) {}
 
   async write<T>(actor: string, work: (change: Change) => Promise<T>): Promise<T> {
@@ -59,8 +61,10 @@ export class AdminWriter {
           ],
         );
       }
+      // updated_at is the environment's version (the edge keeps the newest): it only ever grows, even
+      // if the clock steps back.
       const touched = await tx.query<{ id: number }>(
-        `UPDATE environments SET updated_at = clock_timestamp()
+        `UPDATE environments SET updated_at = GREATEST(clock_timestamp(), updated_at + interval '1 microsecond')
           WHERE id = ANY($1::int[]) OR project_id = ANY($2::int[]) RETURNING id`,
         [
           entries.flatMap((e) => (e.environmentId === undefined ? [] : [e.environmentId])),
@@ -78,6 +82,7 @@ export class AdminWriter {
     });
     // This instance answers with the change applied; the others follow on the notification.
     for (const environmentId of touched) await this.environments.refresh(environmentId);
+    if (touched.length > 0) this.afterCommit(touched);
     return result;
   }
 }

@@ -3,39 +3,16 @@
  * read never queries the database: keys resolve from an in-memory index, the environment is compiled
  * once per change, and the identity-less responses are serialised once per change.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { compileEnvironment, evaluateEnvironmentFlags, type CompiledEnvironment } from '../engine';
+import { randomUUID } from 'node:crypto';
 import type { Database } from '../storage/database';
-import {
-  loadEnvironment,
-  loadEnvironmentKeys,
-  type FeatureMetadata,
-} from '../storage/environment-documents';
-import { flagsJson, type FlagAudience } from './flag-responses';
-
-export interface CachedEnvironment {
-  readonly environmentId: number;
-  readonly compiled: CompiledEnvironment;
-  readonly features: ReadonlyMap<number, FeatureMetadata>;
-  /** `JSON.stringify` of each feature's object in Flagsmith flag responses, by feature id. */
-  readonly featureJson: ReadonlyMap<number, string>;
-  /** The identity-less `GET /api/v1/flags/` body for each audience, encoded once. */
-  readonly environmentFlagsBody: Readonly<Record<FlagAudience, Buffer>>;
-  /** The environment document, encoded once. */
-  readonly documentBody: Buffer;
-  readonly updatedAt: Date;
-}
+import { loadEnvironment, loadEnvironmentKeys } from '../storage/environment-documents';
+import { prepareEnvironment, type PreparedEnvironment } from './prepared-environment';
+import { keyLookupId, type ResolvedKey } from './sdk-keys';
 
 /** Hooks for metrics. */
 export interface CacheObserver {
   lookup?(hit: boolean): void;
   reload?(outcome: 'ok' | 'failed'): void;
-}
-
-export interface ResolvedKey {
-  readonly environmentId: number;
-  /** True for a server-side key (`ser.…`), false for the environment's client key. */
-  readonly server: boolean;
 }
 
 /** The NOTIFY channel admin writes announce changed environments on. */
@@ -45,12 +22,10 @@ export const ENVIRONMENT_CHANGES_CHANNEL = 'flagstack_environment_changes';
 export const changeNotice = (instanceId: string, environmentIds: readonly number[]): string =>
   `${instanceId}:${environmentIds.join(',')}`;
 
-export const hashServerKey = (key: string): string => createHash('sha256').update(key).digest('hex');
-
 export class EnvironmentCache {
   private keys = new Map<string, ResolvedKey>();
-  private readonly environments = new Map<number, CachedEnvironment>();
-  private readonly loading = new Map<number, Promise<CachedEnvironment | undefined>>();
+  private readonly environments = new Map<number, PreparedEnvironment>();
+  private readonly loading = new Map<number, Promise<PreparedEnvironment | undefined>>();
   private lastGeneration = 0;
   /** The number of the build whose result each environment holds. */
   private readonly landedGenerations = new Map<number, number>();
@@ -110,11 +85,11 @@ export class EnvironmentCache {
 
   /** Resolves an SDK key from memory: a client key as is, a server key by its hash. */
   resolveKey(key: string): ResolvedKey | undefined {
-    return this.keys.get(key.startsWith('ser.') ? hashServerKey(key) : key);
+    return this.keys.get(keyLookupId(key));
   }
 
   /** The environment, from memory, loading it once if this instance has not yet. */
-  get(environmentId: number): CachedEnvironment | Promise<CachedEnvironment | undefined> {
+  get(environmentId: number): PreparedEnvironment | Promise<PreparedEnvironment | undefined> {
     const cached = this.environments.get(environmentId);
     this.observer.lookup?.(cached !== undefined);
     return cached ?? this.load(environmentId);
@@ -144,7 +119,7 @@ export class EnvironmentCache {
    * builds anew. Every build is numbered when it starts, and a result replaces the held copy only if no
    * later-started build has already landed, so a slow, older build never overwrites a newer one.
    */
-  private load(environmentId: number, { fresh = false } = {}): Promise<CachedEnvironment | undefined> {
+  private load(environmentId: number, { fresh = false } = {}): Promise<PreparedEnvironment | undefined> {
     const inFlight = fresh ? undefined : this.loading.get(environmentId);
     if (inFlight) return inFlight;
     const generation = ++this.lastGeneration;
@@ -171,38 +146,12 @@ export class EnvironmentCache {
     return pending;
   }
 
-  private async build(environmentId: number): Promise<CachedEnvironment | undefined> {
+  private async build(environmentId: number): Promise<PreparedEnvironment | undefined> {
     // One snapshot for all of the document's queries, so a concurrent admin write is seen whole or not at all.
     const loaded = await this.db.transaction(async (tx) => {
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       return loadEnvironment(tx, environmentId);
     });
-    if (!loaded) return undefined;
-    const compiled = compileEnvironment(loaded.document);
-    const featureJson = new Map<number, string>();
-    for (const feature of loaded.features.values()) featureJson.set(feature.id, featureObjectJson(feature));
-    const base = { environmentId, compiled, features: loaded.features, featureJson };
-    const environmentFlags = evaluateEnvironmentFlags(compiled);
-    return {
-      ...base,
-      environmentFlagsBody: {
-        client: Buffer.from(flagsJson(base, environmentFlags, 'client')),
-        server: Buffer.from(flagsJson(base, environmentFlags, 'server')),
-      },
-      documentBody: Buffer.from(JSON.stringify(loaded.document)),
-      updatedAt: loaded.updatedAt,
-    };
+    return loaded && prepareEnvironment(loaded);
   }
-}
-
-function featureObjectJson(feature: FeatureMetadata): string {
-  return JSON.stringify({
-    id: feature.id,
-    name: feature.name,
-    created_date: feature.createdDate,
-    description: feature.description,
-    initial_value: feature.initialValue,
-    default_enabled: feature.defaultEnabled,
-    type: feature.type,
-  });
 }

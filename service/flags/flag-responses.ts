@@ -2,8 +2,10 @@
  * Flagsmith's SDK response bodies, written as strings from pre-serialised parts: the feature objects
  * are serialised once per environment change, so a response costs one concatenation per flag.
  */
-import type { FlagResult } from '../engine';
+import { evaluateEnvironmentFlags, type FlagResult } from '../engine';
+import { notFound } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
+import type { PreparedEnvironment } from './prepared-environment';
 
 /** Who asks: client keys never see server-key-only features. */
 export type FlagAudience = 'client' | 'server';
@@ -59,4 +61,15 @@ export function identityJson(
     `{"identifier":${JSON.stringify(identifier)},"flags":${flagsJson(env, flags, audience)},` +
     `"traits":${JSON.stringify(traits)}}`
   );
+}
+
+/**
+ * The body of `GET /api/v1/flags/`: every flag the audience may see (pre-serialised), or with
+ * `?feature=` that one flag, 404 when the audience cannot see a flag of that name.
+ */
+export function flagsAnswer(env: PreparedEnvironment, audience: FlagAudience, feature: string | undefined): Buffer | string {
+  if (feature === undefined) return env.environmentFlagsBody[audience];
+  const flag = visibleFlags(env, evaluateEnvironmentFlags(env.compiled), audience).find((f) => f.featureName === feature);
+  if (!flag) throw notFound(`Feature '${feature}' not found`);
+  return flagJson(env, flag, null);
 }

@@ -1,19 +1,30 @@
 /**
  * Flags for an identity: persist the request's traits (unless transient), read the identity's stored
- * traits, overlay the transient ones, evaluate. The database is touched for traits only.
+ * traits, overlay the transient ones, evaluate. The trait store is the only I/O: the database on the
+ * service, the flag table at the edge.
  */
 import { randomUUID } from 'node:crypto';
 import { evaluateIdentityFlags } from '../engine';
 import type { TraitValue } from '../schemas/environment-document';
 import type { IdentityBody } from '../schemas/sdk';
-import type { DatabaseHealth } from '../storage/health';
-import type { TraitStore } from '../storage/traits';
-import type { CachedEnvironment } from './environment-cache';
+import type { IdentityRef } from '../storage/traits';
 import { identityJson, type FlagAudience, type ResponseTrait } from './flag-responses';
+import type { PreparedEnvironment } from './prepared-environment';
+
+/** Where identities' traits are kept. */
+export interface IdentityTraitStore {
+  /** The identity's stored traits (empty for one never seen), or undefined when the store is unreachable. */
+  read(ref: IdentityRef): Promise<ReadonlyMap<string, TraitValue> | undefined>;
+  /**
+   * Sets traits (`null` deletes one) and resolves, once they are durable, with all the identity's
+   * traits; throws (an HttpError, 503) when the store cannot take writes.
+   */
+  write(ref: IdentityRef, changes: ReadonlyMap<string, TraitValue | null>): Promise<ReadonlyMap<string, TraitValue>>;
+}
 
 export async function identityFlagsJson(
-  { traits: traitStore, health }: { traits: TraitStore; health: DatabaseHealth },
-  env: CachedEnvironment,
+  traitStore: IdentityTraitStore,
+  env: PreparedEnvironment,
   request: IdentityBody,
   audience: FlagAudience,
 ): Promise<string> {
@@ -30,14 +41,8 @@ export async function identityFlagsJson(
     const toStore = new Map<string, TraitValue | null>();
     for (const trait of acceptedTraits) if (!trait.transient) toStore.set(trait.trait_key, trait.trait_value);
     const ref = { environmentId: env.environmentId, identifier };
-    let stored: Map<string, TraitValue> | undefined;
-    if (toStore.size > 0) {
-      health.assertWritable();
-      stored = await traitStore.write({ ...ref, traits: toStore });
-    } else if (health.up) {
-      stored = await traitStore.read(ref);
-    }
-    // With the database away, a read-only request still gets flags, from the traits it sent.
+    const stored = toStore.size > 0 ? await traitStore.write(ref, toStore) : await traitStore.read(ref);
+    // With the store away, a read-only request still gets flags, from the traits it sent.
     for (const [key, value] of stored ?? []) effective.set(key, value);
   }
   for (const trait of acceptedTraits) {

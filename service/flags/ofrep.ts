@@ -6,10 +6,12 @@
  * boolean flag whose value is its enabled state; a flag with a value serves it (a string holding a JSON
  * object or array serves the parsed object); a disabled valued flag serves its value with reason DISABLED.
  */
+import { createHash } from 'node:crypto';
 import { evaluateEnvironmentFlags, evaluateIdentityFlags, type FlagResult } from '../engine';
+import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
-import type { CachedEnvironment } from './environment-cache';
 import { visibleFlags, type FlagAudience } from './flag-responses';
+import type { PreparedEnvironment } from './prepared-environment';
 
 export type OfrepContext = Record<string, unknown>;
 
@@ -34,11 +36,12 @@ export interface OfrepResult {
   readonly key: string;
   readonly failed: boolean;
   readonly json: string;
-  /** Names this exact result (unique per process), so a bulk response's ETag can hash these, not its bytes. */
+  /**
+   * A hash of the JSON, computed once per result, so a bulk response's ETag hashes these rather than
+   * its bytes, and is the same on every instance and at the edge.
+   */
   readonly version: string;
 }
-
-let nextVersion = 0;
 
 // The engine's results are built once per environment and reused, so their OFREP JSON can be too.
 const jsonWithContext = new WeakMap<FlagResult, OfrepResult>();
@@ -48,14 +51,15 @@ function cachedResult(flag: FlagResult, hasContext: boolean): OfrepResult {
   const cache = hasContext ? jsonWithContext : jsonWithoutContext;
   let result = cache.get(flag);
   if (!result) {
-    result = { key: flag.featureName, failed: false, json: JSON.stringify(toOfrep(flag, hasContext)), version: String(++nextVersion) };
+    const json = JSON.stringify(toOfrep(flag, hasContext));
+    result = { key: flag.featureName, failed: false, json, version: createHash('sha1').update(json).digest('base64url') };
     cache.set(flag, result);
   }
   return result;
 }
 
 /** Evaluates every flag the audience may see, in document order. */
-export function evaluateOfrep(env: CachedEnvironment, context: OfrepContext, audience: FlagAudience): OfrepResult[] {
+export function evaluateOfrep(env: PreparedEnvironment, context: OfrepContext, audience: FlagAudience): OfrepResult[] {
   const { targetingKey, ...attributes } = context;
   if (targetingKey !== undefined && (typeof targetingKey !== 'string' || targetingKey === '')) {
     throw new OfrepContextError('context.targetingKey must be a non-empty string');
@@ -112,4 +116,46 @@ function parseObject(text: string): object | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `POST /ofrep/v1/evaluate/flags/{key}`: 200 with the result, 400 with the flag's own error, 404 when the audience cannot see it. */
+export function ofrepFlagAnswer(
+  env: PreparedEnvironment,
+  key: string,
+  context: OfrepContext | undefined,
+  audience: FlagAudience,
+): { statusCode: 200 | 400; body: string } {
+  const result = evaluateOfrep(env, context ?? {}, audience).find((flag) => flag.key === key);
+  if (!result) throw new HttpError(404, 'FLAG_NOT_FOUND', `Flag '${key}' not found`);
+  return { statusCode: result.failed ? 400 : 200, body: result.json };
+}
+
+/**
+ * `POST /ofrep/v1/evaluate/flags`: every flag. The ETag names the results; when the client's
+ * If-None-Match holds it, there is no body (304).
+ */
+export function ofrepBulkAnswer(
+  env: PreparedEnvironment,
+  context: OfrepContext | undefined,
+  audience: FlagAudience,
+  ifNoneMatch: string | undefined,
+): { etag: string; body: string | undefined } {
+  const results = evaluateOfrep(env, context ?? {}, audience);
+  // Same results, same body: hashing the results' versions is as good as hashing the bytes, and cheaper.
+  const etag = `"${createHash('sha1').update(results.map((flag) => flag.version).join(',')).digest('base64url')}"`;
+  if (ifNoneMatch === etag) return { etag, body: undefined };
+  return { etag, body: `{"flags":[${results.map((flag) => flag.json).join(',')}]}` };
+}
+
+/** OFREP's error body: the flag's key on single-flag requests, an error code, details. */
+export const ofrepErrorBody = (key: string | undefined, errorCode: string, errorDetails: string) =>
+  key === undefined ? { errorCode, errorDetails } : { key, errorCode, errorDetails };
+
+/** OFREP's status and body for an error raised while answering; undefined for an unexpected one. */
+export function ofrepErrorResponse(error: unknown, key: string | undefined): { statusCode: number; body: object } | undefined {
+  if (error instanceof OfrepContextError) return { statusCode: 400, body: ofrepErrorBody(key, 'INVALID_CONTEXT', error.message) };
+  if (error instanceof HttpError) {
+    return { statusCode: error.statusCode, body: ofrepErrorBody(key, error.statusCode === 404 ? 'FLAG_NOT_FOUND' : 'GENERAL', error.message) };
+  }
+  return undefined;
 }

@@ -4,8 +4,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { createValidators, formatSchemaErrors } from '../schemas/validation';
 import { adminRoutes, type AdminRouteDeps } from './admin-routes';
 import { installErrorHandlers } from './errors';
 import type { ServiceMetrics } from './metrics';
@@ -36,13 +35,14 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
     },
     // Flagsmith's SDKs call `/api/v1/flags/` with the slash; accept both spellings.
     routerOptions: { ignoreTrailingSlash: true },
+    // The edge formats schema errors with the same function, so both say the same.
+    schemaErrorFormatter: (errors, dataVar) => new Error(formatSchemaErrors(errors, dataVar)),
   });
 
-  // Bodies are validated exactly as sent (a string is not an integer); query strings, path
-  // parameters and headers arrive as text, so those are coerced to their declared types.
-  const exact = addFormats(new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false }));
-  const coercing = addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false }));
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? exact : coercing).compile(schema));
+  // The validators the edge uses too: bodies exactly as sent; query strings, path parameters and
+  // headers, which arrive as text, coerced to their declared types.
+  const validators = createValidators();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.body : validators.text).compile(schema));
 
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   app.removeContentTypeParser('text/plain');

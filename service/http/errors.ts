@@ -4,7 +4,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { HttpError } from '../errors';
+import { errorBody, HttpError, validationFailed } from '../errors';
 
 export { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from '../errors';
 
@@ -37,13 +37,8 @@ export function installErrorHandlers(app: FastifyInstance, health: { markDown(er
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
   );
   app.setErrorHandler((error: FastifyError & { constraint?: string; detail?: string }, request, reply) => {
-    if (error instanceof HttpError) {
-      return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message } });
-    }
-    if (error.validation) {
-      const where = error.validationContext ?? 'request';
-      return reply.code(400).send({ error: { code: 'VALIDATION_ERROR', message: `${where}${error.message.replace(/^\S+/, '')}` } });
-    }
+    if (error instanceof HttpError) return reply.code(error.statusCode).send(errorBody(error));
+    if (error.validation) return reply.code(400).send(errorBody(validationFailed(error.validationContext ?? 'request', error.message)));
     const fastifyMapped = error.code && FASTIFY_CLIENT_ERRORS[error.code];
     if (fastifyMapped) return reply.code(fastifyMapped[0]).send({ error: { code: fastifyMapped[1], message: error.message } });
     if (error instanceof SyntaxError) {

@@ -38,6 +38,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly edgePublishes = new Counter({
+    name: 'flagstack_edge_publishes_total',
+    help: 'Environments published to the edge flag table, by outcome (written, unchanged, deleted, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'flagstack_' });
     new Gauge({

@@ -1,21 +1,21 @@
 /**
  * The Flagsmith-compatible SDK endpoints. Thin: authenticate the key, take the environment from
- * memory, answer from its pre-serialised responses or the engine.
+ * memory, answer with the functions the edge answers with too (service/flags/).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
-import { evaluateEnvironmentFlags } from '../engine';
-import type { CachedEnvironment, EnvironmentCache } from '../flags/environment-cache';
-import { flagJson, visibleFlags } from '../flags/flag-responses';
-import { identityFlagsJson } from '../flags/identities';
+import type { EnvironmentCache } from '../flags/environment-cache';
+import { flagsAnswer } from '../flags/flag-responses';
+import { identityFlagsJson, type IdentityTraitStore } from '../flags/identities';
+import { documentUpdatedAtHeader } from '../flags/prepared-environment';
+import { checkSdkKey, environmentKeyOf, requireEnvironment } from '../flags/sdk-keys';
 import { EnvironmentDocument } from '../schemas/environment-document';
 import { AnalyticsBody, FlagsQuery, IdentityBody, IdentityQuery, IdentityResponse, SdkFlag } from '../schemas/sdk';
 import type { AnalyticsStore } from '../storage/analytics';
 import type { DatabaseHealth } from '../storage/health';
 import type { TraitStore } from '../storage/traits';
-import { ErrorBody, notFound } from './errors';
-import { sdkKey } from './sdk-auth';
+import { ErrorBody } from './errors';
 
 export interface SdkRouteDeps {
   cache: EnvironmentCache;
@@ -24,9 +24,9 @@ export interface SdkRouteDeps {
   health: DatabaseHealth;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 // The X-Environment-Key header is documented as the `environmentKey` security scheme and checked by
-// sdkKey() rather than by a header schema, which would cost every flag read a validation pass.
+// checkSdkKey() rather than by a header schema, which would cost every flag read a validation pass.
 // Responses are documented for OpenAPI; flag bodies are pre-serialised strings, which Fastify sends as is.
 const responses = (ok: TSchema) =>
   ({ 200: ok, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }) as Record<string, TSchema>;
@@ -34,18 +34,25 @@ const responses = (ok: TSchema) =>
 export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, health }: SdkRouteDeps): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  const environmentOf = async (environmentId: number): Promise<CachedEnvironment> => {
-    const env = await cache.get(environmentId);
-    if (!env) throw notFound('Environment not found');
-    return env;
+  const keyOf = (request: FastifyRequest, options?: { serverOnly: boolean }) =>
+    checkSdkKey(cache.resolveKey(environmentKeyOf(request.headers['x-environment-key'])), options);
+
+  // While the database is known to be down, writes are refused (503) and reads skipped: the flags then
+  // come from the traits the request sent.
+  const identityTraits: IdentityTraitStore = {
+    read: async (ref) => (health.up ? traits.read(ref) : undefined),
+    write: async (ref, changes) => {
+      health.assertWritable();
+      return traits.write({ ...ref, traits: changes });
+    },
   };
 
   /** GET and POST /api/v1/identities/ differ only in where the identity comes from. */
   const identityAnswer = async (request: FastifyRequest, reply: FastifyReply, body: IdentityBody) => {
-    const key = sdkKey(cache, request);
-    const env = await environmentOf(key.environmentId);
+    const key = keyOf(request);
+    const env = requireEnvironment(await cache.get(key.environmentId));
     reply.type(JSON_TYPE);
-    return identityFlagsJson({ traits, health }, env, body, key.server ? 'server' : 'client');
+    return identityFlagsJson(identityTraits, env, body, key.server ? 'server' : 'client');
   };
 
   api.get(
@@ -60,16 +67,10 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
       },
     },
     async (request, reply) => {
-      const key = sdkKey(cache, request);
-      const env = await environmentOf(key.environmentId);
-      const audience = key.server ? 'server' : 'client';
+      const key = keyOf(request);
+      const env = requireEnvironment(await cache.get(key.environmentId));
       reply.type(JSON_TYPE);
-      if (request.query.feature === undefined) return env.environmentFlagsBody[audience];
-      const flag = visibleFlags(env, evaluateEnvironmentFlags(env.compiled), audience).find(
-        (f) => f.featureName === request.query.feature,
-      );
-      if (!flag) throw notFound(`Feature '${request.query.feature}' not found`);
-      return flagJson(env, flag, null);
+      return flagsAnswer(env, key.server ? 'server' : 'client', request.query.feature);
     },
   );
 
@@ -112,11 +113,9 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
       },
     },
     async (request, reply) => {
-      const key = sdkKey(cache, request, { serverOnly: true });
-      const env = await environmentOf(key.environmentId);
-      reply
-        .type(JSON_TYPE)
-        .header('X-Flagsmith-Document-Updated-At', (env.updatedAt.getTime() / 1000).toFixed(6));
+      const key = keyOf(request, { serverOnly: true });
+      const env = requireEnvironment(await cache.get(key.environmentId));
+      reply.type(JSON_TYPE).header('X-Flagsmith-Document-Updated-At', documentUpdatedAtHeader(env));
       // Serialised and encoded once per change; sent as is.
       return env.documentBody;
     },
@@ -134,7 +133,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
       },
     },
     async (request) => {
-      const key = sdkKey(cache, request);
+      const key = keyOf(request);
       health.assertWritable();
       await analytics.record(key.environmentId, request.body);
       return {};

@@ -26,8 +26,10 @@ export interface FeatureMetadata {
 export interface LoadedEnvironment {
   environmentId: number;
   document: EnvironmentDocument;
-  features: Map<number, FeatureMetadata>;
+  features: ReadonlyMap<number, FeatureMetadata>;
   updatedAt: Date;
+  /** `updated_at` in microseconds since the epoch: it grows with every change (see AdminWriter). */
+  version: number;
 }
 
 /** The keys that reach an environment: its client key and the hashes of its server keys. */
@@ -37,13 +39,24 @@ export interface EnvironmentKeyRow {
   server_key_hashes: string[] | null;
 }
 
-export async function loadEnvironmentKeys(db: Queryable): Promise<EnvironmentKeyRow[]> {
+/** The keys of every environment, or of one. */
+export async function loadEnvironmentKeys(db: Queryable, environmentId?: number): Promise<EnvironmentKeyRow[]> {
   return db.query<EnvironmentKeyRow>(
     `SELECT e.id AS environment_id, e.client_key,
             array_agg(k.key_hash) FILTER (WHERE k.key_hash IS NOT NULL) AS server_key_hashes
        FROM environments e LEFT JOIN server_keys k ON k.environment_id = e.id
+      WHERE $1::int IS NULL OR e.id = $1
       GROUP BY e.id, e.client_key`,
+    [environmentId ?? null],
   );
+}
+
+/** An environment's version: `updated_at` in microseconds since the epoch (exact in a float8). */
+const versionOf = (column: string) => `(extract(epoch from ${column}) * 1000000)::float8`;
+
+/** Every environment's id and version. */
+export async function loadEnvironmentVersions(db: Queryable): Promise<{ id: number; version: number }[]> {
+  return db.query(`SELECT id, ${versionOf('updated_at')} AS version FROM environments`);
 }
 
 interface FeatureStateRow {
@@ -66,11 +79,12 @@ export async function loadEnvironment(db: Queryable, environmentId: number): Pro
     client_key: string;
     allow_client_traits: boolean;
     updated_at: Date;
+    version: number;
     project_id: number;
     project_name: string;
     hide_disabled_flags: boolean;
   }>(
-    `SELECT e.id, e.name, e.client_key, e.allow_client_traits, e.updated_at,
+    `SELECT e.id, e.name, e.client_key, e.allow_client_traits, e.updated_at, ${versionOf('e.updated_at')} AS version,
             p.id AS project_id, p.name AS project_name, p.hide_disabled_flags
        FROM environments e JOIN projects p ON p.id = e.project_id WHERE e.id = $1`,
     [environmentId],
@@ -193,7 +207,7 @@ export async function loadEnvironment(db: Queryable, environmentId: number): Pro
     use_identity_overrides_in_local_eval: true,
     updated_at: environment.updated_at.toISOString(),
   };
-  return { environmentId: environment.id, document, features, updatedAt: environment.updated_at };
+  return { environmentId: environment.id, document, features, updatedAt: environment.updated_at, version: environment.version };
 }
 
 function groupBy<T, K>(rows: readonly T[], keyOf: (row: T) => K): Map<K, T[]> {

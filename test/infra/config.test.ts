@@ -7,7 +7,15 @@ describe('stage configuration', () => {
   it('has defaults for every round', () => {
     const config = load({});
     expect(config).toMatchObject({ account: '123456789012', region: 'us-east-1', singleBoxInstanceType: 't4g.small', multiAz: true });
+    expect(config).toMatchObject({ edgeRegions: ['us-east-1', 'eu-west-1', 'ap-southeast-1'], edgeName: 'flagstack-edge', edgeMemoryMiB: 512, edgeRefreshSeconds: 5 });
     expect(config.domainName).toBeUndefined();
+    expect(config.edgeReservedConcurrency).toBeUndefined();
+  });
+
+  it('reads a list as commas or JSON', () => {
+    expect(load({ edgeRegions: 'us-east-1, eu-central-1' }).edgeRegions).toEqual(['us-east-1', 'eu-central-1']);
+    expect(load({ edgeRegions: '["us-east-1","sa-east-1"]' }).edgeRegions).toEqual(['us-east-1', 'sa-east-1']);
+    expect(load({ edgeRegions: ['us-east-1'] }).edgeRegions).toEqual(['us-east-1']);
   });
 
   it('reads command-line context strings as numbers and booleans', () => {
@@ -22,6 +30,13 @@ describe('stage configuration', () => {
     ['region', 'moon'],
     ['fargateCpu', '300'],
     ['domainName', 'not a domain'],
+    ['edgeRegions', 'us-east-1,moon'],
+    ['edgeRegions', 'us-east-1,us-east-1'],
+    ['edgeRegions', '["us-east-1",'],
+    ['edgeMemoryMiB', '64'],
+    ['edgeTimeoutSeconds', '60'],
+    ['edgeReservedConcurrency', '0'],
+    ['edgeName', 'Flagstack Edge'],
   ])('rejects %s=%s with a message naming the key', (key, value) => {
     expect(() => load({ [key]: value })).toThrow(StageConfigError);
     expect(() => load({ [key]: value })).toThrow(`context key "${key}"`);
@@ -30,6 +45,8 @@ describe('stage configuration', () => {
   it('rejects inconsistent values', () => {
     expect(() => load({ autoscaledMinInstances: 5, autoscaledMaxInstances: 3 })).toThrow('context key "autoscaledMaxInstances"');
     expect(() => load({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123' })).toThrow('needs domainName');
+    expect(() => load({ edgeRegions: 'eu-west-1,ap-southeast-1' })).toThrow('context key "edgeRegions"=["eu-west-1","ap-southeast-1"]: must include region (us-east-1)');
+    expect(() => load({ edgeRegions: 'us-east-1,xx-nowhere-9' })).toThrow('unknown region xx-nowhere-9');
   });
 
   it('stops synth on a bad context value', () => {

@@ -83,8 +83,8 @@ describe('Flagstack-Fargate', () => {
     t.resourceCountIs('AWS::CloudFront::Distribution', 1);
   });
 
-  it('alarms on 5xx rate, p99 latency and database connections', () => {
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('alarms on 5xx rate, p99 latency, database connections and edge publish failures', () => {
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DatabaseConnections' });
   });
 });

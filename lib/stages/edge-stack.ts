@@ -1,0 +1,47 @@
+/**
+ * Round 4: the SDK endpoints served from Lambda in several regions. This stack, in the home region,
+ * holds the DynamoDB global table (replicas in every other edge region), the home region's edge
+ * function, and CloudFront in front of all regions' function URLs; each other region has its own
+ * Flagstack-Edge-<region> stack, deployed first (this one reads their URLs). Round 3 stays the control
+ * plane: its service publishes every environment to the table after each change.
+ */
+import { CfnOutput } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { EdgeDistribution, type EdgeOrigin } from '../constructs/edge-distribution';
+import { EdgeTable } from '../constructs/edge-table';
+import { EdgeRegionStack, type EdgeRegionStackProps } from './edge-region-stack';
+
+export interface EdgeStackProps extends EdgeRegionStackProps {
+  /** The other regions' function URLs, in failover order. */
+  readonly regions: readonly EdgeOrigin[];
+}
+
+export class EdgeStack extends EdgeRegionStack {
+  readonly table: EdgeTable;
+  readonly front: EdgeDistribution;
+
+  constructor(scope: Construct, id: string, props: EdgeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.table = new EdgeTable(this, 'FlagTable', { tableName: config.edgeName, replicaRegions: props.regions.map((r) => r.region) });
+
+    this.front = new EdgeDistribution(this, 'Front', {
+      origins: [{ region: this.region, functionUrl: this.edge.functionUrl.url }, ...props.regions],
+      contentHashFunctionName: `${config.edgeName}-content-hash`,
+      ...(config.certificateArn !== undefined ? { domainName: config.domainName, certificateArn: config.certificateArn } : {}),
+    });
+
+    // What `npm run cost -- --stage edge --live` and operators read.
+    const regions = [this.region, ...props.regions.map((r) => r.region)];
+    const outputs: Record<string, [string, string]> = {
+      ServiceUrl: [`https://${config.certificateArn !== undefined ? config.domainName : this.front.distribution.distributionDomainName}`, 'Where SDKs point (apiUrl …/api/v1/, OFREP base URL)'],
+      DistributionId: [this.front.distribution.distributionId, 'The CloudFront distribution'],
+      TableName: [this.table.table.tableName, 'The DynamoDB global table, home region first'],
+      TableRegions: [regions.join(','), 'Regions holding the table (home, then replicas)'],
+      EdgeFunctions: [regions.map((region) => `${region}:${config.edgeName}`).join(','), 'The edge function in each region, region:name'],
+      RouterFunctionName: [this.front.router.functionName, 'The CloudFront Function that routes viewers to regions'],
+      ContentHashFunctionName: [`us-east-1:${this.front.contentHash.functionName}`, 'The Lambda@Edge function (us-east-1) that hashes request bodies'],
+    };
+    for (const [name, [value, description]] of Object.entries(outputs)) new CfnOutput(this, name, { value, description });
+  }
+}

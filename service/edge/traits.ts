@@ -1,0 +1,143 @@
+/**
+ * Identities' traits at the edge, in the flag table: one item per identity, one attribute per trait
+ * (its value as JSON, so strings, numbers and booleans keep their types and any number fits). In
+ * round 4 the edge is authoritative for the traits SDKs write; the control plane's database keeps
+ * those written through the admin API (see the README).
+ *
+ * Reads are strongly consistent within the region, so a request sees the traits the previous one
+ * wrote there. SDKs resend unchanged traits on every call: a write whose changes are all in place
+ * already costs one read and no write (unless the item's expiry is due for renewal).
+ */
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { HttpError } from '../errors';
+import type { IdentityTraitStore } from '../flags/identities';
+import type { TraitValue } from '../schemas/environment-document';
+import type { IdentityRef } from '../storage/traits';
+import { tableUnavailable } from './environments';
+import { EXPIRES_AT, TRAIT_PREFIX, traitsKey } from './flag-table';
+import type { Log } from './log';
+
+export interface EdgeTraitStoreOptions {
+  /** The table (its replica in the function's region). */
+  readonly tableName: string;
+  /**
+   * Days an identity's traits are kept after its last write (the table's TTL removes them); 0 keeps them.
+   * @default 0
+   */
+  readonly ttlDays?: number;
+  /**
+   * The clock.
+   * @default Date.now
+   */
+  readonly now?: () => number;
+}
+
+type Item = Record<string, unknown>;
+
+export class EdgeTraitStore implements IdentityTraitStore {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly table: DynamoDBDocumentClient,
+    private readonly options: EdgeTraitStoreOptions,
+    private readonly log: Log,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async read(ref: IdentityRef): Promise<ReadonlyMap<string, TraitValue>> {
+    return this.traitsOf(await this.get(ref));
+  }
+
+  async write(ref: IdentityRef, changes: ReadonlyMap<string, TraitValue | null>): Promise<ReadonlyMap<string, TraitValue>> {
+    const item = await this.get(ref);
+    const stored = this.traitsOf(item);
+    const inPlace = [...changes].every(([key, value]) => (value === null ? !stored.has(key) : stored.get(key) === value));
+    if (inPlace && !this.renewalDue(item)) return stored;
+
+    const names: Record<string, string> = { '#identifier': 'identifier', '#environmentId': 'environmentId', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':identifier': ref.identifier, ':environmentId': ref.environmentId, ':updatedAt': new Date(this.now()).toISOString() };
+    const set = ['#identifier = :identifier', '#environmentId = :environmentId', '#updatedAt = :updatedAt'];
+    const remove: string[] = [];
+    // Short placeholders: an update expression may not exceed 4 KB, and a request carries up to 200 traits.
+    let n = 0;
+    for (const [key, value] of changes) {
+      const name = `#t${n++}`;
+      names[name] = TRAIT_PREFIX + key;
+      if (value === null) remove.push(name);
+      else {
+        values[`:${name.slice(1)}`] = JSON.stringify(value);
+        set.push(`${name} = :${name.slice(1)}`);
+      }
+    }
+    // Expired traits are gone, even where the TTL has not removed them yet.
+    if (item && this.expired(item)) {
+      for (const attribute of Object.keys(item)) {
+        if (attribute.startsWith(TRAIT_PREFIX) && !changes.has(attribute.slice(TRAIT_PREFIX.length))) {
+          const name = `#t${n++}`;
+          names[name] = attribute;
+          remove.push(name);
+        }
+      }
+    }
+    const ttlDays = this.options.ttlDays ?? 0;
+    if (ttlDays > 0) {
+      names['#expiresAt'] = EXPIRES_AT;
+      values[':expiresAt'] = Math.floor(this.now() / 1000) + ttlDays * 86_400;
+      set.push('#expiresAt = :expiresAt');
+    }
+    try {
+      const { Attributes } = await this.table.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: traitsKey(ref.environmentId, ref.identifier),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.traitsOf(Attributes);
+    } catch (error) {
+      if ((error as Error).name === 'ValidationException' && /item size/i.test((error as Error).message)) {
+        throw new HttpError(400, 'TRAITS_TOO_LARGE', "The identity's traits would exceed the 400 KB the flag table holds per identity");
+      }
+      this.log.error({ environmentId: ref.environmentId, err: error }, 'trait write failed');
+      throw tableUnavailable();
+    }
+  }
+
+  private async get(ref: IdentityRef): Promise<Item | undefined> {
+    try {
+      const { Item } = await this.table.send(
+        new GetCommand({ TableName: this.options.tableName, Key: traitsKey(ref.environmentId, ref.identifier), ConsistentRead: true }),
+      );
+      return Item;
+    } catch (error) {
+      this.log.error({ environmentId: ref.environmentId, err: error }, 'trait read failed');
+      throw tableUnavailable();
+    }
+  }
+
+  private traitsOf(item: Item | undefined): Map<string, TraitValue> {
+    const traits = new Map<string, TraitValue>();
+    if (!item || this.expired(item)) return traits;
+    // By key: the table keeps no order, and the service answers a fresh write in key order too.
+    const attributes = Object.keys(item).filter((attribute) => attribute.startsWith(TRAIT_PREFIX)).sort();
+    for (const attribute of attributes) traits.set(attribute.slice(TRAIT_PREFIX.length), JSON.parse(item[attribute] as string) as TraitValue);
+    return traits;
+  }
+
+  private expired(item: Item): boolean {
+    const expiresAt = item[EXPIRES_AT];
+    return typeof expiresAt === 'number' && expiresAt * 1000 <= this.now();
+  }
+
+  /** With a TTL, a write within the last half of it renews the expiry even when nothing changed. */
+  private renewalDue(item: Item | undefined): boolean {
+    const ttlDays = this.options.ttlDays ?? 0;
+    if (ttlDays === 0 || !item) return false;
+    const expiresAt = item[EXPIRES_AT];
+    return typeof expiresAt !== 'number' || expiresAt * 1000 - this.now() < (ttlDays * 86_400_000) / 2;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * An environment ready to answer SDK requests: compiled once per change, with the parts of every
+ * response that do not depend on the request (feature objects, identity-less flag lists, the
+ * document) serialised once. The service builds it from the database, the edge from the flag table;
+ * both from the same loaded environment.
+ */
+import { compileEnvironment, evaluateEnvironmentFlags, type CompiledEnvironment } from '../engine';
+import type { FeatureMetadata, LoadedEnvironment } from '../storage/environment-documents';
+import { flagsJson, type FlagAudience } from './flag-responses';
+
+export interface PreparedEnvironment {
+  readonly environmentId: number;
+  readonly compiled: CompiledEnvironment;
+  readonly features: ReadonlyMap<number, FeatureMetadata>;
+  /** `JSON.stringify` of each feature's object in Flagsmith flag responses, by feature id. */
+  readonly featureJson: ReadonlyMap<number, string>;
+  /** The identity-less `GET /api/v1/flags/` body for each audience, encoded once. */
+  readonly environmentFlagsBody: Readonly<Record<FlagAudience, Buffer>>;
+  /** The environment document, encoded once. */
+  readonly documentBody: Buffer;
+  readonly updatedAt: Date;
+}
+
+export function prepareEnvironment(loaded: LoadedEnvironment): PreparedEnvironment {
+  const compiled = compileEnvironment(loaded.document);
+  const featureJson = new Map<number, string>();
+  for (const feature of loaded.features.values()) featureJson.set(feature.id, featureObjectJson(feature));
+  const base = { environmentId: loaded.environmentId, compiled, features: loaded.features, featureJson };
+  const environmentFlags = evaluateEnvironmentFlags(compiled);
+  return {
+    ...base,
+    environmentFlagsBody: {
+      client: Buffer.from(flagsJson(base, environmentFlags, 'client')),
+      server: Buffer.from(flagsJson(base, environmentFlags, 'server')),
+    },
+    documentBody: Buffer.from(JSON.stringify(loaded.document)),
+    updatedAt: loaded.updatedAt,
+  };
+}
+
+/** The `X-Flagsmith-Document-Updated-At` header: seconds since the epoch, six decimals. */
+export const documentUpdatedAtHeader = (env: PreparedEnvironment): string => (env.updatedAt.getTime() / 1000).toFixed(6);
+
+function featureObjectJson(feature: FeatureMetadata): string {
+  return JSON.stringify({
+    id: feature.id,
+    name: feature.name,
+    created_date: feature.createdDate,
+    description: feature.description,
+    initial_value: feature.initialValue,
+    default_enabled: feature.defaultEnabled,
+    type: feature.type,
+  });
+}
