@@ -139,6 +139,8 @@ export interface StageResources {
   readonly resources: Resource[];
   readonly free: FreeResource[];
   readonly unpriced: UnpricedResource[];
+  /** Another stage this one cannot run without (round 4 serves what round 3's service publishes), and why. */
+  readonly controlPlane?: { readonly reason: string; readonly resources: StageResources };
 }
 
 /** Types that cost nothing by themselves, each with the reason. */
@@ -550,4 +552,30 @@ export function discoverResources(stage: string, stacks: StackTemplate[]): Stage
     }
   }
   return { stage, stacks: stacks.map((s) => ({ name: s.stackName, region: s.region })), resources, free, unpriced };
+}
+
+/**
+ * The stacks among `candidates` that run a stage's control plane: those whose service is configured
+ * with the name of a DynamoDB table the stage's stacks create (an ECS container's environment, or
+ * instance user data). Round 3 publishes every environment to round 4's table this way.
+ */
+export function controlPlaneStacks(stacks: StackTemplate[], candidates: StackTemplate[]): { stacks: StackTemplate[]; reason: string } | undefined {
+  const tableNames = stacks.flatMap((stack) =>
+    Object.values(stack.template.Resources ?? {})
+      .filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table')
+      .map((r) => r.Properties?.TableName)
+      .filter((name): name is string => typeof name === 'string'),
+  );
+  const configuredWith = (stack: StackTemplate) =>
+    tableNames.find((name) =>
+      Object.values(stack.template.Resources ?? {}).some((r) => {
+        const p = r.Properties as Record<string, any> | undefined;
+        if (r.Type === 'AWS::ECS::TaskDefinition') return (p?.ContainerDefinitions ?? []).some((c: any) => (c.Environment ?? []).some((e: any) => e.Value === name));
+        const userData = r.Type === 'AWS::EC2::Instance' ? p?.UserData : r.Type === 'AWS::EC2::LaunchTemplate' ? p?.LaunchTemplateData?.UserData : undefined;
+        return userData !== undefined && JSON.stringify(userData).includes(name);
+      }),
+    );
+  const found = candidates.map((stack) => ({ stack, table: configuredWith(stack) })).filter((c) => c.table !== undefined);
+  if (found.length === 0) return undefined;
+  return { stacks: found.map((c) => c.stack), reason: found.map((c) => `${c.stack.stackName} publishes to the table ${c.table}`).join('; ') };
 }

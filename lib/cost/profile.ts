@@ -16,6 +16,21 @@ const Share = (fallback: number, description: string) => Type.Number({ minimum: 
 export const REGION_GROUPS = ['north-america', 'europe', 'south-africa-middle-east', 'south-america', 'japan', 'australia-new-zealand', 'asia', 'india'] as const;
 export type RegionGroup = (typeof REGION_GROUPS)[number];
 
+/**
+ * Where each region group's viewers are, roughly (a metro near the middle of its traffic): what the
+ * model routes to the nearest edge region, as round 4's CloudFront router does per request.
+ */
+export const REGION_GROUP_LOCATIONS: Readonly<Record<RegionGroup, { latitude: number; longitude: number }>> = {
+  'north-america': { latitude: 39.8, longitude: -89.6 }, // Illinois
+  europe: { latitude: 50.1, longitude: 8.7 }, // Frankfurt
+  'south-africa-middle-east': { latitude: 25.2, longitude: 55.3 }, // Dubai
+  'south-america': { latitude: -23.5, longitude: -46.6 }, // São Paulo
+  japan: { latitude: 35.7, longitude: 139.7 }, // Tokyo
+  'australia-new-zealand': { latitude: -33.9, longitude: 151.2 }, // Sydney
+  asia: { latitude: 13.8, longitude: 100.5 }, // Bangkok
+  india: { latitude: 19.1, longitude: 72.9 }, // Mumbai
+};
+
 export const TrafficProfileSchema = Type.Object(
   {
     meanResponseBytes: Type.Number({
@@ -34,6 +49,11 @@ export const TrafficProfileSchema = Type.Object(
       default: 420,
       description: "service log bytes per request (measured: 416, fastify's 'incoming request' and 'request completed' lines at LOG_LEVEL=info)",
     }),
+    functionLogBytesPerRequest: Type.Number({
+      minimum: 0,
+      default: 0,
+      description: "an edge function's own log bytes per invocation, besides Lambda's START/END/REPORT lines (round 4's handler logs errors only)",
+    }),
     dataSizeGb: Type.Number({ minimum: 0, default: 1, description: 'database size: flags, identities and traits, GB' }),
     targetCpuUtilisation: Share(0.5, 'average CPU utilisation capacity is sized for, leaving headroom for peaks'),
     viewerShares: Type.Partial(Type.Record(Type.Union(REGION_GROUPS.map((group) => Type.Literal(group))), Type.Number({ minimum: 0, maximum: 1 })), {
@@ -47,7 +67,10 @@ export type TrafficProfile = Static<typeof TrafficProfileSchema>;
 
 /** The default profile; `overrides` are validated and applied on top. */
 export function trafficProfile(overrides: Partial<TrafficProfile> = {}): TrafficProfile {
-  const profile = Value.Default(TrafficProfileSchema, structuredClone(overrides)) as TrafficProfile;
+  // Viewer shares given replace the default ones whole (defaults would otherwise fill the other groups in).
+  const { viewerShares, ...rest } = structuredClone(overrides);
+  const profile = Value.Default(TrafficProfileSchema, rest) as TrafficProfile;
+  if (viewerShares !== undefined) profile.viewerShares = viewerShares;
   const problems = [...Value.Errors(TrafficProfileSchema, profile)].map((e) => `${e.path.slice(1) || 'profile'}: ${e.message}`);
   const shares = Object.values(profile.viewerShares as Record<string, number>).reduce((sum, share) => sum + share, 0);
   if (Math.abs(shares - 1) > 1e-6) problems.push(`viewerShares: must sum to 1, not ${shares}`);

@@ -2,7 +2,7 @@
  * One `npm run cost`: the templates (synthesised or read), each stage's resources, offline at the
  * volumes asked for or live at the measured volume, and the report.
  */
-import { discoverResources, type StageResources } from './discovery';
+import { controlPlaneStacks, discoverResources, type StageResources } from './discovery';
 import type { EstimateInput } from './estimate';
 import { CredentialsError, LiveError } from './live/errors';
 import { type LiveClients, measureStage } from './live/measure';
@@ -11,7 +11,7 @@ import { priceTable } from './prices';
 import type { Capacity, TrafficProfile } from './profile';
 import type { Progress } from './progress';
 import { buildReport, type CostReport, type LiveMeasurement, type StagePlan } from './report/model';
-import { readCloudAssembly, type Stage, STAGE_STACK_NAMES, stacksOfStage, synthesiseApp } from './templates';
+import { readCloudAssembly, type Stage, STAGE_STACK_NAMES, STAGES, stacksOfStage, synthesiseApp } from './templates';
 
 export interface CostRequest {
   readonly stages: Stage[];
@@ -51,10 +51,14 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
   for (const stage of request.stages) {
     const stageStacks = stacksOfStage(stage, stacks);
     if (stageStacks.length === 0) {
-      missing.push({ stage, reason: `no ${STAGE_STACK_NAMES[stage]} stack in ${request.cdkOut ?? 'the CDK app'}${stage === 'edge' ? ' (round 4 is not built yet)' : ''}` });
-    } else {
-      found.push(discoverResources(stage, stageStacks));
+      missing.push({ stage, reason: `no ${STAGE_STACK_NAMES[stage]} stack in ${request.cdkOut ?? 'the CDK app'}` });
+      continue;
     }
+    const resources = discoverResources(stage, stageStacks);
+    const otherStages = STAGES.filter((other) => other !== stage);
+    const plane = controlPlaneStacks(stageStacks, otherStages.flatMap((other) => stacksOfStage(other, stacks)));
+    const planeStage = plane && otherStages.find((other) => stacksOfStage(other, plane.stacks).length > 0);
+    found.push(plane && planeStage ? { ...resources, controlPlane: { reason: plane.reason, resources: discoverResources(planeStage, stacksOfStage(planeStage, plane.stacks)) } } : resources);
   }
 
   const plans: StagePlan[] = [];

@@ -7,7 +7,8 @@
 import type { CacheBehavior, Resource, ResourceOf, StageResources, UnpricedResource } from './discovery';
 import { formatVolume } from './format';
 import { instanceTypeSpec } from './instance-types';
-import { ASSUMPTIONS, type Capacity, HOURS_PER_MONTH, REGION_GROUPS, type RegionGroup, SECONDS_PER_MONTH, type TrafficProfile } from './profile';
+import { REGION_LOCATIONS } from '../edge-regions';
+import { ASSUMPTIONS, type Capacity, HOURS_PER_MONTH, REGION_GROUP_LOCATIONS, REGION_GROUPS, type RegionGroup, SECONDS_PER_MONTH, type TrafficProfile } from './profile';
 
 /** The AWS services rows are grouped by. */
 export const SERVICES = [
@@ -71,6 +72,34 @@ const PRICE_CLASS_GROUPS: Readonly<Record<string, readonly RegionGroup[]>> = {
 /** The paths of the two kinds of request the profile distinguishes. */
 const FLAG_LIST_PATH = '/api/v1/flags/';
 const IDENTITY_PATH = '/api/v1/identities/';
+
+/** Great-circle distance, km. */
+function distanceKm(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }): number {
+  const rad = Math.PI / 180;
+  const h = Math.sin(((b.latitude - a.latitude) * rad) / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(((b.longitude - a.longitude) * rad) / 2) ** 2;
+  return 12742 * Math.asin(Math.sqrt(h));
+}
+
+/**
+ * The share of origin requests each serving function answers: each region group's viewers go to the
+ * nearest region with a function (round 4's router does this per request), shared equally by the
+ * functions there. Equal shares when a function's region has no known location.
+ */
+function shareByNearestRegion(functions: ResourceOf<'lambda-function'>[], profile: TrafficProfile): Map<Resource, number> {
+  const shares = new Map<Resource, number>();
+  if (functions.length === 0) return shares;
+  if (functions.some((f) => REGION_LOCATIONS[f.region] === undefined)) {
+    for (const fn of functions) shares.set(fn, 1 / functions.length);
+    return shares;
+  }
+  for (const [group, share] of Object.entries(profile.viewerShares) as [RegionGroup, number][]) {
+    const viewers = REGION_GROUP_LOCATIONS[group];
+    const nearest = functions.reduce((best, fn) => (distanceKm(viewers, REGION_LOCATIONS[fn.region]) < distanceKm(viewers, REGION_LOCATIONS[best.region]) ? fn : best));
+    const there = functions.filter((fn) => fn.region === nearest.region);
+    for (const fn of there) shares.set(fn, (shares.get(fn) ?? 0) + share / there.length);
+  }
+  return shares;
+}
 
 /** The behaviour CloudFront serves `path` with: the first whose pattern matches, else the default. */
 function behaviorFor(distribution: ResourceOf<'cloudfront'>, path: string): CacheBehavior {
@@ -151,6 +180,7 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
     perSecond(originFlagRequests) / capacity.flagRpsPerVcpu + (perSecond(identityRequests) * identityCpuShareOnService) / capacity.identityRpsPerVcpu;
   const databaseVcpus = databaseOnServiceHost ? 0 : (perSecond(identityRequests) * ASSUMPTIONS.databaseShareOfIdentityCpu) / capacity.identityRpsPerVcpu;
   const servingFunctions = of('lambda-function').filter((f) => f.serving);
+  const functionShares = shareByNearestRegion(servingFunctions, profile);
   const computeGroups = [...of('ec2-instance'), ...of('auto-scaling-group'), ...of('fargate-service'), ...servingFunctions];
   const computeShare = computeGroups.length > 0 ? 1 / computeGroups.length : 0;
 
@@ -320,12 +350,12 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           notes.push(`${stage.stage}: ${resource.id} runs outside the request path (deployment or events): not priced per request`);
           break;
         }
-        const invocations = originRequests / servingFunctions.length;
+        const invocations = originRequests * (functionShares.get(resource) ?? 0);
         const gbSeconds = invocations * (profile.lambdaDurationMs / 1000) * (resource.memoryMiB / 1024);
         const what = `${resource.memoryMiB} MB ${resource.architecture}, ${profile.lambdaDurationMs} ms`;
         charge(resource, 'AWS Lambda', region, 'lambda.requests', 'million requests', invocations / MILLION, 'invocations');
         charge(resource, 'AWS Lambda', region, `lambda.duration:${resource.architecture}`, 'GB-second', gbSeconds, what);
-        const logGb = (invocations * (ASSUMPTIONS.lambdaPlatformLogBytes + profile.logBytesPerRequest)) / GB;
+        const logGb = (invocations * (ASSUMPTIONS.lambdaPlatformLogBytes + profile.functionLogBytesPerRequest)) / GB;
         charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', logGb, 'function logs');
         charge(resource, 'Amazon CloudWatch', region, 'logs.storage', 'GB-month', logGb * ASSUMPTIONS.logStorageCompression * retainedMonths(resource.logRetentionDays), 'function logs kept');
         if (distributions.length === 0) charge(resource, 'Data transfer', region, 'data-transfer.internet-out', 'GB', (invocations * profile.meanResponseBytes) / GB, 'responses to the internet');
@@ -428,21 +458,27 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         }
         const tables = of('dynamodb-table').length;
         const replicas = resource.replicaRegions;
-        // Requests land on the replicas next to the serving functions; without any, on the stack's region.
-        const servingRegions = [...new Set(servingFunctions.map((f) => f.region))].filter((r) => replicas.includes(r));
-        const requestRegions = servingRegions.length > 0 ? servingRegions : [resource.region];
+        // Requests land on the replica next to the function that serves them; without serving
+        // functions (or none next to a replica), on the table's own region.
+        const regionShares = new Map<string, number>();
+        for (const fn of servingFunctions.filter((f) => replicas.includes(f.region))) {
+          regionShares.set(fn.region, (regionShares.get(fn.region) ?? 0) + (functionShares.get(fn) ?? 0));
+        }
+        const served = [...regionShares.values()].reduce((a, b) => a + b, 0);
+        const requestRegions: [string, number][] = served > 0 ? [...regionShares].map(([r, share]) => [r, share / served]) : [[resource.region, 1]];
         // Identity requests read their traits; warm edge functions check each cached environment's
         // version every few seconds, so flag lists cost (duration / refresh interval) half-unit reads.
         const versionChecks = servingFunctions.length > 0 ? originFlagRequests * (profile.lambdaDurationMs / 1000 / ASSUMPTIONS.edgeRefreshSeconds) * 0.5 : 0;
         const reads = (identityRequests * ASSUMPTIONS.dynamoReadUnitsPerIdentityRequest + versionChecks) / tables;
         const writes = (identityWrites * ASSUMPTIONS.dynamoWriteUnitsPerIdentityWrite) / tables;
-        for (const requestRegion of requestRegions) {
-          charge(resource, 'Amazon DynamoDB', requestRegion, 'dynamodb.read', 'million RRU', reads / requestRegions.length / MILLION, 'trait reads and version checks');
-          charge(resource, 'Amazon DynamoDB', requestRegion, 'dynamodb.write', 'million WRU', writes / requestRegions.length / MILLION, 'trait writes');
+        for (const [requestRegion, share] of requestRegions) {
+          charge(resource, 'Amazon DynamoDB', requestRegion, 'dynamodb.read', 'million RRU', (reads * share) / MILLION, 'trait reads and version checks');
+          charge(resource, 'Amazon DynamoDB', requestRegion, 'dynamodb.write', 'million WRU', (writes * share) / MILLION, 'trait writes');
         }
         for (const replica of replicas) {
-          // Each write is replicated to every other replica; each replica receives the writes made elsewhere.
-          const received = writes * ((replicas.length - 1) / replicas.length);
+          // Every write is replicated to every other replica: a replica receives the writes made elsewhere.
+          const madeHere = requestRegions.find(([r]) => r === replica)?.[1] ?? 0;
+          const received = writes * (1 - madeHere);
           charge(resource, 'Amazon DynamoDB', replica, 'dynamodb.replicated-write', 'million rWRU', received / MILLION, `writes replicated into ${replica}`);
           charge(resource, 'Amazon DynamoDB', replica, 'dynamodb.storage', 'GB-month', profile.dataSizeGb, `replica in ${replica}`);
         }
@@ -493,6 +529,15 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
     for (const compute of [...of('ec2-instance'), ...of('auto-scaling-group'), ...of('fargate-service')]) {
       charge(compute, 'Data transfer', compute.region, 'data-transfer.internet-out', 'GB', (originRequests * computeShare * profile.meanResponseBytes) / GB, 'responses to the internet');
     }
+  }
+
+  // A stage that cannot run without another's control plane carries that stage's cost with no SDK traffic.
+  if (stage.controlPlane !== undefined) {
+    const plane = stage.controlPlane.resources;
+    const planeUsage = stageUsage(plane, { ...input, requestsPerMonth: 0 });
+    charges.push(...planeUsage.charges.map((c) => ({ ...c, what: `control plane (${plane.stage}): ${c.what}` })));
+    unpriced.push(...planeUsage.unpriced);
+    notes.push(`${stage.stage}: includes its control plane, the ${plane.stage} stage with no SDK traffic (${stage.controlPlane.reason})`);
   }
 
   return { charges, unpriced, notes, overCapacity };

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../lib/cost/cli';
 import { sdkClients } from '../../lib/cost/live/measure';
@@ -42,9 +43,9 @@ describe('npm run cost (offline)', () => {
     expect(doc.region).toBe('us-east-1');
     expect(doc.pricesAsOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(doc.unpriced).toEqual([]);
-    // Three built stages (round 4 is not in the app) at the three default volumes.
+    // The four rounds at the three default volumes.
     expect(doc.rows.map((r: { stage: string; requestsPerMonth: number }) => `${r.stage}@${r.requestsPerMonth}`)).toEqual(
-      ['single-box', 'autoscaled', 'fargate'].flatMap((stage) => [20e6, 600e6, 3e9].map((v) => `${stage}@${v}`)),
+      ['single-box', 'autoscaled', 'fargate', 'edge'].flatMap((stage) => [20e6, 600e6, 3e9].map((v) => `${stage}@${v}`)),
     );
     for (const row of doc.rows) {
       expect(Object.keys(row)).toEqual(['stage', 'requestsPerMonth', 'monthlyUsd', 'usdPerMillion', 'fixedUsd', 'variableUsd', 'byService']);
@@ -62,15 +63,15 @@ describe('npm run cost (offline)', () => {
     const out = path.join(work, 'reports');
     const run = await cost([...offline, '--requests', '5M,1b', '--out', out]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/Monthly cost at 5M requests a month[\s\S]*single-box\s*│\s*autoscaled\s*│\s*fargate/);
+    expect(run.stdout).toMatch(/Monthly cost at 5M requests a month[\s\S]*single-box\s*│\s*autoscaled\s*│\s*fargate\s*│\s*edge/);
     expect(run.stdout).toContain('Monthly cost at 1B requests a month');
     expect(run.stdout).toMatch(/Per million requests/);
     expect(run.stdout).toMatch(/Cheapest at 5M requests a month: /);
-    expect(run.stdout).toContain('edge: no Flagstack-Edge stack');
+    expect(run.stdout).toContain('edge: includes its control plane, the fargate stage');
     expect(fs.readdirSync(out).sort()).toEqual(['cost-report.html', 'cost-report.json', 'cost-report.md']);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'cost-report.json'), 'utf8'));
     expect(report.volumes).toEqual([5e6, 1e9]);
-    expect(report.curves.map((c: { stage: string }) => c.stage)).toEqual(['single-box', 'autoscaled', 'fargate']);
+    expect(report.curves.map((c: { stage: string }) => c.stage)).toEqual(['single-box', 'autoscaled', 'fargate', 'edge']);
     expect(report.lineItems[0].lines.length).toBeGreaterThan(5);
     const markdown = fs.readFileSync(path.join(out, 'cost-report.md'), 'utf8');
     expect(markdown).toContain('## Cost per million requests');
@@ -96,10 +97,16 @@ describe('npm run cost (offline)', () => {
     expect(report.capacity).toEqual({ flagRpsPerVcpu: 10000, identityRpsPerVcpu: 1000, source: 'bench.json (2026-11-01T00:00:00Z): 40000 flag and 4000 identity req/s on 4 vCPUs' });
   });
 
-  it('fails, non-zero, when a stage named on the command line is not in the app', async () => {
-    const run = await cost([...offline, '--stage', 'edge', '--no-report']);
+  it('fails, non-zero, when a stage named on the command line is not in the templates', async () => {
+    // A cloud assembly with round 1 only.
+    const app = new App({ outdir: path.join(work, 'one-stack.out') });
+    const roundOne = new Stack(app, 'Flagstack-SingleBox', { env: { account: '123456789012', region: 'us-east-1' } });
+    new CfnResource(roundOne, 'Handle', { type: 'AWS::CloudFormation::WaitConditionHandle' });
+    app.synth();
+    const run = await cost(['--quiet', '--cdk-out', path.join(work, 'one-stack.out'), '--stage', 'single-box,edge', '--no-report']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('edge: no Flagstack-Edge stack');
+    expect(run.stderr).toContain(`edge: no Flagstack-Edge stack in ${path.join(work, 'one-stack.out')}`);
+    expect(run.stdout).toContain('Monthly cost at 20M requests a month'); // round 1 is still estimated
   });
 
   it('prints its help', async () => {
@@ -157,9 +164,10 @@ describe('npm run cost --live (mocked AWS)', () => {
   const live = (args: string[]) => cost([...offline, '--live', '--no-report', ...args], { clients: sdkClients, now: () => now });
 
   it('prices each deployed stage at its measured volume and reports the ones that are not deployed', async () => {
-    cloudFormation.on(DescribeStacksCommand, { StackName: 'Flagstack-SingleBox' }).resolves({ Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] });
-    cloudFormation.on(DescribeStacksCommand, { StackName: 'Flagstack-Autoscaled' }).rejects(Object.assign(new Error('Stack with id Flagstack-Autoscaled does not exist'), { name: 'ValidationError' }));
-    cloudFormation.on(DescribeStacksCommand, { StackName: 'Flagstack-Fargate' }).rejects(Object.assign(new Error('Stack with id Flagstack-Fargate does not exist'), { name: 'ValidationError' }));
+    cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+      if (input.StackName === 'Flagstack-SingleBox') return { Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] };
+      throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), { name: 'ValidationError' });
+    });
     cloudFormation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
     // 14 days of 1,000,000 requests a day.
     cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
@@ -171,12 +179,17 @@ describe('npm run cost --live (mocked AWS)', () => {
     expect(doc.rows).toHaveLength(1);
     expect(doc.rows[0].stage).toBe('single-box');
     expect(doc.rows[0].requestsPerMonth).toBeCloseTo((14e6 / (14 * 86400)) * 2_628_000, 0);
+    // Asked for every stage, it estimated the one deployed; the others are reported, not an error.
+    expect(cloudFormation.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input.StackName)).toEqual(
+      expect.arrayContaining(['Flagstack-SingleBox', 'Flagstack-Autoscaled', 'Flagstack-Fargate', expect.stringMatching(/^Flagstack-Edge/)]),
+    );
   });
 
   it('markdown lists what was measured and which stages are not deployed', async () => {
-    cloudFormation.on(DescribeStacksCommand, { StackName: 'Flagstack-SingleBox' }).resolves({ Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] });
-    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id X does not exist'), { name: 'ValidationError' }));
-    cloudFormation.on(DescribeStacksCommand, { StackName: 'Flagstack-SingleBox' }).resolves({ Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] });
+    cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+      if (input.StackName === 'Flagstack-SingleBox') return { Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] };
+      throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), { name: 'ValidationError' });
+    });
     cloudFormation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
     cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
       MetricDataResults: input.MetricDataQueries!.map((q) => ({ Id: q.Id, Values: [5000], Timestamps: [now] })),

@@ -6,7 +6,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { discoverResources, FREE_TYPES, type Resource, type StageResources } from '../../lib/cost/discovery';
+import { controlPlaneStacks, discoverResources, FREE_TYPES, type Resource, type StageResources } from '../../lib/cost/discovery';
 import { estimateStage } from '../../lib/cost/estimate';
 import { type StackTemplate, STAGES, stacksOfStage } from '../../lib/cost/templates';
 import { input, synthesise } from './support';
@@ -17,7 +17,7 @@ const only = <K extends Resource['kind']>(resources: StageResources, kind: K) =>
 
 describe('discovery on the synthesised rounds', () => {
   it('accounts for every resource of every template: read, free with a reason, or unpriced', () => {
-    for (const name of ['single-box', 'autoscaled', 'fargate'] as const) {
+    for (const name of STAGES) {
       const found = stage(name);
       const templates = stacksOfStage(name, stacks);
       const ids = new Set([
@@ -83,7 +83,45 @@ describe('discovery on the synthesised rounds', () => {
     ]);
     expect(only(found, 'rds-instance')).toEqual([expect.objectContaining({ engine: 'postgres', instanceClass: 'db.t4g.medium', multiAz: true, storageGiB: 20, storageType: 'gp3' })]);
     expect(only(found, 'ecs-cluster')).toEqual([expect.objectContaining({ containerInsights: 'enabled', services: 1 })]);
-    expect(only(found, 'alarm').map((a) => a.metrics).sort()).toEqual([1, 1, 2]);
+    // 5xx rate (two metrics), p99 latency, database connections, failed publishes to round 4's table.
+    expect(only(found, 'alarm').map((a) => a.metrics).sort()).toEqual([1, 1, 1, 2]);
+  });
+});
+
+describe('round 4 as built (Flagstack-Edge and its regional stacks)', () => {
+  const found = stage('edge');
+
+  it('finds the edge function in every edge region, the Lambda@Edge hasher, the router and the replicated table', () => {
+    expect(found.stacks.map((s) => [s.name, s.region]).sort()).toEqual([
+      ['Flagstack-Edge', 'us-east-1'],
+      ['Flagstack-Edge-ap-southeast-1', 'ap-southeast-1'],
+      ['Flagstack-Edge-eu-west-1', 'eu-west-1'],
+    ]);
+    const functions = only(found, 'lambda-function');
+    expect(functions.filter((f) => f.serving).map((f) => [f.region, f.memoryMiB, f.architecture, f.logRetentionDays]).sort()).toEqual([
+      ['ap-southeast-1', 512, 'arm64', 30],
+      ['eu-west-1', 512, 'arm64', 30],
+      ['us-east-1', 512, 'arm64', 30],
+    ]);
+    expect(functions.filter((f) => f.edge).map((f) => [f.region, f.memoryMiB, f.architecture])).toEqual([['us-east-1', 128, 'x86_64']]);
+    expect(only(found, 'dynamodb-table')).toEqual([expect.objectContaining({ billingMode: 'PAY_PER_REQUEST', replicaRegions: expect.arrayContaining(['us-east-1', 'eu-west-1', 'ap-southeast-1']) })]);
+    const [distribution] = only(found, 'cloudfront');
+    expect(distribution.priceClass).toBe('PriceClass_All');
+    // The router runs on every behaviour; the hasher on the default one (identities, OFREP), at the origin.
+    for (const behavior of distribution.behaviors) expect(behavior.cloudFrontFunctions).toEqual([{ eventType: 'viewer-request', functionId: expect.stringMatching(/^FrontRouter/) }]);
+    expect(distribution.behaviors.at(-1)!.lambdaEdge).toEqual([{ eventType: 'origin-request', functionId: expect.stringMatching(/^FrontContentHash/) }]);
+  });
+
+  it('has round 3 as its control plane, found by the table name round 3 publishes to', () => {
+    const plane = controlPlaneStacks(stacksOfStage('edge', stacks), [...stacksOfStage('fargate', stacks), ...stacksOfStage('autoscaled', stacks), ...stacksOfStage('single-box', stacks)]);
+    expect(plane?.stacks.map((s) => s.stackName)).toEqual(['Flagstack-Fargate']);
+    expect(plane?.reason).toBe('Flagstack-Fargate publishes to the table flagstack-edge');
+    const withPlane = { ...found, controlPlane: { reason: plane!.reason, resources: stage('fargate') } };
+    const alone = estimateStage(found, 1e9, input());
+    const both = estimateStage(withPlane, 1e9, input());
+    // The control plane adds round 3's cost with no SDK traffic, all of it fixed.
+    expect(both.fixedUsd - alone.fixedUsd).toBeCloseTo(estimateStage(stage('fargate'), 0, input()).monthlyUsd, 1);
+    expect(both.notes).toContain('edge: includes its control plane, the fargate stage with no SDK traffic (Flagstack-Fargate publishes to the table flagstack-edge)');
   });
 });
 

@@ -198,7 +198,8 @@ describe('databases', () => {
     );
     // 100M requests, 30% identities: 30M trait reads, plus 70M flag lists × (20 ms / 5 s) × ½ unit of
     // version checks = 0.14M; 3M writes (1.5M per region), each replicated to the other region.
-    const { estimate } = costOf([table, ...functions], 100e6);
+    // Viewers split evenly between North America and Europe, each served by the nearest function.
+    const { estimate } = costOf([table, ...functions], 100e6, { profile: { viewerShares: { 'north-america': 0.5, europe: 0.5 } } });
     const usd = (key: string, region: string) => estimate.lines.filter((l) => l.priceKey === key && l.priceRegion === region).reduce((sum, l) => sum + l.usd, 0);
     expect(usd('dynamodb.read', 'us-east-1')).toBeCloseTo(15.07 * 0.125, 6);
     expect(usd('dynamodb.read', 'eu-west-2')).toBeCloseTo(15.07 * 0.1485, 6);
@@ -305,6 +306,20 @@ describe('Lambda, CloudWatch and the rest', () => {
     expect(byKey('lambda-edge.requests')).toBeCloseTo(30 * 0.6, 6);
     expect(byKey('lambda-edge.duration')).toBeCloseTo(30e6 * 0.005 * 0.125 * 0.00005001, 6);
     expect(byKey('cloudfront.functions')).toBeCloseTo(70 * 0.1, 6);
+  });
+
+  it('sends each region group to the nearest function, as round 4\'s router does', () => {
+    const functions = ['us-east-1', 'eu-west-1', 'ap-southeast-1'].map((region) =>
+      resource('lambda-function', { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 }, { region, id: `Fn-${region}` }),
+    );
+    // Default viewers: North and South America 55% → us-east-1, Europe 35% → eu-west-1, Asia 10% → ap-southeast-1.
+    const { estimate } = costOf([cdn('PriceClass_All', []), ...functions], 100e6);
+    const invocations = (region: string) => estimate.lines.find((l) => l.priceKey === 'lambda.requests' && l.region === region)!.quantity;
+    expect(invocations('us-east-1')).toBeCloseTo(55, 6);
+    expect(invocations('eu-west-1')).toBeCloseTo(35, 6);
+    expect(invocations('ap-southeast-1')).toBeCloseTo(10, 6);
+    // The function logs only Lambda's own lines unless told otherwise: 55M × 300 bytes.
+    expect(estimate.lines.find((l) => l.priceKey === 'logs.ingestion' && l.region === 'us-east-1')!.quantity).toBeCloseTo(16.5, 6);
   });
 
   it('leaves a function outside the request path unpriced per request, with a note', () => {
