@@ -246,6 +246,58 @@ describe('measuring a deployed stage', () => {
     );
   });
 
+  it('reads an edge stage: CloudFront in us-east-1, each function\'s invocations and duration in its own region', async () => {
+    cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => ({ Stacks: [{ StackName: input.StackName, CreationTime: daysAgo(30), StackStatus: 'CREATE_COMPLETE' }] }));
+    cloudFormation.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => ({
+      StackResourceSummaries: [
+        { LogicalResourceId: 'Cdn', PhysicalResourceId: 'E3EDGE', ResourceType: 'T', LastUpdatedTimestamp: now, ResourceStatus: 'CREATE_COMPLETE' },
+        { LogicalResourceId: 'Fn', PhysicalResourceId: 'flagstack-edge', ResourceType: 'T', LastUpdatedTimestamp: now, ResourceStatus: 'CREATE_COMPLETE' },
+      ].filter((r) => input.StackName === 'Flagstack-Edge' || r.LogicalResourceId === 'Fn'),
+    }));
+    // 1M viewer requests (4 GB); 400k invocations of 10 ms in us-east-1, 250k of 30 ms in eu-west-1.
+    const answers: Record<string, Record<string, number>> = {
+      'us-east-1': { Requests: 1_000_000, BytesDownloaded: 4e9, Invocations: 400_000, Duration: 4_000_000 },
+      'eu-west-1': { Invocations: 250_000, Duration: 7_500_000 },
+    };
+    cloudWatch.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataCommandInput, getClient) => {
+      const region = await getClient().config.region();
+      return {
+        MetricDataResults: input.MetricDataQueries!.map((q) => {
+          const value = answers[region]?.[q.MetricStat!.Metric!.MetricName!];
+          return { Id: q.Id, Values: value === undefined ? [] : [value], Timestamps: value === undefined ? [] : [now] };
+        }),
+      };
+    });
+    const edge = {
+      stage: 'edge',
+      stacks: [
+        { name: 'Flagstack-Edge', region: 'us-east-1' },
+        { name: 'Flagstack-Edge-eu-west-1', region: 'eu-west-1' },
+      ],
+      resources: [
+        cdn('PriceClass_All', ['/api/v1/flags/*'], { id: 'Cdn', stack: 'Flagstack-Edge' }),
+        resource('lambda-function', { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 }, { id: 'Fn', stack: 'Flagstack-Edge' }),
+        resource('lambda-function', { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 }, { id: 'Fn', stack: 'Flagstack-Edge-eu-west-1', region: 'eu-west-1' }),
+      ],
+      free: [],
+      unpriced: [],
+    };
+    const measured = await measureStage(edge, trafficProfile({ identityShare: 0.3 }), options);
+    expect(measured.measurement.requestsInWindow).toBe(1_000_000);
+    expect(measured.profile.meanResponseBytes).toBe(4000);
+    // 650k of 1M reached the functions: with 30% identities, half the flag lists were cache hits.
+    expect(measured.profile.cacheHitRatio).toBeCloseTo(0.5, 9);
+    expect(measured.profile.lambdaDurationMs).toBeCloseTo(11_500_000 / 650_000, 9);
+    expect(measured.measurement.sources).toEqual([
+      'AWS/CloudFront Requests (DistributionId=E3EDGE, Region=Global) in us-east-1',
+      'AWS/CloudFront BytesDownloaded (DistributionId=E3EDGE, Region=Global) in us-east-1',
+      'AWS/Lambda Invocations (FunctionName=flagstack-edge) in us-east-1',
+      'AWS/Lambda Duration (FunctionName=flagstack-edge) in us-east-1',
+      'AWS/Lambda Invocations (FunctionName=flagstack-edge) in eu-west-1',
+      'AWS/Lambda Duration (FunctionName=flagstack-edge) in eu-west-1',
+    ]);
+  });
+
   it('reads round 1 from its own RequestCount metric', async () => {
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: daysAgo(60), StackStatus: 'CREATE_COMPLETE' }] });
     cloudFormation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
