@@ -92,7 +92,7 @@ ${report.missing.length > 0 ? `<h2>Not estimated</h2>${list(missingLines(report)
   var body = document.body;
   try {
     var canvas = document.getElementById('chart');
-    var usd = function (v) { return '$' + (v >= 10 ? v.toFixed(0) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)); };
+    var usd = function (v) { return '$' + (v >= 10 || Number.isInteger(v) ? v.toFixed(0) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)); };
     var volume = function (v) {
       var units = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
       for (var i = 0; i < units.length; i++) if (v >= units[i][0]) return +(v / units[i][0]).toPrecision(3) + units[i][1];
