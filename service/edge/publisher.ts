@@ -10,15 +10,13 @@
  * environment is written document first, then its head, its keys and its index entry; a publish that
  * stops half-way leaves the index behind, so the next check does it again.
  */
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keyLookupId } from '../flags/sdk-keys';
 import type { Database } from '../storage/database';
 import { loadEnvironment, loadEnvironmentKeys, loadEnvironmentVersions } from '../storage/environment-documents';
 import {
+  documentKey,
   encodeDocument,
   EXPIRES_AT,
   headKey,
@@ -28,7 +26,6 @@ import {
   KEY_PREFIXES,
   sdkKeyKey,
   TOMBSTONE_VERSION,
-  documentKey,
   type HeadItem,
   type PublishedEnvironment,
   type SdkKeyItem,
