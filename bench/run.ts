@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -396,7 +396,8 @@ function report(result: {
     mkdirSync(dirname(options.json), { recursive: true });
     writeFileSync(
       options.json,
-      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, connections, durationSeconds: duration, ...result }, null, 2),
+      // cpus: `npm run cost -- --bench FILE` turns requests a second into requests a second per vCPU.
+      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: duration, ...result }, null, 2),
     );
     console.log(`results written to ${options.json}`);
   }

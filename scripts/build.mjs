@@ -1,5 +1,5 @@
 // Bundles the project with esbuild: the service (runnable with plain `node`), the edge functions of
-// round 4, the benchmark, and the CDK app.
+// round 4, the benchmark, the CDK app and the cost estimator.
 import { build } from 'esbuild';
 
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
@@ -37,4 +37,6 @@ await Promise.all([
   }),
   // The CDK app (cdk.json runs dist/infra/flagstack.js), next to node_modules for aws-cdk-lib.
   build({ ...node, entryPoints: { flagstack: 'bin/flagstack.ts' }, outdir: 'dist/infra', packages: 'external' }),
+  // `npm run cost`: synthesises the same app in-process, so it sits beside it for the same reason.
+  build({ ...node, entryPoints: { cost: 'bin/cost.ts' }, outdir: 'dist/cost', packages: 'external' }),
 ]);

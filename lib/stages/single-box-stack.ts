@@ -9,6 +9,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
@@ -25,6 +26,8 @@ export interface SingleBoxStackProps extends StackProps {
 const DATA_DEVICE = '/dev/sdf';
 /** Where the nightly dumps go in the backup bucket. */
 const BACKUP_PREFIX = 'pg_dump/';
+/** Round 1's request count in CloudWatch (the other rounds have their load balancer's or CloudFront's). */
+export const REQUEST_COUNT_METRIC = { namespace: 'Flagstack', metricName: 'RequestCount' } as const;
 
 export class SingleBoxStack extends Stack {
   readonly instance: ec2.Instance;
@@ -157,6 +160,16 @@ export class SingleBoxStack extends Stack {
       evaluationPeriods: 3,
       extraActions: [new actions.Ec2Action(actions.Ec2InstanceAction.REBOOT)],
     });
+    // No load balancer counts round 1's requests: a filter on the service's JSON log does, one per
+    // "request completed" line (fastify logs one per response).
+    const requestCount = new logs.MetricFilter(this, 'RequestCountFilter', {
+      logGroup: host.logGroup,
+      metricNamespace: REQUEST_COUNT_METRIC.namespace,
+      metricName: REQUEST_COUNT_METRIC.metricName,
+      filterPattern: logs.FilterPattern.stringValue('$.msg', '=', 'request completed'),
+      metricValue: '1',
+    });
+    this.monitoring.addGraph('Requests per minute', [requestCount.metric({ statistic: 'Sum', period: Duration.minutes(1) })]);
     this.monitoring.addGraph('CPU utilisation (%)', [
       new cloudwatch.Metric({ namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensionsMap: { InstanceId: this.instance.instanceId } }),
     ]);

@@ -64,6 +64,15 @@ describe('Flagstack-SingleBox', () => {
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
+  it('counts requests with a metric filter on the service log (round 1 has no load balancer to count them)', () => {
+    const serviceLog = Object.entries(t.findResources('AWS::Logs::LogGroup')).find(([, group]) => group.Properties.RetentionInDays === 30)?.[0];
+    t.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: serviceLog },
+      FilterPattern: '{ $.msg = "request completed" }',
+      MetricTransformations: [{ MetricNamespace: 'Flagstack', MetricName: 'RequestCount', MetricValue: '1' }],
+    });
+  });
+
   it('with a domain: Caddy terminates TLS and port 443 opens', () => {
     const withDomain = template({ domainName: 'flags.example.com' });
     const userData = JSON.stringify(Object.values(withDomain.findResources('AWS::EC2::Instance'))[0].Properties.UserData);

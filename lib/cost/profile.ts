@@ -1,0 +1,166 @@
+/**
+ * What the estimate assumes about traffic (the profile, each field overridable from the command
+ * line or measured live), about how much work a vCPU does (the capacity figure, from `npm run
+ * bench`), and the fixed modelling constants, each with where it comes from.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** Seconds and hours in the 730-hour month AWS prices by. */
+export const HOURS_PER_MONTH = 730;
+export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
+
+const Share = (fallback: number, description: string) => Type.Number({ minimum: 0, maximum: 1, default: fallback, description });
+
+/** CloudFront region groups, as priced (lib/cost/prices/global.json). */
+export const REGION_GROUPS = ['north-america', 'europe', 'south-africa-middle-east', 'south-america', 'japan', 'australia-new-zealand', 'asia', 'india'] as const;
+export type RegionGroup = (typeof REGION_GROUPS)[number];
+
+/**
+ * Where each region group's viewers are, roughly (a metro near the middle of its traffic): what the
+ * model routes to the nearest edge region, as round 4's CloudFront router does per request.
+ */
+export const REGION_GROUP_LOCATIONS: Readonly<Record<RegionGroup, { latitude: number; longitude: number }>> = {
+  'north-america': { latitude: 39.8, longitude: -89.6 }, // Illinois
+  europe: { latitude: 50.1, longitude: 8.7 }, // Frankfurt
+  'south-africa-middle-east': { latitude: 25.2, longitude: 55.3 }, // Dubai
+  'south-america': { latitude: -23.5, longitude: -46.6 }, // São Paulo
+  japan: { latitude: 35.7, longitude: 139.7 }, // Tokyo
+  'australia-new-zealand': { latitude: -33.9, longitude: 151.2 }, // Sydney
+  asia: { latitude: 13.8, longitude: 100.5 }, // Bangkok
+  india: { latitude: 19.1, longitude: 72.9 }, // Mumbai
+};
+
+export const TrafficProfileSchema = Type.Object(
+  {
+    meanResponseBytes: Type.Number({
+      minimum: 0,
+      default: 5800,
+      description: 'bytes per response, headers included (measured: 5,821 for the flag list of a 20-flag environment, uncompressed)',
+    }),
+    requestBodyBytes: Type.Number({ minimum: 0, default: 150, description: 'bytes of an identity request body (measured: 121-123 with two traits)' }),
+    identityShare: Share(0.3, 'share of requests that are identity requests (POST/GET /api/v1/identities/: never cached, read traits)'),
+    identityWriteShare: Share(0.1, 'share of identity requests that change a trait (a database write); SDKs resend unchanged traits, which cost no write'),
+    requestsPerConnection: Type.Number({ minimum: 1, default: 100, description: 'requests per connection the load balancer sees (CloudFront reuses origin connections)' }),
+    lambdaDurationMs: Type.Number({ minimum: 1, default: 20, description: 'mean billed duration of an edge function invocation, ms' }),
+    cacheHitRatio: Share(0.5, 'share of cacheable flag-list requests CloudFront answers from its cache (5-second TTL per environment key)'),
+    logBytesPerRequest: Type.Number({
+      minimum: 0,
+      default: 420,
+      description: "service log bytes per request (measured: 416, fastify's 'incoming request' and 'request completed' lines at LOG_LEVEL=info)",
+    }),
+    functionLogBytesPerRequest: Type.Number({
+      minimum: 0,
+      default: 0,
+      description: "an edge function's own log bytes per invocation, besides Lambda's START/END/REPORT lines (round 4's handler logs errors only)",
+    }),
+    dataSizeGb: Type.Number({ minimum: 0, default: 1, description: 'database size: flags, identities and traits, GB' }),
+    targetCpuUtilisation: Share(0.5, 'average CPU utilisation capacity is sized for, leaving headroom for peaks'),
+    viewerShares: Type.Partial(Type.Record(Type.Union(REGION_GROUPS.map((group) => Type.Literal(group))), Type.Number({ minimum: 0, maximum: 1 })), {
+      default: { 'north-america': 0.5, europe: 0.35, asia: 0.1, 'south-america': 0.05 },
+      description: 'where viewers are, by CloudFront region group (shares summing to 1)',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type TrafficProfile = Static<typeof TrafficProfileSchema>;
+
+/** The default profile; `overrides` are validated and applied on top. */
+export function trafficProfile(overrides: Partial<TrafficProfile> = {}): TrafficProfile {
+  // Viewer shares given replace the default ones whole (defaults would otherwise fill the other groups in).
+  const { viewerShares, ...rest } = structuredClone(overrides);
+  const profile = Value.Default(TrafficProfileSchema, rest) as TrafficProfile;
+  if (viewerShares !== undefined) profile.viewerShares = viewerShares;
+  const problems = [...Value.Errors(TrafficProfileSchema, profile)].map((e) => `${e.path.slice(1) || 'profile'}: ${e.message}`);
+  const shares = Object.values(profile.viewerShares as Record<string, number>).reduce((sum, share) => sum + share, 0);
+  if (Math.abs(shares - 1) > 1e-6) problems.push(`viewerShares: must sum to 1, not ${shares}`);
+  if (problems.length > 0) throw new Error(`Invalid traffic profile:\n  ${problems.join('\n  ')}`);
+  return profile;
+}
+
+/** Requests per second one vCPU serves, by kind of request, and where the figures come from. */
+export interface Capacity {
+  readonly flagRpsPerVcpu: number;
+  readonly identityRpsPerVcpu: number;
+  readonly source: string;
+}
+
+/**
+ * From the README's `npm run bench` run on the 2-core bench machine, where the service, PostgreSQL
+ * and the load generator share both cores: 25,279 flag-list and 3,399 identity requests a second,
+ * halved per vCPU. Identity requests include the database's work (half of it, see ASSUMPTIONS).
+ */
+export const DEFAULT_CAPACITY: Capacity = {
+  flagRpsPerVcpu: 25_279 / 2,
+  identityRpsPerVcpu: 3_399 / 2,
+  source: 'npm run bench (README, 2-core machine): 25,279 flag and 3,399 identity req/s, per vCPU',
+};
+
+/** Reads the capacity figures from `npm run bench -- --json FILE` output. */
+export function capacityFromBench(bench: unknown, fileName: string, vcpusOverride?: number): Capacity {
+  const doc = bench as { scenarios?: { name?: string; service?: { rps?: number } }[]; cpus?: number; measuredAt?: string };
+  const rps = (prefix: string) => {
+    const scenario = doc.scenarios?.find((s) => typeof s.name === 'string' && s.name.startsWith(prefix));
+    const value = scenario?.service?.rps;
+    if (typeof value !== 'number' || !(value > 0)) throw new Error(`${fileName}: no "${prefix}" scenario with service.rps (is it \`npm run bench -- --json\` output?)`);
+    return value;
+  };
+  const vcpus = vcpusOverride ?? doc.cpus;
+  if (vcpus === undefined) throw new Error(`${fileName} does not say how many vCPUs the bench machine had: pass --bench-vcpus N`);
+  const flags = rps('GET /api/v1/flags/');
+  const identities = rps('POST /api/v1/identities/');
+  return {
+    flagRpsPerVcpu: flags / vcpus,
+    identityRpsPerVcpu: identities / vcpus,
+    source: `${fileName}${doc.measuredAt ? ` (${doc.measuredAt})` : ''}: ${Math.round(flags)} flag and ${Math.round(identities)} identity req/s on ${vcpus} vCPUs`,
+  };
+}
+
+/** One figure for every kind of request (`--capacity-rps-per-vcpu`). */
+export function uniformCapacity(rpsPerVcpu: number): Capacity {
+  return { flagRpsPerVcpu: rpsPerVcpu, identityRpsPerVcpu: rpsPerVcpu, source: `--capacity-rps-per-vcpu ${rpsPerVcpu}` };
+}
+
+/** Modelling constants: not traffic, not prices; each with its reason. */
+export const ASSUMPTIONS = {
+  /** Share of an identity request's CPU that is PostgreSQL's (the bench ran both on the same cores); flag reads never touch the database. */
+  databaseShareOfIdentityCpu: 0.5,
+  /** vCPUs per Aurora capacity unit: 1 ACU ≈ 2 GiB with the CPU of an r-family instance (8 GiB per vCPU). */
+  vcpusPerAcu: 0.25,
+  /** Aurora write I/Os per trait write: log records only, one 4 KB unit per commit; reads come from the buffer cache. */
+  auroraIosPerIdentityWrite: 1,
+  /** Bytes of request line and headers the load balancer processes per request, besides the response. */
+  requestHeaderBytes: 400,
+  /** Seconds an origin connection stays open (CloudFront's origin keep-alive default is 5 s). */
+  connectionSeconds: 5,
+  /** CloudWatch metrics of EC2 detailed monitoring, per instance. */
+  detailedMonitoringMetrics: 7,
+  /** Container Insights (standard) metrics: per cluster, and per service (service and task-family dimensions). */
+  containerInsightsMetricsPerCluster: 13,
+  containerInsightsMetricsPerService: 25,
+  /** Container Insights performance log bytes per task per minute (one task and one container event). */
+  containerInsightsBytesPerTaskMinute: 2000,
+  /** REJECT-only VPC flow logs per VPC and month (internet scanning of the public addresses), GB. */
+  flowLogGbPerMonth: 0.5,
+  /** CloudWatch Logs stores log data compressed; billed storage per GB ingested. */
+  logStorageCompression: 0.15,
+  /** Months of logs kept when a log group never expires. */
+  neverExpiringLogMonths: 12,
+  /** Billed duration of a Lambda@Edge invocation (hashing a request body), ms. */
+  lambdaEdgeDurationMs: 5,
+  /** How often a warm edge function checks an environment's version (FLAGSTACK_EDGE_REFRESH_MS's default), seconds. */
+  edgeRefreshSeconds: 5,
+  /** Lambda's own START, END and REPORT lines per invocation, bytes. */
+  lambdaPlatformLogBytes: 300,
+  /** DynamoDB read units per identity request (one strongly consistent read of an item up to 4 KB). */
+  dynamoReadUnitsPerIdentityRequest: 1,
+  /** DynamoDB write units per trait write (an identity item up to 1 KB). */
+  dynamoWriteUnitsPerIdentityWrite: 1,
+  /** A pg_dump of the database, per GB of data (compressed custom format). */
+  backupBytesPerDataByte: 0.3,
+  /** DNS queries reaching Route 53 per request (resolvers cache answers for the record's TTL). */
+  dnsQueriesPerRequest: 0.01,
+  /** RDS Proxy bills at least this many vCPUs, or ACUs for Aurora Serverless v2 targets. */
+  proxyMinimumVcpus: 2,
+  proxyMinimumAcus: 8,
+} as const;

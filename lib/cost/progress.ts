@@ -1,0 +1,46 @@
+/**
+ * A progress indicator on stderr (stdout carries only the report): a spinner on a terminal, one
+ * line per step otherwise (CI logs, pipes).
+ */
+export interface Progress {
+  /** Shows what is happening now. */
+  update(message: string): void;
+  /** Ends the indicator, leaving `message` (if any) as a final line. */
+  done(message?: string): void;
+}
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (!stream.isTTY) {
+    return {
+      update: (message) => stream.write(`… ${message}\n`),
+      done: (message) => {
+        if (message) stream.write(`${message}\n`);
+      },
+    };
+  }
+  let current = '';
+  let frame = 0;
+  const draw = () => stream.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${current}`);
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    update(message) {
+      current = message;
+      if (timer === undefined) {
+        timer = setInterval(draw, 80);
+        timer.unref(); // never keeps the process alive
+      }
+      draw();
+    },
+    done(message) {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+      stream.write('\r\x1b[2K');
+      if (message) stream.write(`${message}\n`);
+    },
+  };
+}
+
+/** For tests and `--quiet`: shows nothing. */
+export const silentProgress: Progress = { update: () => {}, done: () => {} };

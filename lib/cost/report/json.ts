@@ -1,0 +1,57 @@
+/**
+ * JSON: `--format json` prints the summary document (region, pricesAsOf, rows, unpriced); the report
+ * file holds the whole report (profiles, capacity, notes, crossovers, curves, line items) besides.
+ */
+import type { UnpricedResource } from '../discovery';
+import type { CostReport } from './model';
+
+export interface JsonRow {
+  readonly stage: string;
+  readonly requestsPerMonth: number;
+  readonly monthlyUsd: number;
+  readonly usdPerMillion: number;
+  readonly fixedUsd: number;
+  readonly variableUsd: number;
+  readonly byService: Record<string, number>;
+}
+
+export interface JsonSummary {
+  readonly region: string;
+  readonly pricesAsOf: string;
+  readonly rows: JsonRow[];
+  readonly unpriced: UnpricedResource[];
+}
+
+const cents = (usd: number) => Math.round(usd * 100) / 100;
+
+function jsonRows(report: CostReport): JsonRow[] {
+  return report.estimates.map((estimate) => ({
+    stage: estimate.stage,
+    requestsPerMonth: estimate.requestsPerMonth,
+    monthlyUsd: cents(estimate.monthlyUsd),
+    usdPerMillion: Math.round(estimate.usdPerMillion * 1e4) / 1e4,
+    fixedUsd: cents(estimate.fixedUsd),
+    variableUsd: cents(estimate.variableUsd),
+    byService: Object.fromEntries(Object.entries(estimate.byService).map(([service, cost]) => [service, cents(cost!.monthlyUsd)])),
+  }));
+}
+
+/** The one document `--format json` prints. */
+export function jsonSummary(report: CostReport): JsonSummary {
+  return { region: report.region, pricesAsOf: report.pricesAsOf, rows: jsonRows(report), unpriced: report.unpriced };
+}
+
+/** The report file: the summary's fields first, then everything else. */
+export function renderJsonReport(report: CostReport): string {
+  const { estimates, ...rest } = report;
+  const document = {
+    ...jsonSummary(report),
+    ...rest,
+    lineItems: estimates.map((estimate) => ({
+      stage: estimate.stage,
+      requestsPerMonth: estimate.requestsPerMonth,
+      lines: estimate.lines.map((line) => ({ ...line, usd: Math.round(line.usd * 1e4) / 1e4 })),
+    })),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}

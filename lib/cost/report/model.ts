@@ -1,0 +1,168 @@
+/**
+ * The report: every stage's estimate at every volume, the cheapest stage per volume, where the
+ * cheapest changes, each pair's crossover, and the cost-per-million curves the HTML chart draws.
+ * Renderers (table, markdown, JSON, HTML) only format this.
+ */
+import type { StageResources, UnpricedResource } from '../discovery';
+import { cheapestStage, type Crossover, type EstimateInput, estimateStage, findCrossovers, logVolumes, priceCharges, type StageEstimate } from '../estimate';
+import { priceTable } from '../prices';
+import type { Capacity, TrafficProfile } from '../profile';
+import { formatVolume } from '../format';
+import { SERVICES, stageUsage } from '../usage';
+
+/** One stage to estimate: its resources, the volumes to price it at, and its traffic. */
+export interface StagePlan {
+  readonly resources: StageResources;
+  readonly volumes: number[];
+  readonly input: EstimateInput;
+}
+
+/** A stage's live measurements, shown next to its estimate. */
+export interface LiveMeasurement {
+  readonly stage: string;
+  readonly window: string;
+  readonly coveredDays: number;
+  readonly requestsInWindow: number;
+  readonly requestsPerMonth: number;
+  /** What was read, metric by metric, e.g. "AWS/CloudFront Requests (DistributionId=E1…)". */
+  readonly sources: string[];
+  /** Profile fields and counts the measurements replaced. */
+  readonly measured: Record<string, string | number>;
+}
+
+export interface PairCrossover {
+  readonly stages: [string, string];
+  readonly requestsPerMonth: number;
+  /** The stage that is cheaper just above the crossover volume. */
+  readonly cheaperAbove: string;
+}
+
+export interface CostReport {
+  readonly region: string;
+  readonly pricesAsOf: string;
+  readonly pricesVersion: number;
+  readonly generatedAt: string;
+  readonly mode: 'offline' | 'live';
+  /** Where the templates came from. */
+  readonly templates: string;
+  readonly freeTier: boolean;
+  readonly capacity: Capacity;
+  /** The traffic profile of each stage (the same for every stage offline). */
+  readonly profiles: Record<string, TrafficProfile>;
+  readonly volumes: number[];
+  readonly estimates: StageEstimate[];
+  readonly cheapest: { requestsPerMonth: number; stage: string }[];
+  readonly crossovers: Crossover[];
+  readonly pairCrossovers: PairCrossover[];
+  /** Cost per million on a log grid; null where the stage cannot carry the volume. */
+  readonly curves: { stage: string; points: { requestsPerMonth: number; usdPerMillion: number | null }[] }[];
+  readonly unpriced: UnpricedResource[];
+  readonly notes: string[];
+  /** Stages that cannot carry a volume as built: excluded from "cheapest" there. */
+  readonly overCapacity: string[];
+  /** Stages that were asked for but could not be estimated, and why. */
+  readonly missing: { stage: string; reason: string }[];
+  readonly live: LiveMeasurement[];
+}
+
+/** The monthly total of a stage at a volume (Infinity when it cannot carry it), for curves and crossovers. */
+function monthlyCost(plan: StagePlan, volume: number): number {
+  const usage = stageUsage(plan.resources, { requestsPerMonth: volume, profile: plan.input.profile, capacity: plan.input.capacity });
+  if (usage.overCapacity.length > 0) return Infinity;
+  return priceCharges(usage.charges, plan.input.pricing).lines.reduce((sum, line) => sum + line.usd, 0);
+}
+
+export interface ReportContext {
+  readonly mode: 'offline' | 'live';
+  readonly templates: string;
+  readonly priceRegion: string;
+  readonly freeTier: boolean;
+  readonly capacity: Capacity;
+  readonly missing: { stage: string; reason: string }[];
+  readonly live: LiveMeasurement[];
+  /** Notes of the run itself (what live mode read), after the estimates' own. */
+  readonly notes?: string[];
+  readonly now?: Date;
+}
+
+export function buildReport(plans: StagePlan[], context: ReportContext): CostReport {
+  const estimates = plans.flatMap((plan) => plan.volumes.map((volume) => estimateStage(plan.resources, volume, plan.input)));
+  const volumes = [...new Set(plans.flatMap((plan) => plan.volumes))].sort((a, b) => a - b);
+  const costsAt = (volume: number) => plans.map((plan) => ({ stage: plan.resources.stage, monthlyUsd: monthlyCost(plan, volume) }));
+
+  // Curves and crossovers span a decade either side of the volumes asked for.
+  const low = Math.max(1e5, volumes[0] / 10);
+  const high = Math.min(1e13, volumes[volumes.length - 1] * 10);
+  const grid = logVolumes(low, high, 12);
+  const curves = plans.map((plan) => ({
+    stage: plan.resources.stage,
+    points: grid.map((volume) => {
+      const cost = monthlyCost(plan, volume);
+      return { requestsPerMonth: volume, usdPerMillion: Number.isFinite(cost) ? cost / (volume / 1e6) : null };
+    }),
+  }));
+  const comparable = plans.length > 1;
+  const pairCrossovers: PairCrossover[] = [];
+  if (comparable) {
+    for (let i = 0; i < plans.length; i++) {
+      for (let j = i + 1; j < plans.length; j++) {
+        const pair = [plans[i], plans[j]];
+        const costs = (volume: number) => pair.map((plan) => ({ stage: plan.resources.stage, monthlyUsd: monthlyCost(plan, volume) }));
+        // Only where both can carry the volume on either side: a stage running out of capacity is not a crossover.
+        const bothCarry = (volume: number) => costs(volume).every((cost) => Number.isFinite(cost.monthlyUsd));
+        for (const crossover of findCrossovers(costs, low, high)) {
+          if (!bothCarry(crossover.requestsPerMonth * 1.01) || !bothCarry(crossover.requestsPerMonth / 1.01)) continue;
+          pairCrossovers.push({ stages: [plans[i].resources.stage, plans[j].resources.stage], requestsPerMonth: crossover.requestsPerMonth, cheaperAbove: crossover.to });
+        }
+      }
+    }
+  }
+  const table = priceTable(context.priceRegion);
+  const unpriced = new Map<string, UnpricedResource>();
+  for (const estimate of estimates) for (const entry of estimate.unpriced) unpriced.set(`${entry.stack}|${entry.id}|${entry.type}|${entry.reason}`, entry);
+  return {
+    region: context.priceRegion,
+    pricesAsOf: table.asOf,
+    pricesVersion: table.version,
+    generatedAt: (context.now ?? new Date()).toISOString(),
+    mode: context.mode,
+    templates: context.templates,
+    freeTier: context.freeTier,
+    capacity: context.capacity,
+    profiles: Object.fromEntries(plans.map((plan) => [plan.resources.stage, plan.input.profile])),
+    volumes,
+    estimates,
+    cheapest: comparable ? volumes.map((volume) => ({ requestsPerMonth: volume, stage: cheapestStage(costsAt(volume)) })) : [],
+    overCapacity: [...new Set(estimates.flatMap((estimate) => estimate.overCapacity))],
+    crossovers: comparable ? findCrossovers(costsAt, low, high) : [],
+    pairCrossovers,
+    curves,
+    unpriced: [...unpriced.values()],
+    notes: [...new Set([...estimates.flatMap((estimate) => estimate.notes), ...(context.notes ?? [])])],
+    missing: context.missing,
+    live: context.live,
+  };
+}
+
+/** The services that appear in any estimate, in the fixed display order. */
+export function servicesIn(estimates: StageEstimate[]): string[] {
+  return SERVICES.filter((service) => estimates.some((estimate) => estimate.byService[service] !== undefined));
+}
+
+/** The estimate of `stage` at `volume`. */
+export function estimateOf(report: CostReport, stage: string, volume: number): StageEstimate | undefined {
+  return report.estimates.find((estimate) => estimate.stage === stage && estimate.requestsPerMonth === volume);
+}
+
+export function stagesOf(report: CostReport): string[] {
+  return [...new Set(report.estimates.map((estimate) => estimate.stage))];
+}
+
+/** Estimates shown side by side: offline, every stage at one volume; live, every stage at its measured volume. */
+export function sideBySide(report: CostReport): { title: string; estimates: StageEstimate[] }[] {
+  if (report.mode === 'live') return [{ title: 'at the measured volumes', estimates: report.estimates }];
+  return report.volumes.map((volume) => ({
+    title: `at ${formatVolume(volume)} requests a month`,
+    estimates: report.estimates.filter((estimate) => estimate.requestsPerMonth === volume),
+  }));
+}

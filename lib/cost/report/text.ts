@@ -1,0 +1,66 @@
+/**
+ * What the table, markdown and HTML renderers share: the side-by-side rows of a group of estimates,
+ * and the sentences under them (cheapest, crossovers, notes, unpriced, missing stages).
+ */
+import type { StageEstimate } from '../estimate';
+import { formatUsd, formatVolume } from '../format';
+import { type CostReport, servicesIn } from './model';
+
+export interface Grid {
+  readonly header: string[];
+  readonly rows: { label: string; cells: string[]; emphasis?: boolean }[];
+}
+
+/** Services down, stages across; totals, the fixed and per-request parts, and the cost per million. */
+export function comparisonGrid(estimates: StageEstimate[], live: boolean): Grid {
+  const header = ['', ...estimates.map((e) => (live ? `${e.stage} (${formatVolume(e.requestsPerMonth)}/month)` : e.stage))];
+  const rows: Grid['rows'] = servicesIn(estimates).map((service) => ({
+    label: service,
+    cells: estimates.map((e) => {
+      const cost = e.byService[service as keyof StageEstimate['byService']];
+      return cost === undefined ? '' : formatUsd(cost.monthlyUsd);
+    }),
+  }));
+  rows.push({ label: 'Total per month', cells: estimates.map((e) => formatUsd(e.monthlyUsd)), emphasis: true });
+  rows.push({ label: '  fixed', cells: estimates.map((e) => formatUsd(e.fixedUsd)) });
+  rows.push({ label: '  per-request', cells: estimates.map((e) => formatUsd(e.variableUsd)) });
+  rows.push({ label: 'Per million requests', cells: estimates.map((e) => `${formatUsd(e.usdPerMillion)}${e.overCapacity.length > 0 ? ' (over capacity)' : ''}`), emphasis: true });
+  return { header, rows };
+}
+
+/** The comparison in sentences. */
+export function findings(report: CostReport): string[] {
+  const lines: string[] = [];
+  for (const { requestsPerMonth, stage } of report.cheapest) {
+    lines.push(stage === 'none' ? `No stage can carry ${formatVolume(requestsPerMonth)} requests a month as built.` : `Cheapest at ${formatVolume(requestsPerMonth)} requests a month: ${stage}.`);
+  }
+  if (report.cheapest.length > 0) {
+    lines.push(
+      report.crossovers.length === 0
+        ? `The cheapest stage does not change between ${formatVolume(report.curves[0].points[0].requestsPerMonth)} and ${formatVolume(report.curves[0].points.at(-1)!.requestsPerMonth)} requests a month.`
+        : `The cheapest stage changes: ${report.crossovers.map((c) => (c.to === 'none' ? `above ${formatVolume(c.requestsPerMonth)} no stage carries the traffic as built` : `${c.from === 'none' ? 'none' : c.from} → ${c.to} at ${formatVolume(c.requestsPerMonth)}`)).join('; ')}.`,
+    );
+  }
+  if (report.pairCrossovers.length > 0) {
+    lines.push(
+      `Pairwise crossovers: ${report.pairCrossovers.map((c) => `${c.stages[0]}/${c.stages[1]} at ${formatVolume(c.requestsPerMonth)} (${c.cheaperAbove} cheaper above)`).join('; ')}.`,
+    );
+  }
+  return lines;
+}
+
+export function unpricedLines(report: CostReport): string[] {
+  return report.unpriced.map((u) => `${u.stage ?? ''} ${u.stack}/${u.id} (${u.type}): ${u.reason}`.trim());
+}
+
+export function missingLines(report: CostReport): string[] {
+  return report.missing.map((m) => `${m.stage}: ${m.reason}`);
+}
+
+/** One line on where the figures come from. */
+export function provenance(report: CostReport): string {
+  return (
+    `Prices: ${report.region}, as of ${report.pricesAsOf} (table version ${report.pricesVersion})${report.freeTier ? ', always-free allowances applied' : ', without free allowances'}. ` +
+    `Templates: ${report.templates}. Capacity: ${report.capacity.source}.`
+  );
+}

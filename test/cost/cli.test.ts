@@ -1,0 +1,217 @@
+// The command line: output formats, the JSON shape, report files, bad arguments, and --live through
+// mocked AWS clients. Templates come from one synthesised cloud assembly (--cdk-out), for speed.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { mockClient } from 'aws-sdk-client-mock';
+import { runCli } from '../../lib/cost/cli';
+import { sdkClients } from '../../lib/cost/live/measure';
+import { synthesise } from './support';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flagstack-cost-cli-'));
+const assembly = path.join(work, 'cdk.out');
+synthesise({}, assembly);
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function cost(args: string[], extra: Partial<Parameters<typeof runCli>[1]> = {}) {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await runCli(args, { stdout, stderr: stderr as unknown as NodeJS.WriteStream, cwd: work, ...extra });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+const offline = ['--cdk-out', assembly, '--quiet'];
+
+describe('npm run cost (offline)', () => {
+  it('--format json prints exactly one document with the documented shape', async () => {
+    const run = await cost([...offline, '--format', 'json', '--no-report']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(Object.keys(doc)).toEqual(['region', 'pricesAsOf', 'rows', 'unpriced']);
+    expect(doc.region).toBe('us-east-1');
+    expect(doc.pricesAsOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(doc.unpriced).toEqual([]);
+    // The four rounds at the three default volumes.
+    expect(doc.rows.map((r: { stage: string; requestsPerMonth: number }) => `${r.stage}@${r.requestsPerMonth}`)).toEqual(
+      ['single-box', 'autoscaled', 'fargate', 'edge'].flatMap((stage) => [20e6, 600e6, 3e9].map((v) => `${stage}@${v}`)),
+    );
+    for (const row of doc.rows) {
+      expect(Object.keys(row)).toEqual(['stage', 'requestsPerMonth', 'monthlyUsd', 'usdPerMillion', 'fixedUsd', 'variableUsd', 'byService']);
+      const services = Object.values(row.byService as Record<string, number>).reduce((a, b) => a + b, 0);
+      expect(services).toBeCloseTo(row.monthlyUsd, 0);
+      expect(row.fixedUsd + row.variableUsd).toBeCloseTo(row.monthlyUsd, 1);
+      expect(row.usdPerMillion).toBeCloseTo(row.monthlyUsd / (row.requestsPerMonth / 1e6), 2);
+      expect(row.fixedUsd).toBeGreaterThan(0);
+    }
+    // --quiet and --no-report: nothing on stderr, and stdout held only the document.
+    expect(run.stderr).toBe('');
+  });
+
+  it('prints the stages side by side per volume, with the findings, and writes the three report files', async () => {
+    const out = path.join(work, 'reports');
+    const run = await cost([...offline, '--requests', '5M,1b', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Monthly cost at 5M requests a month[\s\S]*single-box\s*│\s*autoscaled\s*│\s*fargate\s*│\s*edge/);
+    expect(run.stdout).toContain('Monthly cost at 1B requests a month');
+    expect(run.stdout).toMatch(/Per million requests/);
+    expect(run.stdout).toMatch(/Cheapest at 5M requests a month: /);
+    expect(run.stdout).toContain('edge: includes its control plane, the fargate stage');
+    expect(fs.readdirSync(out).sort()).toEqual(['cost-report.html', 'cost-report.json', 'cost-report.md']);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'cost-report.json'), 'utf8'));
+    expect(report.volumes).toEqual([5e6, 1e9]);
+    expect(report.curves.map((c: { stage: string }) => c.stage)).toEqual(['single-box', 'autoscaled', 'fargate', 'edge']);
+    expect(report.lineItems[0].lines.length).toBeGreaterThan(5);
+    const markdown = fs.readFileSync(path.join(out, 'cost-report.md'), 'utf8');
+    expect(markdown).toContain('## Cost per million requests');
+    expect(markdown).toContain('## Prices used');
+    expect(run.stderr).toContain('Reports written: reports/cost-report.md, reports/cost-report.json, reports/cost-report.html');
+  });
+
+  it('follows the capacity figure: a slower service needs more tasks', async () => {
+    const monthly = async (extra: string[]) => {
+      const run = await cost([...offline, '--format', 'json', '--no-report', '--stage', 'fargate', '--requests', '3B', ...extra]);
+      return JSON.parse(run.stdout).rows[0].byService['AWS Fargate'] as number;
+    };
+    // 3B requests at 200 req/s per vCPU: CPU, not the 10-task maximum, decides.
+    expect(await monthly(['--capacity-rps-per-vcpu', '200'])).toBeGreaterThan(await monthly([]));
+  });
+
+  it('reads the capacity figures from a bench file', async () => {
+    const bench = path.join(work, 'bench.json');
+    fs.writeFileSync(bench, JSON.stringify({ measuredAt: '2026-11-01T00:00:00Z', cpus: 4, scenarios: [{ name: 'GET /api/v1/flags/', service: { rps: 40000 } }, { name: 'POST /api/v1/identities/ (3 traits)', service: { rps: 4000 } }] }));
+    const out = path.join(work, 'bench-report');
+    expect((await cost([...offline, '--bench', 'bench.json', '--out', out, '--stage', 'single-box'])).code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'cost-report.json'), 'utf8'));
+    expect(report.capacity).toEqual({ flagRpsPerVcpu: 10000, identityRpsPerVcpu: 1000, source: 'bench.json (2026-11-01T00:00:00Z): 40000 flag and 4000 identity req/s on 4 vCPUs' });
+  });
+
+  it('fails, non-zero, when a stage named on the command line is not in the templates', async () => {
+    // A cloud assembly with round 1 only.
+    const app = new App({ outdir: path.join(work, 'one-stack.out') });
+    const roundOne = new Stack(app, 'Flagstack-SingleBox', { env: { account: '123456789012', region: 'us-east-1' } });
+    new CfnResource(roundOne, 'Handle', { type: 'AWS::CloudFormation::WaitConditionHandle' });
+    app.synth();
+    const run = await cost(['--quiet', '--cdk-out', path.join(work, 'one-stack.out'), '--stage', 'single-box,edge', '--no-report']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`edge: no Flagstack-Edge stack in ${path.join(work, 'one-stack.out')}`);
+    expect(run.stdout).toContain('Monthly cost at 20M requests a month'); // round 1 is still estimated
+  });
+
+  it('prints its help', async () => {
+    const run = await cost(['--help']);
+    expect(run.code).toBe(0);
+    for (const option of ['--stage', '--requests', '--region', '--live', '--window', '--format', '--out']) expect(run.stdout).toContain(option);
+  });
+
+  it.each([
+    [['--stage', 'serverless'], /--stage: unknown stage "serverless" \(stages: single-box, autoscaled, fargate, edge\)/],
+    [['--requests', '20M,lots'], /--requests: "lots" is not a number of requests a month/],
+    [['--requests', '0'], /--requests: "0" is not a number/],
+    [['--format', 'pdf'], /argument 'pdf' is invalid. Allowed choices are table, json, markdown, html/],
+    [['--region', 'sa-east-1'], /--region: no complete price table for "sa-east-1" \(have: us-east-1, eu-west-2; lib\/cost\/prices\/\)/],
+    [['--region', 'eu-west-1'], /--region: no complete price table for "eu-west-1"/],
+    [['--window', '7d'], /--window applies only with --live/],
+    [['--live', '--window', 'a week'], /--window: "a week" is not a duration/],
+    [['--live', '--window', '30m'], /--window: 30m is under an hour/],
+    [['--live', '--requests', '1M'], /--requests and --live do not combine/],
+    [['--identity-share', '1.5'], /--identity-share: "1.5" must be a number from 0 to 1/],
+    [['--bench', 'missing.json'], /--bench: cannot read missing.json/],
+    [['--bench', 'x.json', '--capacity-rps-per-vcpu', '100'], /give one/],
+    [['--context', 'fargateCpu=1024'], /--context applies to synthesis; with --cdk-out the templates are already synthesised/],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['fargate'], /too many arguments/],
+  ])('rejects %j with a message naming the problem', async (args, message) => {
+    const run = await cost([...offline, ...args, '--no-report']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+  });
+
+  it('rejects a --context entry that is not key=value', async () => {
+    const run = await cost(['--quiet', '--no-report', '--context', 'fargateCpu']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--context: "fargateCpu" is not key=value/);
+  });
+
+  it('stops on a bad stage setting passed as context, naming the key', async () => {
+    const run = await cost(['--quiet', '--no-report', '--context', 'fargateCpu=300', '--stage', 'fargate']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^cost: Invalid stage configuration:\n {2}context key "fargateCpu"=300/);
+    expect(run.stderr).not.toMatch(/\bat \w+ \(/); // a message, not a stack trace
+  });
+});
+
+describe('npm run cost --live (mocked AWS)', () => {
+  const cloudWatch = mockClient(CloudWatchClient);
+  const cloudFormation = mockClient(CloudFormationClient);
+  beforeEach(() => {
+    cloudWatch.reset();
+    cloudFormation.reset();
+  });
+  const now = new Date('2026-11-20T12:00:00Z');
+  const live = (args: string[]) => cost([...offline, '--live', '--no-report', ...args], { clients: sdkClients, now: () => now });
+
+  it('prices each deployed stage at its measured volume and reports the ones that are not deployed', async () => {
+    cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+      if (input.StackName === 'Flagstack-SingleBox') return { Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] };
+      throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), { name: 'ValidationError' });
+    });
+    cloudFormation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
+    // 14 days of 1,000,000 requests a day.
+    cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: input.MetricDataQueries!.map((q) => ({ Id: q.Id, Values: Array(14).fill(1_000_000), Timestamps: Array(14).fill(now) })),
+    }));
+    const run = await live(['--format', 'json']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.rows).toHaveLength(1);
+    expect(doc.rows[0].stage).toBe('single-box');
+    expect(doc.rows[0].requestsPerMonth).toBeCloseTo((14e6 / (14 * 86400)) * 2_628_000, 0);
+    // Asked for every stage, it estimated the one deployed; the others are reported, not an error.
+    expect(cloudFormation.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input.StackName)).toEqual(
+      expect.arrayContaining(['Flagstack-SingleBox', 'Flagstack-Autoscaled', 'Flagstack-Fargate', expect.stringMatching(/^Flagstack-Edge/)]),
+    );
+  });
+
+  it('markdown lists what was measured and which stages are not deployed', async () => {
+    cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+      if (input.StackName === 'Flagstack-SingleBox') return { Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] };
+      throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), { name: 'ValidationError' });
+    });
+    cloudFormation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
+    cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: input.MetricDataQueries!.map((q) => ({ Id: q.Id, Values: [5000], Timestamps: [now] })),
+    }));
+    const run = await live(['--format', 'markdown']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/## Live measurements[\s\S]*\*\*single-box\*\*: 5,000 requests in 14\.0 days/);
+    expect(run.stdout).toMatch(/## Not estimated[\s\S]*autoscaled: stack Flagstack-Autoscaled is not deployed in us-east-1/);
+    expect(run.stdout).toMatch(/This run read 1 metrics with GetMetricData/);
+  });
+
+  it('exits 1 naming a stage that is named but not deployed', async () => {
+    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Flagstack-Fargate does not exist'), { name: 'ValidationError' }));
+    const run = await live(['--stage', 'fargate']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('fargate: stack Flagstack-Fargate is not deployed in us-east-1');
+  });
+
+  it('exits 1 with what to do when there are no credentials', async () => {
+    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const run = await live([]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/cost: no AWS credentials while describing stack Flagstack-SingleBox in us-east-1: set AWS_PROFILE .* or run without --live/);
+  });
+});
