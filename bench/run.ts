@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
@@ -61,6 +61,8 @@ interface Load {
   bytes: number;
   /** CPU time (user + system) the server process spent per request: contention-proof, unlike req/s. */
   cpuMicrosPerRequest: number;
+  /** CPU time the local PostgreSQL server's processes spent per request (0 with PGlite, which runs in the service). */
+  databaseCpuMicrosPerRequest: number;
 }
 
 interface Scenario {
@@ -128,6 +130,19 @@ function cpuMicros(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
 }
+/** CPU time of every local PostgreSQL process (postmaster and backends), in microseconds. */
+function postgresCpuMicros(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuMicros(Number(entry));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
+}
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
 /** Peak resident set size of a process (VmHWM), in MB. */
@@ -135,6 +150,7 @@ const peakRssMb = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readF
 
 async function load(url: string, request: { method?: string; headers?: Record<string, string>; body?: () => string }, serverPid: number): Promise<Load> {
   const cpuBefore = cpuMicros(serverPid);
+  const databaseCpuBefore = postgresCpuMicros();
   const result = await autocannon({
     url,
     connections,
@@ -150,6 +166,7 @@ async function load(url: string, request: { method?: string; headers?: Record<st
     errors: result.errors + result.timeouts + result.non2xx,
     bytes: result.throughput.average / Math.max(result.requests.average, 1),
     cpuMicrosPerRequest: (cpuMicros(serverPid) - cpuBefore) / Math.max(result.requests.total, 1),
+    databaseCpuMicrosPerRequest: (postgresCpuMicros() - databaseCpuBefore) / Math.max(result.requests.total, 1),
   };
 }
 
@@ -363,8 +380,8 @@ function report(result: {
 }): void {
   const table = new Table({
     style: { head: [], border: [] }, // plain text: the output is often piped into notes
-    head: ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', 'baseline req/s', '× baseline', '× peer'],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    head: ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', 'DB CPU µs/req', 'baseline req/s', '× baseline', '× peer'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   });
   for (const s of result.scenarios) {
     table.push([
@@ -374,6 +391,7 @@ function report(result: {
       s.service.p99,
       s.service.errors,
       `${s.service.cpuMicrosPerRequest.toFixed(0)} (${s.baseline.cpuMicrosPerRequest.toFixed(0)})`,
+      s.service.databaseCpuMicrosPerRequest.toFixed(0),
       Math.round(s.baseline.rps).toLocaleString('en'),
       s.ratioToBaseline.toFixed(2),
       s.ratioToPeer === undefined ? '' : `${s.ratioToPeer.toFixed(1)} (${s.peer})`,
@@ -381,7 +399,7 @@ function report(result: {
   }
   if (result.peer) {
     for (const [name, peer] of Object.entries(result.peer)) {
-      table.push([`peer: unleash ${name}`, Math.round(peer.rps).toLocaleString('en'), peer.p50, peer.p99, peer.errors, peer.cpuMicrosPerRequest.toFixed(0), '', '', '']);
+      table.push([`peer: unleash ${name}`, Math.round(peer.rps).toLocaleString('en'), peer.p50, peer.p99, peer.errors, peer.cpuMicrosPerRequest.toFixed(0), peer.databaseCpuMicrosPerRequest.toFixed(0), '', '', '']);
     }
   }
   console.log(`\nflagstack on ${result.database}, ${connections} connections, ${duration} s per scenario, node ${process.version}`);
@@ -390,7 +408,7 @@ function report(result: {
     `engine: ${Math.round(result.engine.evaluationsPerSecond).toLocaleString('en')} identity evaluations/s on one core ` +
       `(${result.engine.microsecondsPerEvaluation.toFixed(1)} µs each, all ${FEATURES} flags)`,
   );
-  console.log('CPU µs/req: CPU time the server process spent per request (in brackets: the baseline server)');
+  console.log('CPU µs/req: CPU time the server process spent per request (in brackets: the baseline server); DB CPU µs/req: the local PostgreSQL processes');
   console.log(`service peak RSS: ${result.peakRssMb.toFixed(0)} MB`);
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });

@@ -82,6 +82,8 @@ export function trafficProfile(overrides: Partial<TrafficProfile> = {}): Traffic
 export interface Capacity {
   readonly flagRpsPerVcpu: number;
   readonly identityRpsPerVcpu: number;
+  /** Share of an identity request's CPU that is the database's (the rest is the service's). */
+  readonly databaseShareOfIdentityCpu: number;
   readonly source: string;
 }
 
@@ -93,37 +95,66 @@ export interface Capacity {
 export const DEFAULT_CAPACITY: Capacity = {
   flagRpsPerVcpu: 25_279 / 2,
   identityRpsPerVcpu: 3_399 / 2,
+  databaseShareOfIdentityCpu: 0.5,
   source: 'npm run bench (README, 2-core machine): 25,279 flag and 3,399 identity req/s, per vCPU',
 };
 
-/** Reads the capacity figures from `npm run bench -- --json FILE` output. */
+/**
+ * Reads the capacity figures from `npm run bench -- --json FILE` output. Where the bench measured CPU
+ * time per request (the service's, and the local PostgreSQL's), one vCPU serves 10⁶ / (µs per
+ * request) requests a second, whatever else shared the machine; older files give requests a second,
+ * divided by the machine's vCPUs.
+ */
 export function capacityFromBench(bench: unknown, fileName: string, vcpusOverride?: number): Capacity {
-  const doc = bench as { scenarios?: { name?: string; service?: { rps?: number } }[]; cpus?: number; measuredAt?: string };
-  const rps = (prefix: string) => {
+  type Load = { rps?: number; cpuMicrosPerRequest?: number; databaseCpuMicrosPerRequest?: number };
+  const doc = bench as { scenarios?: { name?: string; service?: Load }[]; cpus?: number; measuredAt?: string };
+  const measured = (prefix: string): Load & { rps: number } => {
     const scenario = doc.scenarios?.find((s) => typeof s.name === 'string' && s.name.startsWith(prefix));
     const value = scenario?.service?.rps;
     if (typeof value !== 'number' || !(value > 0)) throw new Error(`${fileName}: no "${prefix}" scenario with service.rps (is it \`npm run bench -- --json\` output?)`);
-    return value;
+    return { ...scenario!.service, rps: value };
   };
+  const flags = measured('GET /api/v1/flags/');
+  const identities = measured('POST /api/v1/identities/');
+  const from = `${fileName}${doc.measuredAt ? ` (${doc.measuredAt})` : ''}`;
+  if (isPositive(flags.cpuMicrosPerRequest) && isPositive(identities.cpuMicrosPerRequest)) {
+    const database = identities.databaseCpuMicrosPerRequest ?? 0;
+    const identityMicros = identities.cpuMicrosPerRequest + database;
+    return {
+      flagRpsPerVcpu: 1e6 / flags.cpuMicrosPerRequest,
+      identityRpsPerVcpu: 1e6 / identityMicros,
+      // With PGlite (no separate database process) the database's work is inside the service's figure.
+      databaseShareOfIdentityCpu: database > 0 ? database / identityMicros : ASSUMPTIONS.databaseShareOfIdentityCpu,
+      source:
+        `${from}: ${Math.round(flags.cpuMicrosPerRequest)} µs of CPU per flag request, ` +
+        `${Math.round(identities.cpuMicrosPerRequest)} + ${Math.round(database)} µs (service + database) per identity request`,
+    };
+  }
   const vcpus = vcpusOverride ?? doc.cpus;
   if (vcpus === undefined) throw new Error(`${fileName} does not say how many vCPUs the bench machine had: pass --bench-vcpus N`);
-  const flags = rps('GET /api/v1/flags/');
-  const identities = rps('POST /api/v1/identities/');
   return {
-    flagRpsPerVcpu: flags / vcpus,
-    identityRpsPerVcpu: identities / vcpus,
-    source: `${fileName}${doc.measuredAt ? ` (${doc.measuredAt})` : ''}: ${Math.round(flags)} flag and ${Math.round(identities)} identity req/s on ${vcpus} vCPUs`,
+    flagRpsPerVcpu: flags.rps / vcpus,
+    identityRpsPerVcpu: identities.rps / vcpus,
+    databaseShareOfIdentityCpu: ASSUMPTIONS.databaseShareOfIdentityCpu,
+    source: `${from}: ${Math.round(flags.rps)} flag and ${Math.round(identities.rps)} identity req/s on ${vcpus} vCPUs`,
   };
 }
 
+const isPositive = (value: number | undefined): value is number => typeof value === 'number' && value > 0;
+
 /** One figure for every kind of request (`--capacity-rps-per-vcpu`). */
 export function uniformCapacity(rpsPerVcpu: number): Capacity {
-  return { flagRpsPerVcpu: rpsPerVcpu, identityRpsPerVcpu: rpsPerVcpu, source: `--capacity-rps-per-vcpu ${rpsPerVcpu}` };
+  return {
+    flagRpsPerVcpu: rpsPerVcpu,
+    identityRpsPerVcpu: rpsPerVcpu,
+    databaseShareOfIdentityCpu: ASSUMPTIONS.databaseShareOfIdentityCpu,
+    source: `--capacity-rps-per-vcpu ${rpsPerVcpu}`,
+  };
 }
 
 /** Modelling constants: not traffic, not prices; each with its reason. */
 export const ASSUMPTIONS = {
-  /** Share of an identity request's CPU that is PostgreSQL's (the bench ran both on the same cores); flag reads never touch the database. */
+  /** Share of an identity request's CPU that is PostgreSQL's, where a bench file does not measure it; flag reads never touch the database. */
   databaseShareOfIdentityCpu: 0.5,
   /** vCPUs per Aurora capacity unit: 1 ACU ≈ 2 GiB with the CPU of an r-family instance (8 GiB per vCPU). */
   vcpusPerAcu: 0.25,

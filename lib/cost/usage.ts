@@ -175,10 +175,10 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   // --- CPU the origin load needs, on the service and on the database.
   const databases = [...of('aurora-cluster'), ...of('rds-instance')];
   const databaseOnServiceHost = databases.length === 0 && of('dynamodb-table').length === 0;
-  const identityCpuShareOnService = databaseOnServiceHost ? 1 : 1 - ASSUMPTIONS.databaseShareOfIdentityCpu;
+  const identityCpuShareOnService = databaseOnServiceHost ? 1 : 1 - capacity.databaseShareOfIdentityCpu;
   const serviceVcpus =
     perSecond(originFlagRequests) / capacity.flagRpsPerVcpu + (perSecond(identityRequests) * identityCpuShareOnService) / capacity.identityRpsPerVcpu;
-  const databaseVcpus = databaseOnServiceHost ? 0 : (perSecond(identityRequests) * ASSUMPTIONS.databaseShareOfIdentityCpu) / capacity.identityRpsPerVcpu;
+  const databaseVcpus = databaseOnServiceHost ? 0 : (perSecond(identityRequests) * capacity.databaseShareOfIdentityCpu) / capacity.identityRpsPerVcpu;
   const servingFunctions = of('lambda-function').filter((f) => f.serving);
   const functionShares = shareByNearestRegion(servingFunctions, profile);
   const computeGroups = [...of('ec2-instance'), ...of('auto-scaling-group'), ...of('fargate-service'), ...servingFunctions];

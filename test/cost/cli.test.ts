@@ -94,7 +94,37 @@ describe('npm run cost (offline)', () => {
     const out = path.join(work, 'bench-report');
     expect((await cost([...offline, '--bench', 'bench.json', '--out', out, '--stage', 'single-box'])).code).toBe(0);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'cost-report.json'), 'utf8'));
-    expect(report.capacity).toEqual({ flagRpsPerVcpu: 10000, identityRpsPerVcpu: 1000, source: 'bench.json (2026-11-01T00:00:00Z): 40000 flag and 4000 identity req/s on 4 vCPUs' });
+    expect(report.capacity).toEqual({
+      flagRpsPerVcpu: 10000,
+      identityRpsPerVcpu: 1000,
+      databaseShareOfIdentityCpu: 0.5,
+      source: 'bench.json (2026-11-01T00:00:00Z): 40000 flag and 4000 identity req/s on 4 vCPUs',
+    });
+  });
+
+  it('prefers the CPU time per request a bench file measured, service and database', async () => {
+    const bench = path.join(work, 'bench-cpu.json');
+    const load = (rps: number, cpu: number, db: number) => ({ rps, cpuMicrosPerRequest: cpu, databaseCpuMicrosPerRequest: db });
+    fs.writeFileSync(
+      bench,
+      JSON.stringify({
+        measuredAt: '2026-11-02T00:00:00Z',
+        cpus: 2,
+        scenarios: [
+          { name: 'GET /api/v1/flags/', service: load(20000, 40, 0) },
+          { name: 'POST /api/v1/identities/ (3 traits)', service: load(3000, 150, 100) },
+        ],
+      }),
+    );
+    const out = path.join(work, 'bench-cpu-report');
+    expect((await cost([...offline, '--bench', 'bench-cpu.json', '--out', out, '--stage', 'single-box'])).code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'cost-report.json'), 'utf8'));
+    expect(report.capacity).toEqual({
+      flagRpsPerVcpu: 25000,
+      identityRpsPerVcpu: 4000,
+      databaseShareOfIdentityCpu: 0.4,
+      source: 'bench-cpu.json (2026-11-02T00:00:00Z): 40 µs of CPU per flag request, 150 + 100 µs (service + database) per identity request',
+    });
   });
 
   it('fails, non-zero, when a stage named on the command line is not in the templates', async () => {
