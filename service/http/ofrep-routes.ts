@@ -7,6 +7,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@sinclair/typebox';
 import type { EnvironmentCache } from '../flags/environment-cache';
+import type { FlagAudience } from '../flags/flag-responses';
+import type { PreparedEnvironment } from '../flags/prepared-environment';
 import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer } from '../flags/ofrep';
 import { checkOfrepKey, ofrepKeyOf, requireOfrepEnvironment } from '../flags/sdk-keys';
 import { OfrepBulk, OfrepFailure, OfrepFlagParams, OfrepRequest, OfrepSuccess } from '../schemas/ofrep';
@@ -29,9 +31,17 @@ export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache): void
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const responses = (ok: TSchema) => ({ 200: ok, 400: OfrepFailure, 401: OfrepFailure, 404: OfrepFailure }) as Record<string, TSchema>;
 
-  const environmentFor = async (request: FastifyRequest) => {
+  /**
+   * Runs `respond` with the request's environment: at once when it is in memory (nearly always, and
+   * without the promise an async handler costs per request), else once it has loaded.
+   */
+  const withEnvironment = (request: FastifyRequest, respond: (env: PreparedEnvironment, audience: FlagAudience) => FastifyReply) => {
     const key = checkOfrepKey(cache.resolveKey(ofrepKeyOf(request.headers)));
-    return { env: requireOfrepEnvironment(await cache.get(key.environmentId)), audience: key.server ? ('server' as const) : ('client' as const) };
+    const audience = key.server ? 'server' : 'client';
+    const env = cache.get(key.environmentId);
+    return env instanceof Promise
+      ? env.then((loaded) => respond(requireOfrepEnvironment(loaded), audience))
+      : respond(requireOfrepEnvironment(env), audience);
   };
 
   api.post(
@@ -47,13 +57,11 @@ export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache): void
         response: responses(OfrepSuccess),
       },
     },
-    async (request, reply) => {
-      const { env, audience } = await environmentFor(request);
-      const answer = ofrepFlagAnswer(env, request.params.key, request.body.context, audience);
-      reply.type(JSON_TYPE);
-      if (answer.statusCode !== 200) return reply.code(answer.statusCode).send(answer.body);
-      return answer.body;
-    },
+    (request, reply) =>
+      withEnvironment(request, (env, audience) => {
+        const answer = ofrepFlagAnswer(env, request.params.key, request.body.context, audience);
+        return reply.type(JSON_TYPE).code(answer.statusCode).send(answer.body);
+      }),
   );
 
   api.post(
@@ -68,13 +76,11 @@ export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache): void
         response: { ...responses(OfrepBulk), 304: { type: 'null', description: 'Not modified' } },
       },
     },
-    async (request, reply) => {
-      const { env, audience } = await environmentFor(request);
-      const answer = ofrepBulkAnswer(env, request.body?.context, audience, request.headers['if-none-match']);
-      reply.header('ETag', answer.etag);
-      if (answer.body === undefined) return reply.code(304).send();
-      reply.type(JSON_TYPE);
-      return answer.body;
-    },
+    (request, reply) =>
+      withEnvironment(request, (env, audience) => {
+        const answer = ofrepBulkAnswer(env, request.body?.context, audience, request.headers['if-none-match']);
+        reply.header('ETag', answer.etag);
+        return answer.body === undefined ? reply.code(304).send() : reply.type(JSON_TYPE).send(answer.body);
+      }),
   );
 }
