@@ -20,6 +20,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { REGION_LOCATIONS } from '../edge-regions';
 import { FAILOVER_STATUS_CODES, PINNED_PREFIX, routerFunctionCode } from './edge-router';
+import { flagsCachePolicy } from './front-door';
 
 export interface EdgeOrigin {
   readonly region: string;
@@ -159,19 +160,7 @@ export class EdgeDistribution extends Construct {
     });
 
     const ttl = props.flagsCacheTtl ?? Duration.seconds(5);
-    this.flagsCachePolicy =
-      ttl.toSeconds() === 0
-        ? cloudfront.CachePolicy.CACHING_DISABLED
-        : new cloudfront.CachePolicy(this, 'FlagsCache', {
-            comment: 'Flag lists: a few seconds per environment key and query',
-            defaultTtl: ttl,
-            minTtl: Duration.seconds(0),
-            maxTtl: ttl,
-            headerBehavior: cloudfront.CacheHeaderBehavior.allowList('X-Environment-Key'),
-            queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
-            enableAcceptEncodingGzip: true,
-            enableAcceptEncodingBrotli: true,
-          });
+    this.flagsCachePolicy = flagsCachePolicy(this, ttl);
     // The viewer's location reaches the router only through a policy that names it.
     const location = ['CloudFront-Viewer-Latitude', 'CloudFront-Viewer-Longitude'];
     const locationOnly = new cloudfront.OriginRequestPolicy(this, 'ViewerLocation', {

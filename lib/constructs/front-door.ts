@@ -23,6 +23,24 @@ export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS: Readonly<Record<string, stri
 /** The header CloudFront adds and the listener requires. */
 export const ORIGIN_SECRET_HEADER = 'X-Flagstack-Origin-Secret';
 
+/**
+ * The cache policy of flag lists (`/api/v1/flags/`), shared by every round's CloudFront: cached for
+ * `ttl` per environment key and query string; a zero `ttl` caches nothing.
+ */
+export function flagsCachePolicy(scope: Construct, ttl: Duration): cloudfront.ICachePolicy {
+  if (ttl.toSeconds() === 0) return cloudfront.CachePolicy.CACHING_DISABLED;
+  return new cloudfront.CachePolicy(scope, 'FlagsCache', {
+    comment: 'Flag lists: a few seconds per environment key and query',
+    defaultTtl: ttl,
+    minTtl: Duration.seconds(0),
+    maxTtl: ttl,
+    headerBehavior: cloudfront.CacheHeaderBehavior.allowList('X-Environment-Key'),
+    queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+    enableAcceptEncodingGzip: true,
+    enableAcceptEncodingBrotli: true,
+  });
+}
+
 export interface FrontDoorProps {
   /** The VPC of the load balancer (in its public subnets). */
   readonly vpc: ec2.IVpc;
@@ -110,18 +128,7 @@ export class FrontDoor extends Construct {
       httpPort: originPort,
       customHeaders: { [ORIGIN_SECRET_HEADER]: secretValue },
     });
-    this.flagsCachePolicy = ttl.toSeconds() === 0
-      ? cloudfront.CachePolicy.CACHING_DISABLED
-      : new cloudfront.CachePolicy(this, 'FlagsCache', {
-          comment: 'Flag lists: a few seconds per environment key and query',
-          defaultTtl: ttl,
-          minTtl: Duration.seconds(0),
-          maxTtl: ttl,
-          headerBehavior: cloudfront.CacheHeaderBehavior.allowList('X-Environment-Key'),
-          queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
-          enableAcceptEncodingGzip: true,
-          enableAcceptEncodingBrotli: true,
-        });
+    this.flagsCachePolicy = flagsCachePolicy(this, ttl);
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'flagstack',

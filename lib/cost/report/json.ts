@@ -3,17 +3,13 @@
  * file holds the whole report (profiles, capacity, notes, crossovers, curves, line items) besides.
  */
 import type { UnpricedResource } from '../discovery';
+import type { StageEstimate } from '../estimate';
 import type { CostReport } from './model';
 
-export interface JsonRow {
-  readonly stage: string;
-  readonly requestsPerMonth: number;
-  readonly monthlyUsd: number;
-  readonly usdPerMillion: number;
-  readonly fixedUsd: number;
-  readonly variableUsd: number;
+/** A row of `--format json`: the estimate's figures, with each service's monthly cost as one number. */
+export type JsonRow = Pick<StageEstimate, 'stage' | 'requestsPerMonth' | 'monthlyUsd' | 'usdPerMillion' | 'fixedUsd' | 'variableUsd'> & {
   readonly byService: Record<string, number>;
-}
+};
 
 export interface JsonSummary {
   readonly region: string;
