@@ -12,7 +12,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Fn, Stack, Stage, Validations } from 'aws-cdk-lib';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,7 +19,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { REGION_LOCATIONS } from '../edge-regions';
 import { FAILOVER_STATUS_CODES, PINNED_PREFIX, routerFunctionCode } from './edge-router';
-import { flagsCachePolicy } from './front-door';
+import { customDomain, flagsCachePolicy } from './front-door';
 
 export interface EdgeOrigin {
   readonly region: string;
@@ -220,13 +219,7 @@ export class EdgeDistribution extends Construct {
         // the router to choose, and gives a way to check one region through CloudFront.
         ...pinned,
       },
-      ...(props.domainName !== undefined && props.certificateArn !== undefined
-        ? {
-            domainNames: [props.domainName],
-            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
-            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-          }
-        : {}),
+      ...customDomain(this, props),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       // Viewers everywhere, regions on several continents: every edge location.
       priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,

@@ -41,6 +41,19 @@ export function flagsCachePolicy(scope: Construct, ttl: Duration): cloudfront.IC
   });
 }
 
+/** A distribution's own domain and certificate (TLS 1.2 at least), when both are given; else nothing. */
+export function customDomain(
+  scope: Construct,
+  { domainName, certificateArn }: { readonly domainName?: string; readonly certificateArn?: string },
+): Pick<cloudfront.DistributionProps, 'domainNames' | 'certificate' | 'minimumProtocolVersion'> {
+  if (domainName === undefined || certificateArn === undefined) return {};
+  return {
+    domainNames: [domainName],
+    certificate: acm.Certificate.fromCertificateArn(scope, 'Certificate', certificateArn),
+    minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+  };
+}
+
 export interface FrontDoorProps {
   /** The VPC of the load balancer (in its public subnets). */
   readonly vpc: ec2.IVpc;
@@ -148,13 +161,7 @@ export class FrontDoor extends Construct {
           cachePolicy: this.flagsCachePolicy,
         },
       },
-      ...(props.domainName !== undefined && props.certificateArn !== undefined
-        ? {
-            domainNames: [props.domainName],
-            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
-            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-          }
-        : {}),
+      ...customDomain(this, props),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
     });
