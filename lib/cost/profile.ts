@@ -88,7 +88,7 @@ export interface Capacity {
 }
 
 /**
- * From the README's `npm run bench` run on the 2-core bench machine, where the service, PostgreSQL
+ * From an earlier `npm run bench` run (requests a second only) on the 2-core bench machine, where the service, PostgreSQL
  * and the load generator share both cores: 25,279 flag-list and 3,399 identity requests a second,
  * halved per vCPU. Identity requests include the database's work (half of it, see ASSUMPTIONS).
  */
@@ -96,7 +96,7 @@ export const DEFAULT_CAPACITY: Capacity = {
   flagRpsPerVcpu: 25_279 / 2,
   identityRpsPerVcpu: 3_399 / 2,
   databaseShareOfIdentityCpu: 0.5,
-  source: 'npm run bench (README, 2-core machine): 25,279 flag and 3,399 identity req/s, per vCPU',
+  source: 'npm run bench (an earlier run, 2-core machine): 25,279 flag and 3,399 identity req/s, halved per vCPU',
 };
 
 /**
