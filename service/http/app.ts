@@ -48,7 +48,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   app.removeContentTypeParser('text/plain');
   installErrorHandlers(app, deps.health);
   // Callback-style hooks on the hot path: an async hook costs a promise per request.
+  // One hook for everything a response needs: each hook costs every request several microseconds.
   app.addHook('onSend', (request, reply, payload, done) => {
+    deps.metrics.observeResponse(request, reply);
     reply.header('X-Request-Id', request.id);
     // While shutting down, keep-alive connections close after their response, so the server can drain.
     if (deps.lifecycle.shuttingDown) reply.header('Connection', 'close');
