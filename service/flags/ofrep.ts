@@ -49,14 +49,26 @@ function digestOf(json: string): readonly [number, number] {
 }
 
 // The engine's results are built once per environment and reused, so their OFREP JSON can be too.
-const jsonWithContext = new WeakMap<FlagResult, OfrepResult>();
-const jsonWithoutContext = new WeakMap<FlagResult, OfrepResult>();
-const targetingKeyMissing = new WeakMap<FlagResult, OfrepResult>();
+/** What a flag's OFREP result depends on besides the engine's result. */
+type ResultKind = 'withContext' | 'withoutContext' | 'targetingKeyMissing';
+const resultsByKind: Record<ResultKind, WeakMap<FlagResult, OfrepResult>> = {
+  withContext: new WeakMap(),
+  withoutContext: new WeakMap(),
+  targetingKeyMissing: new WeakMap(),
+};
 
-function cachedResult(flag: FlagResult, cache: WeakMap<FlagResult, OfrepResult>, build: () => { failed: boolean; body: OfrepSuccess | OfrepFailure }): OfrepResult {
+function cachedResult(flag: FlagResult, kind: ResultKind): OfrepResult {
+  const cache = resultsByKind[kind];
   let result = cache.get(flag);
   if (!result) {
-    const { failed, body } = build();
+    const failed = kind === 'targetingKeyMissing';
+    const body: OfrepSuccess | OfrepFailure = failed
+      ? {
+          key: flag.featureName,
+          errorCode: 'TARGETING_KEY_MISSING',
+          errorDetails: `Flag '${flag.featureName}' splits identities by a hash and needs context.targetingKey`,
+        }
+      : toOfrep(flag, kind === 'withContext');
     const json = JSON.stringify(body);
     result = { key: flag.featureName, failed, json, digest: digestOf(json) };
     cache.set(flag, result);
@@ -79,17 +91,9 @@ export function evaluateOfrep(env: PreparedEnvironment, context: OfrepContext, a
   const flags = hasContext
     ? evaluateIdentityFlags(env.compiled, targetingKey ?? '', traits)
     : evaluateEnvironmentFlags(env.compiled);
+  const served: ResultKind = hasContext ? 'withContext' : 'withoutContext';
   return visibleFlags(env, flags, audience).map((flag) =>
-    targetingKey === undefined && env.compiled.hashedFeatures.has(flag.featureName)
-      ? cachedResult(flag, targetingKeyMissing, () => ({
-          failed: true,
-          body: {
-            key: flag.featureName,
-            errorCode: 'TARGETING_KEY_MISSING',
-            errorDetails: `Flag '${flag.featureName}' splits identities by a hash and needs context.targetingKey`,
-          },
-        }))
-      : cachedResult(flag, hasContext ? jsonWithContext : jsonWithoutContext, () => ({ failed: false, body: toOfrep(flag, hasContext) })),
+    cachedResult(flag, targetingKey === undefined && env.compiled.hashedFeatures.has(flag.featureName) ? 'targetingKeyMissing' : served),
   );
 }
 
