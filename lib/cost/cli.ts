@@ -68,7 +68,7 @@ interface ParsedOptions {
   requests?: string;
   region?: string;
   live?: boolean;
-  window?: string;
+  window: string;
   format: string;
   out: string;
   report: boolean;
@@ -212,7 +212,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const profile = profileFrom(options, cwd);
     const capacity = capacityFrom(options, cwd);
     const context = contextFrom(options.context);
-    const windowSeconds = parseWindow(options.window ?? '14d');
+    const windowSeconds = parseWindow(options.window);
     const format = options.format as Format;
 
     const progress = options.quiet ? silentProgress : createProgress(io.stderr);
@@ -230,7 +230,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           cdkOut: options.cdkOut === undefined ? undefined : path.resolve(cwd, options.cdkOut),
           context,
           live: options.live
-            ? { window: { seconds: windowSeconds, label: options.window ?? '14d' }, clients: (io.clients ?? sdkClients)(), now: (io.now ?? (() => new Date()))() }
+            ? { window: { seconds: windowSeconds, label: options.window }, clients: (io.clients ?? sdkClients)(), now: (io.now ?? (() => new Date()))() }
             : undefined,
         },
         progress,

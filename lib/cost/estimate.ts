@@ -8,6 +8,11 @@ import { MissingPriceError, MissingPriceTableError, type PriceTable, priceTable,
 import type { Capacity, TrafficProfile } from './profile';
 import { type Charge, type Service, stageUsage } from './usage';
 
+/** Where a charge is priced: the home region's in `--region`'s prices, every other region in its own. */
+export function priceRegionOf(options: Pick<PricingOptions, 'homeRegion' | 'priceRegion'>, region: string): string {
+  return region === options.homeRegion ? options.priceRegion : region;
+}
+
 export interface PricingOptions {
   /** The region the app was synthesised for. */
   readonly homeRegion: string;
@@ -48,7 +53,7 @@ export function priceCharges(charges: Charge[], options: PricingOptions, stage?:
   const unpriced: UnpricedResource[] = [];
   const priced: { charge: Charge; priceRegion: string; table: PriceTable }[] = [];
   for (const charge of charges) {
-    const priceRegion = charge.region === options.homeRegion ? options.priceRegion : charge.region;
+    const priceRegion = priceRegionOf(options, charge.region);
     const [stack, id] = splitResource(charge.resource);
     let table: PriceTable;
     try {

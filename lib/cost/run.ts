@@ -3,7 +3,7 @@
  * volumes asked for or live at the measured volume, and the report.
  */
 import { controlPlaneStacks, discoverResources, type StageResources } from './discovery';
-import type { EstimateInput } from './estimate';
+import { type EstimateInput, priceRegionOf } from './estimate';
 import { CredentialsError, LiveError } from './live/errors';
 import { type LiveClients, measureStage } from './live/measure';
 import type { RetryOptions } from './live/retry';
@@ -75,7 +75,7 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
           clients: request.live.clients,
           window: request.live.window,
           now: request.live.now,
-          regionOf: (region) => (region === homeRegion ? priceRegion : region),
+          regionOf: (region) => priceRegionOf(pricing, region),
           retry: request.live.retry,
           progress: (message) => progress.update(message),
         });

@@ -381,7 +381,7 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
       }
       case 'rds-instance': {
         const az = resource.multiAz ? 'multi-az' : 'single-az';
-        const engine = resource.engine === 'postgres' ? 'postgres' : resource.engine;
+        const { engine } = resource;
         charge(resource, 'Amazon RDS', region, `rds.${engine}.instance:${resource.instanceClass}:${az}`, 'instance-hour', HOURS_PER_MONTH, `${resource.instanceClass} ${az}`);
         charge(resource, 'Amazon RDS', region, `rds.${engine}.storage:${resource.storageType}:${az}`, 'GB-month', resource.storageGiB, `${resource.storageGiB} GiB ${resource.storageType} ${az}`);
         const spec = instanceTypeSpec(resource.instanceClass);

@@ -28,7 +28,7 @@ export interface Change {
 
 export interface EnvironmentRefresher {
   readonly instanceId: string;
-  refresh(environmentId: number): Promise<void>;
+  refreshMany(environmentIds: readonly number[]): Promise<void>;
 }
 
 export class AdminWriter {
@@ -81,7 +81,7 @@ export class AdminWriter {
       return { result, touched: ids };
     });
     // This instance answers with the change applied; the others follow on the notification.
-    for (const environmentId of touched) await this.environments.refresh(environmentId);
+    await this.environments.refreshMany(touched);
     if (touched.length > 0) this.afterCommit(touched);
     return result;
   }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../storage/database';
-import { loadEnvironment, loadEnvironmentKeys } from '../storage/environment-documents';
+import { loadEnvironment, loadEnvironmentKeys, loadEnvironmentVersions } from '../storage/environment-documents';
 import { prepareEnvironment, type PreparedEnvironment } from './prepared-environment';
 import { keyLookupId, type ResolvedKey } from './sdk-keys';
 
@@ -58,7 +58,7 @@ export class EnvironmentCache {
       (payload) => {
         const [from, ids] = payload.split(':');
         // The announcing instance refreshed these before answering its admin request.
-        if (from !== this.instanceId) guarded(Promise.all(ids.split(',').map((id) => this.refresh(Number(id)))));
+        if (from !== this.instanceId) guarded(this.refreshMany(ids.split(',').map(Number)));
       },
       () => guarded(this.checkVersions()),
     );
@@ -71,16 +71,16 @@ export class EnvironmentCache {
     await this.stopSync?.();
   }
 
-  /** Refreshes every held environment whose `updated_at` moved, and the key index. */
+  /** Refreshes every held environment whose version moved, and the key index. */
   async checkVersions(): Promise<void> {
-    const rows = await this.db.query<{ id: number; updated_at: Date }>('SELECT id, updated_at FROM environments');
-    const current = new Map(rows.map((row) => [row.id, row.updated_at.getTime()]));
-    await this.reloadKeys();
+    const current = new Map((await loadEnvironmentVersions(this.db)).map((row) => [row.id, row.version]));
+    const moved: number[] = [];
     for (const [environmentId, cached] of this.environments) {
       const version = current.get(environmentId);
       if (version === undefined) this.environments.delete(environmentId);
-      else if (version !== cached.updatedAt.getTime()) await this.refresh(environmentId);
+      else if (version !== cached.version) moved.push(environmentId);
     }
+    await this.refreshMany(moved);
   }
 
   /** Resolves an SDK key from memory: a client key as is, a server key by its hash. */
@@ -96,13 +96,13 @@ export class EnvironmentCache {
   }
 
   /**
-   * Re-reads one environment and the key index after a change. When it returns, the copy served is at
-   * least as new as the database was when it was called. The old copy keeps serving until then; an
-   * environment that no longer exists is dropped.
+   * Re-reads the key index and these environments after a change. When it returns, the copies served
+   * are at least as new as the database was when it was called. The old copies keep serving until
+   * then; an environment that no longer exists is dropped.
    */
-  async refresh(environmentId: number): Promise<void> {
+  async refreshMany(environmentIds: readonly number[]): Promise<void> {
     await this.reloadKeys();
-    await this.load(environmentId, { fresh: true });
+    await Promise.all(environmentIds.map((environmentId) => this.load(environmentId, { fresh: true })));
   }
 
   private async reloadKeys(): Promise<void> {

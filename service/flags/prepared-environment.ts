@@ -19,6 +19,8 @@ export interface PreparedEnvironment {
   /** The environment document, encoded once. */
   readonly documentBody: Buffer;
   readonly updatedAt: Date;
+  /** `updated_at` in microseconds: what the periodic check compares (two writes may share a millisecond). */
+  readonly version: number;
 }
 
 export function prepareEnvironment(loaded: LoadedEnvironment): PreparedEnvironment {
@@ -35,6 +37,7 @@ export function prepareEnvironment(loaded: LoadedEnvironment): PreparedEnvironme
     },
     documentBody: Buffer.from(JSON.stringify(loaded.document)),
     updatedAt: loaded.updatedAt,
+    version: loaded.version,
   };
 }
 

@@ -66,7 +66,7 @@ export interface CostReport {
 }
 
 /** The monthly total of a stage at a volume (Infinity when it cannot carry it), for curves and crossovers. */
-function monthlyCost(plan: StagePlan, volume: number): number {
+function monthlyCostOf(plan: StagePlan, volume: number): number {
   const usage = stageUsage(plan.resources, { requestsPerMonth: volume, profile: plan.input.profile, capacity: plan.input.capacity });
   if (usage.overCapacity.length > 0) return Infinity;
   return priceCharges(usage.charges, plan.input.pricing).lines.reduce((sum, line) => sum + line.usd, 0);
@@ -87,6 +87,15 @@ export interface ReportContext {
 
 export function buildReport(plans: StagePlan[], context: ReportContext): CostReport {
   const estimates = plans.flatMap((plan) => plan.volumes.map((volume) => estimateStage(plan.resources, volume, plan.input)));
+  // The curves, the crossover scans of every pair and the cheapest stage all ask for the same plans at
+  // the same volumes: each (plan, volume) is priced once.
+  const memo = new Map<StagePlan, Map<number, number>>(plans.map((plan) => [plan, new Map()]));
+  const monthlyCost = (plan: StagePlan, volume: number): number => {
+    const known = memo.get(plan)!;
+    let cost = known.get(volume);
+    if (cost === undefined) known.set(volume, (cost = monthlyCostOf(plan, volume)));
+    return cost;
+  };
   const volumes = [...new Set(plans.flatMap((plan) => plan.volumes))].sort((a, b) => a - b);
   const costsAt = (volume: number) => plans.map((plan) => ({ stage: plan.resources.stage, monthlyUsd: monthlyCost(plan, volume) }));
 
