@@ -40,7 +40,7 @@ export const StageConfigSchema = Type.Object({
   alarmEmail: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'Who receives alarms' })),
   singleBoxInstanceType: GravitonInstanceType('Round 1: the one Graviton instance', 't4g.small'),
   singleBoxDataVolumeGiB: Type.Integer({ minimum: 8, maximum: 16384, default: 20, description: 'Round 1: PostgreSQL data volume' }),
-  backupRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 35, description: 'How long database backups are kept' }),
+  backupRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 35, description: 'Round 1: how long the nightly dumps are kept (rounds 2 and 3 keep automated backups 7 days)' }),
   autoscaledInstanceType: GravitonInstanceType('Round 2: instance type of the Auto Scaling group', 't4g.micro'),
   autoscaledMinInstances: Type.Integer({ minimum: 2, maximum: 100, default: 2, description: 'Round 2: fewest instances (≥ 2: one per AZ)' }),
   autoscaledMaxInstances: Type.Integer({ minimum: 2, maximum: 100, default: 6, description: 'Round 2: most instances' }),

@@ -16,6 +16,7 @@ import { describeRunningService } from './ecs';
 import { explainAwsError, LiveError } from './errors';
 import type { RetryOptions } from './retry';
 import { type DeployedStack, describeDeployedStack, physicalId } from './stacks';
+import { REQUEST_COUNT_METRIC } from '../../stages/single-box-stack';
 
 /** AWS clients per region (one of each, reused). */
 export interface LiveClients {
@@ -96,8 +97,9 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
     add({ region: regionOf(fn), role: 'invocations', namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions: { FunctionName } });
     add({ region: regionOf(fn), role: 'duration', namespace: 'AWS/Lambda', metricName: 'Duration', dimensions: { FunctionName } });
   }
-  for (const filter of of('metric-filter').filter((f) => f.metricName === 'RequestCount' && f.namespace !== undefined)) {
-    add({ region: regionOf(filter), role: 'own-requests', namespace: filter.namespace!, metricName: 'RequestCount', dimensions: {} });
+  const { metricName } = REQUEST_COUNT_METRIC;
+  for (const filter of of('metric-filter').filter((f) => f.metricName === metricName && f.namespace !== undefined)) {
+    add({ region: regionOf(filter), role: 'own-requests', namespace: filter.namespace!, metricName, dimensions: {} });
   }
 
   // The window starts no earlier than the stage's oldest stack.
