@@ -15,7 +15,7 @@ import autocannon from 'autocannon';
 import Table from 'cli-table3';
 import { Client } from 'pg';
 import { benchmarkEngine } from './engine';
-import { benchmarkDocument, FEATURES, traitsOf } from './workload';
+import { benchmarkDocument, FEATURES, traitList, traitsOf } from './workload';
 
 const ROOT = join(__dirname, '..', '..');
 const IDENTITIES = 10_000;
@@ -217,7 +217,7 @@ async function seed(url: string, token: string, clientKey: string): Promise<stri
     Array.from({ length: 50 }, async () => {
       while (next < IDENTITIES) {
         const n = next++;
-        const traits = Object.entries(traitsOf(n)).map(([trait_key, trait_value]) => ({ trait_key, trait_value }));
+        const traits = traitList(n);
         const response = await fetch(`${url}/api/v1/identities/`, {
           method: 'POST',
           headers: { 'X-Environment-Key': clientKey, 'content-type': 'application/json' },
@@ -252,7 +252,7 @@ async function measureUnleash(databaseUrl: string): Promise<Record<string, Load>
     const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: peersDir, stdio: 'inherit' });
     if (installed.status !== 0) fail('could not install bench/peers; see the npm output above');
   }
-  const port = 40000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const { child } = await startChild(process.execPath, ['start-unleash.js', databaseUrl, String(port)], process.env, /\{"port":\d+\}/, peersDir);
   const api = `http://127.0.0.1:${port}`;
   try {
@@ -314,7 +314,7 @@ async function main(): Promise<void> {
             body: () => {
               const n = identityCounter++;
               const identifier = n % 2 === 0 ? `user-${n % IDENTITIES}` : `new-${n}`;
-              const traits = Object.entries(traitsOf(n)).map(([trait_key, trait_value]) => ({ trait_key, trait_value }));
+              const traits = traitList(n);
               return JSON.stringify({ identifier, traits });
             },
           },
@@ -341,6 +341,8 @@ async function main(): Promise<void> {
         console.log(`Measuring ${name} for ${duration} s, then the baseline…`);
         const measured = await load(url + path, request, service.pid!);
         const baseline = await measureBaseline(measured.bytes, request);
+        // A ratio over failed requests would measure error responses.
+        if (measured.errors > 0 || baseline.errors > 0) fail(`${name}: ${measured.errors} errors from the service, ${baseline.errors} from the baseline`);
         scenarios.push({ name, service: measured, baseline, ratioToBaseline: measured.rps / baseline.rps });
         console.log(`peak RSS so far: ${peakRssMb(service.pid!).toFixed(0)} MB`);
       }
@@ -360,6 +362,7 @@ async function main(): Promise<void> {
         ];
         for (const [ours, theirs, load] of comparisons) {
           const scenario = scenarios.find((s) => s.name.includes(ours));
+          if (load.errors > 0) fail(`${theirs}: ${load.errors} errors, so no ratio`);
           if (scenario) Object.assign(scenario, { peer: theirs, ratioToPeer: scenario.service.rps / load.rps });
         }
       }

@@ -95,6 +95,9 @@ export function benchmarkDocument(apiKey: string): EnvironmentDocument {
 const PLANS = ['free', 'pro', 'enterprise', 'team'];
 const VERSIONS = ['1.0.0', '1.5.0', '2.1.0', '3.0.0'];
 
+/** Identity `n`'s traits as the SDK sends them. */
+export const traitList = (n: number) => Object.entries(traitsOf(n)).map(([trait_key, trait_value]) => ({ trait_key, trait_value }));
+
 /** Three traits of identity `n`. */
 export const traitsOf = (n: number): Record<string, TraitValue> => ({
   plan: PLANS[n % PLANS.length],
