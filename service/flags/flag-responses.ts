@@ -28,18 +28,26 @@ export function visibleFlags(env: FlagContext, flags: readonly FlagResult[], aud
   );
 }
 
+// The engine's results are built once per compiled environment and shared by every request, so each
+// one's JSON is written once (identity responses repeat it for every identity).
+const flagJsonByResult = new WeakMap<FlagResult, string>();
+
 /** One flag as Flagsmith's `GET /api/v1/flags/` and identities endpoints return it. */
-export function flagJson(env: FlagContext, flag: FlagResult, identityId: number | null): string {
-  return (
-    `{"id":${flag.featureState.django_id ?? 0},"feature":${env.featureJson.get(flag.featureId)},` +
-    `"feature_state_value":${JSON.stringify(flag.value)},"environment":${env.environmentId},` +
-    `"identity":${identityId},"feature_segment":null,"enabled":${flag.enabled}}`
-  );
+function flagJson(env: FlagContext, flag: FlagResult): string {
+  let json = flagJsonByResult.get(flag);
+  if (json === undefined) {
+    json =
+      `{"id":${flag.featureState.django_id ?? 0},"feature":${env.featureJson.get(flag.featureId)},` +
+      `"feature_state_value":${JSON.stringify(flag.value)},"environment":${env.environmentId},` +
+      `"identity":null,"feature_segment":null,"enabled":${flag.enabled}}`;
+    flagJsonByResult.set(flag, json);
+  }
+  return json;
 }
 
 export function flagsJson(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): string {
   return `[${visibleFlags(env, flags, audience)
-    .map((flag) => flagJson(env, flag, null))
+    .map((flag) => flagJson(env, flag))
     .join(',')}]`;
 }
 
@@ -71,5 +79,5 @@ export function flagsAnswer(env: PreparedEnvironment, audience: FlagAudience, fe
   if (feature === undefined) return env.environmentFlagsBody[audience];
   const flag = visibleFlags(env, evaluateEnvironmentFlags(env.compiled), audience).find((f) => f.featureName === feature);
   if (!flag) throw notFound(`Feature '${feature}' not found`);
-  return flagJson(env, flag, null);
+  return flagJson(env, flag);
 }

@@ -18,7 +18,8 @@ import * as schemas from '../schemas/admin';
 import { EnvironmentDocument } from '../schemas/environment-document';
 import type { AnalyticsStore } from '../storage/analytics';
 import type { Database } from '../storage/database';
-import { ErrorBody, forbidden, notFound, unauthorized } from './errors';
+import { forbidden, notFound, unauthorized } from '../errors';
+import { ErrorBody } from './errors';
 
 export interface AdminRouteDeps {
   db: Database;

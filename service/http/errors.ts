@@ -6,7 +6,6 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { errorBody, HttpError, validationFailed } from '../errors';
 
-export { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from '../errors';
 
 /** The error body, for route response schemas and the OpenAPI document. */
 export const ErrorBody = Type.Object(
