@@ -10,6 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 
 export interface MonitoringProps {
   /** Name of the CloudWatch dashboard. */
@@ -51,6 +52,9 @@ export interface ServiceAlarmProps {
   readonly extraActions?: cloudwatch.IAlarmAction[];
 }
 
+/** What an ALB and its target groups both offer as metrics. */
+type LoadBalancedMetrics = Pick<elbv2.IApplicationTargetGroupMetrics, 'requestCount' | 'httpCodeTarget' | 'targetResponseTime'>;
+
 export class Monitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm notifies this topic. */
@@ -87,6 +91,32 @@ export class Monitoring extends Construct {
     this.alarms.push(alarm);
     this.dashboard.addWidgets(new cloudwatch.AlarmWidget({ title: props.description, alarm, width: 12 }));
     return alarm;
+  }
+
+  /**
+   * The two alarms of a tier behind a load balancer (rounds 2 and 3): the share of 5xx responses and
+   * the p99 target response time, from the load balancer's or a target group's metrics.
+   */
+  addLoadBalancerAlarms(
+    metrics: LoadBalancedMetrics,
+    thresholds: { readonly errorPercent: number; readonly p99LatencyMs: number },
+    evaluationPeriods?: number,
+  ): { errorRate: cloudwatch.Alarm; latency: cloudwatch.Alarm } {
+    const everyMinute = { period: Duration.minutes(1), statistic: 'Sum' };
+    return {
+      errorRate: this.addAlarm('ErrorRateAlarm', {
+        description: `More than ${thresholds.errorPercent}% of responses are 5xx`,
+        metric: Monitoring.percentOf(metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, everyMinute), metrics.requestCount(everyMinute)),
+        threshold: thresholds.errorPercent,
+        evaluationPeriods,
+      }),
+      latency: this.addAlarm('LatencyAlarm', {
+        description: `p99 target response time above ${thresholds.p99LatencyMs} ms`,
+        metric: metrics.targetResponseTime({ period: Duration.minutes(1), statistic: 'p99' }),
+        threshold: thresholds.p99LatencyMs / 1000,
+        evaluationPeriods,
+      }),
+    };
   }
 
   /** The share of `errors` in `requests`, in percent (0 when there are no requests). */

@@ -124,24 +124,13 @@ export class AutoscaledStack extends Stack {
     });
     this.autoScalingGroup.scaleOnRequestCount('RequestsPerTarget', { targetRequestsPerMinute: config.requestsPerTarget });
 
-    const requests = targetGroup.metrics.requestCount({ period: Duration.minutes(1), statistic: 'Sum' });
-    const errors = targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' });
-    this.monitoring.addAlarm('ErrorRateAlarm', {
-      description: `More than ${config.alarm5xxPercent}% of responses are 5xx`,
-      metric: Monitoring.percentOf(errors, requests),
-      threshold: config.alarm5xxPercent,
-    });
-    this.monitoring.addAlarm('LatencyAlarm', {
-      description: `p99 target response time above ${config.alarmP99LatencyMs} ms`,
-      metric: targetGroup.metrics.targetResponseTime({ period: Duration.minutes(1), statistic: 'p99' }),
-      threshold: config.alarmP99LatencyMs / 1000,
-    });
+    this.monitoring.addLoadBalancerAlarms(targetGroup.metrics, { errorPercent: config.alarm5xxPercent, p99LatencyMs: config.alarmP99LatencyMs });
     this.monitoring.addAlarm('UnhealthyHostsAlarm', {
       description: 'A target is failing its /ready health check',
       metric: targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 0,
     });
-    this.monitoring.addGraph('Requests per minute', [requests]);
+    this.monitoring.addGraph('Requests per minute', [targetGroup.metrics.requestCount({ period: Duration.minutes(1), statistic: 'Sum' })]);
 
     new CfnOutput(this, 'ServiceUrl', { value: `https://${config.certificateArn !== undefined ? config.domainName : this.frontDoor.distribution.distributionDomainName}` });
     new CfnOutput(this, 'DatabaseProxyEndpoint', { value: this.database.proxy.endpoint });

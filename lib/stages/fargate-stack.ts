@@ -115,21 +115,12 @@ export class FargateStack extends Stack {
       action: elbv2.ListenerAction.forward([blue]),
     });
 
-    const errorRate = this.monitoring.addAlarm('ErrorRateAlarm', {
-      description: `More than ${config.alarm5xxPercent}% of responses are 5xx`,
-      metric: Monitoring.percentOf(
-        loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }),
-        loadBalancer.metrics.requestCount({ period: Duration.minutes(1), statistic: 'Sum' }),
-      ),
-      threshold: config.alarm5xxPercent,
-      evaluationPeriods: 2,
-    });
-    const latency = this.monitoring.addAlarm('LatencyAlarm', {
-      description: `p99 target response time above ${config.alarmP99LatencyMs} ms`,
-      metric: loadBalancer.metrics.targetResponseTime({ period: Duration.minutes(1), statistic: 'p99' }),
-      threshold: config.alarmP99LatencyMs / 1000,
-      evaluationPeriods: 2,
-    });
+    // Two periods, not three: these alarms also decide a blue/green rollback during the bake.
+    const { errorRate, latency } = this.monitoring.addLoadBalancerAlarms(
+      loadBalancer.metrics,
+      { errorPercent: config.alarm5xxPercent, p99LatencyMs: config.alarmP99LatencyMs },
+      2,
+    );
 
     const serviceSg = new ec2.SecurityGroup(this, 'ServiceSg', { vpc, description: 'flagstack tasks: only the ALB', allowAllOutbound: true });
     this.service = new ecs.FargateService(this, 'Service', {

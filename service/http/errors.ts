@@ -6,7 +6,6 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { errorBody, HttpError, validationFailed } from '../errors';
 
-
 /** The error body, for route response schemas and the OpenAPI document. */
 export const ErrorBody = Type.Object(
   { error: Type.Object({ code: Type.String(), message: Type.String() }) },
