@@ -21,6 +21,7 @@ let table: FakeTable;
 let svc: TestService;
 let seeded: SeededEnvironment;
 let handler: FunctionUrlHandler;
+const REFRESH_MS = 100;
 const template = JSON.parse(readFileSync(join(__dirname, 'function-url-event.json'), 'utf8')) as LambdaFunctionURLEvent;
 
 beforeAll(async () => {
@@ -29,7 +30,8 @@ beforeAll(async () => {
   seeded = await seedEnvironment(svc);
   await svc.admin('PATCH', `/environments/${seeded.clientKey}/feature-states/ratio`, { enabled: true, value: 0.75 });
   await svc.service.edgePublisher!.idle();
-  handler = createHandler({ FLAGSTACK_EDGE_TABLE: TABLE }, table.client, silentLog);
+  // A short refresh interval, so the last test can watch a warm function revalidate.
+  handler = createHandler({ FLAGSTACK_EDGE_TABLE: TABLE, FLAGSTACK_EDGE_REFRESH_MS: String(REFRESH_MS) }, table.client, silentLog);
 });
 afterAll(async () => {
   await svc.stop();
@@ -193,12 +195,17 @@ test('identities with stored traits: the same writes, then the same reads, for e
 });
 
 test('after an admin change, the edge serves what the service serves once it has revalidated', async () => {
+  const probe = { method: 'GET', path: '/api/v1/flags/?feature=banner', headers: client() };
+  // The same warm function throughout: it holds the environment from before the change.
+  expect(JSON.parse((await fromEdge(probe)).text).feature_state_value).not.toBe('parity banner');
   await svc.admin('PATCH', `/environments/${seeded.clientKey}/feature-states/banner`, { value: 'parity banner' });
   await svc.service.edgePublisher!.idle();
-  const fresh = createHandler({ FLAGSTACK_EDGE_TABLE: TABLE }, table.client, silentLog);
-  handler = fresh;
-  const probe = { method: 'GET', path: '/api/v1/flags/?feature=banner', headers: client() };
   const service = await fromService(probe);
   expect(JSON.parse(service.text).feature_state_value).toBe('parity banner');
-  expectSame(service, await fromEdge(probe));
+  let edge = await fromEdge(probe);
+  for (let waited = 0; edge.text !== service.text && waited < 40 * REFRESH_MS; waited += REFRESH_MS) {
+    await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
+    edge = await fromEdge(probe);
+  }
+  expectSame(service, edge);
 });
