@@ -66,6 +66,12 @@ function openPostgres(connectionString: string, max: number, timeoutMs: number):
     query: (sql, params) => queryWith(pool, sql, params),
     async transaction(work) {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: a connection lost between two statements would be
+      // an unhandled 'error' event, which ends the process. The next statement fails instead, and the
+      // broken client is discarded rather than returned to the pool.
+      let lost: Error | undefined;
+      const onError = (error: Error) => (lost = error);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work({ query: (sql, params) => queryWith(client, sql, params) });
@@ -75,7 +81,8 @@ function openPostgres(connectionString: string, max: number, timeoutMs: number):
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        client.release(lost);
       }
     },
     listen: (channel, onNotify, onReconnect) => listenPostgres(connectionString, channel, onNotify, onReconnect),
