@@ -28,6 +28,7 @@ const { values: options } = parseArgs({
     peers: { type: 'boolean', default: false },
     only: { type: 'string' },
     profile: { type: 'string' },
+    'heap-mb': { type: 'string', default: '256' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -39,13 +40,17 @@ if (options.help) {
   --json FILE    also write the results as JSON
   --peers        also measure unleash-server (needs DATABASE_URL; installs bench/peers on first use)
   --only TEXT    measure only the scenarios whose name contains TEXT (e.g. flags, identities, ofrep)
-  --profile DIR  run the service with --cpu-prof and write its CPU profile to DIR (open in Chrome DevTools)`);
+  --profile DIR  run the service with --cpu-prof and write its CPU profile to DIR (open in Chrome DevTools)
+  --heap-mb MB   the service's V8 heap limit (default 256: what V8 gives itself on the 1 GiB machines
+                 of rounds 2 and 3; 0 leaves it to V8, which sizes it from this machine's memory)`);
   process.exit(0);
 }
 const duration = Number(options.duration);
 const connections = Number(options.connections);
 if (!Number.isFinite(duration) || duration <= 0) fail(`--duration must be a positive number of seconds, not '${options.duration}'`);
 if (!Number.isInteger(connections) || connections <= 0) fail(`--connections must be a positive integer, not '${options.connections}'`);
+const heapMb = Number(options['heap-mb']);
+if (!Number.isInteger(heapMb) || heapMb < 0) fail(`--heap-mb must be a whole number of megabytes (0: V8's own choice), not '${options['heap-mb']}'`);
 if (options.peers && !process.env.DATABASE_URL) fail('--peers needs DATABASE_URL: unleash-server runs on PostgreSQL');
 
 function fail(message: string): never {
@@ -58,6 +63,7 @@ interface Load {
   p50: number;
   p99: number;
   errors: number;
+  /** Response bytes per request, headers included. */
   bytes: number;
   /** CPU time (user + system) the server process spent per request: contention-proof, unlike req/s. */
   cpuMicrosPerRequest: number;
@@ -231,8 +237,18 @@ async function seed(url: string, token: string, clientKey: string): Promise<stri
   return serverKey;
 }
 
-async function measureBaseline(bytes: number, request: Parameters<typeof load>[1]): Promise<Load> {
-  const { child, match } = await startChild(process.execPath, [join(__dirname, 'baseline-server.js'), String(Math.round(bytes))], process.env, /\{"port":(\d+)\}/);
+/** The mean body size of a few of the scenario's responses (headers not counted), for the baseline to match. */
+async function bodyBytes(url: string, request: Parameters<typeof load>[1]): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < 5; i++) {
+    const response = await fetch(url, { method: request.method ?? 'GET', headers: { 'content-type': 'application/json', ...request.headers }, body: request.body?.() });
+    total += (await response.arrayBuffer()).byteLength;
+  }
+  return total / 5;
+}
+
+async function measureBaseline(bodySize: number, request: Parameters<typeof load>[1]): Promise<Load> {
+  const { child, match } = await startChild(process.execPath, [join(__dirname, 'baseline-server.js'), String(Math.round(bodySize))], process.env, /\{"port":(\d+)\}/);
   try {
     return await load(`http://127.0.0.1:${match[1]}/`, request, child.pid!);
   } finally {
@@ -282,7 +298,12 @@ async function main(): Promise<void> {
     console.log(`Starting the bundled service on ${databaseUrl ? 'PostgreSQL' : 'PGlite'}…`);
     const port = await freePort();
     const profiling = options.profile ? ['--cpu-prof', '--cpu-prof-dir', options.profile] : [];
-    const service = spawn(process.execPath, [...profiling, join(ROOT, 'dist', 'service', 'server.js')], {
+    // V8 sizes its heap from the machine's memory: a quarter of it, and the more it may have, the
+    // later it collects. A benchmark machine with far more memory than a production instance would
+    // measure a lazier heap than production runs, so the service gets the limit of the machine it is
+    // deployed on.
+    const heapLimit = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
+    const service = spawn(process.execPath, [...heapLimit, ...profiling, join(ROOT, 'dist', 'service', 'server.js')], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: {
         ...process.env,
@@ -340,7 +361,7 @@ async function main(): Promise<void> {
       for (const { name, path, request } of selected) {
         console.log(`Measuring ${name} for ${duration} s, then the baseline…`);
         const measured = await load(url + path, request, service.pid!);
-        const baseline = await measureBaseline(measured.bytes, request);
+        const baseline = await measureBaseline(await bodyBytes(url + path, request), request);
         // A ratio over failed requests would measure error responses.
         if (measured.errors > 0 || baseline.errors > 0) fail(`${name}: ${measured.errors} errors from the service, ${baseline.errors} from the baseline`);
         scenarios.push({ name, service: measured, baseline, ratioToBaseline: measured.rps / baseline.rps });
@@ -412,13 +433,13 @@ function report(result: {
       `(${result.engine.microsecondsPerEvaluation.toFixed(1)} µs each, all ${FEATURES} flags)`,
   );
   console.log('CPU µs/req: CPU time the server process spent per request (in brackets: the baseline server); DB CPU µs/req: the local PostgreSQL processes');
-  console.log(`service peak RSS: ${result.peakRssMb.toFixed(0)} MB`);
+  console.log(`service peak RSS: ${result.peakRssMb.toFixed(0)} MB (V8 heap limit: ${heapMb > 0 ? `${heapMb} MB` : "V8's own, from this machine's memory"})`);
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });
     writeFileSync(
       options.json,
       // cpus: `npm run cost -- --bench FILE` turns requests a second into requests a second per vCPU.
-      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: duration, ...result }, null, 2),
+      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: duration, heapLimitMb: heapMb || null, ...result }, null, 2),
     );
     console.log(`results written to ${options.json}`);
   }

@@ -40,7 +40,7 @@ export const ConfigSchema = Type.Object({
   FLAGSTACK_TRAIT_BATCH_MS: Type.Integer({
     minimum: 0,
     maximum: 1000,
-    default: 2,
+    default: 1,
     description: 'How long trait writes wait to be batched with others before one statement writes them all',
   }),
   FLAGSTACK_DB_TIMEOUT_MS: Type.Integer({

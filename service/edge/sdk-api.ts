@@ -51,6 +51,16 @@ export interface EdgeSdkApiDeps {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+// A Lambda response body is text. The service keeps the flag list and environment document encoded
+// (Buffers, written to sockets as they are); each is decoded here once per environment change, not per request.
+const decoded = new WeakMap<Buffer, string>();
+function textOf(body: string | Buffer): string {
+  if (typeof body === 'string') return body;
+  let text = decoded.get(body);
+  if (text === undefined) decoded.set(body, (text = body.toString('utf8')));
+  return text;
+}
+
 /** What a route's answer sets: status, body, extra headers. */
 interface Answer {
   statusCode?: number;
@@ -144,7 +154,7 @@ export class EdgeSdkApi {
       const headers: Record<string, string> = { ...answer.headers };
       if (answer.body !== undefined) headers['content-type'] = JSON_TYPE;
       if (answer.keyed?.stale) headers['x-flagstack-stale'] = 'table-unreachable';
-      return { statusCode: answer.statusCode ?? 200, headers, body: answer.body === undefined ? '' : String(answer.body) };
+      return { statusCode: answer.statusCode ?? 200, headers, body: answer.body === undefined ? '' : textOf(answer.body) };
     } catch (error) {
       return this.errorResponse(route, params.key, error);
     }

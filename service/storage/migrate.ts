@@ -26,10 +26,26 @@ export async function migrate(db: Database): Promise<number[]> {
   return applied;
 }
 
-/** Splits a migration on statement-ending semicolons (migrations hold no functions or quoted semicolons). */
-function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*$/m)
-    .map((statement) => statement.replace(/^\s*--.*$/gm, '').trim())
-    .filter((statement) => statement.length > 0);
+/**
+ * Splits a migration into statements on the semicolons that end a line, except inside a
+ * dollar-quoted function body (`$function$ … $function$`), whose own statements end in semicolons too.
+ */
+export function splitStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let current: string[] = [];
+  let openQuote: string | undefined;
+  for (const line of sql.split('\n')) {
+    if (openQuote === undefined && /^\s*--/.test(line)) continue;
+    current.push(line);
+    for (const quote of line.match(/\$\w*\$/g) ?? []) {
+      if (openQuote === undefined) openQuote = quote;
+      else if (quote === openQuote) openQuote = undefined;
+    }
+    if (openQuote === undefined && /;\s*$/.test(line)) {
+      statements.push(current.join('\n').replace(/;\s*$/, '').trim());
+      current = [];
+    }
+  }
+  statements.push(current.join('\n').trim());
+  return statements.filter((statement) => statement.length > 0);
 }

@@ -19,14 +19,6 @@ export interface TraitWrite extends IdentityRef {
   traits: ReadonlyMap<string, TraitValue | null>;
 }
 
-// Lookups by index, one identity at a time, whatever the planner's statistics say. A plain join lets
-// it pick a hash join over a full scan of traits when its statistics are missing or stale (a new
-// database, a burst of new identities before autovacuum analyses): milliseconds per batch, growing
-// with the table. `OFFSET 0` keeps each LATERAL subquery from being flattened back into such a join.
-const IDENTITY_BY_REF = (ref: string) =>
-  `SELECT id FROM identities WHERE environment_id = ${ref}.environment_id AND identifier = ${ref}.identifier OFFSET 0`;
-const TRAITS_OF = (identity: string) => `SELECT key, value FROM traits WHERE traits.identity_id = ${identity}.id OFFSET 0`;
-
 const refKey = (ref: IdentityRef): string => `${ref.environmentId}\u0000${ref.identifier}`;
 const compareRefs = (a: IdentityRef, b: IdentityRef): number =>
   a.environmentId - b.environmentId || (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0);
@@ -87,22 +79,19 @@ export class TraitStore {
   }
 
   private async readMany(refs: readonly IdentityRef[]): Promise<Map<string, TraitValue>[]> {
-    const rows = await this.db.query<TraitRow>(
-      `SELECT w.environment_id, w.identifier, t.key, t.value
-         FROM unnest($1::int[], $2::text[]) AS w(environment_id, identifier)
-        CROSS JOIN LATERAL (${IDENTITY_BY_REF('w')}) i
-        CROSS JOIN LATERAL (${TRAITS_OF('i')}) t`,
-      [refs.map((r) => r.environmentId), refs.map((r) => r.identifier)],
-    );
+    // The statements are PL/pgSQL functions (migration 2), whose plans each connection keeps.
+    const rows = await this.db.query<TraitRow>('SELECT * FROM flagstack_read_traits($1::int[], $2::text[])', [
+      refs.map((r) => r.environmentId),
+      refs.map((r) => r.identifier),
+    ]);
     const byRef = groupTraits(rows);
     return refs.map((ref) => byRef.get(refKey(ref)) ?? new Map());
   }
 
   /**
-   * One statement, so one round trip, for the whole batch: upsert the identities, upsert and delete
-   * the traits, and read every trait those identities had. All parts of a statement see the same
-   * snapshot, so what it reads is the traits before the batch; the batch's own changes are laid over
-   * them here.
+   * One statement, so one round trip, for the whole batch (flagstack_write_traits): upsert the
+   * identities, upsert and delete the traits, and read every trait those identities had, as they were
+   * before the batch; the batch's own changes are laid over them here.
    */
   private async writeMany(writes: readonly TraitWrite[]): Promise<Map<string, Map<string, TraitValue>>> {
     // Later writes to the same identity and key win, as if the requests had run one after another.
@@ -118,36 +107,7 @@ export class TraitStore {
     const refs = [...identities.values()].sort(compareRefs);
     const ordered = [...changes.values()].sort((a, b) => compareRefs(a.ref, b.ref) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const rows = await this.db.query<TraitRow>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS x(environment_id, identifier, key, value)
-       ), wanted AS (
-         SELECT * FROM unnest($5::int[], $6::text[]) AS x(environment_id, identifier)
-       ), existing AS (
-         SELECT i.id, wanted.environment_id, wanted.identifier FROM wanted CROSS JOIN LATERAL (${IDENTITY_BY_REF('wanted')}) i
-       ), created AS (
-         -- Only identities not seen yet are inserted; DO UPDATE (not DO NOTHING) returns the row even
-         -- when another transaction inserted it a moment ago, so no trait is ever dropped.
-         INSERT INTO identities (environment_id, identifier)
-         SELECT * FROM wanted WHERE NOT EXISTS (
-           SELECT 1 FROM existing e WHERE e.environment_id = wanted.environment_id AND e.identifier = wanted.identifier)
-         ON CONFLICT (environment_id, identifier) DO UPDATE SET identifier = EXCLUDED.identifier
-         RETURNING id, environment_id, identifier
-       ), ids AS (
-         SELECT * FROM existing UNION ALL SELECT * FROM created
-       ), upserted AS (
-         INSERT INTO traits (identity_id, key, value)
-         SELECT ids.id, input.key, input.value::jsonb FROM input JOIN ids USING (environment_id, identifier)
-          WHERE input.value IS NOT NULL ORDER BY ids.id, input.key
-         -- SDKs resend unchanged traits on every call; those cost no write.
-         ON CONFLICT (identity_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
-           WHERE traits.value IS DISTINCT FROM EXCLUDED.value
-         RETURNING 1
-       ), deleted AS (
-         DELETE FROM traits t USING input JOIN ids USING (environment_id, identifier)
-          WHERE t.identity_id = ids.id AND t.key = input.key AND input.value IS NULL
-         RETURNING 1
-       )
-       SELECT ids.environment_id, ids.identifier, t.key, t.value FROM ids CROSS JOIN LATERAL (${TRAITS_OF('ids')}) t`,
+      'SELECT * FROM flagstack_write_traits($1::int[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])',
       [
         ordered.map((c) => c.ref.environmentId),
         ordered.map((c) => c.ref.identifier),

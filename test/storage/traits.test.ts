@@ -63,6 +63,27 @@ test('within a batch the later write to the same trait wins; null deletes', asyn
   expect(Object.fromEntries(await store.read(ref))).toEqual({ a: 2, c: 3 });
 });
 
+test('resending unchanged traits writes nothing, not even a row lock; a changed one is written', async () => {
+  const store = new TraitStore(db, 1);
+  const ref = { environmentId, identifier: 'resent' };
+  const traits = new Map<string, string | number>([['plan', 'pro'], ['age', 36]]);
+  await store.write({ ...ref, traits });
+  // xmin names the transaction that wrote a row version, xmax the last one that locked or deleted it.
+  const versions = () =>
+    db.query<{ key: string; xmin: string; xmax: string }>(
+      `SELECT t.key, t.xmin::text, t.xmax::text FROM traits t JOIN identities i ON i.id = t.identity_id
+        WHERE i.identifier = 'resent' ORDER BY t.key`,
+    );
+  const before = await versions();
+  expect(Object.fromEntries(await store.write({ ...ref, traits }))).toEqual({ plan: 'pro', age: 36 });
+  expect(await versions()).toEqual(before);
+
+  await store.write({ ...ref, traits: new Map<string, string | number>([['plan', 'pro'], ['age', 37]]) });
+  const after = await versions();
+  expect(after.find((row) => row.key === 'plan')).toEqual(before.find((row) => row.key === 'plan'));
+  expect(after.find((row) => row.key === 'age')!.xmin).not.toBe(before.find((row) => row.key === 'age')!.xmin);
+});
+
 test('reads issued together become one query', async () => {
   const store = new TraitStore(recording(db), 1);
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.read({ environmentId, identifier: `id-${i}` })));
