@@ -28,7 +28,7 @@ const { values: options } = parseArgs({
     peers: { type: 'boolean', default: false },
     only: { type: 'string' },
     profile: { type: 'string' },
-    'heap-mb': { type: 'string', default: '256' },
+    'memory-mb': { type: 'string', default: '1024' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -41,16 +41,16 @@ if (options.help) {
   --peers        also measure unleash-server (needs DATABASE_URL; installs bench/peers on first use)
   --only TEXT    measure only the scenarios whose name contains TEXT (e.g. flags, identities, ofrep)
   --profile DIR  run the service with --cpu-prof and write its CPU profile to DIR (open in Chrome DevTools)
-  --heap-mb MB   the service's V8 heap limit (default 256: what V8 gives itself on the 1 GiB machines
-                 of rounds 2 and 3; 0 leaves it to V8, which sizes it from this machine's memory)`);
+  --memory-mb MB size the service's V8 heap as Node does on a machine with this much memory (default
+                 1024: round 2's t4g.micro, round 3's default task); 0 sizes it from this machine's memory`);
   process.exit(0);
 }
 const duration = Number(options.duration);
 const connections = Number(options.connections);
 if (!Number.isFinite(duration) || duration <= 0) fail(`--duration must be a positive number of seconds, not '${options.duration}'`);
 if (!Number.isInteger(connections) || connections <= 0) fail(`--connections must be a positive integer, not '${options.connections}'`);
-const heapMb = Number(options['heap-mb']);
-if (!Number.isInteger(heapMb) || heapMb < 0) fail(`--heap-mb must be a whole number of megabytes (0: V8's own choice), not '${options['heap-mb']}'`);
+const memoryMb = Number(options['memory-mb']);
+if (!Number.isInteger(memoryMb) || memoryMb < 0) fail(`--memory-mb must be a whole number of megabytes (0: this machine's), not '${options['memory-mb']}'`);
 if (options.peers && !process.env.DATABASE_URL) fail('--peers needs DATABASE_URL: unleash-server runs on PostgreSQL');
 
 function fail(message: string): never {
@@ -103,6 +103,19 @@ function startChild(command: string, args: string[], env: NodeJS.ProcessEnv, pat
   });
 }
 
+/**
+ * The heap limits Node 20 gives itself on a machine (or in a container) with `memoryMb` of memory:
+ * old space half of it, each of the two semi-spaces 1/128 of that (1/256 up to 256 MB), between 1 and
+ * 16 MB. Checked in memory cgroups of 512 MiB to 4 GiB: the same heap_size_limit either way. V8 lets
+ * the heap grow further past its live data the larger the limit, so on a machine with far more memory
+ * than a production instance the service would measure a lazier heap than it runs with in production.
+ */
+function heapFlagsFor(memoryMb: number): string[] {
+  const oldSpaceMb = Math.floor(memoryMb / 2);
+  const semiSpaceMb = Math.min(16, Math.max(1, Math.floor(oldSpaceMb / (oldSpaceMb <= 256 ? 256 : 128))));
+  return [`--max-old-space-size=${oldSpaceMb}`, `--max-semi-space-size=${semiSpaceMb}`];
+}
+
 /** A port nothing listens on now. */
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -136,17 +149,26 @@ function cpuMicros(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
 }
-/** CPU time of every local PostgreSQL process (postmaster and backends), in microseconds. */
-function postgresCpuMicros(): number {
-  let total = 0;
+/** CPU time of every local PostgreSQL process (postmaster and backends) so far, by process id, in microseconds. */
+function postgresCpuMicros(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuMicros(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') byPid.set(Number(entry), cpuMicros(Number(entry)));
     } catch {
       // The process ended between the listing and the read.
     }
   }
+  return byPid;
+}
+/**
+ * CPU time PostgreSQL spent between two readings: what each process still running used since the
+ * first (or since it started). A backend that ended in between is left out rather than subtracted.
+ */
+function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, micros] of postgresCpuMicros()) total += micros - (before.get(pid) ?? 0);
   return total;
 }
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
@@ -154,13 +176,13 @@ const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encodi
 /** Peak resident set size of a process (VmHWM), in MB. */
 const peakRssMb = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-async function load(url: string, request: { method?: string; headers?: Record<string, string>; body?: () => string }, serverPid: number): Promise<Load> {
+async function load(url: string, request: { method?: string; headers?: Record<string, string>; body?: () => string }, serverPid: number, seconds = duration): Promise<Load> {
   const cpuBefore = cpuMicros(serverPid);
   const databaseCpuBefore = postgresCpuMicros();
   const result = await autocannon({
     url,
     connections,
-    duration,
+    duration: seconds,
     method: (request.method ?? 'GET') as 'GET' | 'POST',
     headers: { 'content-type': 'application/json', ...request.headers },
     requests: request.body ? [{ setupRequest: (req: any) => ({ ...req, body: request.body!() }) }] : undefined,
@@ -172,7 +194,7 @@ async function load(url: string, request: { method?: string; headers?: Record<st
     errors: result.errors + result.timeouts + result.non2xx,
     bytes: result.throughput.average / Math.max(result.requests.average, 1),
     cpuMicrosPerRequest: (cpuMicros(serverPid) - cpuBefore) / Math.max(result.requests.total, 1),
-    databaseCpuMicrosPerRequest: (postgresCpuMicros() - databaseCpuBefore) / Math.max(result.requests.total, 1),
+    databaseCpuMicrosPerRequest: postgresCpuSince(databaseCpuBefore) / Math.max(result.requests.total, 1),
   };
 }
 
@@ -247,10 +269,37 @@ async function bodyBytes(url: string, request: Parameters<typeof load>[1]): Prom
   return total / 5;
 }
 
-async function measureBaseline(bodySize: number, request: Parameters<typeof load>[1]): Promise<Load> {
+/** Loads of equal length, as one: mean rates, CPU per request weighted by requests, the worse percentiles. */
+function combined(loads: readonly Load[]): Load {
+  const rps = loads.reduce((sum, l) => sum + l.rps, 0) / loads.length;
+  const perRequest = (pick: (l: Load) => number) => loads.reduce((sum, l) => sum + pick(l) * l.rps, 0) / Math.max(rps * loads.length, 1);
+  return {
+    rps,
+    p50: Math.max(...loads.map((l) => l.p50)),
+    p99: Math.max(...loads.map((l) => l.p99)),
+    errors: loads.reduce((sum, l) => sum + l.errors, 0),
+    bytes: perRequest((l) => l.bytes),
+    cpuMicrosPerRequest: perRequest((l) => l.cpuMicrosPerRequest),
+    databaseCpuMicrosPerRequest: perRequest((l) => l.databaseCpuMicrosPerRequest),
+  };
+}
+
+/**
+ * The service and the baseline (a body of the same size) under the same load, in turns: half the
+ * duration each, twice. Whatever else the machine does meanwhile then weighs on both sides of the
+ * ratio, which one stretch each, one after the other, does not guarantee (seen: a baseline stretch at
+ * less than half its usual rate).
+ */
+async function measureWithBaseline(serviceUrl: string, request: Parameters<typeof load>[1], servicePid: number): Promise<{ service: Load; baseline: Load }> {
+  const bodySize = await bodyBytes(serviceUrl, request);
   const { child, match } = await startChild(process.execPath, [join(__dirname, 'baseline-server.js'), String(Math.round(bodySize))], process.env, /\{"port":(\d+)\}/);
   try {
-    return await load(`http://127.0.0.1:${match[1]}/`, request, child.pid!);
+    const [service, baseline]: Load[][] = [[], []];
+    for (let turn = 0; turn < 2; turn++) {
+      service.push(await load(serviceUrl, request, servicePid, duration / 2));
+      baseline.push(await load(`http://127.0.0.1:${match[1]}/`, request, child.pid!, duration / 2));
+    }
+    return { service: combined(service), baseline: combined(baseline) };
   } finally {
     await stopChild(child);
   }
@@ -298,11 +347,7 @@ async function main(): Promise<void> {
     console.log(`Starting the bundled service on ${databaseUrl ? 'PostgreSQL' : 'PGlite'}…`);
     const port = await freePort();
     const profiling = options.profile ? ['--cpu-prof', '--cpu-prof-dir', options.profile] : [];
-    // V8 sizes its heap from the machine's memory: a quarter of it, and the more it may have, the
-    // later it collects. A benchmark machine with far more memory than a production instance would
-    // measure a lazier heap than production runs, so the service gets the limit of the machine it is
-    // deployed on.
-    const heapLimit = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
+    const heapLimit = memoryMb > 0 ? heapFlagsFor(memoryMb) : [];
     const service = spawn(process.execPath, [...heapLimit, ...profiling, join(ROOT, 'dist', 'service', 'server.js')], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: {
@@ -359,9 +404,8 @@ async function main(): Promise<void> {
       const selected = requests.filter(({ name }) => options.only === undefined || name.includes(options.only));
       if (selected.length === 0) fail(`--only '${options.only}' matches no scenario (${requests.map((r) => r.name).join('; ')})`);
       for (const { name, path, request } of selected) {
-        console.log(`Measuring ${name} for ${duration} s, then the baseline…`);
-        const measured = await load(url + path, request, service.pid!);
-        const baseline = await measureBaseline(await bodyBytes(url + path, request), request);
+        console.log(`Measuring ${name} and the baseline, ${duration} s each in two turns…`);
+        const { service: measured, baseline } = await measureWithBaseline(url + path, request, service.pid!);
         // A ratio over failed requests would measure error responses.
         if (measured.errors > 0 || baseline.errors > 0) fail(`${name}: ${measured.errors} errors from the service, ${baseline.errors} from the baseline`);
         scenarios.push({ name, service: measured, baseline, ratioToBaseline: measured.rps / baseline.rps });
@@ -433,13 +477,13 @@ function report(result: {
       `(${result.engine.microsecondsPerEvaluation.toFixed(1)} µs each, all ${FEATURES} flags)`,
   );
   console.log('CPU µs/req: CPU time the server process spent per request (in brackets: the baseline server); DB CPU µs/req: the local PostgreSQL processes');
-  console.log(`service peak RSS: ${result.peakRssMb.toFixed(0)} MB (V8 heap limit: ${heapMb > 0 ? `${heapMb} MB` : "V8's own, from this machine's memory"})`);
+  console.log(`service peak RSS: ${result.peakRssMb.toFixed(0)} MB (heap sized as on a ${memoryMb > 0 ? `${memoryMb} MB machine: ${heapFlagsFor(memoryMb).join(' ')}` : 'machine like this one'})`);
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });
     writeFileSync(
       options.json,
       // cpus: `npm run cost -- --bench FILE` turns requests a second into requests a second per vCPU.
-      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: duration, heapLimitMb: heapMb || null, ...result }, null, 2),
+      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: duration, heapSizedForMemoryMb: memoryMb || null, ...result }, null, 2),
     );
     console.log(`results written to ${options.json}`);
   }

@@ -41,6 +41,19 @@ export function flagsCachePolicy(scope: Construct, ttl: Duration): cloudfront.IC
   });
 }
 
+/**
+ * The custom domain a stage's CloudFront distribution takes from the configuration: the domain only
+ * with its certificate (round 1 needs none: Caddy gets one).
+ */
+export function cloudFrontDomainOf(config: { readonly domainName?: string; readonly certificateArn?: string }): { domainName?: string; certificateArn?: string } {
+  return config.certificateArn !== undefined ? { domainName: config.domainName, certificateArn: config.certificateArn } : {};
+}
+
+/** Where SDKs point: the custom domain when CloudFront serves it, else the distribution's own name. */
+export function serviceUrlOf(config: { readonly domainName?: string; readonly certificateArn?: string }, distribution: cloudfront.IDistribution): string {
+  return `https://${cloudFrontDomainOf(config).domainName ?? distribution.distributionDomainName}`;
+}
+
 /** A distribution's own domain and certificate (TLS 1.2 at least), when both are given; else nothing. */
 export function customDomain(
   scope: Construct,

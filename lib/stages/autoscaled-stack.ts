@@ -11,7 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
 import { Database } from '../constructs/database';
-import { FrontDoor } from '../constructs/front-door';
+import { cloudFrontDomainOf, FrontDoor, serviceUrlOf } from '../constructs/front-door';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { SECRETS_ENV_FILE, ServiceHost } from '../constructs/service-host';
@@ -47,8 +47,7 @@ export class AutoscaledStack extends Stack {
     this.frontDoor = new FrontDoor(this, 'FrontDoor', {
       vpc,
       originFacingPrefixListId: config.cloudFrontPrefixListId,
-      // The custom domain goes on CloudFront only with its certificate (round 1 needs none: Caddy gets one).
-      ...(config.certificateArn !== undefined ? { domainName: config.domainName, certificateArn: config.certificateArn } : {}),
+      ...cloudFrontDomainOf(config),
     });
 
     const host = new ServiceHost(this, 'Service', {
@@ -132,7 +131,7 @@ export class AutoscaledStack extends Stack {
     });
     this.monitoring.addGraph('Requests per minute', [targetGroup.metrics.requestCount({ period: Duration.minutes(1), statistic: 'Sum' })]);
 
-    new CfnOutput(this, 'ServiceUrl', { value: `https://${config.certificateArn !== undefined ? config.domainName : this.frontDoor.distribution.distributionDomainName}` });
+    new CfnOutput(this, 'ServiceUrl', { value: serviceUrlOf(config, this.frontDoor.distribution) });
     new CfnOutput(this, 'DatabaseProxyEndpoint', { value: this.database.proxy.endpoint });
   }
 }

@@ -8,6 +8,7 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EdgeDistribution, type EdgeOrigin } from '../constructs/edge-distribution';
+import { cloudFrontDomainOf, serviceUrlOf } from '../constructs/front-door';
 import { EdgeTable } from '../constructs/edge-table';
 import { EdgeRegionStack, type EdgeRegionStackProps } from './edge-region-stack';
 
@@ -28,13 +29,13 @@ export class EdgeStack extends EdgeRegionStack {
     this.front = new EdgeDistribution(this, 'Front', {
       origins: [{ region: this.region, functionUrl: this.edge.functionUrl.url }, ...props.regions],
       contentHashFunctionName: `${config.edgeName}-content-hash`,
-      ...(config.certificateArn !== undefined ? { domainName: config.domainName, certificateArn: config.certificateArn } : {}),
+      ...cloudFrontDomainOf(config),
     });
 
     // What `npm run cost -- --stage edge --live` and operators read.
     const regions = [this.region, ...props.regions.map((r) => r.region)];
     const outputs: Record<string, [string, string]> = {
-      ServiceUrl: [`https://${config.certificateArn !== undefined ? config.domainName : this.front.distribution.distributionDomainName}`, 'Where SDKs point (apiUrl …/api/v1/, OFREP base URL)'],
+      ServiceUrl: [serviceUrlOf(config, this.front.distribution), 'Where SDKs point (apiUrl …/api/v1/, OFREP base URL)'],
       DistributionId: [this.front.distribution.distributionId, 'The CloudFront distribution'],
       TableName: [this.table.table.tableName, 'The DynamoDB global table, home region first'],
       TableRegions: [regions.join(','), 'Regions holding the table (home, then replicas)'],

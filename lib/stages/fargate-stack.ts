@@ -16,7 +16,7 @@ import { AdminToken } from '../constructs/admin-token';
 import { edgeTableArn, publisherStatements } from '../constructs/edge-table';
 import type { StageConfig } from '../config';
 import { Database } from '../constructs/database';
-import { FrontDoor } from '../constructs/front-door';
+import { cloudFrontDomainOf, FrontDoor, serviceUrlOf } from '../constructs/front-door';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { SERVICE_PORT } from '../constants';
@@ -46,7 +46,7 @@ export class FargateStack extends Stack {
     this.frontDoor = new FrontDoor(this, 'FrontDoor', {
       vpc,
       originFacingPrefixListId: config.cloudFrontPrefixListId,
-      ...(config.certificateArn !== undefined ? { domainName: config.domainName, certificateArn: config.certificateArn } : {}),
+      ...cloudFrontDomainOf(config),
     });
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
@@ -181,7 +181,7 @@ export class FargateStack extends Stack {
     });
 
     new CfnOutput(this, 'ServiceUrl', {
-      value: `https://${config.certificateArn !== undefined ? config.domainName : this.frontDoor.distribution.distributionDomainName}`,
+      value: serviceUrlOf(config, this.frontDoor.distribution),
     });
   }
 }

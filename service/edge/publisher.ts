@@ -14,7 +14,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keyLookupId } from '../flags/sdk-keys';
 import type { Database } from '../storage/database';
-import { loadEnvironment, loadEnvironmentKeys, loadEnvironmentVersions } from '../storage/environment-documents';
+import { inOneSnapshot, loadEnvironment, loadEnvironmentKeys, loadEnvironmentVersions } from '../storage/environment-documents';
 import {
   documentKey,
   encodeDocument,
@@ -250,9 +250,7 @@ export class EdgePublisher {
   }
 
   private async load(environmentId: number): Promise<PublishedEnvironment | undefined> {
-    // One snapshot, so a concurrent admin write is published whole or not at all.
-    return this.db.transaction(async (tx) => {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    return inOneSnapshot(this.db, async (tx) => {
       const loaded = await loadEnvironment(tx, environmentId);
       if (!loaded) return undefined;
       const [keys] = await loadEnvironmentKeys(tx, environmentId);

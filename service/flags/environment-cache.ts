@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../storage/database';
-import { loadEnvironment, loadEnvironmentKeys, loadEnvironmentVersions } from '../storage/environment-documents';
+import { inOneSnapshot, loadEnvironment, loadEnvironmentKeys, loadEnvironmentVersions } from '../storage/environment-documents';
 import { prepareEnvironment, type PreparedEnvironment } from './prepared-environment';
 import { keyLookupId, type ResolvedKey } from './sdk-keys';
 
@@ -147,11 +147,7 @@ export class EnvironmentCache {
   }
 
   private async build(environmentId: number): Promise<PreparedEnvironment | undefined> {
-    // One snapshot for all of the document's queries, so a concurrent admin write is seen whole or not at all.
-    const loaded = await this.db.transaction(async (tx) => {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      return loadEnvironment(tx, environmentId);
-    });
+    const loaded = await inOneSnapshot(this.db, (tx) => loadEnvironment(tx, environmentId));
     return loaded && prepareEnvironment(loaded);
   }
 }

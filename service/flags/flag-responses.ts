@@ -19,13 +19,17 @@ interface FlagContext {
   };
 }
 
+/** Whether an audience may see a flag: client keys never see server-key-only features, and nobody a hidden disabled flag. */
+export function isVisible(env: FlagContext, flag: FlagResult, audience: FlagAudience): boolean {
+  return (
+    (audience === 'server' || !env.compiled.serverKeyOnlyFeatureIds.has(flag.featureId)) &&
+    (flag.enabled || !env.compiled.document.project.hide_disabled_flags)
+  );
+}
+
 /** The flags an audience may see, in document order. */
 export function visibleFlags(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): FlagResult[] {
-  const hideDisabled = env.compiled.document.project.hide_disabled_flags;
-  const serverOnly = env.compiled.serverKeyOnlyFeatureIds;
-  return flags.filter(
-    (flag) => (audience === 'server' || !serverOnly.has(flag.featureId)) && (!hideDisabled || flag.enabled),
-  );
+  return flags.filter((flag) => isVisible(env, flag, audience));
 }
 
 // The engine's results are built once per compiled environment and shared by every request, so each

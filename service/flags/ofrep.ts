@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { evaluateEnvironmentFlags, evaluateIdentityFlags, type FlagResult } from '../engine';
 import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
-import { visibleFlags, type FlagAudience } from './flag-responses';
+import { isVisible, type FlagAudience } from './flag-responses';
 import type { PreparedEnvironment } from './prepared-environment';
 
 export type OfrepContext = Record<string, unknown>;
@@ -78,23 +78,32 @@ function cachedResult(flag: FlagResult, kind: ResultKind): OfrepResult {
 
 /** Evaluates every flag the audience may see, in document order. */
 export function evaluateOfrep(env: PreparedEnvironment, context: OfrepContext, audience: FlagAudience): OfrepResult[] {
-  const { targetingKey, ...attributes } = context;
-  if (targetingKey !== undefined && (typeof targetingKey !== 'string' || targetingKey === '')) {
-    throw new OfrepContextError('context.targetingKey must be a non-empty string');
-  }
+  // One pass over the context (every OFREP request has one): the targeting key, and primitive values as traits.
+  let targetingKey: unknown;
+  let hasContext = false;
   const traits: Record<string, TraitValue> = {};
-  for (const [key, value] of Object.entries(attributes)) {
-    if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) traits[key] = value;
+  for (const key in context) {
+    const value = context[key];
+    if (key === 'targetingKey') {
+      if (typeof value !== 'string' || value === '') throw new OfrepContextError('context.targetingKey must be a non-empty string');
+      targetingKey = value;
+      hasContext = true;
+    } else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+      traits[key] = value;
+      hasContext = true;
+    }
   }
-  const hasContext = targetingKey !== undefined || Object.keys(traits).length > 0;
   // Without a targeting key, traits still select segments, but no flag whose value hangs on a hash is served.
   const flags = hasContext
-    ? evaluateIdentityFlags(env.compiled, targetingKey ?? '', traits)
+    ? evaluateIdentityFlags(env.compiled, (targetingKey as string | undefined) ?? '', traits)
     : evaluateEnvironmentFlags(env.compiled);
   const served: ResultKind = hasContext ? 'withContext' : 'withoutContext';
-  return visibleFlags(env, flags, audience).map((flag) =>
-    cachedResult(flag, targetingKey === undefined && env.compiled.hashedFeatures.has(flag.featureName) ? 'targetingKeyMissing' : served),
-  );
+  const hashed = targetingKey === undefined ? env.compiled.hashedFeatures : undefined;
+  const results: OfrepResult[] = [];
+  for (const flag of flags) {
+    if (isVisible(env, flag, audience)) results.push(cachedResult(flag, hashed?.has(flag.featureName) ? 'targetingKeyMissing' : served));
+  }
+  return results;
 }
 
 function toOfrep(flag: FlagResult, hasContext: boolean): OfrepSuccess {

@@ -9,7 +9,7 @@ import type {
   MultivariateFeatureStateValue,
   SegmentRule,
 } from '../schemas/environment-document';
-import type { Queryable } from './database';
+import type { Database, Queryable } from './database';
 
 /** What `GET /api/v1/flags/` says about a feature beyond the document's id, name and type. */
 export interface FeatureMetadata {
@@ -69,6 +69,17 @@ interface FeatureStateRow {
   priority: number | null;
   hash_key: string | null;
   uuid: string;
+}
+
+/**
+ * Runs `work` on one read-only snapshot, so that the several queries reading an environment see a
+ * concurrent admin write whole or not at all.
+ */
+export function inOneSnapshot<T>(db: Database, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    return work(tx);
+  });
 }
 
 /** Loads one environment's document, or undefined when the environment does not exist. */
