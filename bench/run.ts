@@ -50,7 +50,9 @@ const connections = Number(options.connections);
 if (!Number.isFinite(duration) || duration <= 0) fail(`--duration must be a positive number of seconds, not '${options.duration}'`);
 if (!Number.isInteger(connections) || connections <= 0) fail(`--connections must be a positive integer, not '${options.connections}'`);
 const memoryMb = Number(options['memory-mb']);
-if (!Number.isInteger(memoryMb) || memoryMb < 0) fail(`--memory-mb must be a whole number of megabytes (0: this machine's), not '${options['memory-mb']}'`);
+if (!Number.isInteger(memoryMb) || (memoryMb !== 0 && memoryMb < 512)) fail(`--memory-mb must be 0 (this machine's) or a whole number of megabytes from 512, not '${options['memory-mb']}'`);
+// Each side of a scenario runs in two turns of whole seconds (autocannon counts whole seconds).
+const turnSeconds = Math.max(1, Math.round(duration / 2));
 if (options.peers && !process.env.DATABASE_URL) fail('--peers needs DATABASE_URL: unleash-server runs on PostgreSQL');
 
 function fail(message: string): never {
@@ -105,13 +107,14 @@ function startChild(command: string, args: string[], env: NodeJS.ProcessEnv, pat
 
 /**
  * The heap limits Node 20 gives itself on a machine (or in a container) with `memoryMb` of memory:
- * old space half of it, each of the two semi-spaces 1/128 of that (1/256 up to 256 MB), between 1 and
- * 16 MB. Checked in memory cgroups of 512 MiB to 4 GiB: the same heap_size_limit either way. V8 lets
+ * old space half of it (at most 4 GB), each of the two semi-spaces 1/128 of that (1/256 up to 256 MB),
+ * between 1 and 16 MB. Checked in memory cgroups of 512 MiB to 4 GiB: the same heap_size_limit either way. V8 lets
  * the heap grow further past its live data the larger the limit, so on a machine with far more memory
  * than a production instance the service would measure a lazier heap than it runs with in production.
  */
 function heapFlagsFor(memoryMb: number): string[] {
-  const oldSpaceMb = Math.floor(memoryMb / 2);
+  // V8 caps old space at 4 GB (this machine's own limit, with 24 GiB).
+  const oldSpaceMb = Math.min(4096, Math.floor(memoryMb / 2));
   const semiSpaceMb = Math.min(16, Math.max(1, Math.floor(oldSpaceMb / (oldSpaceMb <= 256 ? 256 : 128))));
   return [`--max-old-space-size=${oldSpaceMb}`, `--max-semi-space-size=${semiSpaceMb}`];
 }
@@ -296,8 +299,8 @@ async function measureWithBaseline(serviceUrl: string, request: Parameters<typeo
   try {
     const [service, baseline]: Load[][] = [[], []];
     for (let turn = 0; turn < 2; turn++) {
-      service.push(await load(serviceUrl, request, servicePid, duration / 2));
-      baseline.push(await load(`http://127.0.0.1:${match[1]}/`, request, child.pid!, duration / 2));
+      service.push(await load(serviceUrl, request, servicePid, turnSeconds));
+      baseline.push(await load(`http://127.0.0.1:${match[1]}/`, request, child.pid!, turnSeconds));
     }
     return { service: combined(service), baseline: combined(baseline) };
   } finally {
@@ -404,7 +407,7 @@ async function main(): Promise<void> {
       const selected = requests.filter(({ name }) => options.only === undefined || name.includes(options.only));
       if (selected.length === 0) fail(`--only '${options.only}' matches no scenario (${requests.map((r) => r.name).join('; ')})`);
       for (const { name, path, request } of selected) {
-        console.log(`Measuring ${name} and the baseline, ${duration} s each in two turns…`);
+        console.log(`Measuring ${name} and the baseline, ${2 * turnSeconds} s each in two turns…`);
         const { service: measured, baseline } = await measureWithBaseline(url + path, request, service.pid!);
         // A ratio over failed requests would measure error responses.
         if (measured.errors > 0 || baseline.errors > 0) fail(`${name}: ${measured.errors} errors from the service, ${baseline.errors} from the baseline`);
@@ -470,7 +473,7 @@ function report(result: {
       table.push([`peer: unleash ${name}`, Math.round(peer.rps).toLocaleString('en'), peer.p50, peer.p99, peer.errors, peer.cpuMicrosPerRequest.toFixed(0), peer.databaseCpuMicrosPerRequest.toFixed(0), '', '', '']);
     }
   }
-  console.log(`\nflagstack on ${result.database}, ${connections} connections, ${duration} s per scenario, node ${process.version}`);
+  console.log(`\nflagstack on ${result.database}, ${connections} connections, ${2 * turnSeconds} s per scenario (and as long for its baseline), node ${process.version}`);
   console.log(table.toString());
   console.log(
     `engine: ${Math.round(result.engine.evaluationsPerSecond).toLocaleString('en')} identity evaluations/s on one core ` +
@@ -483,7 +486,7 @@ function report(result: {
     writeFileSync(
       options.json,
       // cpus: `npm run cost -- --bench FILE` turns requests a second into requests a second per vCPU.
-      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: duration, heapSizedForMemoryMb: memoryMb || null, ...result }, null, 2),
+      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: 2 * turnSeconds, heapSizedForMemoryMb: memoryMb || null, ...result }, null, 2),
     );
     console.log(`results written to ${options.json}`);
   }

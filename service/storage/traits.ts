@@ -28,6 +28,8 @@ export class TraitStore {
   private queue: Array<{ write: TraitWrite; resolve: (traits: Map<string, TraitValue>) => void; reject: (error: unknown) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly flushing = new Set<Promise<void>>();
+  /** Identities with a write in a batch not yet committed, and how many such batches each is in. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
@@ -70,12 +72,27 @@ export class TraitStore {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const done = this.writeMany(batch.map((entry) => entry.write)).then(
+    const refs = batch.map((entry) => refKey(entry.write));
+    // An identity an earlier batch is still writing must not have its unchanged traits skipped: this
+    // batch's snapshot may not hold that batch's changes yet (see flagstack_write_traits).
+    const contended = new Set(refs.filter((ref) => this.inFlight.has(ref)));
+    for (const ref of refs) this.inFlight.set(ref, (this.inFlight.get(ref) ?? 0) + 1);
+    const done = this.writeMany(
+      batch.map((entry) => entry.write),
+      contended,
+    ).then(
       (traitsByRef) => batch.forEach((entry) => entry.resolve(traitsByRef.get(refKey(entry.write)) ?? new Map())),
       (error: unknown) => batch.forEach((entry) => entry.reject(error)),
     );
     this.flushing.add(done);
-    void done.finally(() => this.flushing.delete(done));
+    void done.finally(() => {
+      this.flushing.delete(done);
+      for (const ref of refs) {
+        const left = this.inFlight.get(ref)! - 1;
+        if (left === 0) this.inFlight.delete(ref);
+        else this.inFlight.set(ref, left);
+      }
+    });
   }
 
   private async readMany(refs: readonly IdentityRef[]): Promise<Map<string, TraitValue>[]> {
@@ -93,7 +110,7 @@ export class TraitStore {
    * identities, upsert and delete the traits, and read every trait those identities had, as they were
    * before the batch; the batch's own changes are laid over them here.
    */
-  private async writeMany(writes: readonly TraitWrite[]): Promise<Map<string, Map<string, TraitValue>>> {
+  private async writeMany(writes: readonly TraitWrite[], contended: ReadonlySet<string>): Promise<Map<string, Map<string, TraitValue>>> {
     // Later writes to the same identity and key win, as if the requests had run one after another.
     const identities = new Map<string, IdentityRef>();
     const changes = new Map<string, { ref: IdentityRef; key: string; value: TraitValue | null }>();
@@ -107,12 +124,13 @@ export class TraitStore {
     const refs = [...identities.values()].sort(compareRefs);
     const ordered = [...changes.values()].sort((a, b) => compareRefs(a.ref, b.ref) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const rows = await this.db.query<TraitRow>(
-      'SELECT * FROM flagstack_write_traits($1::int[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])',
+      'SELECT * FROM flagstack_write_traits($1::int[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::text[])',
       [
         ordered.map((c) => c.ref.environmentId),
         ordered.map((c) => c.ref.identifier),
         ordered.map((c) => c.key),
         ordered.map((c) => (c.value === null ? null : JSON.stringify(c.value))),
+        ordered.map((c) => contended.has(refKey(c.ref))),
         refs.map((r) => r.environmentId),
         refs.map((r) => r.identifier),
       ],

@@ -46,8 +46,8 @@ describe('on a database', () => {
       [projectId],
     );
     const write = (identifier: string, key: string, value: string | null) =>
-      db.query('SELECT * FROM flagstack_write_traits($1::int[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])', [
-        [env], [identifier], [key], [value], [env], [identifier],
+      db.query('SELECT * FROM flagstack_write_traits($1::int[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::text[])', [
+        [env], [identifier], [key], [value], [false], [env], [identifier],
       ]);
     // The write returns the traits as they were before it.
     expect(await write('ada', 'plan', '"pro"')).toEqual([]);

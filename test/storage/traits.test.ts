@@ -2,7 +2,7 @@
 import { openDatabase, type Database, type Queryable } from '../../service/storage/database';
 import { migrate } from '../../service/storage/migrate';
 import { TraitStore } from '../../service/storage/traits';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestDatabase, usingPostgres, type TestDatabase } from '../support/database';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -82,6 +82,41 @@ test('resending unchanged traits writes nothing, not even a row lock; a changed 
   const after = await versions();
   expect(after.find((row) => row.key === 'plan')).toEqual(before.find((row) => row.key === 'plan'));
   expect(after.find((row) => row.key === 'age')!.xmin).not.toBe(before.find((row) => row.key === 'age')!.xmin);
+});
+
+// PGlite has one connection, so there a held transaction makes the next batch wait its turn anyway.
+(usingPostgres() ? test : test.skip)('a later batch setting a trait back is not overtaken by an earlier batch still committing', async () => {
+  let slowNext = false;
+  let started!: () => void;
+  let release!: () => void;
+  const statementRan = new Promise<void>((resolve) => (started = resolve));
+  const commitHeld = new Promise<void>((resolve) => (release = resolve));
+  // The armed batch's statement runs in a transaction the test holds open: a slow commit.
+  const slow: Database = {
+    ...db,
+    query: <Row,>(sql: string, params?: readonly unknown[]) => {
+      if (!slowNext || !sql.includes('flagstack_write_traits')) return db.query<Row>(sql, params);
+      slowNext = false;
+      return db.transaction(async (tx) => {
+        const rows = await tx.query<Row>(sql, params);
+        started();
+        await commitHeld;
+        return rows;
+      });
+    },
+  };
+  const store = new TraitStore(slow, 1);
+  const ref = { environmentId, identifier: 'overtaken' };
+  await store.write({ ...ref, traits: new Map([['plan', 'X']]) });
+  slowNext = true;
+  const first = store.write({ ...ref, traits: new Map([['plan', 'Y']]) });
+  await statementRan;
+  // Unchanged as far as this batch's snapshot shows, but the batch in flight is changing it.
+  const second = store.write({ ...ref, traits: new Map([['plan', 'X']]) });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  release();
+  await Promise.all([first, second]);
+  expect(Object.fromEntries(await store.read(ref))).toEqual({ plan: 'X' });
 });
 
 test('reads issued together become one query', async () => {

@@ -27,18 +27,19 @@ $function$;
 -- (a null value deletes), and return every trait those identities had. All parts of a statement see
 -- the same snapshot, so what it returns is the traits before the batch; the caller lays the batch's
 -- own changes over them. Callers pass changes in one global order (environment, identifier, key), so
--- that concurrent batches lock rows in the same order and cannot deadlock.
+-- that concurrent batches lock rows in the same order and cannot deadlock. change_contended marks
+-- the changes to an identity that an earlier batch of the caller's may still be writing.
 CREATE FUNCTION flagstack_write_traits(
     change_environment_ids integer[], change_identifiers text[], change_keys text[], change_values text[],
-    wanted_environment_ids integer[], wanted_identifiers text[])
+    change_contended boolean[], wanted_environment_ids integer[], wanted_identifiers text[])
   RETURNS TABLE (environment_id integer, identifier text, key text, value jsonb)
   LANGUAGE plpgsql AS $function$
 #variable_conflict use_column
 BEGIN
   RETURN QUERY
   WITH input AS (
-    SELECT * FROM unnest(change_environment_ids, change_identifiers, change_keys, change_values)
-      AS x(environment_id, identifier, key, value)
+    SELECT * FROM unnest(change_environment_ids, change_identifiers, change_keys, change_values, change_contended)
+      AS x(environment_id, identifier, key, value, contended)
   ), wanted AS (
     SELECT * FROM unnest(wanted_environment_ids, wanted_identifiers) AS x(environment_id, identifier)
   ), existing AS (
@@ -57,12 +58,15 @@ BEGIN
     SELECT * FROM existing UNION ALL SELECT * FROM created
   ), upserted AS (
     -- SDKs resend unchanged traits on every call. Those are left out before the upsert, which would
-    -- lock (and log) each conflicting row even when its WHERE leaves the row as it is.
+    -- lock (and log) each conflicting row even when its WHERE leaves the row as it is. That check
+    -- reads this statement's snapshot, so a change the caller's earlier batch has not committed yet is
+    -- not in it: contended changes skip the check and go through the upsert, which waits for that
+    -- batch's row lock and compares with what it committed, so the later request's value wins.
     INSERT INTO traits AS t (identity_id, key, value)
     SELECT ids.id, input.key, input.value::jsonb FROM input JOIN ids USING (environment_id, identifier)
      WHERE input.value IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM traits same
-                        WHERE same.identity_id = ids.id AND same.key = input.key AND same.value = input.value::jsonb)
+       AND (input.contended OR NOT EXISTS (SELECT 1 FROM traits same
+                        WHERE same.identity_id = ids.id AND same.key = input.key AND same.value = input.value::jsonb))
      ORDER BY ids.id, input.key
     ON CONFLICT (identity_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
       WHERE t.value IS DISTINCT FROM EXCLUDED.value
