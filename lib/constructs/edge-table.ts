@@ -22,8 +22,8 @@ export interface EdgeTableProps {
 }
 
 /** The table's ARN in one region (its replica there), built from the name: no cross-stack reference. */
-export function edgeTableArn(scope: Construct, tableName: string, region = Stack.of(scope).region): string {
-  return Stack.of(scope).formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: tableName });
+export function edgeTableArn(scope: Construct, tableName: string): string {
+  return Stack.of(scope).formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName });
 }
 
 const leadingKeys = (...prefixes: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } });

@@ -5,8 +5,8 @@
 export interface Progress {
   /** Shows what is happening now. */
   update(message: string): void;
-  /** Ends the indicator, leaving `message` (if any) as a final line. */
-  done(message?: string): void;
+  /** Ends the indicator. */
+  done(): void;
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -15,9 +15,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
   if (!stream.isTTY) {
     return {
       update: (message) => stream.write(`… ${message}\n`),
-      done: (message) => {
-        if (message) stream.write(`${message}\n`);
-      },
+      done: () => {},
     };
   }
   let current = '';
@@ -33,11 +31,10 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
       }
       draw();
     },
-    done(message) {
+    done() {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
       stream.write('\r\x1b[2K');
-      if (message) stream.write(`${message}\n`);
     },
   };
 }

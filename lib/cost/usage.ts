@@ -125,6 +125,17 @@ function retainedMonths(retentionDays: number | undefined): number {
   return retentionDays === undefined ? ASSUMPTIONS.neverExpiringLogMonths : retentionDays / (365.25 / 12);
 }
 
+// A control plane's cost with no SDK traffic depends on neither the stage it serves nor the volume:
+// worked out once per plane, profile and capacity, not once per volume priced.
+const idlePlanes = new WeakMap<StageResources, { profile: TrafficProfile; capacity: Capacity; usage: StageUsage }>();
+function idleUsage(plane: StageResources, input: UsageInput): StageUsage {
+  const held = idlePlanes.get(plane);
+  if (held && held.profile === input.profile && held.capacity === input.capacity) return held.usage;
+  const usage = stageUsage(plane, { ...input, requestsPerMonth: 0 });
+  idlePlanes.set(plane, { profile: input.profile, capacity: input.capacity, usage });
+  return usage;
+}
+
 /** Quantities of `stage` at `input.requestsPerMonth` requests a month. */
 export function stageUsage(stage: StageResources, input: UsageInput): StageUsage {
   const { profile, capacity, requestsPerMonth } = input;
@@ -238,7 +249,8 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   }
   for (const service of of('fargate-service')) counts.set(service, scaledCount(service, service.cpu / 1024, service, 'fargateMaxTasks'));
   const fargateTasks = of('fargate-service').reduce((sum, service) => sum + (counts.get(service) ?? 0), 0);
-  const insightsBytes = of('ecs-cluster').some((c) => c.containerInsights === 'enabled')
+  const insightClusters = of('ecs-cluster').filter((c) => c.containerInsights === 'enabled');
+  const insightsBytes = insightClusters.length > 0
     ? fargateTasks * HOURS_PER_MONTH * 60 * ASSUMPTIONS.containerInsightsBytesPerTaskMinute
     : 0;
   const serverlessAcus = new Map<string, number>();
@@ -519,8 +531,8 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   }
 
   // Container Insights performance logs, per running task.
-  for (const cluster of of('ecs-cluster').filter((c) => c.containerInsights === 'enabled')) {
-    const gb = insightsBytes / GB / of('ecs-cluster').filter((c) => c.containerInsights === 'enabled').length;
+  for (const cluster of insightClusters) {
+    const gb = insightsBytes / GB / insightClusters.length;
     charge(cluster, 'Amazon CloudWatch', cluster.region, 'logs.ingestion', 'GB', gb, 'Container Insights performance events');
   }
 
@@ -534,7 +546,7 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   // A stage that cannot run without another's control plane carries that stage's cost with no SDK traffic.
   if (stage.controlPlane !== undefined) {
     const plane = stage.controlPlane.resources;
-    const planeUsage = stageUsage(plane, { ...input, requestsPerMonth: 0 });
+    const planeUsage = idleUsage(plane, input);
     charges.push(...planeUsage.charges.map((c) => ({ ...c, what: `control plane (${plane.stage}): ${c.what}` })));
     unpriced.push(...planeUsage.unpriced);
     notes.push(`${stage.stage}: includes its control plane, the ${plane.stage} stage with no SDK traffic (${stage.controlPlane.reason})`);

@@ -81,8 +81,10 @@ export class AdminWriter {
       return { result, touched: ids };
     });
     // This instance answers with the change applied; the others follow on the notification.
-    await this.environments.refreshMany(touched);
-    if (touched.length > 0) this.afterCommit(touched);
+    if (touched.length > 0) {
+      await this.environments.refreshMany(touched);
+      this.afterCommit(touched);
+    }
     return result;
   }
 }

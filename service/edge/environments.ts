@@ -11,7 +11,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HttpError } from '../errors';
 import { prepareEnvironment, type PreparedEnvironment } from '../flags/prepared-environment';
-import { keyLookupId } from '../flags/sdk-keys';
+import { isServerKey, keyLookupId } from '../flags/sdk-keys';
 import { decodeDocument, documentKey, headKey, sdkKeyKey, type DocumentItem, type HeadItem, type SdkKeyItem, type TableKey } from './flag-table';
 import type { Log } from './log';
 
@@ -94,7 +94,7 @@ export class EdgeEnvironments {
       this.knownKeys.delete(lookupId);
       return this.unknown(lookupId);
     }
-    return { env: held.env, server: key.startsWith('ser.'), stale: held.stale };
+    return { env: held.env, server: isServerKey(key), stale: held.stale };
   }
 
   private unknown(lookupId: string): undefined {

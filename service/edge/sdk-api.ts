@@ -9,7 +9,7 @@ import { parse as secureJsonParse } from 'secure-json-parse';
 import type { TSchema } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
 import { errorBody, HttpError, validationFailed } from '../errors';
-import { flagsAnswer } from '../flags/flag-responses';
+import { flagsAnswer, JSON_TYPE } from '../flags/flag-responses';
 import { identityFlagsJson, type IdentityTraitStore } from '../flags/identities';
 import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer, type OfrepContext } from '../flags/ofrep';
 import { documentUpdatedAtHeader } from '../flags/prepared-environment';
@@ -49,7 +49,6 @@ export interface EdgeSdkApiDeps {
   readonly region?: string;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 // A Lambda response body is text. The service keeps the flag list and environment document encoded
 // (Buffers, written to sockets as they are); each is decoded here once per environment change, not per request.
@@ -89,15 +88,15 @@ interface Route {
 }
 
 /** A request refused before it reaches its route's answer: bad content type, body or schema. */
-class RequestRefused extends Error {
+class RequestRefused extends HttpError {
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    statusCode: number,
+    code: string,
     message: string,
     /** Set for schema failures: where the failing value is. */
     readonly part?: RequestPart,
   ) {
-    super(message);
+    super(statusCode, code, message);
   }
 }
 
@@ -172,7 +171,7 @@ export class EdgeSdkApi {
       return json(500, ofrepErrorBody(key, 'GENERAL', 'Internal server error'));
     }
     if (error instanceof RequestRefused) {
-      const refusal = error.part ? validationFailed(error.part, error.message) : new HttpError(error.statusCode, error.code, error.message);
+      const refusal = error.part ? validationFailed(error.part, error.message) : error;
       return json(refusal.statusCode, errorBody(refusal));
     }
     if (error instanceof HttpError) return json(error.statusCode, errorBody(error));

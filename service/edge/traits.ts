@@ -50,7 +50,9 @@ export class EdgeTraitStore implements IdentityTraitStore {
   }
 
   async write(ref: IdentityRef, changes: ReadonlyMap<string, TraitValue | null>): Promise<ReadonlyMap<string, TraitValue>> {
-    const item = await this.get(ref);
+    // The key hashes the identifier: worked out once for the read and the update.
+    const key = traitsKey(ref.environmentId, ref.identifier);
+    const item = await this.get(ref, key);
     const stored = this.traitsOf(item);
     const inPlace = [...changes].every(([key, value]) => (value === null ? !stored.has(key) : stored.get(key) === value));
     if (inPlace && !this.renewalDue(item)) return stored;
@@ -90,7 +92,7 @@ export class EdgeTraitStore implements IdentityTraitStore {
       const { Attributes } = await this.table.send(
         new UpdateCommand({
           TableName: this.options.tableName,
-          Key: traitsKey(ref.environmentId, ref.identifier),
+          Key: key,
           UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -107,10 +109,10 @@ export class EdgeTraitStore implements IdentityTraitStore {
     }
   }
 
-  private async get(ref: IdentityRef): Promise<Item | undefined> {
+  private async get(ref: IdentityRef, key = traitsKey(ref.environmentId, ref.identifier)): Promise<Item | undefined> {
     try {
       const { Item } = await this.table.send(
-        new GetCommand({ TableName: this.options.tableName, Key: traitsKey(ref.environmentId, ref.identifier), ConsistentRead: true }),
+        new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }),
       );
       return Item;
     } catch (error) {

@@ -7,6 +7,9 @@ import { notFound } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
 import type { PreparedEnvironment } from './prepared-environment';
 
+/** The content type of every SDK and OFREP answer, on the service and at the edge. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** Who asks: client keys never see server-key-only features. */
 export type FlagAudience = 'client' | 'server';
 
@@ -28,7 +31,7 @@ export function isVisible(env: FlagContext, flag: FlagResult, audience: FlagAudi
 }
 
 /** The flags an audience may see, in document order. */
-export function visibleFlags(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): FlagResult[] {
+function visibleFlags(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): FlagResult[] {
   return flags.filter((flag) => isVisible(env, flag, audience));
 }
 
@@ -50,9 +53,9 @@ function flagJson(env: FlagContext, flag: FlagResult): string {
 }
 
 export function flagsJson(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): string {
-  return `[${visibleFlags(env, flags, audience)
-    .map((flag) => flagJson(env, flag))
-    .join(',')}]`;
+  let json = '';
+  for (const flag of flags) if (isVisible(env, flag, audience)) json += json === '' ? flagJson(env, flag) : `,${flagJson(env, flag)}`;
+  return `[${json}]`;
 }
 
 export interface ResponseTrait {

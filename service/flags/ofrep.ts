@@ -7,7 +7,7 @@
  * object or array serves the parsed object); a disabled valued flag serves its value with reason DISABLED.
  */
 import { createHash } from 'node:crypto';
-import { evaluateEnvironmentFlags, evaluateIdentityFlags, type FlagResult } from '../engine';
+import { evaluateIdentityFlags, type FlagResult } from '../engine';
 import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
 import { isVisible, type FlagAudience } from './flag-responses';
@@ -96,7 +96,7 @@ export function evaluateOfrep(env: PreparedEnvironment, context: OfrepContext, a
   // Without a targeting key, traits still select segments, but no flag whose value hangs on a hash is served.
   const flags = hasContext
     ? evaluateIdentityFlags(env.compiled, (targetingKey as string | undefined) ?? '', traits)
-    : evaluateEnvironmentFlags(env.compiled);
+    : env.compiled.environmentFlags;
   const served: ResultKind = hasContext ? 'withContext' : 'withoutContext';
   const hashed = targetingKey === undefined ? env.compiled.hashedFeatures : undefined;
   const results: OfrepResult[] = [];

@@ -11,7 +11,6 @@ import { flagsJson, type FlagAudience } from './flag-responses';
 export interface PreparedEnvironment {
   readonly environmentId: number;
   readonly compiled: CompiledEnvironment;
-  readonly features: ReadonlyMap<number, FeatureMetadata>;
   /** `JSON.stringify` of each feature's object in Flagsmith flag responses, by feature id. */
   readonly featureJson: ReadonlyMap<number, string>;
   /** The identity-less `GET /api/v1/flags/` body for each audience, encoded once. */
@@ -27,7 +26,7 @@ export function prepareEnvironment(loaded: LoadedEnvironment): PreparedEnvironme
   const compiled = compileEnvironment(loaded.document);
   const featureJson = new Map<number, string>();
   for (const feature of loaded.features.values()) featureJson.set(feature.id, featureObjectJson(feature));
-  const base = { environmentId: loaded.environmentId, compiled, features: loaded.features, featureJson };
+  const base = { environmentId: loaded.environmentId, compiled, featureJson };
   const environmentFlags = evaluateEnvironmentFlags(compiled);
   return {
     ...base,

@@ -14,8 +14,11 @@ export interface ResolvedKey {
 
 export const hashServerKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
+/** Server-side keys start `ser.`; the rest are environments' client keys. */
+export const isServerKey = (key: string): boolean => key.startsWith('ser.');
+
 /** What a key is indexed by: a server key's hash, a client key itself. */
-export const keyLookupId = (key: string): string => (key.startsWith('ser.') ? hashServerKey(key) : key);
+export const keyLookupId = (key: string): string => (isServerKey(key) ? hashServerKey(key) : key);
 
 /** The `X-Environment-Key` header's value; 401 when it is missing. */
 export function environmentKeyOf(header: unknown): string {

@@ -69,7 +69,6 @@ export class ServiceMetrics {
     });
   }
 
-  /** Times every request under its route pattern (never the raw URL, which would explode labels). */
   // Label-bound children, one per route/method/status, so a request does no label hashing.
   private readonly bound = new Map<string, { count: { inc(): void }; time: { observe(seconds: number): void } }>();
 

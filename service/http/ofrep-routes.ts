@@ -7,12 +7,11 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@sinclair/typebox';
 import type { EnvironmentCache } from '../flags/environment-cache';
-import type { FlagAudience } from '../flags/flag-responses';
+import { JSON_TYPE, type FlagAudience } from '../flags/flag-responses';
 import type { PreparedEnvironment } from '../flags/prepared-environment';
 import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer } from '../flags/ofrep';
 import { checkOfrepKey, ofrepKeyOf, requireOfrepEnvironment } from '../flags/sdk-keys';
 import { OfrepBulk, OfrepFailure, OfrepFlagParams, OfrepRequest, OfrepSuccess } from '../schemas/ofrep';
-import { JSON_TYPE } from './sdk-routes';
 
 /** Maps any error on an OFREP route to OFREP's error body. */
 function ofrepErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { EnvironmentCache } from '../flags/environment-cache';
-import { flagsAnswer } from '../flags/flag-responses';
+import { flagsAnswer, JSON_TYPE } from '../flags/flag-responses';
 import { identityFlagsJson, type IdentityTraitStore } from '../flags/identities';
 import { documentUpdatedAtHeader, type PreparedEnvironment } from '../flags/prepared-environment';
 import { checkSdkKey, environmentKeyOf, requireEnvironment } from '../flags/sdk-keys';
@@ -24,7 +24,6 @@ export interface SdkRouteDeps {
   health: DatabaseHealth;
 }
 
-export const JSON_TYPE = 'application/json; charset=utf-8';
 // The X-Environment-Key header is documented as the `environmentKey` security scheme and checked by
 // checkSdkKey() rather than by a header schema, which would cost every flag read a validation pass.
 // Responses are documented for OpenAPI; flag bodies are pre-serialised strings, which Fastify sends as is.

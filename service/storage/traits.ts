@@ -81,7 +81,7 @@ export class TraitStore {
       batch.map((entry) => entry.write),
       contended,
     ).then(
-      (traitsByRef) => batch.forEach((entry) => entry.resolve(traitsByRef.get(refKey(entry.write)) ?? new Map())),
+      (traitsByRef) => batch.forEach((entry, i) => entry.resolve(traitsByRef.get(refs[i]) ?? new Map())),
       (error: unknown) => batch.forEach((entry) => entry.reject(error)),
     );
     this.flushing.add(done);
@@ -113,11 +113,11 @@ export class TraitStore {
   private async writeMany(writes: readonly TraitWrite[], contended: ReadonlySet<string>): Promise<Map<string, Map<string, TraitValue>>> {
     // Later writes to the same identity and key win, as if the requests had run one after another.
     const identities = new Map<string, IdentityRef>();
-    const changes = new Map<string, { ref: IdentityRef; key: string; value: TraitValue | null }>();
+    const changes = new Map<string, { ref: IdentityRef; refKey: string; key: string; value: TraitValue | null }>();
     for (const write of writes) {
       const ref = refKey(write);
       identities.set(ref, { environmentId: write.environmentId, identifier: write.identifier });
-      for (const [key, value] of write.traits) changes.set(`${ref}\u0000${key}`, { ref: identities.get(ref)!, key, value });
+      for (const [key, value] of write.traits) changes.set(`${ref}\u0000${key}`, { ref: identities.get(ref)!, refKey: ref, key, value });
     }
     // Rows are locked in one global order (environment, identifier, key), so that concurrent batches
     // on other connections or instances cannot deadlock on each other.
@@ -130,16 +130,15 @@ export class TraitStore {
         ordered.map((c) => c.ref.identifier),
         ordered.map((c) => c.key),
         ordered.map((c) => (c.value === null ? null : JSON.stringify(c.value))),
-        ordered.map((c) => contended.has(refKey(c.ref))),
+        ordered.map((c) => contended.has(c.refKey)),
         refs.map((r) => r.environmentId),
         refs.map((r) => r.identifier),
       ],
     );
     const traitsByRef = groupTraits(rows);
     for (const change of ordered) {
-      const ref = refKey(change.ref);
-      let traits = traitsByRef.get(ref);
-      if (!traits) traitsByRef.set(ref, (traits = new Map()));
+      let traits = traitsByRef.get(change.refKey);
+      if (!traits) traitsByRef.set(change.refKey, (traits = new Map()));
       if (change.value === null) traits.delete(change.key);
       else traits.set(change.key, change.value);
     }

@@ -235,6 +235,9 @@ test('a publisher that cannot reach the table does not stop the service; its che
   table.failNext('Query', serverError(), 1);
   await instance.check();
   expect(logged).toContainEqual({ level: 'warn', message: 'edge publish check failed; retrying at the next check', fields: expect.any(Object) });
+  // The service's own publisher failing its check (every attempt) leaves flag reads answering.
+  table.failNext('Query', serverError(), 4);
+  await svc.service.edgePublisher!.check();
   expect((await svc.call('GET', '/api/v1/flags/', { headers: { 'X-Environment-Key': seeded.clientKey } })).status).toBe(200);
 });
 

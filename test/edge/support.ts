@@ -52,7 +52,7 @@ export function featuresOf(document: EnvironmentDocument): Map<number, FeatureMe
   return features;
 }
 
-export interface EdgeCall {
+interface EdgeCall {
   status: number;
   headers: Record<string, string>;
   text: string;
@@ -86,5 +86,5 @@ export function edge(table: FakeTable, { refreshMs = 5000, ttlDays = 0, bodyLimi
     }
     return { status: response.statusCode, headers: response.headers, text: response.body, body: parsed };
   };
-  return { api, call, clock };
+  return { call, clock };
 }

@@ -113,7 +113,20 @@ test('resending unchanged traits writes nothing, not even a row lock; a changed 
   await statementRan;
   // Unchanged as far as this batch's snapshot shows, but the batch in flight is changing it.
   const second = store.write({ ...ref, traits: new Map([['plan', 'X']]) });
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The commit is released only once the second batch either waits for the first one's row lock (as it
+  // must) or has finished without waiting (the mistake; it then stored nothing and 'Y' stays).
+  let secondDone = false;
+  void second.finally(() => (secondDone = true));
+  const waitsForLock = async () => {
+    while (!secondDone) {
+      const [{ waiting }] = await db.query<{ waiting: number }>(
+        "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      );
+      if (waiting > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  await Promise.race([second, waitsForLock()]);
   release();
   await Promise.all([first, second]);
   expect(Object.fromEntries(await store.read(ref))).toEqual({ plan: 'X' });

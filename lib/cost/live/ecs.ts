@@ -1,6 +1,6 @@
 /** What an ECS service really runs: its running task count and the task size of its task definition. */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { explainAwsError, LiveError } from './errors';
+import { explainedAs, LiveError } from './errors';
 import { type RetryOptions, withRetry } from './retry';
 
 export interface RunningService {
@@ -13,9 +13,7 @@ export interface RunningService {
 }
 
 export async function describeRunningService(client: ECSClient, cluster: string, service: string, retry: RetryOptions = {}): Promise<RunningService> {
-  const described = await withRetry(() => client.send(new DescribeServicesCommand({ cluster, services: [service] })), retry).catch((error: unknown) => {
-    throw explainAwsError(error, `describing ECS service ${service}`);
-  });
+  const described = await withRetry(() => client.send(new DescribeServicesCommand({ cluster, services: [service] })), retry).catch(explainedAs(`describing ECS service ${service}`));
   const failure = described.failures?.[0];
   const found = described.services?.[0];
   if (found === undefined || failure !== undefined) {
@@ -23,9 +21,7 @@ export async function describeRunningService(client: ECSClient, cluster: string,
   }
   if (found.taskDefinition === undefined) throw new LiveError(`ECS service ${service} has no task definition`);
   const taskDefinition = found.taskDefinition;
-  const definition = await withRetry(() => client.send(new DescribeTaskDefinitionCommand({ taskDefinition })), retry).catch((error: unknown) => {
-    throw explainAwsError(error, `describing task definition ${taskDefinition}`);
-  });
+  const definition = await withRetry(() => client.send(new DescribeTaskDefinitionCommand({ taskDefinition })), retry).catch(explainedAs(`describing task definition ${taskDefinition}`));
   const task = definition.taskDefinition;
   const cpu = Number(task?.cpu);
   const memoryMiB = Number(task?.memory);

@@ -5,6 +5,13 @@ export class LiveError extends Error {}
 /** No usable credentials: nothing live can be measured, so the run stops. */
 export class CredentialsError extends LiveError {}
 
+/** For `.catch()`: rethrows an AWS SDK error explained (see explainAwsError) as having happened while `doing`. */
+export const explainedAs =
+  (doing: string) =>
+  (error: unknown): never => {
+    throw explainAwsError(error, doing);
+  };
+
 /** Turns an AWS SDK error into a LiveError that says what to do, or returns it unchanged. */
 export function explainAwsError(error: unknown, doing: string): unknown {
   const e = error as { name?: string; message?: string } | undefined;

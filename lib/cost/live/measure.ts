@@ -13,7 +13,7 @@ import { SECONDS_PER_MONTH, type TrafficProfile } from '../profile';
 import type { LiveMeasurement } from '../report/model';
 import { describeMetric, fetchMetricSums, type MetricQuery, type MetricSum } from './cloudwatch';
 import { describeRunningService } from './ecs';
-import { explainAwsError, LiveError } from './errors';
+import { explainedAs, LiveError } from './errors';
 import type { RetryOptions } from './retry';
 import { type DeployedStack, describeDeployedStack, physicalId } from './stacks';
 import { REQUEST_COUNT_METRIC } from '../../stages/single-box-stack';
@@ -114,9 +114,7 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
   for (const region of new Set(queries.map((q) => q.region))) {
     const inRegion = queries.filter((q) => q.region === region);
     say(`${stage.stage}: GetMetricData in ${region} (${inRegion.length} metrics)`);
-    const fetched = await fetchMetricSums(options.clients.cloudWatch(region), inRegion, { start, end, now: options.now }, options.retry).catch((error: unknown) => {
-      throw explainAwsError(error, `reading CloudWatch metrics in ${region}`);
-    });
+    const fetched = await fetchMetricSums(options.clients.cloudWatch(region), inRegion, { start, end, now: options.now }, options.retry).catch(explainedAs(`reading CloudWatch metrics in ${region}`));
     metricsRequested += fetched.metricsRequested;
     for (const [id, sum] of fetched.sums) sums.set(id, sum);
   }

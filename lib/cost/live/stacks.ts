@@ -1,6 +1,6 @@
 /** The deployed stacks: when each was created, and the physical ids of its resources. */
 import { type CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { explainAwsError, LiveError } from './errors';
+import { explainAwsError, explainedAs, LiveError } from './errors';
 import { type RetryOptions, withRetry } from './retry';
 
 export interface DeployedStack {
@@ -31,9 +31,7 @@ export async function describeDeployedStack(client: CloudFormationClient, name: 
   const physicalIds = new Map<string, string>();
   let nextToken: string | undefined;
   do {
-    const page = await withRetry(() => client.send(new ListStackResourcesCommand({ StackName: name, NextToken: nextToken })), retry).catch((error: unknown) => {
-      throw explainAwsError(error, `listing the resources of ${name} in ${region}`);
-    });
+    const page = await withRetry(() => client.send(new ListStackResourcesCommand({ StackName: name, NextToken: nextToken })), retry).catch(explainedAs(`listing the resources of ${name} in ${region}`));
     for (const summary of page.StackResourceSummaries ?? []) {
       if (summary.LogicalResourceId && summary.PhysicalResourceId) physicalIds.set(summary.LogicalResourceId, summary.PhysicalResourceId);
     }
