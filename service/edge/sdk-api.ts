@@ -10,7 +10,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
 import { errorBody, HttpError, validationFailed } from '../errors';
 import { flagsAnswer, JSON_TYPE } from '../flags/flag-responses';
-import { identityFlagsJson, type IdentityTraitStore } from '../flags/identities';
+import { identityFlagsBody, type IdentityTraitStore } from '../flags/identities';
 import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer, type OfrepContext } from '../flags/ofrep';
 import { documentUpdatedAtHeader } from '../flags/prepared-environment';
 import { checkOfrepKey, checkSdkKey, environmentKeyOf, ofrepKeyOf } from '../flags/sdk-keys';
@@ -50,8 +50,10 @@ export interface EdgeSdkApiDeps {
 }
 
 
-// A Lambda response body is text. The service keeps the flag list and environment document encoded
-// (Buffers, written to sockets as they are); each is decoded here once per environment change, not per request.
+// A Lambda response body is text. The shared answer builders produce bytes, which the service writes to
+// sockets as they are: the flag list and environment document are decoded here once per environment
+// change, not per request; an identity or OFREP body, built per request, once each (the WeakMap lets
+// it go with its Buffer).
 const decoded = new WeakMap<Buffer, string>();
 function textOf(body: string | Buffer): string {
   if (typeof body === 'string') return body;
@@ -221,7 +223,7 @@ export class EdgeSdkApi {
 
   private identity = async (headers: EdgeRequest['headers'], body: IdentityBody): Promise<Answer> => {
     const keyed = await this.sdkEnvironment(headers);
-    return { keyed, body: await identityFlagsJson(this.deps.traits, keyed.env, body, audienceOf(keyed)) };
+    return { keyed, body: await identityFlagsBody(this.deps.traits, keyed.env, body, audienceOf(keyed)) };
   };
 
   private defineRoutes(): Route[] {

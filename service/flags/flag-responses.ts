@@ -1,6 +1,7 @@
 /**
- * Flagsmith's SDK response bodies, written as strings from pre-serialised parts: the feature objects
- * are serialised once per environment change, so a response costs one concatenation per flag.
+ * Flagsmith's SDK response bodies, written from pre-serialised parts: the feature objects are
+ * serialised once per environment change, and each flag result's JSON once per result, so a response
+ * costs one copy per flag.
  */
 import { evaluateEnvironmentFlags, type FlagResult } from '../engine';
 import { notFound } from '../errors';
@@ -36,8 +37,9 @@ function visibleFlags(env: FlagContext, flags: readonly FlagResult[], audience: 
 }
 
 // The engine's results are built once per compiled environment and shared by every request, so each
-// one's JSON is written once (identity responses repeat it for every identity).
+// one's JSON is written once (identity responses repeat it for every identity), and encoded once.
 const flagJsonByResult = new WeakMap<FlagResult, string>();
+const flagBytesByResult = new WeakMap<FlagResult, Buffer>();
 
 /** One flag as Flagsmith's `GET /api/v1/flags/` and identities endpoints return it. */
 function flagJson(env: FlagContext, flag: FlagResult): string {
@@ -52,6 +54,12 @@ function flagJson(env: FlagContext, flag: FlagResult): string {
   return json;
 }
 
+function flagBytes(env: FlagContext, flag: FlagResult): Buffer {
+  let bytes = flagBytesByResult.get(flag);
+  if (bytes === undefined) flagBytesByResult.set(flag, (bytes = Buffer.from(flagJson(env, flag))));
+  return bytes;
+}
+
 export function flagsJson(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): string {
   let json = '';
   for (const flag of flags) if (isVisible(env, flag, audience)) json += json === '' ? flagJson(env, flag) : `,${flagJson(env, flag)}`;
@@ -64,18 +72,36 @@ export interface ResponseTrait {
   transient?: boolean;
 }
 
+const COMMA = Buffer.from(',');
+
+/**
+ * JSON parts joined into one buffer: a body sent as bytes needs neither the length scan nor the
+ * encoding a string body costs per response (a string built by concatenation is flattened first).
+ */
+export function joinedBytes(head: string, parts: readonly Buffer[], tail: string): Buffer {
+  const list: Buffer[] = [Buffer.from(head)];
+  let length = list[0].length;
+  for (const part of parts) {
+    if (list.length > 1) list.push(COMMA);
+    list.push(part);
+    length += part.length + 1;
+  }
+  const end = Buffer.from(tail);
+  list.push(end);
+  return Buffer.concat(list, length + end.length - (parts.length > 0 ? 1 : 0));
+}
+
 /** The body of `GET`/`POST /api/v1/identities/`. */
-export function identityJson(
+export function identityBody(
   env: FlagContext,
   identifier: string,
   flags: readonly FlagResult[],
   traits: readonly ResponseTrait[],
   audience: FlagAudience,
-): string {
-  return (
-    `{"identifier":${JSON.stringify(identifier)},"flags":${flagsJson(env, flags, audience)},` +
-    `"traits":${JSON.stringify(traits)}}`
-  );
+): Buffer {
+  const visible: Buffer[] = [];
+  for (const flag of flags) if (isVisible(env, flag, audience)) visible.push(flagBytes(env, flag));
+  return joinedBytes(`{"identifier":${JSON.stringify(identifier)},"flags":[`, visible, `],"traits":${JSON.stringify(traits)}}`);
 }
 
 /**

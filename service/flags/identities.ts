@@ -8,7 +8,7 @@ import { evaluateIdentityFlags } from '../engine';
 import type { TraitValue } from '../schemas/environment-document';
 import type { IdentityBody } from '../schemas/sdk';
 import type { IdentityRef } from '../storage/traits';
-import { identityJson, type FlagAudience, type ResponseTrait } from './flag-responses';
+import { identityBody, type FlagAudience, type ResponseTrait } from './flag-responses';
 import type { PreparedEnvironment } from './prepared-environment';
 
 /** Where identities' traits are kept. */
@@ -22,12 +22,12 @@ export interface IdentityTraitStore {
   write(ref: IdentityRef, changes: ReadonlyMap<string, TraitValue | null>): Promise<ReadonlyMap<string, TraitValue>>;
 }
 
-export async function identityFlagsJson(
+export async function identityFlagsBody(
   traitStore: IdentityTraitStore,
   env: PreparedEnvironment,
   request: IdentityBody,
   audience: FlagAudience,
-): Promise<string> {
+): Promise<Buffer> {
   // Flagsmith treats an empty identifier as a transient identity with a generated identifier.
   const transientIdentity = request.transient === true || request.identifier === '';
   const identifier = request.identifier === '' ? randomUUID() : request.identifier;
@@ -58,5 +58,5 @@ export async function identityFlagsJson(
   const traits: ResponseTrait[] = [...effective].map(([key, value]) =>
     transientKeys.has(key) ? { trait_key: key, trait_value: value, transient: true } : { trait_key: key, trait_value: value },
   );
-  return identityJson(env, identifier, flags, traits, audience);
+  return identityBody(env, identifier, flags, traits, audience);
 }

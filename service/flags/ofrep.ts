@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { evaluateIdentityFlags, type FlagResult } from '../engine';
 import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
-import { isVisible, type FlagAudience } from './flag-responses';
+import { isVisible, joinedBytes, type FlagAudience } from './flag-responses';
 import type { PreparedEnvironment } from './prepared-environment';
 
 export type OfrepContext = Record<string, unknown>;
@@ -36,6 +36,8 @@ export interface OfrepResult {
   readonly key: string;
   readonly failed: boolean;
   readonly json: string;
+  /** The JSON, encoded: what bulk bodies are joined from. */
+  readonly bytes: Buffer;
   /**
    * 48 bits of the JSON's SHA-1 as two integers, computed once per result: a bulk response's ETag
    * combines these rather than hashing its bytes, and is the same on every instance and at the edge.
@@ -70,7 +72,7 @@ function cachedResult(flag: FlagResult, kind: ResultKind): OfrepResult {
         }
       : toOfrep(flag, kind === 'withContext');
     const json = JSON.stringify(body);
-    result = { key: flag.featureName, failed, json, digest: digestOf(json) };
+    result = { key: flag.featureName, failed, json, bytes: Buffer.from(json), digest: digestOf(json) };
     cache.set(flag, result);
   }
   return result;
@@ -155,11 +157,11 @@ export function ofrepBulkAnswer(
   context: OfrepContext | undefined,
   audience: FlagAudience,
   ifNoneMatch: string | undefined,
-): { etag: string; body: string | undefined } {
+): { etag: string; body: Buffer | undefined } {
   const results = evaluateOfrep(env, context ?? {}, audience);
   const etag = bulkEtag(results);
   if (ifNoneMatch === etag) return { etag, body: undefined };
-  return { etag, body: `{"flags":[${results.map((flag) => flag.json).join(',')}]}` };
+  return { etag, body: joinedBytes('{"flags":[', results.map((flag) => flag.bytes), ']}') };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { EnvironmentCache } from '../flags/environment-cache';
 import { flagsAnswer, JSON_TYPE } from '../flags/flag-responses';
-import { identityFlagsJson, type IdentityTraitStore } from '../flags/identities';
+import { identityFlagsBody, type IdentityTraitStore } from '../flags/identities';
 import { documentUpdatedAtHeader, type PreparedEnvironment } from '../flags/prepared-environment';
 import { checkSdkKey, environmentKeyOf, requireEnvironment } from '../flags/sdk-keys';
 import { EnvironmentDocument } from '../schemas/environment-document';
@@ -51,7 +51,7 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
     const key = keyOf(request);
     const env = requireEnvironment(await cache.get(key.environmentId));
     reply.type(JSON_TYPE);
-    return identityFlagsJson(identityTraits, env, body, key.server ? 'server' : 'client');
+    return identityFlagsBody(identityTraits, env, body, key.server ? 'server' : 'client');
   };
 
   api.get(
