@@ -143,6 +143,24 @@ describe('identities', () => {
     });
   });
 
+  test('identifiers and trait values outside ASCII come back byte for byte, with a matching Content-Length', async () => {
+    // The body is assembled from pre-encoded parts, so the head's UTF-8 length must be counted in bytes.
+    const identifier = 'Zoë-日本-🚀';
+    const traits = [{ trait_key: 'città', trait_value: 'Ünïcødé ✓' }];
+    const response = await fetch(`${svc.url}/api/v1/identities/`, {
+      method: 'POST',
+      headers: { 'X-Environment-Key': seeded.clientKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier, traits }),
+    });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(response.status).toBe(200);
+    expect(Number(response.headers.get('content-length'))).toBe(bytes.length);
+    const body = JSON.parse(bytes.toString('utf8'));
+    expect(body.identifier).toBe(identifier);
+    expect(body.traits).toEqual(traits);
+    expect(body.flags.length).toBeGreaterThan(0);
+  });
+
   test('a null trait value deletes the trait', async () => {
     await sdk(seeded.clientKey, 'POST', '/api/v1/identities/', { identifier: 'del-1', traits: [{ trait_key: 'age', trait_value: 20 }] });
     const deleted = await sdk(seeded.clientKey, 'POST', '/api/v1/identities/', {
