@@ -4,7 +4,7 @@
  * comparison across stages: the cheapest at each volume and the volumes where that changes.
  */
 import type { StageResources, UnpricedResource } from './discovery';
-import { MissingPriceError, MissingPriceTableError, type PriceTable, priceTable, tieredCost } from './prices';
+import { MissingPriceError, MissingPriceTableError, type Price, priceTable, tieredCost } from './prices';
 import type { Capacity, TrafficProfile } from './profile';
 import { type Charge, type Service, stageUsage } from './usage';
 
@@ -51,14 +51,13 @@ export interface StageEstimate {
 /** Prices charges: free allowances first (per account), then volume tiers (per price and region). */
 export function priceCharges(charges: Charge[], options: PricingOptions, stage?: string): { lines: PricedCharge[]; unpriced: UnpricedResource[] } {
   const unpriced: UnpricedResource[] = [];
-  const priced: { charge: Charge; priceRegion: string; table: PriceTable }[] = [];
+  const priced: { charge: Charge; priceRegion: string; price: Price }[] = [];
   for (const charge of charges) {
     const priceRegion = priceRegionOf(options, charge.region);
     const [stack, id] = splitResource(charge.resource);
-    let table: PriceTable;
+    let price: Price;
     try {
-      table = priceTable(priceRegion);
-      const price = table.get(charge.priceKey);
+      price = priceTable(priceRegion).get(charge.priceKey);
       if (price.unit !== charge.unit) throw new Error(`price ${charge.priceKey} is per ${price.unit}, but the usage model counts ${charge.unit}`);
     } catch (error) {
       if (error instanceof MissingPriceError || error instanceof MissingPriceTableError) {
@@ -67,14 +66,14 @@ export function priceCharges(charges: Charge[], options: PricingOptions, stage?:
       }
       throw error;
     }
-    priced.push({ charge, priceRegion, table });
+    priced.push({ charge, priceRegion, price });
   }
 
   // Free allowances are per account, across regions: the total in a pool is reduced by the
   // allowance, every charge in it in proportion.
   const poolTotals = new Map<string, number>();
   const poolOf = (entry: (typeof priced)[number]) => {
-    const free = entry.table.get(entry.charge.priceKey).free;
+    const free = entry.price.free;
     return options.freeTier && free ? { key: free.pool ?? entry.charge.priceKey, allowance: free.quantity } : undefined;
   };
   for (const entry of priced) {
@@ -96,8 +95,7 @@ export function priceCharges(charges: Charge[], options: PricingOptions, stage?:
   }
   const lines = billable.map((entry) => {
     const total = keyTotals.get(`${entry.priceRegion}|${entry.charge.priceKey}`) as number;
-    const price = entry.table.get(entry.charge.priceKey);
-    const usd = total > 0 ? (tieredCost(price, total) * entry.quantity) / total : 0;
+    const usd = total > 0 ? (tieredCost(entry.price, total) * entry.quantity) / total : 0;
     return { ...entry.charge, priceRegion: entry.priceRegion, usd };
   });
   return { lines, unpriced };
@@ -152,7 +150,8 @@ export function estimateStage(stage: StageResources, requestsPerMonth: number, i
   };
 }
 
-function dedupe(entries: UnpricedResource[]): UnpricedResource[] {
+/** Unpriced resources listed once each (the same one turns up at every volume). */
+export function dedupe(entries: UnpricedResource[]): UnpricedResource[] {
   const seen = new Set<string>();
   return entries.filter((entry) => {
     const key = `${entry.stack}|${entry.id}|${entry.type}|${entry.reason}`;

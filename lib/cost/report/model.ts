@@ -4,7 +4,7 @@
  * Renderers (table, markdown, JSON, HTML) only format this.
  */
 import type { StageResources, UnpricedResource } from '../discovery';
-import { cheapestStage, type Crossover, type EstimateInput, estimateStage, findCrossovers, logVolumes, priceCharges, type StageEstimate } from '../estimate';
+import { cheapestStage, type Crossover, dedupe, type EstimateInput, estimateStage, findCrossovers, logVolumes, priceCharges, type StageEstimate } from '../estimate';
 import { priceTable } from '../prices';
 import type { Capacity, TrafficProfile } from '../profile';
 import { formatVolume } from '../format';
@@ -127,8 +127,6 @@ export function buildReport(plans: StagePlan[], context: ReportContext): CostRep
     }
   }
   const table = priceTable(context.priceRegion);
-  const unpriced = new Map<string, UnpricedResource>();
-  for (const estimate of estimates) for (const entry of estimate.unpriced) unpriced.set(`${entry.stack}|${entry.id}|${entry.type}|${entry.reason}`, entry);
   return {
     region: context.priceRegion,
     pricesAsOf: table.asOf,
@@ -146,7 +144,7 @@ export function buildReport(plans: StagePlan[], context: ReportContext): CostRep
     crossovers: comparable ? findCrossovers(costsAt, low, high) : [],
     pairCrossovers,
     curves,
-    unpriced: [...unpriced.values()],
+    unpriced: dedupe(estimates.flatMap((estimate) => estimate.unpriced)),
     notes: [...new Set([...estimates.flatMap((estimate) => estimate.notes), ...(context.notes ?? [])])],
     missing: context.missing,
     live: context.live,
