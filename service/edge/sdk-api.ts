@@ -51,9 +51,9 @@ export interface EdgeSdkApiDeps {
 
 
 // A Lambda response body is text. The shared answer builders produce bytes, which the service writes to
-// sockets as they are: the flag list and environment document are decoded here once per environment
-// change, not per request; an identity or OFREP body, built per request, once each (the WeakMap lets
-// it go with its Buffer).
+// sockets as they are: the flag list, a single flag, an OFREP single-flag result and the environment
+// document are decoded here once per environment change, not per request; an identity or OFREP bulk
+// body, built per request, once each (the WeakMap lets it go with its Buffer).
 const decoded = new WeakMap<Buffer, string>();
 function textOf(body: string | Buffer): string {
   if (typeof body === 'string') return body;

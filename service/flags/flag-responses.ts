@@ -3,7 +3,7 @@
  * serialised once per environment change, and each flag result's JSON once per result, so a response
  * costs one copy per flag.
  */
-import { evaluateEnvironmentFlags, type FlagResult } from '../engine';
+import type { FlagResult } from '../engine';
 import { notFound } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
 import type { PreparedEnvironment } from './prepared-environment';
@@ -31,39 +31,34 @@ export function isVisible(env: FlagContext, flag: FlagResult, audience: FlagAudi
   );
 }
 
-/** The flags an audience may see, in document order. */
-function visibleFlags(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): FlagResult[] {
-  return flags.filter((flag) => isVisible(env, flag, audience));
-}
-
 // The engine's results are built once per compiled environment and shared by every request, so each
-// one's JSON is written once (identity responses repeat it for every identity), and encoded once.
-const flagJsonByResult = new WeakMap<FlagResult, string>();
+// one's JSON is written and encoded once (identity responses repeat it for every identity).
 const flagBytesByResult = new WeakMap<FlagResult, Buffer>();
 
-/** One flag as Flagsmith's `GET /api/v1/flags/` and identities endpoints return it. */
-function flagJson(env: FlagContext, flag: FlagResult): string {
-  let json = flagJsonByResult.get(flag);
-  if (json === undefined) {
-    json =
-      `{"id":${flag.featureState.django_id ?? 0},"feature":${env.featureJson.get(flag.featureId)},` +
-      `"feature_state_value":${JSON.stringify(flag.value)},"environment":${env.environmentId},` +
-      `"identity":null,"feature_segment":null,"enabled":${flag.enabled}}`;
-    flagJsonByResult.set(flag, json);
-  }
-  return json;
-}
-
+/** One flag as Flagsmith's `GET /api/v1/flags/` and identities endpoints return it, encoded. */
 function flagBytes(env: FlagContext, flag: FlagResult): Buffer {
   let bytes = flagBytesByResult.get(flag);
-  if (bytes === undefined) flagBytesByResult.set(flag, (bytes = Buffer.from(flagJson(env, flag))));
+  if (bytes === undefined) {
+    bytes = Buffer.from(
+      `{"id":${flag.featureState.django_id ?? 0},"feature":${env.featureJson.get(flag.featureId)},` +
+        `"feature_state_value":${JSON.stringify(flag.value)},"environment":${env.environmentId},` +
+        `"identity":null,"feature_segment":null,"enabled":${flag.enabled}}`,
+    );
+    flagBytesByResult.set(flag, bytes);
+  }
   return bytes;
 }
 
-export function flagsJson(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): string {
-  let json = '';
-  for (const flag of flags) if (isVisible(env, flag, audience)) json += json === '' ? flagJson(env, flag) : `,${flagJson(env, flag)}`;
-  return `[${json}]`;
+/** The flags an audience may see, encoded, in document order. */
+function visibleFlagBytes(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): Buffer[] {
+  const visible: Buffer[] = [];
+  for (const flag of flags) if (isVisible(env, flag, audience)) visible.push(flagBytes(env, flag));
+  return visible;
+}
+
+/** A flag list as `GET /api/v1/flags/` returns it. */
+export function flagsBody(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): Buffer {
+  return joinedBytes('[', visibleFlagBytes(env, flags, audience), ']');
 }
 
 export interface ResponseTrait {
@@ -98,8 +93,7 @@ export function identityBody(
   traits: readonly ResponseTrait[],
   audience: FlagAudience,
 ): Buffer {
-  const visible: Buffer[] = [];
-  for (const flag of flags) if (isVisible(env, flag, audience)) visible.push(flagBytes(env, flag));
+  const visible = visibleFlagBytes(env, flags, audience);
   return joinedBytes(`{"identifier":${JSON.stringify(identifier)},"flags":[`, visible, `],"traits":${JSON.stringify(traits)}}`);
 }
 
@@ -107,9 +101,9 @@ export function identityBody(
  * The body of `GET /api/v1/flags/`: every flag the audience may see (pre-serialised), or with
  * `?feature=` that one flag, 404 when the audience cannot see a flag of that name.
  */
-export function flagsAnswer(env: PreparedEnvironment, audience: FlagAudience, feature: string | undefined): Buffer | string {
+export function flagsAnswer(env: PreparedEnvironment, audience: FlagAudience, feature: string | undefined): Buffer {
   if (feature === undefined) return env.environmentFlagsBody[audience];
-  const flag = visibleFlags(env, evaluateEnvironmentFlags(env.compiled), audience).find((f) => f.featureName === feature);
+  const flag = env.compiled.environmentFlags.find((f) => f.featureName === feature && isVisible(env, f, audience));
   if (!flag) throw notFound(`Feature '${feature}' not found`);
-  return flagJson(env, flag);
+  return flagBytes(env, flag);
 }

@@ -35,8 +35,7 @@ export class OfrepContextError extends Error {}
 export interface OfrepResult {
   readonly key: string;
   readonly failed: boolean;
-  readonly json: string;
-  /** The JSON, encoded: what bulk bodies are joined from. */
+  /** The result's JSON, encoded: a single-flag body as it is, a bulk body joined from several. */
   readonly bytes: Buffer;
   /**
    * 48 bits of the JSON's SHA-1 as two integers, computed once per result: a bulk response's ETag
@@ -45,8 +44,8 @@ export interface OfrepResult {
   readonly digest: readonly [number, number];
 }
 
-function digestOf(json: string): readonly [number, number] {
-  const sha1 = createHash('sha1').update(json).digest();
+function digestOf(bytes: Buffer): readonly [number, number] {
+  const sha1 = createHash('sha1').update(bytes).digest();
   return [sha1.readUInt32BE(0), sha1.readUInt16BE(4)];
 }
 
@@ -71,8 +70,8 @@ function cachedResult(flag: FlagResult, kind: ResultKind): OfrepResult {
           errorDetails: `Flag '${flag.featureName}' splits identities by a hash and needs context.targetingKey`,
         }
       : toOfrep(flag, kind === 'withContext');
-    const json = JSON.stringify(body);
-    result = { key: flag.featureName, failed, json, bytes: Buffer.from(json), digest: digestOf(json) };
+    const bytes = Buffer.from(JSON.stringify(body));
+    result = { key: flag.featureName, failed, bytes, digest: digestOf(bytes) };
     cache.set(flag, result);
   }
   return result;
@@ -142,10 +141,10 @@ export function ofrepFlagAnswer(
   key: string,
   context: OfrepContext | undefined,
   audience: FlagAudience,
-): { statusCode: 200 | 400; body: string } {
+): { statusCode: 200 | 400; body: Buffer } {
   const result = evaluateOfrep(env, context ?? {}, audience).find((flag) => flag.key === key);
   if (!result) throw new HttpError(404, 'FLAG_NOT_FOUND', `Flag '${key}' not found`);
-  return { statusCode: result.failed ? 400 : 200, body: result.json };
+  return { statusCode: result.failed ? 400 : 200, body: result.bytes };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { compileEnvironment, evaluateEnvironmentFlags, type CompiledEnvironment } from '../engine';
 import type { FeatureMetadata, LoadedEnvironment } from '../storage/environment-documents';
-import { flagsJson, type FlagAudience } from './flag-responses';
+import { flagsBody, type FlagAudience } from './flag-responses';
 
 export interface PreparedEnvironment {
   readonly environmentId: number;
@@ -31,8 +31,8 @@ export function prepareEnvironment(loaded: LoadedEnvironment): PreparedEnvironme
   return {
     ...base,
     environmentFlagsBody: {
-      client: Buffer.from(flagsJson(base, environmentFlags, 'client')),
-      server: Buffer.from(flagsJson(base, environmentFlags, 'server')),
+      client: flagsBody(base, environmentFlags, 'client'),
+      server: flagsBody(base, environmentFlags, 'server'),
     },
     documentBody: Buffer.from(JSON.stringify(loaded.document)),
     updatedAt: loaded.updatedAt,

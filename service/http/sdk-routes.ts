@@ -26,7 +26,7 @@ export interface SdkRouteDeps {
 
 // The X-Environment-Key header is documented as the `environmentKey` security scheme and checked by
 // checkSdkKey() rather than by a header schema, which would cost every flag read a validation pass.
-// Responses are documented for OpenAPI; flag bodies are pre-serialised strings, which Fastify sends as is.
+// Responses are documented for OpenAPI; flag bodies are pre-encoded Buffers, which Fastify sends as they are.
 const responses = (ok: TSchema) =>
   ({ 200: ok, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }) as Record<string, TSchema>;
 

@@ -79,6 +79,7 @@ export class TraitStore {
     for (const ref of refs) this.inFlight.set(ref, (this.inFlight.get(ref) ?? 0) + 1);
     const done = this.writeMany(
       batch.map((entry) => entry.write),
+      refs,
       contended,
     ).then(
       (traitsByRef) => batch.forEach((entry, i) => entry.resolve(traitsByRef.get(refs[i]) ?? new Map())),
@@ -110,18 +111,23 @@ export class TraitStore {
    * identities, upsert and delete the traits, and read every trait those identities had, as they were
    * before the batch; the batch's own changes are laid over them here.
    */
-  private async writeMany(writes: readonly TraitWrite[], contended: ReadonlySet<string>): Promise<Map<string, Map<string, TraitValue>>> {
+  private async writeMany(
+    writes: readonly TraitWrite[],
+    /** Each write's refKey, as flush() worked it out. */
+    refs: readonly string[],
+    contended: ReadonlySet<string>,
+  ): Promise<Map<string, Map<string, TraitValue>>> {
     // Later writes to the same identity and key win, as if the requests had run one after another.
     const identities = new Map<string, IdentityRef>();
     const changes = new Map<string, { ref: IdentityRef; refKey: string; key: string; value: TraitValue | null }>();
-    for (const write of writes) {
-      const ref = refKey(write);
+    for (const [i, write] of writes.entries()) {
+      const ref = refs[i];
       identities.set(ref, { environmentId: write.environmentId, identifier: write.identifier });
       for (const [key, value] of write.traits) changes.set(`${ref}\u0000${key}`, { ref: identities.get(ref)!, refKey: ref, key, value });
     }
     // Rows are locked in one global order (environment, identifier, key), so that concurrent batches
     // on other connections or instances cannot deadlock on each other.
-    const refs = [...identities.values()].sort(compareRefs);
+    const sortedIdentities = [...identities.values()].sort(compareRefs);
     const ordered = [...changes.values()].sort((a, b) => compareRefs(a.ref, b.ref) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const rows = await this.db.query<TraitRow>(
       'SELECT * FROM flagstack_write_traits($1::int[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::text[])',
@@ -131,8 +137,8 @@ export class TraitStore {
         ordered.map((c) => c.key),
         ordered.map((c) => (c.value === null ? null : JSON.stringify(c.value))),
         ordered.map((c) => contended.has(c.refKey)),
-        refs.map((r) => r.environmentId),
-        refs.map((r) => r.identifier),
+        sortedIdentities.map((r) => r.environmentId),
+        sortedIdentities.map((r) => r.identifier),
       ],
     );
     const traitsByRef = groupTraits(rows);
