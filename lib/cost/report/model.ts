@@ -86,10 +86,16 @@ export interface ReportContext {
 }
 
 export function buildReport(plans: StagePlan[], context: ReportContext): CostReport {
-  const estimates = plans.flatMap((plan) => plan.volumes.map((volume) => estimateStage(plan.resources, volume, plan.input)));
-  // The curves, the crossover scans of every pair and the cheapest stage all ask for the same plans at
-  // the same volumes: each (plan, volume) is priced once.
+  // The estimates, the curves, the crossover scans of every pair and the cheapest stage all ask for the
+  // same plans at the same volumes: each (plan, volume) is priced once.
   const memo = new Map<StagePlan, Map<number, number>>(plans.map((plan) => [plan, new Map()]));
+  const estimates = plans.flatMap((plan) =>
+    plan.volumes.map((volume) => {
+      const estimate = estimateStage(plan.resources, volume, plan.input);
+      memo.get(plan)!.set(volume, estimate.overCapacity.length > 0 ? Infinity : estimate.monthlyUsd);
+      return estimate;
+    }),
+  );
   const monthlyCost = (plan: StagePlan, volume: number): number => {
     const known = memo.get(plan)!;
     let cost = known.get(volume);
