@@ -30,9 +30,10 @@ async function identityView(tx: Queryable, identityId: number) {
     'SELECT id, identifier, created_at FROM identities WHERE id = $1',
     [identityId],
   );
-  const traits = await tx.query<{ key: string; value: unknown }>('SELECT key, value FROM traits WHERE identity_id = $1 ORDER BY key', [
-    identityId,
-  ]);
+  const traits = await tx.query<{ key: string; value: unknown }>(
+    'SELECT t.key, t.value FROM identities i CROSS JOIN LATERAL jsonb_each(jsonb_strip_nulls(i.traits)) t WHERE i.id = $1 ORDER BY t.key',
+    [identityId],
+  );
   const overrides = await tx.query(
     `SELECT f.name AS feature, s.enabled, s.value FROM feature_states s JOIN features f ON f.id = s.feature_id
       WHERE s.identity_id = $1 ORDER BY f.name`,
@@ -46,16 +47,13 @@ export async function getIdentity(tx: Queryable, clientKey: string, identifier: 
   return identityView(tx, (await identityRow(tx, environment.id, identifier)).id);
 }
 
+/** One statement for all the changes: the patch's nulls delete their traits. */
 async function applyTraits(tx: Queryable, identityId: number, traits: TraitChanges) {
-  for (const [key, value] of Object.entries(traits)) {
-    if (value === null) await tx.query('DELETE FROM traits WHERE identity_id = $1 AND key = $2', [identityId, key]);
-    else
-      await tx.query(
-        `INSERT INTO traits (identity_id, key, value) VALUES ($1, $2, $3::jsonb)
-         ON CONFLICT (identity_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-        [identityId, key, json(value)],
-      );
-  }
+  if (Object.keys(traits).length === 0) return;
+  await tx.query('UPDATE identities SET traits = jsonb_strip_nulls(traits || $2::jsonb), updated_at = now() WHERE id = $1', [
+    identityId,
+    JSON.stringify(traits),
+  ]);
 }
 
 export async function createIdentity({ tx, record }: Change, clientKey: string, input: IdentityCreate) {

@@ -8,11 +8,12 @@ import { MIGRATIONS } from './migrations';
 // An arbitrary constant that names "flagstack migrations" among advisory locks.
 const MIGRATION_LOCK_ID = 74_356_001;
 
-export async function migrate(db: Database): Promise<number[]> {
+/** Applies the pending ones of `migrations` (all of them unless told; tests apply a prefix) and returns their versions. */
+export async function migrate(db: Database, migrations: typeof MIGRATIONS = MIGRATIONS): Promise<number[]> {
   await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   const applied: number[] = [];
-  for (const migration of MIGRATIONS) {
+  for (const migration of migrations) {
     const ran = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
       const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [migration.version]);

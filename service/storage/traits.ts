@@ -20,8 +20,6 @@ export interface TraitWrite extends IdentityRef {
 }
 
 const refKey = (ref: IdentityRef): string => `${ref.environmentId}\u0000${ref.identifier}`;
-const compareRefs = (a: IdentityRef, b: IdentityRef): number =>
-  a.environmentId - b.environmentId || (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0);
 
 export class TraitStore {
   private readonly reader: DataLoader<IdentityRef, Map<string, TraitValue>, string>;
@@ -74,7 +72,7 @@ export class TraitStore {
     this.queue = [];
     const refs = batch.map((entry) => refKey(entry.write));
     // An identity an earlier batch is still writing must not have its unchanged traits skipped: this
-    // batch's snapshot may not hold that batch's changes yet (see flagstack_write_traits).
+    // batch's snapshot may not hold that batch's changes yet (see flagstack_write_identity_traits).
     const contended = new Set(refs.filter((ref) => this.inFlight.has(ref)));
     for (const ref of refs) this.inFlight.set(ref, (this.inFlight.get(ref) ?? 0) + 1);
     const done = this.writeMany(
@@ -97,19 +95,19 @@ export class TraitStore {
   }
 
   private async readMany(refs: readonly IdentityRef[]): Promise<Map<string, TraitValue>[]> {
-    // The statements are PL/pgSQL functions (migration 2), whose plans each connection keeps.
-    const rows = await this.db.query<TraitRow>('SELECT * FROM flagstack_read_traits($1::int[], $2::text[])', [
+    // The statements are PL/pgSQL functions (migration 3), whose plans each connection keeps.
+    const rows = await this.db.query<IdentityTraitsRow>('SELECT * FROM flagstack_read_identity_traits($1::int[], $2::text[])', [
       refs.map((r) => r.environmentId),
       refs.map((r) => r.identifier),
     ]);
-    const byRef = groupTraits(rows);
+    const byRef = traitsByRef(rows);
     return refs.map((ref) => byRef.get(refKey(ref)) ?? new Map());
   }
 
   /**
-   * One statement, so one round trip, for the whole batch (flagstack_write_traits): upsert the
-   * identities, upsert and delete the traits, and read every trait those identities had, as they were
-   * before the batch; the batch's own changes are laid over them here.
+   * One statement, so one round trip, for the whole batch (flagstack_write_identity_traits): each
+   * identity's changes as one patch, upserted onto its row; it returns every identity's traits after
+   * the batch.
    */
   private async writeMany(
     writes: readonly TraitWrite[],
@@ -118,54 +116,37 @@ export class TraitStore {
     contended: ReadonlySet<string>,
   ): Promise<Map<string, Map<string, TraitValue>>> {
     // Later writes to the same identity and key win, as if the requests had run one after another.
-    const identities = new Map<string, IdentityRef>();
-    const changes = new Map<string, { ref: IdentityRef; refKey: string; key: string; value: TraitValue | null }>();
+    const patches = new Map<string, { write: TraitWrite; patch: Record<string, TraitValue | null> }>();
     for (const [i, write] of writes.entries()) {
-      const ref = refs[i];
-      identities.set(ref, { environmentId: write.environmentId, identifier: write.identifier });
-      for (const [key, value] of write.traits) changes.set(`${ref}\u0000${key}`, { ref: identities.get(ref)!, refKey: ref, key, value });
+      let entry = patches.get(refs[i]);
+      // No prototype, so that a trait named __proto__ is a trait like any other.
+      if (!entry) patches.set(refs[i], (entry = { write, patch: Object.create(null) as Record<string, TraitValue | null> }));
+      for (const [key, value] of write.traits) entry.patch[key] = value;
     }
-    // Rows are locked in one global order (environment, identifier, key), so that concurrent batches
-    // on other connections or instances cannot deadlock on each other.
-    const sortedIdentities = [...identities.values()].sort(compareRefs);
-    const ordered = [...changes.values()].sort((a, b) => compareRefs(a.ref, b.ref) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const rows = await this.db.query<TraitRow>(
-      'SELECT * FROM flagstack_write_traits($1::int[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::text[])',
+    const batch = [...patches];
+    const rows = await this.db.query<IdentityTraitsRow>(
+      'SELECT * FROM flagstack_write_identity_traits($1::int[], $2::text[], $3::jsonb[], $4::boolean[])',
       [
-        ordered.map((c) => c.ref.environmentId),
-        ordered.map((c) => c.ref.identifier),
-        ordered.map((c) => c.key),
-        ordered.map((c) => (c.value === null ? null : JSON.stringify(c.value))),
-        ordered.map((c) => contended.has(c.refKey)),
-        sortedIdentities.map((r) => r.environmentId),
-        sortedIdentities.map((r) => r.identifier),
+        batch.map(([, { write }]) => write.environmentId),
+        batch.map(([, { write }]) => write.identifier),
+        batch.map(([, { patch }]) => JSON.stringify(patch)),
+        batch.map(([ref]) => contended.has(ref)),
       ],
     );
-    const traitsByRef = groupTraits(rows);
-    for (const change of ordered) {
-      let traits = traitsByRef.get(change.refKey);
-      if (!traits) traitsByRef.set(change.refKey, (traits = new Map()));
-      if (change.value === null) traits.delete(change.key);
-      else traits.set(change.key, change.value);
-    }
-    return traitsByRef;
+    return traitsByRef(rows);
   }
 }
 
-interface TraitRow {
+interface IdentityTraitsRow {
   environment_id: number;
   identifier: string;
-  key: string;
-  value: TraitValue;
+  traits: Record<string, TraitValue>;
 }
 
-function groupTraits(rows: readonly TraitRow[]): Map<string, Map<string, TraitValue>> {
-  const byRef = new Map<string, Map<string, TraitValue>>();
-  for (const row of rows) {
-    const key = refKey({ environmentId: row.environment_id, identifier: row.identifier });
-    let traits = byRef.get(key);
-    if (!traits) byRef.set(key, (traits = new Map()));
-    traits.set(row.key, row.value);
-  }
-  return byRef;
+/** Each identity's traits in key order (jsonb keeps its own order), as the edge answers them too. */
+function traitsByRef(rows: readonly IdentityTraitsRow[]): Map<string, Map<string, TraitValue>> {
+  const byKey = ([a]: [string, TraitValue], [b]: [string, TraitValue]) => (a < b ? -1 : a > b ? 1 : 0);
+  return new Map(
+    rows.map((row) => [refKey({ environmentId: row.environment_id, identifier: row.identifier }), new Map(Object.entries(row.traits).sort(byKey))]),
+  );
 }

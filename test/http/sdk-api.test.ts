@@ -195,8 +195,7 @@ describe('identities', () => {
       ),
     );
     const rows = await svc.service.db.query<{ identifier: string; value: number }>(
-      `SELECT i.identifier, t.value FROM traits t JOIN identities i ON i.id = t.identity_id
-        WHERE i.identifier LIKE 'batch-%' AND t.key = 'n'`,
+      "SELECT identifier, traits->'n' AS value FROM identities WHERE identifier LIKE 'batch-%' AND traits ? 'n'",
     );
     expect(rows).toHaveLength(n);
     for (const row of rows) expect(`batch-${row.value}`).toBe(row.identifier);

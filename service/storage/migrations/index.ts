@@ -1,8 +1,10 @@
 import initial from './001-initial';
 import traitFunctions from './002-trait-functions';
+import identityTraits from './003-identity-traits';
 
 /** Versioned migrations, applied in order, each once. Append; never edit one that has shipped. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'trait functions', sql: traitFunctions },
+  { version: 3, name: 'identity traits', sql: identityTraits },
 ];
