@@ -6,6 +6,7 @@
 import cluster from 'node:cluster';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config';
+import { serveClusterMetrics } from './http/cluster-metrics';
 import { startService } from './service';
 
 function configOrExit(): Config {
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
 /** The primary: forks the workers, replaces one that dies, and passes SIGTERM on to all of them. */
 function superviseWorkers(config: Config, logger: pino.Logger): void {
   let stopping = false;
+  serveClusterMetrics();
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork();
   cluster.on('exit', (worker, code) => {
     if (stopping) {

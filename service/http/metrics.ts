@@ -2,8 +2,11 @@
  * Prometheus metrics at /metrics: requests and latency by route and status, environment cache hits
  * and reloads, database pool usage, pending trait writes. prom-client does the bookkeeping.
  */
+import cluster from 'node:cluster';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { HttpError } from '../errors';
+import { clusterMetricsSource } from './cluster-metrics';
 
 export interface MetricSources {
   poolStats(): { total: number; idle: number; waiting: number };
@@ -66,11 +69,16 @@ export class ServiceMetrics {
     this.requests.observe(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
   }
 
-  /** Serves the registry at /metrics. */
+  /** Serves the registry at /metrics: this process's, or in cluster mode every worker's, summed by the primary. */
   install(app: FastifyInstance): void {
+    const clusterMetrics = cluster.isWorker ? clusterMetricsSource(this.registry) : undefined;
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-      reply.type(this.registry.contentType);
-      return this.registry.metrics();
+      const text = clusterMetrics
+        ? await clusterMetrics().catch((error: Error) => {
+            throw new HttpError(503, 'METRICS_UNAVAILABLE', error.message);
+          })
+        : await this.registry.metrics();
+      return reply.type(this.registry.contentType).send(text);
     });
   }
 }

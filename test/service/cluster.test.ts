@@ -12,7 +12,7 @@ test('WEB_CONCURRENCY > 1 without DATABASE_URL stops with a message', () => {
   expect(result.stderr).toContain('WEB_CONCURRENCY > 1 needs DATABASE_URL');
 });
 
-(usingPostgres() ? test : test.skip)('two workers serve on one port and both stop on SIGTERM', async () => {
+(usingPostgres() ? test : test.skip)('two workers serve on one port, /metrics counts for both, and both stop on SIGTERM', async () => {
   const database = await createTestDatabase();
   const port = await new Promise<number>((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -29,11 +29,26 @@ test('WEB_CONCURRENCY > 1 without DATABASE_URL stops with a message', () => {
     // Each worker logs its requests with its own pid; new connections are spread across the workers.
     const servingPids = () =>
       new Set(logs.split('\n').filter((line) => line.includes('"req"')).map((line) => JSON.parse(line).pid));
+    let healthChecks = 0;
     for (let attempt = 0; attempt < 400 && servingPids().size < 2; attempt++) {
       const response = await fetch(`http://127.0.0.1:${port}/health`, { headers: { connection: 'close' } }).catch(() => undefined);
-      if (!response) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (response?.status === 200) healthChecks++;
+      else await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(servingPids().size).toBe(2);
+
+    // Whichever worker a scrape lands on, it reports both workers' requests, summed by the primary.
+    const pidsServing = (url: string) =>
+      new Set(logs.split('\n').filter((line) => line.includes(`"url":"${url}"`)).map((line) => JSON.parse(line).pid));
+    for (let scrape = 0; scrape < 40 && pidsServing('/metrics').size < 2; scrape++) {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      const health = (name: string) => Number(new RegExp(`^${name}\\{route="/health",method="GET",status="200"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      expect(health('flagstack_http_requests_total')).toBe(healthChecks);
+      expect(health('flagstack_http_request_duration_seconds_count')).toBe(healthChecks);
+    }
+    expect(pidsServing('/metrics').size).toBe(2);
   } finally {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
