@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics at /metrics: requests and latency by route and status, environment cache hits
- * and reloads, database pool usage, pending trait writes. prom-client does the bookkeeping.
+ * and reloads, database pool usage, pending trait writes. prom-client keeps the registry and writes the
+ * exposition text; the per-request counter and histogram keep their own numbers (RequestMetrics).
  */
 import cluster from 'node:cluster';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
