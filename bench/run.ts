@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import Table from 'cli-table3';
 import { Client } from 'pg';
 import { benchmarkEngine } from './engine';
+import { checkTargets } from './targets';
 import { benchmarkDocument, FEATURES, traitList, traitsOf } from './workload';
 
 const ROOT = join(__dirname, '..', '..');
@@ -492,12 +493,15 @@ function report(result: {
   );
   console.log('CPU µs/req: CPU time the server process spent per request (in brackets: the baseline server); DB CPU µs/req: the local PostgreSQL processes');
   console.log(`service peak RSS: ${result.peakRssMb.toFixed(0)} MB (heap sized as on a ${memoryMb > 0 ? `${memoryMb} MB machine: ${heapFlagsFor(memoryMb).join(' ')}` : 'machine like this one'})`);
+  const targets = checkTargets(result);
+  console.log(`targets (README, Performance)${result.database === 'pglite' ? "; on PGlite the embedded database's memory counts in the service's RSS" : ''}:`);
+  for (const { target, measured, met } of targets) console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${target}: ${measured}`);
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });
     writeFileSync(
       options.json,
       // cpus: `npm run cost -- --bench FILE` turns requests a second into requests a second per vCPU.
-      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: 2 * turnSeconds, heapSizedForMemoryMb: memoryMb || null, ...result }, null, 2),
+      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: 2 * turnSeconds, heapSizedForMemoryMb: memoryMb || null, ...result, targets }, null, 2),
     );
     console.log(`results written to ${options.json}`);
   }
