@@ -52,7 +52,7 @@ async function applyTraits(tx: Queryable, identityId: number, traits: TraitChang
   if (Object.keys(traits).length === 0) return;
   await tx.query('UPDATE identities SET traits = jsonb_strip_nulls(traits || $2::jsonb), updated_at = now() WHERE id = $1', [
     identityId,
-    JSON.stringify(traits),
+    json(traits),
   ]);
 }
 

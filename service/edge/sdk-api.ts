@@ -49,7 +49,6 @@ export interface EdgeSdkApiDeps {
   readonly region?: string;
 }
 
-
 // A Lambda response body is text. The shared answer builders produce bytes, which the service writes to
 // sockets as they are: the flag list, a single flag, an OFREP single-flag result and the environment
 // document are decoded here once per environment change, not per request; an identity or OFREP bulk

@@ -4,7 +4,7 @@
  * document) serialised once. The service builds it from the database, the edge from the flag table;
  * both from the same loaded environment.
  */
-import { compileEnvironment, evaluateEnvironmentFlags, type CompiledEnvironment } from '../engine';
+import { compileEnvironment, type CompiledEnvironment } from '../engine';
 import type { FeatureMetadata, LoadedEnvironment } from '../storage/environment-documents';
 import { flagsBody, type FlagAudience } from './flag-responses';
 
@@ -27,12 +27,11 @@ export function prepareEnvironment(loaded: LoadedEnvironment): PreparedEnvironme
   const featureJson = new Map<number, string>();
   for (const feature of loaded.features.values()) featureJson.set(feature.id, featureObjectJson(feature));
   const base = { environmentId: loaded.environmentId, compiled, featureJson };
-  const environmentFlags = evaluateEnvironmentFlags(compiled);
   return {
     ...base,
     environmentFlagsBody: {
-      client: flagsBody(base, environmentFlags, 'client'),
-      server: flagsBody(base, environmentFlags, 'server'),
+      client: flagsBody(base, compiled.environmentFlags, 'client'),
+      server: flagsBody(base, compiled.environmentFlags, 'server'),
     },
     documentBody: Buffer.from(JSON.stringify(loaded.document)),
     updatedAt: loaded.updatedAt,

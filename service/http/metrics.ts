@@ -107,24 +107,19 @@ export class RequestMetrics {
   private readonly series = new Map<string, RequestSeries>();
 
   constructor(registry: Registry) {
-    const counter = {
-      name: 'flagstack_http_requests_total',
-      help: 'HTTP requests by route, method and status',
-      type: 'counter',
-      aggregator: 'sum',
-      get: async () => ({ ...counter, values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.count })) }),
-      reset: () => this.series.clear(),
-    };
-    const histogram = {
-      name: 'flagstack_http_request_duration_seconds',
-      help: 'HTTP request latency by route, method and status, until the response is handed to the socket',
-      type: 'histogram',
-      aggregator: 'sum',
-      get: async () => ({ ...histogram, values: [...this.series.values()].flatMap((s) => histogramValues(histogram.name, s)) }),
-      reset: () => this.series.clear(),
-    };
     // The registry reads any metric through get(); its types name only prom-client's own classes.
-    for (const metric of [counter, histogram]) registry.registerMetric(metric as unknown as Metric);
+    const register = (name: string, help: string, type: 'counter' | 'histogram', values: (series: RequestSeries, name: string) => object[]) => {
+      const metric = { name, help, type, aggregator: 'sum' };
+      const get = async () => ({ ...metric, values: [...this.series.values()].flatMap((series) => values(series, name)) });
+      registry.registerMetric({ ...metric, get, reset: () => this.series.clear() } as unknown as Metric);
+    };
+    register('flagstack_http_requests_total', 'HTTP requests by route, method and status', 'counter', (s) => [{ labels: s.labels, value: s.count }]);
+    register(
+      'flagstack_http_request_duration_seconds',
+      'HTTP request latency by route, method and status, until the response is handed to the socket',
+      'histogram',
+      (s, name) => histogramValues(name, s),
+    );
   }
 
   observe(route: string, method: string, status: number, seconds: number): void {

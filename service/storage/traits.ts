@@ -143,9 +143,10 @@ interface IdentityTraitsRow {
   traits: Record<string, TraitValue>;
 }
 
+const byKey = ([a]: [string, TraitValue], [b]: [string, TraitValue]) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Each identity's traits in key order (jsonb keeps its own order), as the edge answers them too. */
 function traitsByRef(rows: readonly IdentityTraitsRow[]): Map<string, Map<string, TraitValue>> {
-  const byKey = ([a]: [string, TraitValue], [b]: [string, TraitValue]) => (a < b ? -1 : a > b ? 1 : 0);
   return new Map(
     rows.map((row) => [refKey({ environmentId: row.environment_id, identifier: row.identifier }), new Map(Object.entries(row.traits).sort(byKey))]),
   );

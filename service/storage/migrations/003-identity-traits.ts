@@ -107,12 +107,11 @@ CREATE OR REPLACE FUNCTION flagstack_write_traits(
         ON c.environment_id = w.environment_id AND c.identifier = w.identifier
      GROUP BY w.environment_id, w.identifier
   )
+  -- One pass builds the four arrays, so they line up; the write function orders the upserts itself.
   SELECT r.environment_id, r.identifier, t.key, t.value
-    FROM flagstack_write_identity_traits(
-           ARRAY(SELECT environment_id FROM batch ORDER BY environment_id, identifier),
-           ARRAY(SELECT identifier FROM batch ORDER BY environment_id, identifier),
-           ARRAY(SELECT patch FROM batch ORDER BY environment_id, identifier),
-           ARRAY(SELECT contended FROM batch ORDER BY environment_id, identifier)) r
+    FROM (SELECT array_agg(environment_id) AS environment_ids, array_agg(identifier) AS identifiers,
+                 array_agg(patch) AS patches, array_agg(contended) AS contended FROM batch) b
+   CROSS JOIN LATERAL flagstack_write_identity_traits(b.environment_ids, b.identifiers, b.patches, b.contended) r
    CROSS JOIN LATERAL jsonb_each(r.traits) t
 $function$;
 `;
