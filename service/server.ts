@@ -3,6 +3,8 @@
  * (PostgreSQL, or embedded PGlite), applies migrations, and serves. With WEB_CONCURRENCY > 1 it forks
  * that many workers (node:cluster) sharing the port, for machines with several cores.
  */
+// First: V8's settings apply to what is allocated after them.
+import './v8-settings';
 import cluster from 'node:cluster';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config';
