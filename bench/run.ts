@@ -21,22 +21,32 @@ import { benchmarkDocument, FEATURES, traitList, traitsOf } from './workload';
 const ROOT = join(__dirname, '..', '..');
 const IDENTITIES = 10_000;
 
-const { values: options } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '50' },
-    json: { type: 'string' },
-    peers: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    profile: { type: 'string' },
-    'memory-mb': { type: 'string', default: '1024' },
-    help: { type: 'boolean', default: false },
-  },
-});
+const options = parseOptions();
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        duration: { type: 'string', default: '10' },
+        warmup: { type: 'string', default: '1' },
+        connections: { type: 'string', default: '50' },
+        json: { type: 'string' },
+        peers: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        profile: { type: 'string' },
+        'memory-mb': { type: 'string', default: '1024' },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    // An unknown option or one without its value: node:util's message names it.
+    fail(`${(error as Error).message} (npm run bench -- --help lists the options)`);
+  }
+}
 if (options.help) {
-  console.log(`npm run bench -- [--duration SECONDS] [--connections N] [--json FILE] [--peers] [--only TEXT] [--profile DIR]
+  console.log(`npm run bench -- [--duration SECONDS] [--warmup SECONDS] [--connections N] [--json FILE] [--peers] [--only TEXT] [--profile DIR]
 
   --duration     seconds per scenario (default 10)
+  --warmup       unmeasured seconds of the same load on each side before a scenario's turns (default 1)
   --connections  concurrent connections (default 50)
   --json FILE    also write the results as JSON
   --peers        also measure unleash-server (needs DATABASE_URL; installs bench/peers on first use)
@@ -50,6 +60,9 @@ const duration = Number(options.duration);
 const connections = Number(options.connections);
 if (!Number.isFinite(duration) || duration <= 0) fail(`--duration must be a positive number of seconds, not '${options.duration}'`);
 if (!Number.isInteger(connections) || connections <= 0) fail(`--connections must be a positive integer, not '${options.connections}'`);
+// Whole seconds, as autocannon counts them.
+const warmupSeconds = Number(options.warmup);
+if (!/^\d+$/.test(options.warmup!)) fail(`--warmup must be a whole number of seconds, 0 or more, not '${options.warmup}'`);
 const memoryMb = Number(options['memory-mb']);
 // The sizing below was checked against Node in memory cgroups from 512 MiB to 4 GiB, and only there.
 if (!Number.isInteger(memoryMb) || (memoryMb !== 0 && (memoryMb < 512 || memoryMb > 4096))) {
@@ -303,12 +316,18 @@ function combined(loads: readonly Load[]): Load {
  * The service and the baseline (a body of the same size) under the same load, in turns: half the
  * duration each, twice. Whatever else the machine does meanwhile then weighs on both sides of the
  * ratio, which one stretch each, one after the other, does not guarantee (seen: a baseline stretch at
- * less than half its usual rate).
+ * less than half its usual rate). Each side first takes the load unmeasured for --warmup seconds:
+ * the service's JIT compiles a route's code during its first second or so under load (its first
+ * turn measured 1–6% more CPU per request than its second without a warm-up, on OFREP bulk).
  */
 async function measureWithBaseline(serviceUrl: string, request: Parameters<typeof load>[1], servicePid: number): Promise<{ service: Load; baseline: Load }> {
   const bodySize = await bodyBytes(serviceUrl, request);
   const { child, match } = await startChild(process.execPath, [join(__dirname, 'baseline-server.js'), String(Math.round(bodySize))], process.env, /\{"port":(\d+)\}/);
   try {
+    if (warmupSeconds > 0) {
+      await load(serviceUrl, request, servicePid, { seconds: warmupSeconds });
+      await load(`http://127.0.0.1:${match[1]}/`, request, child.pid!, { seconds: warmupSeconds });
+    }
     const [service, baseline]: Load[][] = [[], []];
     for (let turn = 0; turn < 2; turn++) {
       service.push(await load(serviceUrl, request, servicePid, { seconds: turnSeconds, database: Boolean(process.env.DATABASE_URL) }));
@@ -485,7 +504,7 @@ function report(result: {
       table.push([`peer: unleash ${name}`, Math.round(peer.rps).toLocaleString('en'), peer.p50, peer.p99, peer.errors, peer.cpuMicrosPerRequest.toFixed(0), peer.databaseCpuMicrosPerRequest.toFixed(0), '', '', '']);
     }
   }
-  console.log(`\nflagstack on ${result.database}, ${connections} connections, ${2 * turnSeconds} s per scenario (and as long for its baseline), node ${process.version}`);
+  console.log(`\nflagstack on ${result.database}, ${connections} connections, ${2 * turnSeconds} s per scenario (and as long for its baseline) after ${warmupSeconds} s of warm-up on each side, node ${process.version}`);
   console.log(table.toString());
   console.log(
     `engine: ${Math.round(result.engine.evaluationsPerSecond).toLocaleString('en')} identity evaluations/s on one core ` +
@@ -501,7 +520,7 @@ function report(result: {
     writeFileSync(
       options.json,
       // cpus: `npm run cost -- --bench FILE` turns requests a second into requests a second per vCPU.
-      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: 2 * turnSeconds, heapSizedForMemoryMb: memoryMb || null, ...result, targets }, null, 2),
+      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: 2 * turnSeconds, warmupSeconds, heapSizedForMemoryMb: memoryMb || null, ...result, targets }, null, 2),
     );
     console.log(`results written to ${options.json}`);
   }

@@ -1,0 +1,31 @@
+/**
+ * `npm run bench` refuses bad options with a message naming the option, before it starts anything.
+ * Runs the built bench (npm test builds first).
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const BENCH = join(__dirname, '..', '..', 'dist', 'bench', 'run.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [BENCH, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+
+test.each([
+  [['--warmup', '1.5'], "--warmup must be a whole number of seconds, 0 or more, not '1.5'"],
+  [['--warmup=-1'], "--warmup must be a whole number of seconds, 0 or more, not '-1'"],
+  [['--warmup', '-1'], "Option '--warmup' argument is ambiguous"],
+  [['--nope'], "Unknown option '--nope'"],
+  [['--warmup', ''], "--warmup must be a whole number of seconds, 0 or more, not ''"],
+  [['--duration', '0'], "--duration must be a positive number of seconds, not '0'"],
+  [['--connections', 'many'], "--connections must be a positive integer, not 'many'"],
+  [['--memory-mb', '100'], "--memory-mb must be 0 (this machine's) or a whole number of megabytes from 512 to 4096, not '100'"],
+  [['--peers'], '--peers needs DATABASE_URL'],
+])('%j is refused', (args, message) => {
+  const result = run(...args);
+  expect(result.status).toBe(2);
+  expect(result.stderr).toContain(`bench: ${message}`);
+});
+
+test('--help lists --warmup', () => {
+  const result = run('--help');
+  expect(result.status).toBe(0);
+  expect(result.stdout).toContain('--warmup');
+});
