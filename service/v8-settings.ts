@@ -11,6 +11,9 @@
  * with 27–30 full mark-compacts in a 6 s flag-read scenario instead of 0–1 and 35–38 µs of CPU per
  * request instead of 21–25; none of 24 did with pretenuring off, at no cost to the normal runs.
  *
+ * Node calls flags set after start-up unpredictable in general; this one is read at each
+ * young-generation collection, and test/service/v8-settings.test.ts checks that it takes effect.
+ *
  * A command-line choice wins: `node --allocation-site-pretenuring dist/service/server.js` keeps V8's default.
  */
 import { setFlagsFromString } from 'node:v8';
