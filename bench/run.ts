@@ -61,8 +61,8 @@ const connections = Number(options.connections);
 if (!Number.isFinite(duration) || duration <= 0) fail(`--duration must be a positive number of seconds, not '${options.duration}'`);
 if (!Number.isInteger(connections) || connections <= 0) fail(`--connections must be a positive integer, not '${options.connections}'`);
 // Whole seconds, as autocannon counts them.
-const warmupSeconds = Number(options.warmup);
 if (!/^\d+$/.test(options.warmup!)) fail(`--warmup must be a whole number of seconds, 0 or more, not '${options.warmup}'`);
+const warmupSeconds = Number(options.warmup);
 const memoryMb = Number(options['memory-mb']);
 // The sizing below was checked against Node in memory cgroups from 512 MiB to 4 GiB, and only there.
 if (!Number.isInteger(memoryMb) || (memoryMb !== 0 && (memoryMb < 512 || memoryMb > 4096))) {

@@ -7,7 +7,7 @@
  */
 import DataLoader from 'dataloader';
 import type { TraitValue } from '../schemas/environment-document';
-import type { Database } from './database';
+import { json, type Database } from './database';
 
 export interface IdentityRef {
   environmentId: number;
@@ -129,7 +129,7 @@ export class TraitStore {
       [
         batch.map(([, { write }]) => write.environmentId),
         batch.map(([, { write }]) => write.identifier),
-        batch.map(([, { patch }]) => JSON.stringify(patch)),
+        batch.map(([, { patch }]) => json(patch)),
         batch.map(([ref]) => contended.has(ref)),
       ],
     );

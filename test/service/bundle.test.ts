@@ -2,50 +2,32 @@
  * The esbuild bundle runs with plain `node` on the embedded database with no other set-up, and
  * serves a flag created through the admin API to the Flagsmith SDK (the README's walkthrough).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Flagsmith } from 'flagsmith-nodejs';
+import { SERVER, startBundle, type RunningBundle } from '../support/bundle';
 
 const ROOT = join(__dirname, '..', '..');
 const TOKEN = 'bundle-test-admin-token';
-let child: ChildProcess;
+let bundle: RunningBundle;
 let dataDir: string;
 let url: string;
-let output = '';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'flagstack-bundle-'));
-  child = spawn(process.execPath, [join(ROOT, 'dist/service/server.js')], {
-    cwd: dataDir,
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', FLAGSTACK_ADMIN_TOKEN: TOKEN, NODE_PATH: join(ROOT, 'node_modules') },
-  });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 20 s:\n${output}`)), 20000);
-    child.stdout!.on('data', () => {
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-  });
+  bundle = await startBundle({ cwd: dataDir, env: { FLAGSTACK_ADMIN_TOKEN: TOKEN, NODE_PATH: join(ROOT, 'node_modules') } });
+  url = bundle.url;
 });
 
 afterAll(async () => {
-  if (child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
+  await bundle.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
 test('bad configuration stops the bundle with a message naming the variable', () => {
-  const result = spawnSync(process.execPath, [join(ROOT, 'dist/service/server.js')], { env: { PORT: 'abc' }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [SERVER], { env: { PORT: 'abc' }, encoding: 'utf8' });
   expect(result.status).toBe(2);
   expect(result.stderr).toContain('PORT=');
 });
@@ -72,7 +54,5 @@ test('health, then a flag created with the admin API reaches the Flagsmith SDK',
 });
 
 test('SIGTERM exits 0', async () => {
-  child.kill('SIGTERM');
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  expect(code).toBe(0);
+  expect(await bundle.stop()).toBe(0);
 });

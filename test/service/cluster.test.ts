@@ -1,10 +1,8 @@
 /** Cluster mode: WEB_CONCURRENCY workers share the port; the embedded database cannot be shared. */
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { SERVER } from '../support/bundle';
 import { createTestDatabase, usingPostgres } from '../support/database';
-
-const SERVER = join(__dirname, '..', '..', 'dist', 'service', 'server.js');
 
 test('WEB_CONCURRENCY > 1 without DATABASE_URL stops with a message', () => {
   const result = spawnSync(process.execPath, [SERVER], { env: { PATH: process.env.PATH, WEB_CONCURRENCY: '2' }, encoding: 'utf8' });

@@ -2,14 +2,12 @@
  * SIGTERM on the bundled service with many slow requests in flight: readiness fails at once, every
  * in-flight request completes with 200, every trait write is stored, and the process exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { loadConfig } from '../../service/config';
 import { startService } from '../../service/service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startBundle } from '../support/bundle';
 import { ADMIN_TOKEN } from '../support/service';
 
-const ROOT = join(__dirname, '..', '..');
 let database: TestDatabase;
 
 beforeAll(async () => {
@@ -17,40 +15,23 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-function startBundle(extraEnv: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/service/server.js')], {
+/** The bundle on this file's database, with `extraEnv`. */
+const startOnDatabase = (extraEnv: Record<string, string>) =>
+  startBundle({
     env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      HOST: '127.0.0.1',
       FLAGSTACK_ADMIN_TOKEN: ADMIN_TOKEN,
       FLAGSTACK_DATA_DIR: database.dataDir,
       ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
       ...extraEnv,
     },
   });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 20 s:\n${output}`)), 20000);
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1] });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-  });
-}
 
 const post = (url: string, path: string, body: unknown, headers: Record<string, string>) =>
   fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
 test('SIGTERM: every in-flight request completes with 200, no trait write is lost, exit 0', async () => {
   // Trait writes wait 400 ms for their batch: the requests below are in flight when SIGTERM lands.
-  const { child, url } = await startBundle({ FLAGSTACK_TRAIT_BATCH_MS: '400', FLAGSTACK_SHUTDOWN_GRACE_MS: '10000' });
+  const { child, url } = await startOnDatabase({ FLAGSTACK_TRAIT_BATCH_MS: '400', FLAGSTACK_SHUTDOWN_GRACE_MS: '10000' });
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const project = (await (await post(url, '/api/v1/admin/projects', { name: 'p' }, admin)).json()) as { id: number };
   await post(url, `/api/v1/admin/projects/${project.id}/environments`, { name: 'e', client_key: 'shutdown_key_01' }, admin);
@@ -68,7 +49,7 @@ test('SIGTERM: every in-flight request completes with 200, no trait write is los
   expect(await exited).toBe(0);
 
   // Start again on the same database: every trait is there.
-  const again = await startBundle({});
+  const again = await startOnDatabase({});
   try {
     for (let i = 0; i < 50; i++) {
       const response = await fetch(`${again.url}/api/v1/identities/?identifier=leaving-${i}`, { headers: { 'X-Environment-Key': 'shutdown_key_01' } });
