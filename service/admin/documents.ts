@@ -11,6 +11,7 @@ import { json, type Queryable } from '../storage/database';
 import { loadEnvironment } from '../storage/environment-documents';
 import { type EnvironmentRow } from './lookups';
 import { createDefaultState } from './projects';
+import { assertUsableRules } from './segments';
 import type { Change } from './writer';
 
 export async function exportDocument(tx: Queryable, clientKey: string): Promise<EnvironmentDocument> {
@@ -35,6 +36,7 @@ export async function importDocument(
   doc: EnvironmentDocument,
   projectForNewEnvironment?: number,
 ): Promise<{ created: boolean; document: EnvironmentDocument }> {
+  for (const [i, segment] of doc.project.segments.entries()) assertUsableRules(segment.rules, `body/project/segments/${i}/rules`, segment.name);
   const { environment, created } = await findOrCreateEnvironment(tx, clientKey, doc, projectForNewEnvironment);
   const projectId = environment.project_id;
   const before = created ? null : (await loadEnvironment(tx, environment.id))!.document;

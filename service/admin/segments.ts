@@ -1,6 +1,7 @@
 /** Segments (project-wide rules) and segment overrides (per-environment feature states). */
 import { randomUUID } from 'node:crypto';
-import { conflict, notFound } from '../errors';
+import { firstRefusedCondition } from '../engine/segments';
+import { conflict, HttpError, notFound } from '../errors';
 import type { SegmentCreate, SegmentOverrideCreate, SegmentOverrideUpdate, SegmentUpdate } from '../schemas/admin';
 import { json, type Queryable } from '../storage/database';
 import { applyStateUpdate } from './features';
@@ -15,7 +16,7 @@ export const listSegments = async (tx: Queryable, projectId: number) => {
 };
 
 export async function getSegment(tx: Queryable, id: number) {
-  const [row] = await tx.query<{ id: number; project_id: number }>(
+  const [row] = await tx.query<{ id: number; project_id: number; name: string }>(
     'SELECT id, project_id, name, description, rules, created_at FROM segments WHERE id = $1',
     [id],
   );
@@ -23,7 +24,14 @@ export async function getSegment(tx: Queryable, id: number) {
   return row;
 }
 
+/** 400 for rules holding a condition the engine refuses (a REGEX pattern RE2 cannot run). */
+export function assertUsableRules(rules: SegmentCreate['rules'], where: string, segmentName: string): void {
+  const refused = firstRefusedCondition(rules);
+  if (refused) throw new HttpError(400, 'VALIDATION_ERROR', `${where}/${refused.path} (segment '${segmentName}'): ${refused.problem}`);
+}
+
 export async function createSegment({ tx, record }: Change, projectId: number, input: SegmentCreate) {
+  assertUsableRules(input.rules, 'body/rules', input.name);
   await projectById(tx, projectId);
   const [existing] = await tx.query('SELECT 1 FROM segments WHERE project_id = $1 AND name = $2', [projectId, input.name]);
   if (existing) throw conflict(`Segment '${input.name}' already exists in project ${projectId}`);
@@ -38,6 +46,7 @@ export async function createSegment({ tx, record }: Change, projectId: number, i
 
 export async function updateSegment({ tx, record }: Change, id: number, input: SegmentUpdate) {
   const before = await getSegment(tx, id);
+  if (input.rules) assertUsableRules(input.rules, 'body/rules', input.name ?? before.name);
   await tx.query(
     `UPDATE segments SET name = COALESCE($2, name), description = CASE WHEN $3 THEN $4 ELSE description END,
        rules = COALESCE($5::jsonb, rules) WHERE id = $1`,

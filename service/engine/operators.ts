@@ -4,6 +4,7 @@
  * the value it meets, then compared with JavaScript's loose operators.
  */
 import { SemVer, compare as compareVersions } from 'semver';
+import { compilePattern } from './patterns';
 
 /**
  * Tests a present (non-null) value. `any`: Flagsmith compares with JavaScript's coercing operators,
@@ -13,7 +14,7 @@ export type ValueTest = (value: any) => boolean;
 
 /**
  * The test an operator applies with the condition's value, or undefined when it can never match
- * (an unknown operator, an invalid regex or semver, a malformed MODULO...). IS_SET, IS_NOT_SET and
+ * (an unknown operator, a pattern RE2 or RegExp refuses, an invalid semver, a malformed MODULO...). IS_SET, IS_NOT_SET and
  * PERCENTAGE_SPLIT do not test a value: see segments.ts.
  */
 export function compileOperator(operator: string, conditionValue: string | null | undefined): ValueTest | undefined {
@@ -24,13 +25,9 @@ export function compileOperator(operator: string, conditionValue: string | null 
     }
     case 'REGEX': {
       if (!conditionValue) return undefined;
-      let regex: RegExp;
-      try {
-        regex = new RegExp(conditionValue);
-      } catch {
-        return undefined;
-      }
-      return (value) => regex.test(value.toString());
+      const pattern = compilePattern(conditionValue);
+      if ('problem' in pattern) return undefined;
+      return (value) => pattern.test(value.toString());
     }
     case 'MODULO':
       return modulo(conditionValue);

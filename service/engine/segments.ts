@@ -6,6 +6,7 @@
 import type { DocumentSegment, SegmentCondition, SegmentRule } from '../schemas/environment-document';
 import { hashedPercentage } from './hashing';
 import { compileOperator } from './operators';
+import { patternProblem } from './patterns';
 import { conditionProperty, splitKey, type EnvironmentContext, type IdentityContext } from './properties';
 
 export type Predicate = (identity: IdentityContext) => boolean;
@@ -124,3 +125,21 @@ function not(item: Compiled): Compiled {
 }
 
 const sumOfCosts = (checks: readonly Check[]) => checks.reduce((sum, check) => sum + check.cost, 0);
+
+/**
+ * The first condition among `rules` that the engine could only ever treat as not matching because
+ * its pattern is refused (see patterns.ts), with its path below the rules (`0/conditions/1`); writes
+ * and imports refuse such segments rather than store a condition that silently never matches.
+ */
+export function firstRefusedCondition(rules: readonly SegmentRule[], path = ''): { path: string; problem: string } | undefined {
+  for (const [i, rule] of rules.entries()) {
+    for (const [j, condition] of rule.conditions.entries()) {
+      if (condition.operator !== 'REGEX' || !condition.value) continue; // no pattern: never matches, as in Flagsmith
+      const problem = patternProblem(condition.value);
+      if (problem) return { path: `${path}${i}/conditions/${j}/value`, problem: `REGEX ${JSON.stringify(condition.value)}: ${problem}` };
+    }
+    const deeper = firstRefusedCondition(rule.rules, `${path}${i}/rules/`);
+    if (deeper) return deeper;
+  }
+  return undefined;
+}

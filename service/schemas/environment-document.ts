@@ -41,7 +41,8 @@ export const SegmentCondition = Type.Object({
   operator: Type.Union(CONDITION_OPERATORS.map((op) => Type.Literal(op))),
   /** A trait key, `$.identity.identifier`, `$.environment.name`, or null (percentage splits). */
   property_: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
-  value: Type.Optional(Type.Union([Type.String({ maxLength: 10000 }), Type.Null()])),
+  /** At most 1,000 characters, as in Flagsmith. */
+  value: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
 });
 export type SegmentCondition = Static<typeof SegmentCondition>;
 
