@@ -15,11 +15,21 @@ import autocannon from 'autocannon';
 import Table from 'cli-table3';
 import { Client } from 'pg';
 import { benchmarkEngine } from './engine';
+import { HOSTILE_SCENARIO, HOSTILE_TURNS, hostileRows, measureHostile, type HostileResult } from './hostile';
 import { checkTargets } from './targets';
 import { benchmarkDocument, FEATURES, traitList, traitsOf } from './workload';
 
 const ROOT = join(__dirname, '..', '..');
 const IDENTITIES = 10_000;
+
+/** Every scenario, in the order a run measures them; `--only TEXT` picks those whose name contains TEXT. */
+const SCENARIOS = {
+  flags: 'GET /api/v1/flags/',
+  identities: 'POST /api/v1/identities/ (3 traits)',
+  ofrep: 'POST /ofrep/v1/evaluate/flags',
+  document: 'GET /api/v1/environment-document/',
+  hostile: HOSTILE_SCENARIO,
+} as const;
 
 const options = parseOptions();
 function parseOptions() {
@@ -50,10 +60,18 @@ if (options.help) {
   --connections  concurrent connections (default 50)
   --json FILE    also write the results as JSON
   --peers        also measure unleash-server (needs DATABASE_URL; installs bench/peers on first use)
-  --only TEXT    measure only the scenarios whose name contains TEXT (e.g. flags, identities, ofrep)
+  --only TEXT    measure only the scenarios whose name contains TEXT (e.g. flags, identities, ofrep, hostile)
   --profile DIR  run the service with --cpu-prof and write its CPU profile to DIR (open in Chrome DevTools)
   --memory-mb MB size the service's V8 heap as Node does on a machine with this much memory, 512–4096
-                 (default 1024: round 2's t4g.micro, round 3's default task); 0: this machine's memory`);
+                 (default 1024: round 2's t4g.micro, round 3's default task); 0: this machine's memory
+
+Scenarios: ${Object.values(SCENARIOS).join('; ')}.
+The hostile one drives identity requests at full load while an attacker with the same client key
+sends 1% of the requests with trait values made for catastrophic regex backtracking (10,000
+characters through OFREP, or the longest it accepts; 2,000 through the SDK route) against five REGEX
+segments; ${HOSTILE_TURNS} turns each way of half the duration, alternating, and the service's longest
+event-loop delay in each turn (its /metrics before and after). A service that stops answering is
+killed and started again (a CPU profile of a killed one is lost).`);
   process.exit(0);
 }
 const duration = Number(options.duration);
@@ -71,6 +89,8 @@ if (!Number.isInteger(memoryMb) || (memoryMb !== 0 && (memoryMb < 512 || memoryM
 // Each side of a scenario runs in two turns of whole seconds (autocannon counts whole seconds).
 const turnSeconds = Math.max(1, Math.round(duration / 2));
 if (options.peers && !process.env.DATABASE_URL) fail('--peers needs DATABASE_URL: unleash-server runs on PostgreSQL');
+const selectedNames: readonly string[] = Object.values(SCENARIOS).filter((name) => options.only === undefined || name.includes(options.only));
+if (selectedNames.length === 0) fail(`--only '${options.only}' matches no scenario (${Object.values(SCENARIOS).join('; ')})`);
 
 function fail(message: string): never {
   console.error(`bench: ${message}`);
@@ -155,11 +175,14 @@ async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
   fail('the service did not become ready within 60 s');
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+/** SIGTERM, then SIGKILL if it has not exited after `graceMs` (a stalled event loop never runs a SIGTERM handler). */
+async function stopChild(child: ChildProcess, graceMs = 30_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
+  clearTimeout(timer);
 }
 
 /** CPU time a process has used so far (utime + stime from /proc), in microseconds. */
@@ -382,45 +405,54 @@ async function main(): Promise<void> {
     const port = await freePort();
     const profiling = options.profile ? ['--cpu-prof', '--cpu-prof-dir', options.profile] : [];
     const heapLimit = memoryMb > 0 ? heapFlagsFor(memoryMb) : [];
-    const service = spawn(process.execPath, [...heapLimit, ...profiling, join(ROOT, 'dist', 'service', 'server.js')], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        FLAGSTACK_ADMIN_TOKEN: token,
-        FLAGSTACK_DATA_DIR: dataDir,
-        // Per-request info logs would measure the log pipe, not the service.
-        LOG_LEVEL: 'warn',
-        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      },
-    });
     const url = `http://127.0.0.1:${port}`;
+    const startService = async (): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, [...heapLimit, ...profiling, join(ROOT, 'dist', 'service', 'server.js')], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: {
+          ...process.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          FLAGSTACK_ADMIN_TOKEN: token,
+          FLAGSTACK_DATA_DIR: dataDir,
+          // Per-request info logs would measure the log pipe, not the service.
+          LOG_LEVEL: 'warn',
+          ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+        },
+      });
+      await waitUntilReady(url, child);
+      return child;
+    };
+    let service = await startService();
+    // The hostile scenario may replace the service; the peak RSS is the highest of every process's.
+    let earlierPeakRssMb = 0;
+    const restartService = async () => {
+      earlierPeakRssMb = Math.max(earlierPeakRssMb, peakRssMb(service.pid!));
+      await stopChild(service, 0);
+      service = await startService();
+    };
     try {
-      await waitUntilReady(url, service);
       console.log(`Seeding ${FEATURES} features, 10 segments, ${IDENTITIES} identities…`);
       const serverKey = await seed(url, token, clientKey);
       console.log(`peak RSS after seeding: ${peakRssMb(service.pid!).toFixed(0)} MB`);
       let identityCounter = 0;
-      const requests: Array<{ name: string; path: string; request: Parameters<typeof load>[1] }> = [
-        { name: 'GET /api/v1/flags/', path: '/api/v1/flags/', request: { headers: { 'X-Environment-Key': clientKey } } },
-        {
-          name: 'POST /api/v1/identities/ (3 traits)',
-          path: '/api/v1/identities/',
-          request: {
-            method: 'POST',
-            headers: { 'X-Environment-Key': clientKey },
-            // Half returning identities (stored traits), half new ones.
-            body: () => {
-              const n = identityCounter++;
-              const identifier = n % 2 === 0 ? `user-${n % IDENTITIES}` : `new-${n}`;
-              const traits = traitList(n);
-              return JSON.stringify({ identifier, traits });
-            },
-          },
+      // The identity scenario's requests, which the hostile scenario sends as its honest load too.
+      const identityRequest = {
+        method: 'POST',
+        headers: { 'X-Environment-Key': clientKey },
+        // Half returning identities (stored traits), half new ones.
+        body: () => {
+          const n = identityCounter++;
+          const identifier = n % 2 === 0 ? `user-${n % IDENTITIES}` : `new-${n}`;
+          const traits = traitList(n);
+          return JSON.stringify({ identifier, traits });
         },
+      };
+      const requests: Array<{ name: string; path: string; request: Parameters<typeof load>[1] }> = [
+        { name: SCENARIOS.flags, path: '/api/v1/flags/', request: { headers: { 'X-Environment-Key': clientKey } } },
+        { name: SCENARIOS.identities, path: '/api/v1/identities/', request: identityRequest },
         {
-          name: 'POST /ofrep/v1/evaluate/flags',
+          name: SCENARIOS.ofrep,
           path: '/ofrep/v1/evaluate/flags',
           request: {
             method: 'POST',
@@ -431,13 +463,11 @@ async function main(): Promise<void> {
             },
           },
         },
-        { name: 'GET /api/v1/environment-document/', path: '/api/v1/environment-document/', request: { headers: { 'X-Environment-Key': serverKey } } },
+        { name: SCENARIOS.document, path: '/api/v1/environment-document/', request: { headers: { 'X-Environment-Key': serverKey } } },
       ];
 
       const scenarios: Scenario[] = [];
-      const selected = requests.filter(({ name }) => options.only === undefined || name.includes(options.only));
-      if (selected.length === 0) fail(`--only '${options.only}' matches no scenario (${requests.map((r) => r.name).join('; ')})`);
-      for (const { name, path, request } of selected) {
+      for (const { name, path, request } of requests.filter((r) => selectedNames.includes(r.name))) {
         console.log(`Measuring ${name} and the baseline, ${2 * turnSeconds} s each in two turns…`);
         const { service: measured, baseline } = await measureWithBaseline(url + path, request, service.pid!);
         // A ratio over failed requests would measure error responses.
@@ -445,7 +475,25 @@ async function main(): Promise<void> {
         scenarios.push({ name, service: measured, baseline, ratioToBaseline: measured.rps / baseline.rps });
         console.log(`peak RSS so far: ${peakRssMb(service.pid!).toFixed(0)} MB`);
       }
-      const rssMb = peakRssMb(service.pid!);
+
+      // Last: it adds segments to the environment, and may leave a service started again.
+      let hostile: HostileResult | undefined;
+      if (selectedNames.includes(SCENARIOS.hostile)) {
+        console.log(`Measuring ${SCENARIOS.hostile}: ${HOSTILE_TURNS} turns of ${turnSeconds} s each way, alternating…`);
+        hostile = await measureHostile({
+          url,
+          adminToken: token,
+          clientKey,
+          honest: identityRequest,
+          connections,
+          turnSeconds,
+          warmupSeconds,
+          restartService,
+          log: (message) => console.log(message),
+        });
+        console.log(`peak RSS so far: ${Math.max(earlierPeakRssMb, peakRssMb(service.pid!)).toFixed(0)} MB`);
+      }
+      const rssMb = Math.max(earlierPeakRssMb, peakRssMb(service.pid!));
 
       console.log('Measuring the engine in process…');
       const engine = benchmarkEngine(duration * 1000);
@@ -466,7 +514,7 @@ async function main(): Promise<void> {
         }
       }
 
-      report({ database: databaseUrl ? 'postgres' : 'pglite', scenarios, engine, peakRssMb: rssMb, peer });
+      report({ database: databaseUrl ? 'postgres' : 'pglite', scenarios, hostile, engine, peakRssMb: rssMb, peer });
     } finally {
       await stopChild(service);
     }
@@ -476,6 +524,7 @@ async function main(): Promise<void> {
 function report(result: {
   database: string;
   scenarios: Scenario[];
+  hostile?: HostileResult;
   engine: ReturnType<typeof benchmarkEngine>;
   peakRssMb: number;
   peer?: Record<string, Load>;
@@ -505,7 +554,23 @@ function report(result: {
     }
   }
   console.log(`\nflagstack on ${result.database}, ${connections} connections, ${2 * turnSeconds} s per scenario (and as long for its baseline) after ${warmupSeconds} s of warm-up on each side, node ${process.version}`);
-  console.log(table.toString());
+  if (result.scenarios.length > 0) console.log(table.toString());
+  if (result.hostile) {
+    const { rows, summary } = hostileRows(result.hostile);
+    const hostileTable = new Table({
+      style: { head: [], border: [] },
+      head: ['turn (attacker)', 'honest req/s', 'p50 ms', 'p99 ms', 'errors', 'attacker sent / answered (pace)', 'longest event-loop delay ms'],
+      colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    });
+    hostileTable.push(...rows);
+    console.log(`${result.hostile.name}: ${result.hostile.turnSeconds} s turns`);
+    console.log(hostileTable.toString());
+    for (const line of summary) console.log(line);
+    console.log(
+      "event-loop delay: prom-client's nodejs_eventloop_lag_max_seconds from the service's /metrics, read (and so reset) before and after each turn; " +
+        'it measures the gap between ticks of a 10 ms timer, so an idle loop reads about 10 ms. ≥: a lower bound, the service having stopped answering',
+    );
+  }
   console.log(
     `engine: ${Math.round(result.engine.evaluationsPerSecond).toLocaleString('en')} identity evaluations/s on one core ` +
       `(${result.engine.microsecondsPerEvaluation.toFixed(1)} µs each, all ${FEATURES} flags)`,

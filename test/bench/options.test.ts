@@ -18,14 +18,22 @@ test.each([
   [['--connections', 'many'], "--connections must be a positive integer, not 'many'"],
   [['--memory-mb', '100'], "--memory-mb must be 0 (this machine's) or a whole number of megabytes from 512 to 4096, not '100'"],
   [['--peers'], '--peers needs DATABASE_URL'],
+  [
+    ['--only', 'nope'],
+    "--only 'nope' matches no scenario (GET /api/v1/flags/; POST /api/v1/identities/ (3 traits); POST /ofrep/v1/evaluate/flags; " +
+      'GET /api/v1/environment-document/; hostile REGEX: identity requests with a 1% attacker)',
+  ],
 ])('%j is refused', (args, message) => {
   const result = run(...args);
   expect(result.status).toBe(2);
   expect(result.stderr).toContain(`bench: ${message}`);
 });
 
-test('--help lists --warmup', () => {
+test('--help lists --warmup and the scenarios, the hostile one with what it does', () => {
   const result = run('--help');
   expect(result.status).toBe(0);
   expect(result.stdout).toContain('--warmup');
+  expect(result.stdout).toContain('e.g. flags, identities, ofrep, hostile');
+  expect(result.stdout).toContain('Scenarios: GET /api/v1/flags/; POST /api/v1/identities/ (3 traits); POST /ofrep/v1/evaluate/flags; GET /api/v1/environment-document/; hostile REGEX');
+  expect(result.stdout).toMatch(/attacker with the same client key\s+sends 1% of the requests/);
 });
