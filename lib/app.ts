@@ -25,14 +25,14 @@ export interface FlagstackStacks {
 /**
  * Adds every round's stack to `app`. Account and region come from context (`-c account=… -c
  * region=…`), else the CDK CLI's environment, else the defaults whose availability zones cdk.json
- * holds, so synth never calls AWS.
+ * holds, so synth never calls AWS. Throws StageConfigError on a bad setting, before any stack exists.
  */
 export function addFlagstackStacks(app: App): { config: StageConfig; stacks: FlagstackStacks } {
-  const fromEnvironment: Record<string, string | undefined> = {
+  const config = loadStageConfig({
     account: process.env.CDK_DEFAULT_ACCOUNT,
     region: process.env.CDK_DEFAULT_REGION,
-  };
-  const config = loadStageConfig((key) => app.node.tryGetContext(key) ?? fromEnvironment[key]);
+    ...app.node.getAllContext(),
+  });
   const env = { account: config.account, region: config.region };
   // Round 4 spans regions: CloudFront in the home stack needs every region's function URL, which CDK
   // passes across regions through SSM parameters (crossRegionReferences).

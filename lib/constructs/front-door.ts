@@ -15,7 +15,14 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
-/** CloudFront's origin-facing prefix list (`com.amazonaws.global.cloudfront.origin-facing`) by region. */
+/** The name of CloudFront's origin-facing managed prefix list, the same in every region. */
+export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST_NAME = 'com.amazonaws.global.cloudfront.origin-facing';
+
+/**
+ * Its id in the regions where it is known, so that synth there needs no lookup (the defaults synth
+ * with no AWS credentials); elsewhere the CDK CLI looks it up by name once and caches it in
+ * cdk.context.json, as it does availability zones.
+ */
 export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS: Readonly<Record<string, string>> = {
   'us-east-1': 'pl-3b927c52',
 };
@@ -72,7 +79,7 @@ export interface FrontDoorProps {
   readonly vpc: ec2.IVpc;
   /**
    * CloudFront's origin-facing managed prefix list in the load balancer's region.
-   * @default from CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS for the stack's region
+   * @default from CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS for the stack's region, else looked up by name
    */
   readonly originFacingPrefixListId?: string;
   /**
@@ -112,13 +119,13 @@ export class FrontDoor extends Construct {
   constructor(scope: Construct, id: string, props: FrontDoorProps) {
     super(scope, id);
     const region = Stack.of(this).region;
-    const prefixListId = props.originFacingPrefixListId ?? CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS[region];
-    if (prefixListId === undefined || !/^pl-[0-9a-f]+$/.test(prefixListId)) {
-      throw new Error(
-        `FrontDoor: no CloudFront origin-facing prefix list known for region "${region}"; pass originFacingPrefixListId ` +
-          '(aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing)',
-      );
+    if (props.originFacingPrefixListId !== undefined && !/^pl-[0-9a-f]+$/.test(props.originFacingPrefixListId)) {
+      throw new Error(`FrontDoor: originFacingPrefixListId "${props.originFacingPrefixListId}" is not a prefix list id (pl-…)`);
     }
+    const prefixListId =
+      props.originFacingPrefixListId ??
+      CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS[region] ??
+      ec2.PrefixList.fromLookup(this, 'CloudFrontOriginFacing', { prefixListName: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST_NAME }).prefixListId;
     if ((props.domainName === undefined) !== (props.certificateArn === undefined)) {
       throw new Error('FrontDoor: domainName and certificateArn go together');
     }

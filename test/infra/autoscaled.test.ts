@@ -124,8 +124,20 @@ describe('Flagstack-Autoscaled', () => {
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 0.25, ExtendedStatistic: 'p99' });
   });
 
-  it('needs the prefix list outside us-east-1', () => {
-    expect(() => buildApp({ region: 'eu-west-1' })).toThrow(/FrontDoor: no CloudFront origin-facing prefix list known for region "eu-west-1"/);
-    expect(() => buildApp({ region: 'eu-west-1', cloudFrontPrefixListId: 'pl-4fa04526' })).not.toThrow();
+  it("looks CloudFront's prefix list up by name outside us-east-1 (the CLI caches it, as it does AZs), unless given", () => {
+    const lookedUp = buildApp({ region: 'eu-west-1', edgeRegions: 'eu-west-1' }).app.synth().manifest.missing ?? [];
+    expect(lookedUp).toContainEqual(
+      expect.objectContaining({
+        provider: 'cc-api-provider',
+        props: expect.objectContaining({
+          region: 'eu-west-1',
+          typeName: 'AWS::EC2::PrefixList',
+          propertyMatch: { PrefixListName: 'com.amazonaws.global.cloudfront.origin-facing' },
+        }),
+      }),
+    );
+    const given = buildApp({ region: 'eu-west-1', edgeRegions: 'eu-west-1', cloudFrontPrefixListId: 'pl-4fa04526' });
+    expect(given.app.synth().manifest.missing ?? []).toEqual([]);
+    Template.fromStack(given.stacks.autoscaled).hasResourceProperties('AWS::EC2::SecurityGroupIngress', { SourcePrefixListId: 'pl-4fa04526', FromPort: 80 });
   });
 });

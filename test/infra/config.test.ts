@@ -1,7 +1,12 @@
-import { loadStageConfig, StageConfigError } from '../../lib/config';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { expectedOf, loadStageConfig, STAGE_CONFIG_KEYS, StageConfigError } from '../../lib/config';
 import { buildApp } from './app';
 
-const load = (context: Record<string, unknown>) => loadStageConfig((key) => context[key]);
+const load = (context: Record<string, unknown>) => loadStageConfig(context);
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 describe('stage configuration', () => {
   it('has defaults for every round', () => {
@@ -12,44 +17,115 @@ describe('stage configuration', () => {
     expect(config.edgeReservedConcurrency).toBeUndefined();
   });
 
+  it('takes the account as the CDK CLI passes it: a string, leading zeros kept', () => {
+    expect(load({ account: '123456789012' }).account).toBe('123456789012');
+    expect(load({ account: '012345678901' }).account).toBe('012345678901');
+    // cdk.json may hold a number: twelve digits are an account, fewer have lost their leading zeros.
+    expect(load({ account: 123456789012 }).account).toBe('123456789012');
+    expect(() => load({ account: 12345678901 })).toThrow(
+      'context key account=12345678901: must be a 12-digit AWS account id, leading zeros included (e.g. 012345678901); a number cannot keep leading zeros, so give it as a string',
+    );
+  });
+
+  it('follows the home region with the default edge regions', () => {
+    expect(load({ region: 'eu-west-2' }).edgeRegions).toEqual(['eu-west-2', 'us-east-1', 'eu-west-1', 'ap-southeast-1']);
+    expect(load({ region: 'eu-west-1' }).edgeRegions).toEqual(['eu-west-1', 'us-east-1', 'ap-southeast-1']);
+    expect(load({ region: 'eu-west-2', edgeRegions: 'eu-west-2' }).edgeRegions).toEqual(['eu-west-2']);
+  });
+
   it('reads a list as commas or JSON', () => {
     expect(load({ edgeRegions: 'us-east-1, eu-central-1' }).edgeRegions).toEqual(['us-east-1', 'eu-central-1']);
     expect(load({ edgeRegions: '["us-east-1","sa-east-1"]' }).edgeRegions).toEqual(['us-east-1', 'sa-east-1']);
     expect(load({ edgeRegions: ['us-east-1'] }).edgeRegions).toEqual(['us-east-1']);
   });
 
-  it('reads command-line context strings as numbers and booleans', () => {
-    const config = load({ autoscaledMaxInstances: '10', multiAz: 'false', auroraMinCapacity: '1.5' });
-    expect(config).toMatchObject({ autoscaledMaxInstances: 10, multiAz: false, auroraMinCapacity: 1.5 });
+  it('reads command-line context strings as numbers and booleans where the setting is one', () => {
+    const config = load({ autoscaledMaxInstances: '10', multiAz: 'false', auroraMinCapacity: '1.5', fargateCpu: '1024', fargateMemoryMiB: '2048' });
+    expect(config).toMatchObject({ autoscaledMaxInstances: 10, multiAz: false, auroraMinCapacity: 1.5, fargateCpu: 1024, fargateMemoryMiB: 2048 });
+  });
+
+  it('says what every setting accepts (a string or list setting without its `expected` text throws here)', () => {
+    for (const key of STAGE_CONFIG_KEYS) expect(expectedOf(key)).not.toBe('');
   });
 
   it.each([
-    ['singleBoxInstanceType', 't3.small'],
-    ['singleBoxDataVolumeGiB', '2'],
-    ['multiAz', 'perhaps'],
-    ['region', 'moon'],
-    ['fargateCpu', '300'],
-    ['domainName', 'not a domain'],
-    ['edgeRegions', 'us-east-1,moon'],
-    ['edgeRegions', 'us-east-1,us-east-1'],
-    ['edgeRegions', '["us-east-1",'],
-    ['edgeMemoryMiB', '64'],
-    ['edgeTimeoutSeconds', '60'],
-    ['edgeReservedConcurrency', '0'],
-    ['edgeName', 'Flagstack Edge'],
-  ])('rejects %s=%s with a message naming the key', (key, value) => {
+    ['fargateCpu', '300', 'one of 256, 512, 1024, 2048, 4096'],
+    ['singleBoxInstanceType', 't3.small', 'a Graviton (ARM64) instance type such as t4g.small, m7g.large or c7gn.xlarge'],
+    ['singleBoxDataVolumeGiB', '2', 'an integer from 8 to 16384'],
+    ['auroraMinCapacity', 'lots', 'a number from 0 to 256'],
+    ['multiAz', 'perhaps', 'true or false'],
+    ['account', '12345678901', 'a 12-digit AWS account id, leading zeros included (e.g. 012345678901)'],
+    ['region', 'moon', 'an AWS region such as eu-west-2'],
+    ['domainName', 'not a domain', 'a lower-case domain name such as flags.example.com'],
+    ['edgeRegions', 'us-east-1,moon', 'a comma-separated list of 1 to 10 different AWS regions such as us-east-1,eu-west-2'],
+    ['edgeRegions', 'us-east-1,us-east-1', 'a comma-separated list of 1 to 10 different AWS regions such as us-east-1,eu-west-2'],
+    ['edgeMemoryMiB', '64', 'an integer from 128 to 10240'],
+    ['edgeTimeoutSeconds', '60', 'an integer from 1 to 30'],
+    ['edgeReservedConcurrency', '0', 'an integer from 1 to 100000'],
+    ['edgeName', 'Flagstack Edge', '3 to 40 lower-case letters, digits and hyphens, starting with a letter'],
+  ])('rejects %s=%s in one line naming the key and what it accepts', (key, value, expected) => {
     expect(() => load({ [key]: value })).toThrow(StageConfigError);
-    expect(() => load({ [key]: value })).toThrow(`context key "${key}"`);
+    expect(() => load({ [key]: value })).toThrow(`Invalid stage configuration: context key ${key}=${value}: must be ${expected}`);
+  });
+
+  it('rejects a JSON list that does not parse', () => {
+    expect(() => load({ edgeRegions: '["us-east-1",' })).toThrow('context key edgeRegions=["us-east-1",: must be a comma-separated list of 1 to 10 different AWS regions such as us-east-1,eu-west-2, or a JSON list; this is neither');
+  });
+
+  it('rejects a key that is no setting, naming the one it resembles', () => {
+    expect(() => load({ fargatecpu: '1024' })).toThrow('Invalid stage configuration: context key fargatecpu: not a setting; did you mean fargateCpu?');
+    expect(() => load({ cpu: '1024' })).toThrow(/context key cpu: not a setting; the settings are account, region, .*, alarmP99LatencyMs$/);
+    // CDK's own keys (feature flags, lookups, the CLI's aws:cdk:…) are not settings and not errors.
+    expect(() => load({ '@aws-cdk/core:defaultCrossStackReferences': 'weak', 'aws:cdk:version-reporting': true, 'availability-zones:account=1:region=x': [] })).not.toThrow();
+  });
+
+  it('lists every bad key, each once', () => {
+    let message = '';
+    try {
+      load({ fargateCpu: '300', edgeRegions: 'us-east-1,moon,mars', multiAz: 'perhaps' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'Invalid stage configuration:',
+      '  context key fargateCpu=300: must be one of 256, 512, 1024, 2048, 4096',
+      '  context key multiAz=perhaps: must be true or false',
+      '  context key edgeRegions=us-east-1,moon,mars: must be a comma-separated list of 1 to 10 different AWS regions such as us-east-1,eu-west-2',
+    ]);
   });
 
   it('rejects inconsistent values', () => {
-    expect(() => load({ autoscaledMinInstances: 5, autoscaledMaxInstances: 3 })).toThrow('context key "autoscaledMaxInstances"');
+    expect(() => load({ autoscaledMinInstances: 5, autoscaledMaxInstances: 3 })).toThrow('context key autoscaledMaxInstances=3: must be at least autoscaledMinInstances (5)');
     expect(() => load({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123' })).toThrow('needs domainName');
-    expect(() => load({ edgeRegions: 'eu-west-1,ap-southeast-1' })).toThrow('context key "edgeRegions"=["eu-west-1","ap-southeast-1"]: must include region (us-east-1)');
+    expect(() => load({ edgeRegions: 'eu-west-1,ap-southeast-1' })).toThrow('context key edgeRegions=eu-west-1,ap-southeast-1: must include region (us-east-1)');
     expect(() => load({ edgeRegions: 'us-east-1,xx-nowhere-9' })).toThrow('unknown region xx-nowhere-9');
+    expect(() => load({ region: 'xx-nowhere-9' })).toThrow('Invalid stage configuration: context key region=xx-nowhere-9: unknown region (lib/edge-regions.ts lists the known ones)');
+    expect(() => load({ fargateCpu: '256', fargateMemoryMiB: '4096' })).toThrow('context key fargateMemoryMiB=4096: with fargateCpu=256 must be 512, 1024 or 2048');
+    expect(() => load({ fargateCpu: '1024', fargateMemoryMiB: '3000' })).toThrow('context key fargateMemoryMiB=3000: with fargateCpu=1024 must be a multiple of 1024 from 2048 to 8192');
   });
 
   it('stops synth on a bad context value', () => {
-    expect(() => buildApp({ singleBoxInstanceType: 'm5.large' })).toThrow(/Invalid stage configuration:\n.*"singleBoxInstanceType"="m5.large"/);
+    expect(() => buildApp({ singleBoxInstanceType: 'm5.large' })).toThrow(/^Invalid stage configuration: context key singleBoxInstanceType=m5.large: must be/);
+  });
+
+  it('through the CDK CLI: a bad value prints its one-line message, without a stack trace, and fails', () => {
+    // The real CLI parses `-c`; the app is the bundle `npm run build` made (cdk.json runs the build first).
+    const output = fs.mkdtempSync(path.join(os.tmpdir(), 'flagstack-cli-'));
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [path.join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--app', 'node dist/infra/flagstack.js', '--output', output,
+          '-c', 'account=012345678901', '-c', 'region=eu-west-1', '-c', 'fargateCpu=300'],
+        { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' }, timeout: 60_000 },
+      );
+      const message = 'Invalid stage configuration: context key fargateCpu=300: must be one of 256, 512, 1024, 2048, 4096';
+      const lines = `${run.stdout}${run.stderr}`.split('\n');
+      expect(run.status).not.toBe(0);
+      // account and region as the README writes them pass; only fargateCpu is reported, once.
+      expect(lines.filter((line) => line.includes('Invalid stage configuration'))).toEqual([message]);
+      expect(lines.filter((line) => /^\s+at /.test(line))).toEqual([]);
+    } finally {
+      fs.rmSync(output, { recursive: true, force: true });
+    }
   });
 });
