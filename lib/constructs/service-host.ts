@@ -31,6 +31,12 @@ export interface ServiceHostProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/**
+ * The Node.js major version the hosts run: an LTS line with upstream support. Amazon Linux 2023
+ * packages each major as `nodejs<major>`, whose binary `node-<major>` stays that version whichever
+ * one `node` points at.
+ */
+export const HOST_NODE_MAJOR = 24;
 const APP_DIR = '/opt/flagstack';
 const LOG_FILE = '/var/log/flagstack/service.log';
 /** The env file holding secrets, readable only by the service user. */
@@ -67,8 +73,9 @@ export class ServiceHost extends Construct {
     });
     const region = Stack.of(this).region;
     this.bootCommands = [
-      'dnf install -y nodejs20 unzip jq amazon-cloudwatch-agent',
-      'NODE_BIN="$(command -v node-20 || command -v node)"',
+      `dnf install -y nodejs${HOST_NODE_MAJOR} unzip jq amazon-cloudwatch-agent`,
+      // No fallback to `node`: a missing binary stops the boot script rather than run another version.
+      `NODE_BIN="$(command -v node-${HOST_NODE_MAJOR})"`,
       'id flagstack >/dev/null 2>&1 || useradd --system --home-dir /opt/flagstack --shell /sbin/nologin flagstack',
       ...this.bundle.installCommands(APP_DIR),
       'install -d -o flagstack -g flagstack -m 750 /var/log/flagstack /etc/flagstack',

@@ -46,6 +46,14 @@ describe('Flagstack-SingleBox', () => {
     expect(userData).not.toContain('caddy');
   });
 
+  it('runs the service on Node.js 24 LTS, from Amazon Linux 2023 packages', () => {
+    const userData = JSON.stringify(Object.values(t.findResources('AWS::EC2::Instance'))[0].Properties.UserData);
+    expect(userData).toContain('dnf install -y nodejs24 ');
+    expect(userData).toContain('NODE_BIN=\\"$(command -v node-24)\\"');
+    expect(userData).toContain('ExecStart=${NODE_BIN} /opt/flagstack/server.js');
+    expect(userData).not.toMatch(/nodejs2[02]|node-2[02]/);
+  });
+
   it('backs up to an encrypted, versioned, private bucket with a lifecycle rule', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
