@@ -22,6 +22,14 @@ const GravitonInstanceType = (description: string, fallback: string) =>
     expected: 'a Graviton (ARM64) instance type such as t4g.small, m7g.large or c7gn.xlarge',
   });
 const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]$';
+/**
+ * A web origin as browsers send it in `Origin`: http or https (the schemes the service accepts), a
+ * lower-case host, a port only when it is not the scheme's default (checked in crossCheck), no path;
+ * or `*`.
+ */
+const CORS_ORIGIN_PATTERN =
+  '^(\\*|https?://(\\[[0-9a-f:.]+\\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:[0-9]{1,5})?)$';
+
 /** The edge regions when `edgeRegions` is not given: the home region, then these (without it). */
 export const DEFAULT_EDGE_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'] as const;
 
@@ -56,6 +64,16 @@ export const StageConfigSchema = Type.Object({
     }),
   ),
   alarmEmail: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'Who receives alarms', expected: 'an email address' })),
+  corsOrigins: Type.Array(
+    Type.String({ pattern: CORS_ORIGIN_PATTERN }),
+    {
+      minItems: 1,
+      uniqueItems: true,
+      default: ['*'],
+      description: 'Web origins whose pages may call the SDK and OFREP endpoints (comma-separated), or * for any (FLAGSTACK_CORS_ORIGINS)',
+      expected: '* or a comma-separated list of different origins such as https://shop.example,http://localhost:3000 (http:// or https://, a lower-case host, an optional port, no path)',
+    },
+  ),
   singleBoxInstanceType: GravitonInstanceType('Round 1: the one Graviton instance', 't4g.small'),
   singleBoxDataVolumeGiB: Type.Integer({ minimum: 8, maximum: 16384, default: 20, description: 'Round 1: PostgreSQL data volume' }),
   backupRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 35, description: 'Round 1: how long the nightly dumps are kept (rounds 2 and 3 keep automated backups 7 days)' }),
@@ -218,6 +236,15 @@ function crossCheck(config: StageConfig): string[] {
   const unlocated = config.edgeRegions.filter((region) => region !== config.region && REGION_LOCATIONS[region] === undefined);
   if (unlocated.length > 0) {
     problems.push(`context key edgeRegions=${regions}: unknown region ${unlocated.join(', ')} (lib/edge-regions.ts lists the known ones)`);
+  }
+  const origins = config.corsOrigins.join(',');
+  if (config.corsOrigins.includes('*') && config.corsOrigins.length > 1) {
+    problems.push(`context key corsOrigins=${origins}: * allows every origin, so it stands alone`);
+  }
+  // Browsers leave the default port out of Origin: `https://shop.example:443` would never match.
+  const defaultPort = config.corsOrigins.filter((origin) => /^https:\/\/.*:443$|^http:\/\/.*:80$/.test(origin));
+  if (defaultPort.length > 0) {
+    problems.push(`context key corsOrigins=${origins}: leave the default port out of ${defaultPort.join(', ')} (browsers send the origin without it)`);
   }
   return problems;
 }

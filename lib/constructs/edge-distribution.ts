@@ -4,7 +4,7 @@
  * unsigned). A viewer-request CloudFront Function routes each viewer to the nearest region and the
  * next nearest as its failover (edge-router.ts); a Lambda@Edge function adds the body hash that a
  * signed POST needs (service/edge/content-hash.ts). Flag lists are cached a few seconds per
- * environment key; identities, OFREP and the environment document are never cached.
+ * environment key and web origin; identities, OFREP and the environment document are never cached.
  *
  * CloudFront fails over GET, HEAD and OPTIONS only: a POST (identities with traits, OFREP) goes to the
  * viewer's nearest region and gets that region's answer, error or not.
@@ -19,7 +19,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { REGION_LOCATIONS } from '../edge-regions';
 import { FAILOVER_STATUS_CODES, PINNED_PREFIX, routerFunctionCode } from './edge-router';
-import { customDomain, flagsCachePolicy } from './front-door';
+import { CORS_PREFLIGHT_HEADERS, customDomain, flagsCaching } from './front-door';
 
 export interface EdgeOrigin {
   readonly region: string;
@@ -162,19 +162,30 @@ export class EdgeDistribution extends Construct {
     });
 
     const ttl = props.flagsCacheTtl ?? Duration.seconds(5);
-    this.flagsCachePolicy = flagsCachePolicy(this, ttl);
+    const flags = flagsCaching(this, ttl);
+    this.flagsCachePolicy = flags.cachePolicy;
     // The viewer's location reaches the router only through a policy that names it.
     const location = ['CloudFront-Viewer-Latitude', 'CloudFront-Viewer-Longitude'];
-    const locationOnly = new cloudfront.OriginRequestPolicy(this, 'ViewerLocation', {
-      comment: "The viewer's location, for the nearest-region router",
-      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...location),
-      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
+    const flagsRequests = new cloudfront.OriginRequestPolicy(this, 'FlagsRequests', {
+      comment: "Flag lists: the viewer's location, for the nearest-region router, and what the cache key does not forward",
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...flags.forwardedHeaders, ...location),
+      queryStringBehavior: flags.forwardedQueryStrings,
       cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
     });
-    // What the edge function reads, and nothing else (never Host: the URL answers to its own name only).
+    // What the edge function reads, and nothing else (never Host: the URL answers to its own name
+    // only). Ten headers, CloudFront's most for one policy.
     const sdkRequests = new cloudfront.OriginRequestPolicy(this, 'SdkRequests', {
-      comment: 'SDK requests: keys, content type, ETag, request id, viewer location',
-      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList('X-Environment-Key', 'X-API-Key', 'Content-Type', 'If-None-Match', 'X-Request-Id', ...location),
+      comment: 'SDK requests: keys, content type, ETag, request id, CORS, viewer location',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(
+        'X-Environment-Key',
+        'X-API-Key',
+        'Content-Type',
+        'If-None-Match',
+        'X-Request-Id',
+        'Origin',
+        ...CORS_PREFLIGHT_HEADERS,
+        ...location,
+      ),
       queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
       cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
     });
@@ -186,16 +197,22 @@ export class EdgeDistribution extends Construct {
       pinned[`${PINNED_PREFIX}${region}/*`] = {
         ...base,
         origin: regional[i],
-        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        // OPTIONS too: a region's CORS preflight can be checked through CloudFront like its GETs.
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
         cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
         originRequestPolicy: sdkRequests,
       };
     });
 
+    // CORS: the edge function answers it (FLAGSTACK_CORS_ORIGINS), preflights included, so every
+    // behaviour allows OPTIONS and forwards Origin and the preflight headers. The function URLs have no
+    // CORS configuration of their own, which leaves OPTIONS and the Access-Control-* response headers to
+    // the function; no response headers policy here, so they reach the browser as the function sent them.
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'flagstack edge',
       defaultBehavior: {
-        // Identities (GET and POST), OFREP, analytics: never cached; bodies hashed for the signature.
+        // Identities (GET and POST), OFREP, analytics: never cached (so no answer can reach another
+        // origin's page); bodies hashed for the signature.
         ...base,
         origin: homeFirst,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
@@ -207,14 +224,16 @@ export class EdgeDistribution extends Construct {
         '/api/v1/flags/*': {
           ...base,
           origin: homeFirst,
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-          cachePolicy: this.flagsCachePolicy,
-          originRequestPolicy: locationOnly,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+          // GET and HEAD are cached per origin; every preflight reaches a function.
+          cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+          cachePolicy: flags.cachePolicy,
+          originRequestPolicy: flagsRequests,
         },
         '/api/v1/environment-document/*': {
           ...base,
           origin: homeFirst,
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
           cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
           originRequestPolicy: sdkRequests,
         },

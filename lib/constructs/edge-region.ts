@@ -49,6 +49,11 @@ export interface EdgeRegionProps {
    */
   readonly traitTtlDays?: number;
   /**
+   * Web origins whose pages may call the SDK and OFREP endpoints, or `*` for any (FLAGSTACK_CORS_ORIGINS).
+   * @default ['*']
+   */
+  readonly corsOrigins?: readonly string[];
+  /**
    * Alarm when more than this share of responses are 5xx, in percent.
    * @default 1
    */
@@ -108,6 +113,7 @@ export class EdgeRegion extends Construct {
         FLAGSTACK_EDGE_TABLE: props.tableName,
         FLAGSTACK_EDGE_REFRESH_MS: String((props.refreshInterval ?? Duration.seconds(5)).toMilliseconds()),
         FLAGSTACK_EDGE_TRAIT_TTL_DAYS: String(props.traitTtlDays ?? 0),
+        FLAGSTACK_CORS_ORIGINS: (props.corsOrigins ?? ['*']).join(','),
       },
       // Old versions stay, so that rolling back is moving the alias.
       currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },

@@ -4,7 +4,7 @@
  * CloudFront: its security group admits only CloudFront's origin-facing managed prefix list, and
  * the listener forwards only requests carrying a secret header that CloudFront adds (the secret lives
  * in Secrets Manager; templates hold only a dynamic reference). Flag lists are cached for a few
- * seconds per environment key; everything else, identities above all, is never cached.
+ * seconds per environment key and web origin; everything else, identities above all, is never cached.
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -31,21 +31,52 @@ export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS: Readonly<Record<string, stri
 export const ORIGIN_SECRET_HEADER = 'X-Flagstack-Origin-Secret';
 
 /**
- * The cache policy of flag lists (`/api/v1/flags/`), shared by every round's CloudFront: cached for
- * `ttl` per environment key and query string; a zero `ttl` caches nothing.
+ * What the service needs to answer CORS besides `Origin`: a preflight's questions. Behaviours that
+ * cache only GET and HEAD send every preflight (OPTIONS) on to the origin, so these are forwarded,
+ * never part of a cache key.
  */
-export function flagsCachePolicy(scope: Construct, ttl: Duration): cloudfront.ICachePolicy {
-  if (ttl.toSeconds() === 0) return cloudfront.CachePolicy.CACHING_DISABLED;
-  return new cloudfront.CachePolicy(scope, 'FlagsCache', {
-    comment: 'Flag lists: a few seconds per environment key and query',
+export const CORS_PREFLIGHT_HEADERS = ['Access-Control-Request-Method', 'Access-Control-Request-Headers'];
+
+/**
+ * What a flag list's answer depends on besides its query: the environment key, and the page's
+ * origin, which Access-Control-Allow-Origin names when corsOrigins lists origins (one origin's cached
+ * answer must never reach a page of another).
+ */
+export const FLAGS_CACHE_KEY_HEADERS = ['X-Environment-Key', 'Origin'];
+
+/** How a flag-list behaviour caches, and what its origin request policy must forward besides. */
+export interface FlagsCaching {
+  readonly cachePolicy: cloudfront.ICachePolicy;
+  /** Headers that reach the origin only through the origin request policy. */
+  readonly forwardedHeaders: string[];
+  /** Query strings the origin request policy forwards (the cache key forwards them when it holds them). */
+  readonly forwardedQueryStrings: cloudfront.OriginRequestQueryStringBehavior;
+}
+
+/**
+ * The caching of flag lists (`/api/v1/flags/`), shared by every round's CloudFront: cached for `ttl`
+ * per environment key, origin and query string; a zero `ttl` caches nothing, and then everything the
+ * key would hold is forwarded instead (a policy that caches nothing can have no cache key).
+ */
+export function flagsCaching(scope: Construct, ttl: Duration): FlagsCaching {
+  if (ttl.toSeconds() === 0) {
+    return {
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      forwardedHeaders: [...FLAGS_CACHE_KEY_HEADERS, ...CORS_PREFLIGHT_HEADERS],
+      forwardedQueryStrings: cloudfront.OriginRequestQueryStringBehavior.all(),
+    };
+  }
+  const cachePolicy = new cloudfront.CachePolicy(scope, 'FlagsCache', {
+    comment: 'Flag lists: a few seconds per environment key, origin and query',
     defaultTtl: ttl,
     minTtl: Duration.seconds(0),
     maxTtl: ttl,
-    headerBehavior: cloudfront.CacheHeaderBehavior.allowList('X-Environment-Key'),
+    headerBehavior: cloudfront.CacheHeaderBehavior.allowList(...FLAGS_CACHE_KEY_HEADERS),
     queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
     enableAcceptEncodingGzip: true,
     enableAcceptEncodingBrotli: true,
   });
+  return { cachePolicy, forwardedHeaders: [...CORS_PREFLIGHT_HEADERS], forwardedQueryStrings: cloudfront.OriginRequestQueryStringBehavior.none() };
 }
 
 /**
@@ -161,12 +192,23 @@ export class FrontDoor extends Construct {
       httpPort: originPort,
       customHeaders: { [ORIGIN_SECRET_HEADER]: secretValue },
     });
-    this.flagsCachePolicy = flagsCachePolicy(this, ttl);
+    const flags = flagsCaching(this, ttl);
+    this.flagsCachePolicy = flags.cachePolicy;
+    const flagsRequests = new cloudfront.OriginRequestPolicy(this, 'FlagsRequests', {
+      comment: 'Flag lists: the request headers their cache key does not forward',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...flags.forwardedHeaders),
+      queryStringBehavior: flags.forwardedQueryStrings,
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+    });
 
+    // CORS: the service answers it (FLAGSTACK_CORS_ORIGINS), preflights included, so every behaviour
+    // allows OPTIONS and forwards Origin and the preflight headers. No response headers policy: the
+    // service's Access-Control-* and Vary headers reach the browser as sent, cached ones included.
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'flagstack',
       defaultBehavior: {
-        // Identities, OFREP, the admin API, health: never cached, every viewer header forwarded.
+        // Identities, OFREP, the admin API, health: never cached (so no answer can reach another
+        // origin's page), every viewer header forwarded, Origin and Access-Control-Request-* too.
         origin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
@@ -177,8 +219,11 @@ export class FrontDoor extends Construct {
         '/api/v1/flags/*': {
           origin,
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-          cachePolicy: this.flagsCachePolicy,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+          // GET and HEAD are cached per origin; every preflight reaches the service.
+          cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+          cachePolicy: flags.cachePolicy,
+          originRequestPolicy: flagsRequests,
         },
       },
       ...customDomain(this, props),

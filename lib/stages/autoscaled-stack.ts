@@ -51,7 +51,7 @@ export class AutoscaledStack extends Stack {
     });
 
     const host = new ServiceHost(this, 'Service', {
-      environment: { PORT: String(SERVICE_PORT), FLAGSTACK_SHUTDOWN_DELAY_MS: '15000' },
+      environment: { PORT: String(SERVICE_PORT), FLAGSTACK_SHUTDOWN_DELAY_MS: '15000', FLAGSTACK_CORS_ORIGINS: config.corsOrigins.join(',') },
       secretCommands: [
         // DATABASE_URL through the proxy, TLS verified, from the rotated credentials.
         `DB_SECRET="$(aws secretsmanager get-secret-value --region ${this.region} --secret-id ${this.database.secret.secretArn} --query SecretString --output text)"`,

@@ -32,6 +32,7 @@ export class EdgeRegionStack extends Stack {
       reservedConcurrency: config.edgeReservedConcurrency,
       refreshInterval: Duration.seconds(config.edgeRefreshSeconds),
       traitTtlDays: config.edgeTraitTtlDays,
+      corsOrigins: config.corsOrigins,
       alarm5xxPercent: config.alarm5xxPercent,
       alarmP99Duration: Duration.millis(config.alarmP99LatencyMs),
     });

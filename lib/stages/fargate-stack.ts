@@ -75,6 +75,7 @@ export class FargateStack extends Stack {
       environment: {
         DATABASE_URL: `postgres://flagstack@${this.database.proxy.endpoint}:5432/${this.database.databaseName}?sslmode=verify-full`,
         FLAGSTACK_SHUTDOWN_DELAY_MS: '15000',
+        FLAGSTACK_CORS_ORIGINS: config.corsOrigins.join(','),
         ...edgePublishing,
       },
       secrets: {
@@ -85,7 +86,7 @@ export class FargateStack extends Stack {
     });
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'The plain environment holds only the database URL without password, a timeout and the flag table name; secrets come from Secrets Manager.',
+      reason: 'The plain environment holds only the database URL without password, a timeout, the CORS origins and the flag table name; secrets come from Secrets Manager.',
     });
     if (edgePublishing) {
       for (const statement of publisherStatements(edgeTableArn(this, config.edgeName))) taskDefinition.addToTaskRolePolicy(statement);

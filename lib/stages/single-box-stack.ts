@@ -79,6 +79,7 @@ export class SingleBoxStack extends Stack {
       bindLowPorts: config.domainName === undefined,
       environment: {
         DATABASE_URL: 'postgres://flagstack@localhost/flagstack?host=/var/run/postgresql',
+        FLAGSTACK_CORS_ORIGINS: config.corsOrigins.join(','),
         ...(config.domainName === undefined ? { PORT: '80' } : { PORT: String(SERVICE_PORT), HOST: '127.0.0.1' }),
       },
     });

@@ -104,7 +104,7 @@ describe('Flagstack-Autoscaled', () => {
     for (const value of headerValues) expect(value).toContain('resolve:secretsmanager');
   });
 
-  it('never caches identities; caches flag lists briefly per environment key', () => {
+  it('never caches identities; caches flag lists briefly per environment key and origin', () => {
     const distribution = Object.values(t.findResources('AWS::CloudFront::Distribution'))[0].Properties.DistributionConfig;
     const cachingDisabled = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
     expect(distribution.DefaultCacheBehavior.CachePolicyId).toBe(cachingDisabled);
@@ -114,7 +114,7 @@ describe('Flagstack-Autoscaled', () => {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: 5,
         MaxTTL: 5,
-        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['X-Environment-Key'] } }),
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['X-Environment-Key', 'Origin'] } }),
       }),
     });
   });

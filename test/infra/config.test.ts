@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expectedOf, loadStageConfig, STAGE_CONFIG_KEYS, StageConfigError } from '../../lib/config';
+import { loadConfig } from '../../service/config';
 import { buildApp } from './app';
 
 const load = (context: Record<string, unknown>) => loadStageConfig(context);
@@ -11,7 +12,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 describe('stage configuration', () => {
   it('has defaults for every round', () => {
     const config = load({});
-    expect(config).toMatchObject({ account: '123456789012', region: 'us-east-1', singleBoxInstanceType: 't4g.small', multiAz: true });
+    expect(config).toMatchObject({ account: '123456789012', region: 'us-east-1', singleBoxInstanceType: 't4g.small', multiAz: true, corsOrigins: ['*'] });
     expect(config).toMatchObject({ edgeRegions: ['us-east-1', 'eu-west-1', 'ap-southeast-1'], edgeName: 'flagstack-edge', edgeMemoryMiB: 512, edgeRefreshSeconds: 5 });
     expect(config.domainName).toBeUndefined();
     expect(config.edgeReservedConcurrency).toBeUndefined();
@@ -37,6 +38,7 @@ describe('stage configuration', () => {
     expect(load({ edgeRegions: 'us-east-1, eu-central-1' }).edgeRegions).toEqual(['us-east-1', 'eu-central-1']);
     expect(load({ edgeRegions: '["us-east-1","sa-east-1"]' }).edgeRegions).toEqual(['us-east-1', 'sa-east-1']);
     expect(load({ edgeRegions: ['us-east-1'] }).edgeRegions).toEqual(['us-east-1']);
+    expect(load({ corsOrigins: 'https://shop.example, http://localhost:3000' }).corsOrigins).toEqual(['https://shop.example', 'http://localhost:3000']);
   });
 
   it('reads command-line context strings as numbers and booleans where the setting is one', () => {
@@ -63,6 +65,10 @@ describe('stage configuration', () => {
     ['edgeTimeoutSeconds', '60', 'an integer from 1 to 30'],
     ['edgeReservedConcurrency', '0', 'an integer from 1 to 100000'],
     ['edgeName', 'Flagstack Edge', '3 to 40 lower-case letters, digits and hyphens, starting with a letter'],
+    ['corsOrigins', 'https://shop.example/app', '* or a comma-separated list of different origins'],
+    ['corsOrigins', 'https://Shop.example', '* or a comma-separated list of different origins'],
+    ['corsOrigins', 'shop.example', '* or a comma-separated list of different origins'],
+    ['corsOrigins', 'capacitor://localhost', '* or a comma-separated list of different origins'],
   ])('rejects %s=%s in one line naming the key and what it accepts', (key, value, expected) => {
     expect(() => load({ [key]: value })).toThrow(StageConfigError);
     expect(() => load({ [key]: value })).toThrow(`Invalid stage configuration: context key ${key}=${value}: must be ${expected}`);
@@ -102,6 +108,16 @@ describe('stage configuration', () => {
     expect(() => load({ region: 'xx-nowhere-9' })).toThrow('Invalid stage configuration: context key region=xx-nowhere-9: unknown region (lib/edge-regions.ts lists the known ones)');
     expect(() => load({ fargateCpu: '256', fargateMemoryMiB: '4096' })).toThrow('context key fargateMemoryMiB=4096: with fargateCpu=256 must be 512, 1024 or 2048');
     expect(() => load({ fargateCpu: '1024', fargateMemoryMiB: '3000' })).toThrow('context key fargateMemoryMiB=3000: with fargateCpu=1024 must be a multiple of 1024 from 2048 to 8192');
+    expect(() => load({ corsOrigins: '*,https://shop.example' })).toThrow('context key corsOrigins=*,https://shop.example: * allows every origin, so it stands alone');
+    expect(() => load({ corsOrigins: 'https://shop.example:443' })).toThrow('leave the default port out of https://shop.example:443');
+    expect(load({ corsOrigins: 'https://shop.example:8443' }).corsOrigins).toEqual(['https://shop.example:8443']);
+  });
+
+  it('passes the service only CORS origins it accepts', () => {
+    for (const corsOrigins of ['*', 'https://shop.example', 'https://shop.example,http://localhost:3000,https://[::1]:8443']) {
+      const setting = load({ corsOrigins }).corsOrigins.join(',');
+      expect((loadConfig({ FLAGSTACK_CORS_ORIGINS: setting }) as Record<string, unknown>).FLAGSTACK_CORS_ORIGINS).toBe(setting);
+    }
   });
 
   it('stops synth on a bad context value', () => {

@@ -52,7 +52,7 @@ describe('Flagstack-Edge and its regional stacks', () => {
       Handler: 'handler.handler',
       MemorySize: 512,
       Timeout: 10,
-      Environment: { Variables: { FLAGSTACK_EDGE_TABLE: 'flagstack-edge', FLAGSTACK_EDGE_REFRESH_MS: '5000', FLAGSTACK_EDGE_TRAIT_TTL_DAYS: '0' } },
+      Environment: { Variables: { FLAGSTACK_EDGE_TABLE: 'flagstack-edge', FLAGSTACK_EDGE_REFRESH_MS: '5000', FLAGSTACK_EDGE_TRAIT_TTL_DAYS: '0', FLAGSTACK_CORS_ORIGINS: '*' } },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^EdgeLogs') } },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/flagstack-edge', RetentionInDays: 30 });
@@ -126,18 +126,19 @@ describe('Flagstack-Edge and its regional stacks', () => {
     }
   });
 
-  it('cache flag lists a few seconds per environment key; never identities, OFREP or the document', () => {
+  it('cache flag lists a few seconds per environment key and origin; never identities, OFREP or the document', () => {
     const config = distribution();
     const byPath = Object.fromEntries(config.CacheBehaviors.map((b: { PathPattern: string }) => [b.PathPattern, b]));
     const flags = byPath['/api/v1/flags/*'];
-    expect(flags.AllowedMethods).toEqual(['GET', 'HEAD']);
+    expect(flags.AllowedMethods).toEqual(['GET', 'HEAD', 'OPTIONS']);
+    expect(flags.CachedMethods).toEqual(['GET', 'HEAD']);
     home.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: 5,
         MaxTTL: 5,
         MinTTL: 0,
         ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
-          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['X-Environment-Key'] },
+          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['X-Environment-Key', 'Origin'] },
           QueryStringsConfig: { QueryStringBehavior: 'all' },
         }),
       }),
@@ -169,7 +170,18 @@ describe('Flagstack-Edge and its regional stacks', () => {
       OriginRequestPolicyConfig: Match.objectLike({
         HeadersConfig: {
           HeaderBehavior: 'whitelist',
-          Headers: ['X-Environment-Key', 'X-API-Key', 'Content-Type', 'If-None-Match', 'X-Request-Id', 'CloudFront-Viewer-Latitude', 'CloudFront-Viewer-Longitude'],
+          Headers: [
+            'X-Environment-Key',
+            'X-API-Key',
+            'Content-Type',
+            'If-None-Match',
+            'X-Request-Id',
+            'Origin',
+            'Access-Control-Request-Method',
+            'Access-Control-Request-Headers',
+            'CloudFront-Viewer-Latitude',
+            'CloudFront-Viewer-Longitude',
+          ],
         },
         CookiesConfig: { CookieBehavior: 'none' },
       }),
@@ -180,7 +192,7 @@ describe('Flagstack-Edge and its regional stacks', () => {
   it('pin a path to each region for checks through CloudFront', () => {
     const byPath = Object.fromEntries(distribution().CacheBehaviors.map((b: { PathPattern: string }) => [b.PathPattern, b]));
     for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-1']) {
-      expect(byPath[`/_regions/${region}/*`]).toMatchObject({ TargetOriginId: `edge-${region}`, AllowedMethods: ['GET', 'HEAD'], CachePolicyId: CACHING_DISABLED });
+      expect(byPath[`/_regions/${region}/*`]).toMatchObject({ TargetOriginId: `edge-${region}`, AllowedMethods: ['GET', 'HEAD', 'OPTIONS'], CachePolicyId: CACHING_DISABLED });
     }
   });
 
