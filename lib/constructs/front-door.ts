@@ -163,6 +163,11 @@ export class FrontDoor extends Construct {
     const ttl = props.flagsCacheTtl ?? Duration.seconds(5);
     const originPort = props.originPort ?? 80;
 
+    // Idle connections: CloudFront closes its connections to the ALB after 5 idle seconds (the
+    // origin's keep-alive timeout), the ALB its connections to the service after 60 (its default idle
+    // timeout), the service after 65 (FLAGSTACK_KEEP_ALIVE_TIMEOUT_MS). Each hop's client gives up
+    // first, so none sends a request on a connection its server is closing (a 502).
+    // test/infra/keep-alive.test.ts holds the ALB's side to that.
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', { vpc: props.vpc, internetFacing: true, dropInvalidHeaderFields: true });
     Validations.of(this.loadBalancer).acknowledge({
       id: 'AwsSolutions-ELB2',

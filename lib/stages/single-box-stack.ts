@@ -26,6 +26,8 @@ export interface SingleBoxStackProps extends StackProps {
 const DATA_DEVICE = '/dev/sdf';
 /** Where the nightly dumps go in the backup bucket. */
 const BACKUP_PREFIX = 'pg_dump/';
+/** How long Caddy keeps an idle connection to the service: below the service's keep-alive timeout. */
+const CADDY_UPSTREAM_KEEPALIVE_SECONDS = 60;
 /** Round 1's request count in CloudWatch (the other rounds have their load balancer's or CloudFront's). */
 export const REQUEST_COUNT_METRIC = { namespace: 'Flagstack', metricName: 'RequestCount' } as const;
 
@@ -200,7 +202,18 @@ function caddyCommands(domainName: string): string[] {
     'chmod 755 /usr/local/bin/caddy',
     'id caddy >/dev/null 2>&1 || useradd --system --home-dir /var/lib/caddy --create-home --shell /sbin/nologin caddy',
     'mkdir -p /etc/caddy',
-    `printf '%s {\\n  reverse_proxy 127.0.0.1:${SERVICE_PORT}\\n}\\n' '${domainName}' > /etc/caddy/Caddyfile`,
+    // Caddy keeps idle upstream connections 2 minutes by default, longer than the service keeps them
+    // (FLAGSTACK_KEEP_ALIVE_TIMEOUT_MS, 65 s): Caddy could then send a request on a connection the
+    // service is closing. 60 s lets Caddy give up first.
+    "cat > /etc/caddy/Caddyfile <<'CADDYFILE'",
+    `${domainName} {`,
+    `  reverse_proxy 127.0.0.1:${SERVICE_PORT} {`,
+    '    transport http {',
+    `      keepalive ${CADDY_UPSTREAM_KEEPALIVE_SECONDS}s`,
+    '    }',
+    '  }',
+    '}',
+    'CADDYFILE',
     "cat > /etc/systemd/system/caddy.service <<'UNIT'",
     '[Unit]',
     'Description=Caddy TLS proxy',
