@@ -26,8 +26,13 @@ export interface FargateStackProps extends StackProps {
   readonly config: StageConfig;
 }
 
-/** The repository root: the image's build context (only the bundle and the Dockerfile are sent). */
+/** The repository root: the image's build context (only what IMAGE_CONTEXT_EXCLUDE leaves is sent). */
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * What the image's build context holds, in .dockerignore terms: nothing but the files
+ * service/Dockerfile copies (the bundle and PGlite) and the Dockerfile itself.
+ */
+const IMAGE_CONTEXT_EXCLUDE = ['**', '!service/Dockerfile', '!dist/service/**', '!node_modules/@electric-sql/pglite/**'];
 
 export class FargateStack extends Stack {
   readonly service: ecs.FargateService;
@@ -67,7 +72,7 @@ export class FargateStack extends Stack {
         file: 'service/Dockerfile',
         platform: Platform.LINUX_ARM64,
         ignoreMode: IgnoreMode.DOCKER,
-        exclude: ['**', '!dist/service/**', '!service/Dockerfile'],
+        exclude: IMAGE_CONTEXT_EXCLUDE,
       }),
       portMappings: [{ containerPort: SERVICE_PORT }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'service', logGroup: serviceLogs }),
