@@ -18,12 +18,8 @@ export const forbidden = (message: string) => new HttpError(403, 'FORBIDDEN', me
 export const notFound = (message: string) => new HttpError(404, 'NOT_FOUND', message);
 export const conflict = (message: string) => new HttpError(409, 'CONFLICT', message);
 
-/**
- * The 400 of a request that fails its schema. `details` is the formatted schema errors
- * (`formatSchemaErrors`); its first token, the failing value's path, gives way to `where`.
- */
-export const validationFailed = (where: string, details: string) =>
-  new HttpError(400, 'VALIDATION_ERROR', `${where}${details.replace(/^\S+/, '')}`);
+/** The 400 of a request that fails its schema; `details` names each failing value's path (`formatSchemaErrors`). */
+export const validationFailed = (details: string) => new HttpError(400, 'VALIDATION_ERROR', details);
 
 /** The body every error response carries. */
 export const errorBody = (error: HttpError) => ({ error: { code: error.code, message: error.message } });

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { errorBody, HttpError, validationFailed } from '../errors';
+import { isBusy, isConnectionFailure } from '../storage/failures';
 
 /** The error body, for route response schemas and the OpenAPI document. */
 export const ErrorBody = Type.Object(
@@ -30,13 +31,13 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BAD_REQUEST'],
 };
 
-export function installErrorHandlers(app: FastifyInstance, health: { markDown(error: unknown): void }): void {
+export function installErrorHandlers(app: FastifyInstance, health: { markDown(): void }): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
   );
   app.setErrorHandler((error: FastifyError & { constraint?: string; detail?: string }, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.statusCode).send(errorBody(error));
-    if (error.validation) return reply.code(400).send(errorBody(validationFailed(error.validationContext ?? 'request', error.message)));
+    if (error.validation) return reply.code(400).send(errorBody(validationFailed(error.message)));
     const fastifyMapped = error.code && FASTIFY_CLIENT_ERRORS[error.code];
     if (fastifyMapped) return reply.code(fastifyMapped[0]).send({ error: { code: fastifyMapped[1], message: error.message } });
     if (error instanceof SyntaxError) {
@@ -46,10 +47,14 @@ export function installErrorHandlers(app: FastifyInstance, health: { markDown(er
     if (pgMapped) {
       return reply.code(pgMapped[0]).send({ error: { code: pgMapped[1], message: error.detail ?? error.message } });
     }
-    if (isDatabaseUnavailable(error)) {
-      health.markDown(error);
-      request.log.warn({ err: error }, 'database unavailable');
+    if (isConnectionFailure(error)) {
+      health.markDown();
+      request.log.warn({ err: error }, 'database unreachable');
       return reply.code(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' } });
+    }
+    if (isBusy(error)) {
+      request.log.warn({ err: error }, 'database busy');
+      return reply.code(503).send({ error: { code: 'DATABASE_BUSY', message: 'The database is busy; try again shortly' } });
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: { code: error.code ?? 'BAD_REQUEST', message: error.message } });
@@ -57,15 +62,4 @@ export function installErrorHandlers(app: FastifyInstance, health: { markDown(er
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal server error' } });
   });
-}
-
-/** Connection-level failures: the database is down or unreachable, not the request at fault. */
-export function isDatabaseUnavailable(error: { code?: string; message?: string }): boolean {
-  const code = error.code ?? '';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '08000', '08001', '08003', '08006'].includes(code) ||
-    /timeout exceeded when trying to connect|Connection terminated|connection error|Query read timeout|canceling statement due to statement timeout/i.test(
-      error.message ?? '',
-    )
-  );
 }

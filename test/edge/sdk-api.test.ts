@@ -181,13 +181,22 @@ describe('identities', () => {
     expect(table.item(traitsKey(42, 'fay').pk, 'traits')![`${TRAIT_PREFIX}age`]).toBeUndefined();
   });
 
-  test("an identity whose traits outgrow the table's item gets a clear 400", async () => {
+  test('an identity whose traits would pass the bounds gets a 400 naming the bound, and keeps what it had', async () => {
     await publish(table, sampleDocument());
     const { call } = edge(table);
-    const big = (prefix: string) => Array.from({ length: 100 }, (_, i) => ({ trait_key: `${prefix}${i}`, trait_value: 'x'.repeat(1900) }));
-    expect((await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'gus', traits: big('a') } })).status).toBe(200);
-    const over = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'gus', traits: [...big('b'), ...big('c')] } });
-    expect(over).toMatchObject({ status: 400, body: { error: { code: 'TRAITS_TOO_LARGE' } } });
+    const traits = (prefix: string, count: number, size: number) =>
+      Array.from({ length: count }, (_, i) => ({ trait_key: `${prefix}${i}`, trait_value: 'x'.repeat(size) }));
+    expect((await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'gus', traits: traits('a', 20, 1900) } })).status).toBe(200);
+    // 20 + 20 values of 1,900 characters: past the 65,536 bytes an identity may hold by default.
+    const tooBig = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'gus', traits: traits('b', 20, 1900) } });
+    expect(tooBig).toMatchObject({ status: 400, body: { error: { code: 'TRAIT_LIMIT_EXCEEDED' } } });
+    expect(tooBig.body.error.message).toMatch(/bytes of traits; at most 65536 are allowed per identity/);
+    // 200 traits at most: 20 stored and 181 more is one too many.
+    const tooMany = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'gus', traits: [...traits('c', 181, 1)] } });
+    expect(tooMany).toMatchObject({ status: 400, body: { error: { code: 'TRAIT_LIMIT_EXCEEDED' } } });
+    expect(tooMany.body.error.message).toMatch(/201 traits; at most 200/);
+    const stored = await call('GET', '/api/v1/identities/?identifier=gus', { headers: client });
+    expect(stored.body.traits.map((t: { trait_key: string }) => t.trait_key).sort()).toEqual(traits('a', 20, 0).map((t) => t.trait_key).sort());
   });
 });
 
@@ -275,9 +284,9 @@ describe('request errors, as the service gives them', () => {
   test('validation runs before authentication, as in the service; messages match its format', async () => {
     const { call } = edge(table);
     const noKey = await call('POST', '/api/v1/identities/', { json: { identifier: 5 } });
-    expect(noKey.body).toEqual({ error: { code: 'VALIDATION_ERROR', message: 'body must be string' } });
+    expect(noKey.body).toEqual({ error: { code: 'VALIDATION_ERROR', message: 'body/identifier must be string' } });
     const missing = await call('GET', '/api/v1/identities/');
-    expect(missing.body.error.message).toBe("querystring must have required property 'identifier'");
+    expect(missing.body.error.message).toBe('querystring/identifier must be set');
   });
 
   test('a body over the limit is 413', async () => {
