@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { conflict, notFound } from '../errors';
 import type { IdentityCreate, IdentityOverrideSet, Paging, TraitChanges } from '../schemas/admin';
 import { json, type Queryable } from '../storage/database';
+import { boundsExceeded, type IdentityBounds } from '../storage/traits';
 import { environmentByKey, featureByName } from './lookups';
 import type { Change } from './writer';
 
@@ -47,23 +48,27 @@ export async function getIdentity(tx: Queryable, clientKey: string, identifier: 
   return identityView(tx, (await identityRow(tx, environment.id, identifier)).id);
 }
 
-/** One statement for all the changes: the patch's nulls delete their traits. */
-async function applyTraits(tx: Queryable, identityId: number, traits: TraitChanges) {
+/** One statement for all the changes (the patch's nulls delete their traits), refused past the bounds. */
+async function applyTraits(tx: Queryable, identityId: number, identifier: string, traits: TraitChanges, bounds: IdentityBounds) {
   if (Object.keys(traits).length === 0) return;
-  await tx.query('UPDATE identities SET traits = jsonb_strip_nulls(traits || $2::jsonb), updated_at = now() WHERE id = $1', [
-    identityId,
-    json(traits),
-  ]);
+  const [after] = await tx.query<{ within: boolean; count: number; bytes: number }>(
+    `UPDATE identities SET traits = jsonb_strip_nulls(traits || $2::jsonb), updated_at = now() WHERE id = $1
+     RETURNING flagstack_traits_within(traits, $3, $4) AS within,
+               (SELECT count(*) FROM jsonb_object_keys(traits))::int AS count, octet_length(traits::text) AS bytes`,
+    [identityId, json(traits), bounds.maxTraits, bounds.maxBytes],
+  );
+  // The writer's transaction rolls the update back.
+  if (!after.within) throw boundsExceeded(identifier, after.count, after.bytes, bounds);
 }
 
-export async function createIdentity({ tx, record }: Change, clientKey: string, input: IdentityCreate) {
+export async function createIdentity({ tx, record }: Change, clientKey: string, input: IdentityCreate, bounds: IdentityBounds) {
   const environment = await environmentByKey(tx, clientKey);
   const [row] = await tx.query<{ id: number }>(
     'INSERT INTO identities (environment_id, identifier) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id',
     [environment.id, input.identifier],
   );
   if (!row) throw conflict(`Identity '${input.identifier}' already exists`);
-  await applyTraits(tx, row.id, input.traits ?? {});
+  await applyTraits(tx, row.id, input.identifier, input.traits ?? {}, bounds);
   const after = await identityView(tx, row.id);
   record({ action: 'create', entityType: 'identity', entityId: row.id, environmentId: environment.id, after });
   return after;
@@ -77,7 +82,13 @@ export async function deleteIdentity({ tx, record }: Change, clientKey: string, 
 }
 
 /** Sets (or with null, deletes) traits of an identity, creating the identity if needed. */
-export async function updateTraits({ tx, record }: Change, clientKey: string, identifier: string, traits: TraitChanges) {
+export async function updateTraits(
+  { tx, record }: Change,
+  clientKey: string,
+  identifier: string,
+  traits: TraitChanges,
+  bounds: IdentityBounds,
+) {
   const environment = await environmentByKey(tx, clientKey);
   const [row] = await tx.query<{ id: number }>(
     `INSERT INTO identities (environment_id, identifier) VALUES ($1, $2)
@@ -85,7 +96,7 @@ export async function updateTraits({ tx, record }: Change, clientKey: string, id
     [environment.id, identifier],
   );
   const before = await identityView(tx, row.id);
-  await applyTraits(tx, row.id, traits);
+  await applyTraits(tx, row.id, identifier, traits, bounds);
   const after = await identityView(tx, row.id);
   record({ action: 'update', entityType: 'identity_traits', entityId: row.id, environmentId: environment.id, before: before.traits, after: after.traits });
   return after;

@@ -9,10 +9,9 @@
  * already costs one read and no write (unless the item's expiry is due for renewal).
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { HttpError } from '../errors';
 import type { IdentityTraitStore } from '../flags/identities';
 import type { TraitValue } from '../schemas/environment-document';
-import type { IdentityRef } from '../storage/traits';
+import { boundsExceeded, DEFAULT_IDENTITY_BOUNDS, traitsJsonBytes, type IdentityBounds, type IdentityRef } from '../storage/traits';
 import { tableUnavailable } from './environments';
 import { EXPIRES_AT, TRAIT_PREFIX, traitsKey } from './flag-table';
 import type { Log } from './log';
@@ -25,6 +24,11 @@ export interface EdgeTraitStoreOptions {
    * @default 0
    */
   readonly ttlDays?: number;
+  /**
+   * What one identity may hold: the service's bounds, from the same settings.
+   * @default DEFAULT_IDENTITY_BOUNDS
+   */
+  readonly bounds?: IdentityBounds;
   /**
    * The clock.
    * @default Date.now
@@ -56,6 +60,14 @@ export class EdgeTraitStore implements IdentityTraitStore {
     const stored = this.traitsOf(item);
     const inPlace = [...changes].every(([key, value]) => (value === null ? !stored.has(key) : stored.get(key) === value));
     if (inPlace && !this.renewalDue(item)) return stored;
+    const after = new Map(stored);
+    for (const [key, value] of changes) {
+      if (value === null) after.delete(key);
+      else after.set(key, value);
+    }
+    const bounds = this.options.bounds ?? DEFAULT_IDENTITY_BOUNDS;
+    const bytes = traitsJsonBytes(after);
+    if (after.size > bounds.maxTraits || bytes > bounds.maxBytes) throw boundsExceeded(ref.identifier, after.size, bytes, bounds);
 
     const names: Record<string, string> = { '#identifier': 'identifier', '#environmentId': 'environmentId', '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':identifier': ref.identifier, ':environmentId': ref.environmentId, ':updatedAt': new Date(this.now()).toISOString() };
@@ -101,9 +113,6 @@ export class EdgeTraitStore implements IdentityTraitStore {
       );
       return this.traitsOf(Attributes);
     } catch (error) {
-      if ((error as Error).name === 'ValidationException' && /item size/i.test((error as Error).message)) {
-        throw new HttpError(400, 'TRAITS_TOO_LARGE', "The identity's traits would exceed the 400 KB the flag table holds per identity");
-      }
       this.log.error({ environmentId: ref.environmentId, err: error }, 'trait write failed');
       throw tableUnavailable();
     }

@@ -11,7 +11,8 @@ import { JSON_TYPE, type FlagAudience } from '../flags/flag-responses';
 import type { PreparedEnvironment } from '../flags/prepared-environment';
 import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer } from '../flags/ofrep';
 import { checkOfrepKey, ofrepKeyOf, requireOfrepEnvironment } from '../flags/sdk-keys';
-import { OfrepBulk, OfrepFailure, OfrepFlagParams, OfrepRequest, OfrepSuccess } from '../schemas/ofrep';
+import { OfrepBulk, OfrepFailure, OfrepFlagParams, ofrepRequest, OfrepSuccess } from '../schemas/ofrep';
+import type { TraitLimits } from '../schemas/sdk';
 
 /** Maps any error on an OFREP route to OFREP's error body. */
 function ofrepErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
@@ -26,8 +27,9 @@ function ofrepErrorHandler(error: FastifyError, request: FastifyRequest, reply: 
   return reply.code(500).send(ofrepErrorBody(key, 'GENERAL', 'Internal server error'));
 }
 
-export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache): void {
+export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache, traitLimits: TraitLimits): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const OfrepRequest = ofrepRequest(traitLimits);
   const responses = (ok: TSchema) => ({ 200: ok, 400: OfrepFailure, 401: OfrepFailure, 404: OfrepFailure }) as Record<string, TSchema>;
 
   /**

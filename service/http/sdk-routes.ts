@@ -11,7 +11,7 @@ import { identityFlagsBody, type IdentityTraitStore } from '../flags/identities'
 import { documentUpdatedAtHeader, type PreparedEnvironment } from '../flags/prepared-environment';
 import { checkSdkKey, environmentKeyOf, requireEnvironment } from '../flags/sdk-keys';
 import { EnvironmentDocument } from '../schemas/environment-document';
-import { AnalyticsBody, FlagsQuery, IdentityBody, IdentityQuery, IdentityResponse, SdkFlag } from '../schemas/sdk';
+import { AnalyticsBody, FlagsQuery, identityBody, IdentityQuery, IdentityResponse, SdkFlag, type IdentityBody, type TraitLimits } from '../schemas/sdk';
 import type { AnalyticsStore } from '../storage/analytics';
 import type { DatabaseHealth } from '../storage/health';
 import type { TraitStore } from '../storage/traits';
@@ -22,6 +22,8 @@ export interface SdkRouteDeps {
   traits: TraitStore;
   analytics: AnalyticsStore;
   health: DatabaseHealth;
+  /** What a request may say about traits. */
+  traitLimits: TraitLimits;
 }
 
 // The X-Environment-Key header is documented as the `environmentKey` security scheme and checked by
@@ -30,8 +32,9 @@ export interface SdkRouteDeps {
 const responses = (ok: TSchema) =>
   ({ 200: ok, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }) as Record<string, TSchema>;
 
-export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, health }: SdkRouteDeps): void {
+export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, health, traitLimits }: SdkRouteDeps): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const IdentityBody = identityBody(traitLimits);
 
   const keyOf = (request: FastifyRequest, options?: { serverOnly: boolean }) =>
     checkSdkKey(cache.resolveKey(environmentKeyOf(request.headers['x-environment-key'])), options);

@@ -1,6 +1,7 @@
 /** Request and response schemas of the admin API. Bodies reject unknown properties. */
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
-import { FlagValue, SegmentRule, TraitValue } from './environment-document';
+import { FlagValue, SegmentRule } from './environment-document';
+import { traitKey, traitValue, type TraitLimits } from './sdk';
 
 const strict = <T extends TProperties>(properties: T, description?: string) =>
   Type.Object(properties, { additionalProperties: false, description });
@@ -132,16 +133,16 @@ export type SegmentOverrideCreate = Static<typeof SegmentOverrideCreate>;
 export type SegmentOverrideUpdate = Static<typeof SegmentOverrideUpdate>;
 
 // ---- identities ------------------------------------------------------------------------------
-/** Trait changes: a value sets the trait, null deletes it. */
-export const TraitChanges = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Union([TraitValue, Type.Null()]), {
-  maxProperties: 200,
-});
-export type TraitChanges = Static<typeof TraitChanges>;
-export const IdentityCreate = strict({
-  identifier: Type.String({ minLength: 1, maxLength: 2000 }),
-  traits: Type.Optional(TraitChanges),
-});
-export type IdentityCreate = Static<typeof IdentityCreate>;
+/** Trait changes: a value sets the trait, null deletes it; under the limits SDK requests meet. */
+export const traitChanges = (limits: TraitLimits) =>
+  Type.Record(traitKey(limits), Type.Union([traitValue(limits), Type.Null()]), { maxProperties: limits.maxTraits });
+export type TraitChanges = Static<ReturnType<typeof traitChanges>>;
+export const identityCreate = (limits: TraitLimits) =>
+  strict({
+    identifier: Type.String({ minLength: 1, maxLength: 2000 }),
+    traits: Type.Optional(traitChanges(limits)),
+  });
+export type IdentityCreate = Static<ReturnType<typeof identityCreate>>;
 export const IdentityOverrideSet = strict({ enabled: Type.Boolean(), value: Type.Optional(FlagValue) });
 export type IdentityOverrideSet = Static<typeof IdentityOverrideSet>;
 

@@ -13,18 +13,40 @@ export const IdentityQuery = Type.Object({
 });
 export type IdentityQuery = Static<typeof IdentityQuery>;
 
-export const SdkTrait = Type.Object({
-  trait_key: Type.String({ minLength: 1, maxLength: 200 }),
-  trait_value: Type.Union([TraitValue, Type.Null()], { description: 'null deletes the trait' }),
-  transient: Type.Optional(Type.Boolean({ description: 'Use for this evaluation only; never stored' })),
-});
+/**
+ * What one request may say about traits: the service and the edge read these from the same settings
+ * (FLAGSTACK_MAX_TRAIT_KEY_LENGTH, FLAGSTACK_MAX_TRAIT_VALUE_LENGTH, FLAGSTACK_MAX_TRAITS_PER_IDENTITY).
+ */
+export interface TraitLimits {
+  /** Longest trait key, in characters. */
+  readonly maxKeyLength: number;
+  /** Longest string trait value, in characters. */
+  readonly maxValueLength: number;
+  /** Most traits in one request; one identity may hold no more either. */
+  readonly maxTraits: number;
+}
 
-export const IdentityBody = Type.Object({
-  identifier: Type.String({ maxLength: 2000, description: 'The identity; empty for a transient identity' }),
-  traits: Type.Optional(Type.Array(SdkTrait, { maxItems: 200 })),
-  transient: Type.Optional(Type.Boolean({ description: 'Evaluate without storing the identity or its traits' })),
-});
-export type IdentityBody = Static<typeof IdentityBody>;
+/** Flagsmith's own limits: keys of 200 characters, string values of 2,000. */
+export const DEFAULT_TRAIT_LIMITS: TraitLimits = { maxKeyLength: 200, maxValueLength: 2000, maxTraits: 200 };
+
+export const traitKey = (limits: TraitLimits) => Type.String({ minLength: 1, maxLength: limits.maxKeyLength });
+export const traitValue = (limits: TraitLimits) =>
+  Type.Union([Type.String({ maxLength: limits.maxValueLength }), Type.Number(), Type.Boolean()]);
+
+const sdkTrait = (limits: TraitLimits) =>
+  Type.Object({
+    trait_key: traitKey(limits),
+    trait_value: Type.Union([traitValue(limits), Type.Null()], { description: 'null deletes the trait' }),
+    transient: Type.Optional(Type.Boolean({ description: 'Use for this evaluation only; never stored' })),
+  });
+
+export const identityBody = (limits: TraitLimits) =>
+  Type.Object({
+    identifier: Type.String({ maxLength: 2000, description: 'The identity; empty for a transient identity' }),
+    traits: Type.Optional(Type.Array(sdkTrait(limits), { maxItems: limits.maxTraits })),
+    transient: Type.Optional(Type.Boolean({ description: 'Evaluate without storing the identity or its traits' })),
+  });
+export type IdentityBody = Static<ReturnType<typeof identityBody>>;
 
 /** `{"<feature name>": <evaluation count>}` as the Flagsmith SDKs' analytics processor sends it. */
 export const AnalyticsBody = Type.Record(Type.String({ minLength: 1, maxLength: 2000 }), Type.Integer({ minimum: 0, maximum: 1e12 }), {

@@ -4,10 +4,44 @@
  * within a short window become one set-based statement, many identities at a time. A write's promise
  * resolves only after that statement has committed, so a response never reports traits that are not
  * durable.
+ *
+ * Sharing a statement must not mean sharing a failure: when one row's data fails the statement (a
+ * value PostgreSQL refuses, an identity whose environment was just deleted), the batch is written again
+ * in halves until the failing writes stand alone, and only they fail. An identity whose traits would
+ * exceed the bounds is left as it was and its writer alone gets a 400.
  */
 import DataLoader from 'dataloader';
+import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
 import { json, type Database } from './database';
+import { isDataError } from './failures';
+
+/** What one identity may hold. */
+export interface IdentityBounds {
+  /** Most traits. */
+  readonly maxTraits: number;
+  /** Most bytes of the traits' JSON text, as stored. */
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_IDENTITY_BOUNDS: IdentityBounds = { maxTraits: 200, maxBytes: 65_536 };
+
+/**
+ * The size the bound counts: the traits' JSON as PostgreSQL writes jsonb out (`octet_length(traits::text)`),
+ * which puts a space after every colon and comma; the edge, which keeps traits elsewhere, counts the same.
+ */
+export function traitsJsonBytes(traits: ReadonlyMap<string, TraitValue>): number {
+  return traits.size === 0 ? 2 : Buffer.byteLength(JSON.stringify(Object.fromEntries(traits))) + 2 * traits.size - 1;
+}
+
+/** The 400 for traits past a bound, naming it (the service's and the edge's answer alike). */
+export function boundsExceeded(identifier: string, count: number, bytes: number, bounds: IdentityBounds): HttpError {
+  const over =
+    count > bounds.maxTraits
+      ? `${count} traits; at most ${bounds.maxTraits} are allowed per identity`
+      : `${bytes} bytes of traits; at most ${bounds.maxBytes} are allowed per identity`;
+  return new HttpError(400, 'TRAIT_LIMIT_EXCEEDED', `Identity ${JSON.stringify(identifier)} would hold ${over}; nothing was stored`);
+}
 
 export interface IdentityRef {
   environmentId: number;
@@ -21,21 +55,44 @@ export interface TraitWrite extends IdentityRef {
 
 const refKey = (ref: IdentityRef): string => `${ref.environmentId}\u0000${ref.identifier}`;
 
+interface QueuedWrite {
+  readonly write: TraitWrite;
+  /** refKey(write), worked out once. */
+  readonly ref: string;
+  resolve(traits: Map<string, TraitValue>): void;
+  reject(error: unknown): void;
+}
+
+export interface TraitStoreOptions {
+  /** How long a write waits for others to share its statement. */
+  readonly batchWindowMs: number;
+  /** @default DEFAULT_IDENTITY_BOUNDS */
+  readonly bounds?: IdentityBounds;
+  /**
+   * A batch this large is written at once, without waiting out the window.
+   * @default 500
+   */
+  readonly maxBatch?: number;
+}
+
 export class TraitStore {
   private readonly reader: DataLoader<IdentityRef, Map<string, TraitValue>, string>;
-  private queue: Array<{ write: TraitWrite; resolve: (traits: Map<string, TraitValue>) => void; reject: (error: unknown) => void }> = [];
+  private queue: QueuedWrite[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly flushing = new Set<Promise<void>>();
   /** Identities with a write in a batch not yet committed, and how many such batches each is in. */
   private readonly inFlight = new Map<string, number>();
+  readonly bounds: IdentityBounds;
+  private readonly batchWindowMs: number;
+  private readonly maxBatch: number;
 
   constructor(
     private readonly db: Database,
-    /** How long a write waits for others to share its statement. */
-    private readonly batchWindowMs: number,
-    /** A batch this large is written at once, without waiting out the window. */
-    private readonly maxBatch = 500,
+    options: TraitStoreOptions,
   ) {
+    this.bounds = options.bounds ?? DEFAULT_IDENTITY_BOUNDS;
+    this.batchWindowMs = options.batchWindowMs;
+    this.maxBatch = options.maxBatch ?? 500;
     this.reader = new DataLoader((refs) => this.readMany(refs), { cacheKeyFn: refKey, cache: false, maxBatchSize: 1000 });
   }
 
@@ -44,10 +101,13 @@ export class TraitStore {
     return this.reader.load(ref);
   }
 
-  /** Persists trait changes; resolves, once they are committed, with all the identity's traits. */
+  /**
+   * Persists trait changes; resolves, once they are committed, with all the identity's traits. Rejects
+   * with a 400 when the identity's traits would exceed the bounds (nothing is stored then).
+   */
   write(write: TraitWrite): Promise<Map<string, TraitValue>> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ write, resolve, reject });
+      this.queue.push({ write, ref: refKey(write), resolve, reject });
       if (this.queue.length >= this.maxBatch) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.batchWindowMs);
     });
@@ -70,28 +130,51 @@ export class TraitStore {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const refs = batch.map((entry) => refKey(entry.write));
     // An identity an earlier batch is still writing must not have its unchanged traits skipped: this
     // batch's snapshot may not hold that batch's changes yet (see flagstack_write_identity_traits).
-    const contended = new Set(refs.filter((ref) => this.inFlight.has(ref)));
-    for (const ref of refs) this.inFlight.set(ref, (this.inFlight.get(ref) ?? 0) + 1);
-    const done = this.writeMany(
-      batch.map((entry) => entry.write),
-      refs,
-      contended,
-    ).then(
-      (traitsByRef) => batch.forEach((entry, i) => entry.resolve(traitsByRef.get(refs[i]) ?? new Map())),
-      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
-    );
+    const contended = new Set(batch.filter((entry) => this.inFlight.has(entry.ref)).map((entry) => entry.ref));
+    for (const { ref } of batch) this.inFlight.set(ref, (this.inFlight.get(ref) ?? 0) + 1);
+    const done = this.writeIsolated(batch, contended);
     this.flushing.add(done);
     void done.finally(() => {
       this.flushing.delete(done);
-      for (const ref of refs) {
+      for (const { ref } of batch) {
         const left = this.inFlight.get(ref)! - 1;
         if (left === 0) this.inFlight.delete(ref);
         else this.inFlight.set(ref, left);
       }
     });
+  }
+
+  /**
+   * Writes the entries in one statement and settles each. When one row's data fails the statement,
+   * writes the halves one after the other (so later writes to an identity still land last) until the
+   * failing entries stand alone; any other failure (the database unreachable, say) fails them all.
+   */
+  private async writeIsolated(entries: readonly QueuedWrite[], contended: ReadonlySet<string>): Promise<void> {
+    let written: Map<string, WrittenTraits>;
+    try {
+      written = await this.writeMany(entries, contended);
+    } catch (error) {
+      if (entries.length === 1 || !isDataError(error as { code?: string })) {
+        for (const entry of entries) entry.reject(error);
+        return;
+      }
+      const half = Math.ceil(entries.length / 2);
+      await this.writeIsolated(entries.slice(0, half), contended);
+      await this.writeIsolated(entries.slice(half), contended);
+      return;
+    }
+    const alone: QueuedWrite[] = [];
+    for (const entry of entries) {
+      const result = written.get(entry.ref);
+      if (!result) entry.resolve(new Map());
+      else if (!result.refused) entry.resolve(result.traits);
+      // Several writes to the identity, merged, were too much: one of them alone may fit.
+      else if (entries.some((other) => other !== entry && other.ref === entry.ref)) alone.push(entry);
+      else entry.reject(boundsExceeded(entry.write.identifier, result.count, result.bytes, this.bounds));
+    }
+    for (const entry of alone) await this.writeIsolated([entry], contended);
   }
 
   private async readMany(refs: readonly IdentityRef[]): Promise<Map<string, TraitValue>[]> {
@@ -100,41 +183,51 @@ export class TraitStore {
       refs.map((r) => r.environmentId),
       refs.map((r) => r.identifier),
     ]);
-    const byRef = traitsByRef(rows);
+    const byRef = new Map(rows.map((row) => [refKey({ environmentId: row.environment_id, identifier: row.identifier }), traitsInKeyOrder(row.traits)]));
     return refs.map((ref) => byRef.get(refKey(ref)) ?? new Map());
   }
 
   /**
-   * One statement, so one round trip, for the whole batch (flagstack_write_identity_traits): each
-   * identity's changes as one patch, upserted onto its row; it returns every identity's traits after
-   * the batch.
+   * One statement, so one round trip, for the whole batch (flagstack_write_bounded_identity_traits,
+   * migration 4): each identity's changes as one patch, upserted onto its row within the bounds; it
+   * returns every identity's traits after the batch, and which were refused.
    */
-  private async writeMany(
-    writes: readonly TraitWrite[],
-    /** Each write's refKey, as flush() worked it out. */
-    refs: readonly string[],
-    contended: ReadonlySet<string>,
-  ): Promise<Map<string, Map<string, TraitValue>>> {
+  private async writeMany(entries: readonly QueuedWrite[], contended: ReadonlySet<string>): Promise<Map<string, WrittenTraits>> {
     // Later writes to the same identity and key win, as if the requests had run one after another.
     const patches = new Map<string, { write: TraitWrite; patch: Record<string, TraitValue | null> }>();
-    for (const [i, write] of writes.entries()) {
-      let entry = patches.get(refs[i]);
+    for (const { write, ref } of entries) {
+      let entry = patches.get(ref);
       // No prototype, so that a trait named __proto__ is a trait like any other.
-      if (!entry) patches.set(refs[i], (entry = { write, patch: Object.create(null) as Record<string, TraitValue | null> }));
+      if (!entry) patches.set(ref, (entry = { write, patch: Object.create(null) as Record<string, TraitValue | null> }));
       for (const [key, value] of write.traits) entry.patch[key] = value;
     }
     const batch = [...patches];
-    const rows = await this.db.query<IdentityTraitsRow>(
-      'SELECT * FROM flagstack_write_identity_traits($1::int[], $2::text[], $3::jsonb[], $4::boolean[])',
+    const rows = await this.db.query<IdentityTraitsRow & { refused: boolean; trait_count: number | null; trait_bytes: number | null }>(
+      'SELECT * FROM flagstack_write_bounded_identity_traits($1::int[], $2::text[], $3::jsonb[], $4::boolean[], $5::int, $6::int)',
       [
         batch.map(([, { write }]) => write.environmentId),
         batch.map(([, { write }]) => write.identifier),
         batch.map(([, { patch }]) => json(patch)),
         batch.map(([ref]) => contended.has(ref)),
+        this.bounds.maxTraits,
+        this.bounds.maxBytes,
       ],
     );
-    return traitsByRef(rows);
+    return new Map(
+      rows.map((row) => [
+        refKey({ environmentId: row.environment_id, identifier: row.identifier }),
+        { traits: traitsInKeyOrder(row.traits), refused: row.refused, count: row.trait_count ?? 0, bytes: row.trait_bytes ?? 0 },
+      ]),
+    );
   }
+}
+
+interface WrittenTraits {
+  readonly traits: Map<string, TraitValue>;
+  readonly refused: boolean;
+  /** For a refused identity: how many traits, and how many bytes, it would have held. */
+  readonly count: number;
+  readonly bytes: number;
 }
 
 interface IdentityTraitsRow {
@@ -145,9 +238,5 @@ interface IdentityTraitsRow {
 
 const byKey = ([a]: [string, TraitValue], [b]: [string, TraitValue]) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Each identity's traits in key order (jsonb keeps its own order), as the edge answers them too. */
-function traitsByRef(rows: readonly IdentityTraitsRow[]): Map<string, Map<string, TraitValue>> {
-  return new Map(
-    rows.map((row) => [refKey({ environmentId: row.environment_id, identifier: row.identifier }), new Map(Object.entries(row.traits).sort(byKey))]),
-  );
-}
+/** An identity's traits in key order (jsonb keeps its own order), as the edge answers them too. */
+const traitsInKeyOrder = (traits: Record<string, TraitValue>): Map<string, TraitValue> => new Map(Object.entries(traits).sort(byKey));

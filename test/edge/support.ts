@@ -1,4 +1,6 @@
 /** Helpers for the edge tests: environments written into the fake table, and an edge API to call. */
+import { sdkCorsPolicy } from '../../service/cors';
+import { DEFAULT_TRAIT_LIMITS } from '../../service/schemas/sdk';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { EdgeEnvironments } from '../../service/edge/environments';
 import { encodeDocument, headKey, indexKey, sdkKeyKey, type PublishedEnvironment } from '../../service/edge/flag-table';
@@ -67,6 +69,8 @@ export function edge(table: FakeTable, { refreshMs = 5000, ttlDays = 0, bodyLimi
     environments: new EdgeEnvironments(table.client, { tableName: TABLE, refreshMs, now }, log),
     traits: new EdgeTraitStore(table.client, { tableName: TABLE, ttlDays, now }, log),
     bodyLimit,
+    traitLimits: DEFAULT_TRAIT_LIMITS,
+    cors: sdkCorsPolicy('*'),
     log,
   });
   const call = async (

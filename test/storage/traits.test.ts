@@ -1,7 +1,7 @@
 /** Trait writes are batched (many identities per statement) yet committed before they resolve. */
 import { openDatabase, type Database, type Queryable } from '../../service/storage/database';
 import { migrate } from '../../service/storage/migrate';
-import { TraitStore } from '../../service/storage/traits';
+import { TraitStore, traitsJsonBytes, type TraitWrite } from '../../service/storage/traits';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../support/database';
 
 let testDb: TestDatabase;
@@ -37,7 +37,7 @@ afterAll(async () => {
 beforeEach(() => (statements = []));
 
 test('200 concurrent writes for 200 identities take one statement', async () => {
-  const store = new TraitStore(recording(db), 20);
+  const store = new TraitStore(recording(db), { batchWindowMs: 20 });
   await Promise.all(
     Array.from({ length: 200 }, (_, i) =>
       store.write({ environmentId, identifier: `id-${i}`, traits: new Map<string, string | number | null>([['n', i], ['s', `v${i}`]]) }),
@@ -52,7 +52,7 @@ test('200 concurrent writes for 200 identities take one statement', async () => 
 });
 
 test('within a batch the later write to the same trait wins; null deletes', async () => {
-  const store = new TraitStore(db, 20);
+  const store = new TraitStore(db, { batchWindowMs: 20 });
   const ref = { environmentId, identifier: 'same' };
   await Promise.all([
     store.write({ ...ref, traits: new Map<string, number | null>([['a', 1], ['b', 1]]) }),
@@ -64,7 +64,7 @@ test('within a batch the later write to the same trait wins; null deletes', asyn
 });
 
 test('resending unchanged traits writes nothing, not even a row lock; a changed one is written', async () => {
-  const store = new TraitStore(db, 1);
+  const store = new TraitStore(db, { batchWindowMs: 1 });
   const ref = { environmentId, identifier: 'resent' };
   const traits = new Map<string, string | number>([['plan', 'pro'], ['age', 36]]);
   await store.write({ ...ref, traits });
@@ -83,7 +83,7 @@ test('resending unchanged traits writes nothing, not even a row lock; a changed 
 });
 
 test('a trait named like an object property is a trait like any other', async () => {
-  const store = new TraitStore(db, 1);
+  const store = new TraitStore(db, { batchWindowMs: 1 });
   const ref = { environmentId, identifier: 'prototype' };
   const written = await store.write({ ...ref, traits: new Map<string, string>([['__proto__', 'a'], ['constructor', 'b']]) });
   expect([...written]).toEqual(expect.arrayContaining([['__proto__', 'a'], ['constructor', 'b']]));
@@ -101,7 +101,7 @@ test('a trait named like an object property is a trait like any other', async ()
   const slow: Database = {
     ...db,
     query: <Row,>(sql: string, params?: readonly unknown[]) => {
-      if (!slowNext || !sql.includes('flagstack_write_identity_traits')) return db.query<Row>(sql, params);
+      if (!slowNext || !sql.includes('flagstack_write_bounded_identity_traits')) return db.query<Row>(sql, params);
       slowNext = false;
       return db.transaction(async (tx) => {
         const rows = await tx.query<Row>(sql, params);
@@ -111,7 +111,7 @@ test('a trait named like an object property is a trait like any other', async ()
       });
     },
   };
-  const store = new TraitStore(slow, 1);
+  const store = new TraitStore(slow, { batchWindowMs: 1 });
   const ref = { environmentId, identifier: 'overtaken' };
   await store.write({ ...ref, traits: new Map([['plan', 'X']]) });
   slowNext = true;
@@ -139,26 +139,93 @@ test('a trait named like an object property is a trait like any other', async ()
 });
 
 test('reads issued together become one query', async () => {
-  const store = new TraitStore(recording(db), 1);
+  const store = new TraitStore(recording(db), { batchWindowMs: 1 });
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.read({ environmentId, identifier: `id-${i}` })));
   expect(statements).toHaveLength(1);
   expect(results[7].get('n')).toBe(7);
   expect(results[7].get('s')).toBe('v7');
 });
 
-test('a failed batch rejects every write in it and stores none of them', async () => {
-  const store = new TraitStore(db, 20);
-  const writes = [
-    store.write({ environmentId, identifier: 'ok-1', traits: new Map([['x', 1]]) }),
-    store.write({ environmentId: 999999, identifier: 'no-such-environment', traits: new Map([['x', 1]]) }),
+describe('one bad write fails only its writer', () => {
+  // Text PostgreSQL refuses (the HTTP schemas stop it first; here it stands for any row the database
+  // refuses), and a write for an environment that no longer exists.
+  const poisons: Array<[string, TraitWrite]> = [
+    ['a NUL character', { environmentId: 0, identifier: 'nul', traits: new Map([['k', 'a\u0000b']]) }],
+    ['a lone surrogate', { environmentId: 0, identifier: 'surrogate', traits: new Map([['k', '\ud800']]) }],
+    ['a deleted environment', { environmentId: 999_999, identifier: 'orphan', traits: new Map([['k', 1]]) }],
   ];
-  const results = await Promise.allSettled(writes);
-  expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-  expect((await store.read({ environmentId, identifier: 'ok-1' })).size).toBe(0);
+
+  test.each(poisons)('%s among 399 honest writes: the honest ones are stored, in few statements', async (_, poison) => {
+    const store = new TraitStore(recording(db), { batchWindowMs: 20 });
+    const honest = Array.from({ length: 399 }, (_, i) => ({ environmentId, identifier: `honest-${poison.identifier}-${i}`, traits: new Map([['n', i]]) }));
+    const bad = { ...poison, environmentId: poison.environmentId || environmentId };
+    const writes = [...honest.slice(0, 200), bad, ...honest.slice(200)].map((write) => store.write(write));
+    const results = await Promise.allSettled(writes);
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results[200].status).toBe('rejected');
+    // Halving isolates the one bad write in about log2(400) rounds, not one statement per write.
+    expect(statements.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(400)) + 1);
+    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM identities WHERE identifier LIKE $1', [`honest-${poison.identifier}-%`]);
+    expect(n).toBe(399);
+    expect(await store.read(bad)).toEqual(new Map());
+  });
+
+  test('a connection failure still fails the whole batch at once (nothing to isolate)', async () => {
+    const down: Database = { ...db, query: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) };
+    const store = new TraitStore(down, { batchWindowMs: 20 });
+    const results = await Promise.allSettled([1, 2, 3].map((i) => store.write({ environmentId, identifier: `down-${i}`, traits: new Map([['k', i]]) })));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  });
+});
+
+describe('bounds per identity', () => {
+  const bounds = { maxTraits: 5, maxBytes: 200 };
+
+  test('a write past a bound fails its writer alone with a 400 naming the bound, and stores nothing', async () => {
+    const store = new TraitStore(db, { batchWindowMs: 20, bounds });
+    const ref = { environmentId, identifier: 'bounded' };
+    await store.write({ ...ref, traits: new Map([['a', 1], ['b', 2]]) });
+    const [tooMany, tooBig, fine] = await Promise.allSettled([
+      store.write({ ...ref, traits: new Map([['c', 3], ['d', 4], ['e', 5], ['f', 6]]) }),
+      store.write({ environmentId, identifier: 'bounded-big', traits: new Map([['text', 'x'.repeat(300)]]) }),
+      store.write({ environmentId, identifier: 'bounded-fine', traits: new Map([['text', 'x'.repeat(100)]]) }),
+    ]);
+    expect(tooMany).toMatchObject({ status: 'rejected', reason: { statusCode: 400, code: 'TRAIT_LIMIT_EXCEEDED' } });
+    expect((tooMany as PromiseRejectedResult).reason.message).toMatch(/"bounded" would hold 6 traits; at most 5/);
+    expect(tooBig).toMatchObject({ status: 'rejected', reason: { statusCode: 400 } });
+    expect((tooBig as PromiseRejectedResult).reason.message).toMatch(/would hold 312 bytes of traits; at most 200/);
+    expect(fine.status).toBe('fulfilled');
+    expect(Object.fromEntries(await store.read(ref))).toEqual({ a: 1, b: 2 });
+    expect((await store.read({ environmentId, identifier: 'bounded-big' })).size).toBe(0);
+  });
+
+  test('of two writes to one identity that together pass a bound, the first is stored and the second refused', async () => {
+    const store = new TraitStore(db, { batchWindowMs: 20, bounds });
+    const ref = { environmentId, identifier: 'bounded-pair' };
+    const [first, second] = await Promise.allSettled([
+      store.write({ ...ref, traits: new Map([['a', 1], ['b', 2], ['c', 3]]) }),
+      store.write({ ...ref, traits: new Map([['d', 4], ['e', 5], ['f', 6]]) }),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second.status).toBe('rejected');
+    expect(Object.fromEntries(await store.read(ref))).toEqual({ a: 1, b: 2, c: 3 });
+  });
+
+  test("the size counted is PostgreSQL's own jsonb text, which the edge counts too", async () => {
+    const samples: Array<Map<string, string | number | boolean>> = [
+      new Map(),
+      new Map([['a', 1]]),
+      new Map<string, string | number | boolean>([['plan', 'pro'], ['age', 36.5], ['beta', true], ['quote"d', 'line\nbreak'], ['é', 'ünïcode ✓'], ['ctl', '\u0001']]),
+    ];
+    for (const traits of samples) {
+      const [{ bytes }] = await db.query<{ bytes: number }>('SELECT octet_length($1::jsonb::text) AS bytes', [JSON.stringify(Object.fromEntries(traits))]);
+      expect(traitsJsonBytes(traits)).toBe(bytes);
+    }
+  });
 });
 
 test('drain writes what is queued before resolving', async () => {
-  const store = new TraitStore(db, 10_000);
+  const store = new TraitStore(db, { batchWindowMs: 10_000 });
   const write = store.write({ environmentId, identifier: 'drained', traits: new Map([['k', 'v']]) });
   expect(store.pending).toBe(1);
   await store.drain();

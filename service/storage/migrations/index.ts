@@ -1,10 +1,12 @@
 import initial from './001-initial';
 import traitFunctions from './002-trait-functions';
 import identityTraits from './003-identity-traits';
+import boundedIdentityTraits from './004-bounded-identity-traits';
 
 /** Versioned migrations, applied in order, each once. Append; never edit one that has shipped. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'trait functions', sql: traitFunctions },
   { version: 3, name: 'identity traits', sql: identityTraits },
+  { version: 4, name: 'bounded identity traits', sql: boundedIdentityTraits },
 ];
