@@ -6,6 +6,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { parseOrigins, sdkCorsPolicy } from '../cors';
+import { identityBoundsOf, traitLimitsOf } from '../shared-settings';
 import { loadEdgeConfig } from './config';
 import { EdgeEnvironments } from './environments';
 import { jsonLineLog, type Log } from './log';
@@ -19,8 +21,14 @@ export function createHandler(env: NodeJS.ProcessEnv, table: DynamoDBDocumentCli
   const config = loadEdgeConfig(env);
   const api = new EdgeSdkApi({
     environments: new EdgeEnvironments(table, { tableName: config.FLAGSTACK_EDGE_TABLE, refreshMs: config.FLAGSTACK_EDGE_REFRESH_MS }, log),
-    traits: new EdgeTraitStore(table, { tableName: config.FLAGSTACK_EDGE_TABLE, ttlDays: config.FLAGSTACK_EDGE_TRAIT_TTL_DAYS }, log),
+    traits: new EdgeTraitStore(
+      table,
+      { tableName: config.FLAGSTACK_EDGE_TABLE, ttlDays: config.FLAGSTACK_EDGE_TRAIT_TTL_DAYS, bounds: identityBoundsOf(config) },
+      log,
+    ),
     bodyLimit: config.FLAGSTACK_BODY_LIMIT,
+    traitLimits: traitLimitsOf(config),
+    cors: sdkCorsPolicy(parseOrigins(config.FLAGSTACK_CORS_ORIGINS)),
     log,
     region: env.AWS_REGION,
   });

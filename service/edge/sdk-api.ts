@@ -14,9 +14,11 @@ import { identityFlagsBody, type IdentityTraitStore } from '../flags/identities'
 import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer, type OfrepContext } from '../flags/ofrep';
 import { documentUpdatedAtHeader } from '../flags/prepared-environment';
 import { checkOfrepKey, checkSdkKey, environmentKeyOf, ofrepKeyOf } from '../flags/sdk-keys';
-import { OfrepFlagParams, OfrepRequest } from '../schemas/ofrep';
-import { AnalyticsBody, FlagsQuery, IdentityBody, IdentityQuery } from '../schemas/sdk';
+import { OfrepFlagParams, ofrepRequest, type OfrepRequest } from '../schemas/ofrep';
+import { AnalyticsBody, FlagsQuery, identityBody, IdentityQuery, type IdentityBody, type TraitLimits } from '../schemas/sdk';
 import { createValidators, formatSchemaErrors, type RequestPart } from '../schemas/validation';
+import type { CorsPolicy } from '../cors';
+import { corsHeaders, type CorsHeaders } from './cors';
 import type { EdgeEnvironments, KeyedEnvironment } from './environments';
 import type { Log } from './log';
 
@@ -44,6 +46,10 @@ export interface EdgeSdkApiDeps {
   readonly traits: IdentityTraitStore;
   /** The largest request body accepted, in bytes. */
   readonly bodyLimit: number;
+  /** What a request may say about traits (the service's limits, from the same settings). */
+  readonly traitLimits: TraitLimits;
+  /** Who may call from a web page (the service's rules, from the same setting). */
+  readonly cors: CorsPolicy;
   readonly log: Log;
   /** The region serving, sent as `X-Flagstack-Region` (which region answered: routing and failover at a glance). */
   readonly region?: string;
@@ -104,8 +110,10 @@ class RequestRefused extends HttpError {
 export class EdgeSdkApi {
   private readonly routes: readonly Route[];
   private readonly validators = new Map<TSchema, ValidateFunction>();
+  private readonly corsHeaders: CorsHeaders;
 
   constructor(private readonly deps: EdgeSdkApiDeps) {
+    this.corsHeaders = corsHeaders(deps.cors);
     this.routes = this.defineRoutes();
     const compilers = createValidators();
     for (const route of this.routes) {
@@ -118,8 +126,11 @@ export class EdgeSdkApi {
   async handle(request: EdgeRequest): Promise<EdgeResponse> {
     const given = request.headers['x-request-id'];
     const requestId = given !== undefined && /^[\w.-]{1,128}$/.test(given) ? given : request.requestId;
+    const cors = this.corsHeaders(request.method, request.headers);
+    // A preflight: every path, as the service answers it (@fastify/cors).
+    if (request.method === 'OPTIONS') return { statusCode: 204, headers: { ...cors, 'x-request-id': requestId }, body: '' };
     const response = await this.respond(request);
-    const headers: Record<string, string> = { ...response.headers, 'x-request-id': requestId };
+    const headers: Record<string, string> = { ...response.headers, ...cors, 'x-request-id': requestId };
     if (this.deps.region !== undefined) headers['x-flagstack-region'] = this.deps.region;
     return { statusCode: response.statusCode, headers, body: request.method === 'HEAD' ? '' : response.body };
   }
@@ -172,7 +183,7 @@ export class EdgeSdkApi {
       return json(500, ofrepErrorBody(key, 'GENERAL', 'Internal server error'));
     }
     if (error instanceof RequestRefused) {
-      const refusal = error.part ? validationFailed(error.part, error.message) : error;
+      const refusal = error.part ? validationFailed(error.message) : error;
       return json(refusal.statusCode, errorBody(refusal));
     }
     if (error instanceof HttpError) return json(error.statusCode, errorBody(error));
@@ -226,6 +237,8 @@ export class EdgeSdkApi {
   };
 
   private defineRoutes(): Route[] {
+    const IdentityBody = identityBody(this.deps.traitLimits);
+    const OfrepRequest = ofrepRequest(this.deps.traitLimits);
     return [
       {
         family: 'sdk',

@@ -3,6 +3,7 @@
  * transaction (AdminWriter); handlers only bind the validated request to an operation.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyCorsOptions } from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { listAuditLog } from '../admin/audit';
@@ -18,6 +19,9 @@ import * as schemas from '../schemas/admin';
 import { EnvironmentDocument } from '../schemas/environment-document';
 import type { AnalyticsStore } from '../storage/analytics';
 import type { Database } from '../storage/database';
+import type { IdentityBounds } from '../storage/traits';
+import type { DatabaseHealth } from '../storage/health';
+import type { TraitLimits } from '../schemas/sdk';
 import { forbidden, notFound, unauthorized } from '../errors';
 import { ErrorBody } from './errors';
 
@@ -25,6 +29,10 @@ export interface AdminRouteDeps {
   db: Database;
   writer: AdminWriter;
   analytics: AnalyticsStore;
+  health: DatabaseHealth;
+  traitLimits: TraitLimits;
+  /** What one identity may hold. */
+  identityBounds: IdentityBounds;
 }
 
 declare module 'fastify' {
@@ -35,10 +43,22 @@ declare module 'fastify' {
 
 const errorResponses = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-export function adminRoutes(app: FastifyInstance, { db, writer, analytics }: AdminRouteDeps): void {
+/**
+ * The admin routes; `cors` is what their answers tell browsers (false: nothing, so no web page but
+ * those an operator lists can call them).
+ */
+export function adminRoutes(
+  app: FastifyInstance,
+  { db, writer, analytics, health, traitLimits, identityBounds }: AdminRouteDeps,
+  cors: FastifyCorsOptions | false,
+): void {
   app.register(
     async (scope) => {
       scope.addHook('onRequest', async (request) => {
+        if (request.method === 'OPTIONS') return;
+        // A database known to be down answers nothing here: fail at once rather than wait out the
+        // token lookup's timeout.
+        health.assertWritable();
         const header = request.headers.authorization;
         const token = typeof header === 'string' && /^Bearer\s+(\S+)$/i.exec(header)?.[1];
         if (!token) throw unauthorized('Missing "Authorization: Bearer <admin token>" header');
@@ -46,6 +66,9 @@ export function adminRoutes(app: FastifyInstance, { db, writer, analytics }: Adm
         if (!actor) throw forbidden('Not an admin token');
         request.adminActor = actor;
       });
+      // A preflight for an admin path: answered by @fastify/cors's hook with these routes' rules when
+      // there are any; otherwise no CORS headers, and a 404 like any unknown route.
+      scope.options('/*', { schema: { hide: true }, config: { cors } }, (_request, reply) => reply.callNotFound());
       const api = scope.withTypeProvider<TypeBoxTypeProvider>();
       const write = <T>(request: FastifyRequest, work: (change: Change) => Promise<T>) =>
         writer.write(`token:${request.adminActor!.name}#${request.adminActor!.tokenId}`, work);
@@ -55,6 +78,7 @@ export function adminRoutes(app: FastifyInstance, { db, writer, analytics }: Adm
         parts: Parts,
         ok?: TSchema,
       ) => ({
+        config: { cors },
         schema: {
           tags: ['admin'],
           summary,
@@ -220,9 +244,9 @@ export function adminRoutes(app: FastifyInstance, { db, writer, analytics }: Adm
       );
       api.post(
         '/environments/:clientKey/identities',
-        doc('Create an identity', { params: schemas.EnvironmentParams, body: schemas.IdentityCreate }),
+        doc('Create an identity', { params: schemas.EnvironmentParams, body: schemas.identityCreate(traitLimits) }),
         async (request, reply) =>
-          reply.code(201).send(await write(request, (c) => identities.createIdentity(c, request.params.clientKey, request.body))),
+          reply.code(201).send(await write(request, (c) => identities.createIdentity(c, request.params.clientKey, request.body, identityBounds))),
       );
       api.get(
         '/environments/:clientKey/identities/:identifier',
@@ -239,9 +263,9 @@ export function adminRoutes(app: FastifyInstance, { db, writer, analytics }: Adm
       );
       api.patch(
         '/environments/:clientKey/identities/:identifier/traits',
-        doc('Set traits (null deletes one)', { params: schemas.IdentityParams, body: schemas.TraitChanges }),
+        doc('Set traits (null deletes one)', { params: schemas.IdentityParams, body: schemas.traitChanges(traitLimits) }),
         (request) =>
-          write(request, (c) => identities.updateTraits(c, request.params.clientKey, request.params.identifier, request.body)),
+          write(request, (c) => identities.updateTraits(c, request.params.clientKey, request.params.identifier, request.body, identityBounds)),
       );
       api.put(
         '/environments/:clientKey/identities/:identifier/overrides/:featureName',

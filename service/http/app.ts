@@ -3,7 +3,9 @@
  * handlers and generate the OpenAPI document.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import swagger from '@fastify/swagger';
+import type { CorsPolicy } from '../cors';
 import { createValidators, formatSchemaErrors } from '../schemas/validation';
 import { adminRoutes, type AdminRouteDeps } from './admin-routes';
 import { installErrorHandlers } from './errors';
@@ -23,12 +25,25 @@ export interface AppOptions {
   /** The process's pino logger, or false for none (tests). */
   logger: FastifyBaseLogger | false;
   bodyLimit: number;
+  /** Who may call the SDK and OFREP endpoints from a web page. */
+  sdkCors: CorsPolicy;
+  /** Who may call the admin API from a web page; none when undefined. */
+  adminCors: CorsPolicy | undefined;
+  /** How long a client may take to send a request's headers, and the whole request; how long an idle connection stays open. */
+  timeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
 }
 
 export async function buildApp(deps: AppDeps, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit,
+    // A client must send its headers, and its whole request, in bounded time (a slow or stalled one
+    // would otherwise hold a socket for minutes); 408 and the connection closes.
+    requestTimeout: options.timeouts.requestMs,
+    // Node checks those deadlines every connectionsCheckingInterval (30 s unless told).
+    http: { headersTimeout: options.timeouts.headersMs, connectionsCheckingInterval: 1000 },
+    // Above the load balancer's idle timeout, so that it never reuses a connection this side has closed (a 502).
+    keepAliveTimeout: options.timeouts.keepAliveMs,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : crypto.randomUUID();
@@ -59,6 +74,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
     done(null, payload);
   });
 
+  // Preflights are answered in the hook, before any route: every OPTIONS gets the SDK endpoints' rules
+  // but the admin API's, whose routes carry their own (see adminRoutes).
+  await app.register(cors, { ...fastifyCorsOptions(options.sdkCors), strictPreflight: false });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -88,7 +107,16 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   );
   app.get('/api/v1/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   sdkRoutes(app, deps);
-  ofrepRoutes(app, deps.cache);
-  adminRoutes(app, deps);
+  ofrepRoutes(app, deps.cache, deps.traitLimits);
+  adminRoutes(app, deps, options.adminCors ? fastifyCorsOptions(options.adminCors) : false);
   return app;
 }
+
+/** A CORS policy in @fastify/cors's terms. */
+const fastifyCorsOptions = (policy: CorsPolicy): FastifyCorsOptions => ({
+  origin: policy.origin === '*' ? '*' : [...policy.origin],
+  methods: [...policy.methods],
+  allowedHeaders: [...policy.allowedHeaders],
+  exposedHeaders: [...policy.exposedHeaders],
+  maxAge: policy.maxAge,
+});
