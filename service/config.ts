@@ -1,13 +1,12 @@
 /**
- * Service configuration from environment variables, validated once at start. A bad value stops the
- * process with a message naming the variable.
+ * Service configuration from environment variables, validated once at start (service/settings.ts). A
+ * bad value stops the process with a message naming the variable.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { ORIGINS_PATTERN } from './cors';
+import { loadSettings, SettingsError } from './settings';
+import { SHARED_SETTINGS } from './shared-settings';
 
-const LogLevel = Type.Union(
-  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-);
 
 /** Every setting, its type, range and default. The README's configuration table mirrors this. */
 export const ConfigSchema = Type.Object({
@@ -24,7 +23,10 @@ export const ConfigSchema = Type.Object({
   FLAGSTACK_ADMIN_TOKEN: Type.Optional(
     Type.String({ minLength: 16, description: 'Bootstrap admin bearer token (stored hashed); at least 16 characters' }),
   ),
-  LOG_LEVEL: Type.Union([LogLevel], { default: 'info', description: 'Log level' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info', description: 'Log level' },
+  ),
   FLAGSTACK_DB_POOL_MAX: Type.Integer({
     minimum: 1,
     maximum: 1000,
@@ -82,6 +84,31 @@ export const ConfigSchema = Type.Object({
     default: 30_000,
     description: "How often environment versions are compared with the flag table's, to publish what a failed publish missed",
   }),
+  FLAGSTACK_ADMIN_CORS_ORIGINS: Type.Optional(
+    Type.String({
+      pattern: ORIGINS_PATTERN,
+      description: 'Web origins whose pages may call the admin API (comma-separated); unset sends no CORS headers on admin routes',
+    }),
+  ),
+  FLAGSTACK_HEADERS_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 10_000,
+    description: "How long a client may take to send a request's headers before the connection is closed",
+  }),
+  FLAGSTACK_REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 30_000,
+    description: 'How long a client may take to send a whole request, headers and body, before it gets 408 and the connection is closed',
+  }),
+  FLAGSTACK_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 3_600_000,
+    default: 65_000,
+    description: "How long an idle keep-alive connection stays open; must exceed the load balancer's idle timeout (60 s on the stacks' ALBs)",
+  }),
+  ...SHARED_SETTINGS,
   FLAGSTACK_SHUTDOWN_GRACE_MS: Type.Integer({
     minimum: 0,
     maximum: 600_000,
@@ -91,23 +118,16 @@ export const ConfigSchema = Type.Object({
 });
 export type Config = Static<typeof ConfigSchema>;
 
-export class ConfigError extends Error {}
-
-/** Reads and validates the configuration; throws ConfigError naming every bad variable. */
+/** Reads and validates the configuration; throws SettingsError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(ConfigSchema.properties)) {
-    const value = env[key];
-    if (value !== undefined && value !== '') raw[key] = value;
+  const config = loadSettings(ConfigSchema, env, { title: 'configuration', secrets: ['FLAGSTACK_ADMIN_TOKEN', 'DATABASE_URL'] });
+  const problems: string[] = [];
+  if ((config.FLAGSTACK_EDGE_TABLE === undefined) !== (config.FLAGSTACK_EDGE_REGION === undefined)) {
+    problems.push('FLAGSTACK_EDGE_REGION: FLAGSTACK_EDGE_TABLE and FLAGSTACK_EDGE_REGION go together');
   }
-  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
-  const lines = [...Value.Errors(ConfigSchema, converted)].map(
-    (e) => `${e.path.slice(1) || '(config)'}=${JSON.stringify(raw[e.path.slice(1)])}: ${e.message}`,
-  );
-  const config = converted as Config;
-  if (lines.length === 0 && (config.FLAGSTACK_EDGE_TABLE === undefined) !== (config.FLAGSTACK_EDGE_REGION === undefined)) {
-    lines.push('FLAGSTACK_EDGE_REGION: FLAGSTACK_EDGE_TABLE and FLAGSTACK_EDGE_REGION go together');
+  if (config.FLAGSTACK_HEADERS_TIMEOUT_MS > config.FLAGSTACK_REQUEST_TIMEOUT_MS) {
+    problems.push('FLAGSTACK_HEADERS_TIMEOUT_MS: must not exceed FLAGSTACK_REQUEST_TIMEOUT_MS (the headers are part of the request)');
   }
-  if (lines.length > 0) throw new ConfigError(`Invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
+  if (problems.length > 0) throw new SettingsError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
 }

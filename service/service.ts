@@ -1,7 +1,7 @@
 /** Wires the service together: database, migrations, caches, stores and the HTTP app. */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config';
-import { ensureBootstrapToken } from './admin/tokens';
+import { adminTokenExists, ensureBootstrapToken, NO_ADMIN_TOKEN_HINT } from './admin/tokens';
 import { AdminWriter } from './admin/writer';
 import { silentLog } from './edge/log';
 import type { EdgePublisher } from './edge/publisher';
@@ -13,6 +13,9 @@ import { openDatabase, type Database } from './storage/database';
 import { DatabaseHealth } from './storage/health';
 import { migrate } from './storage/migrate';
 import { TraitStore } from './storage/traits';
+import { isConnectionFailure } from './storage/failures';
+import { adminCorsPolicy, parseOrigins, sdkCorsPolicy } from './cors';
+import { identityBoundsOf, traitLimitsOf } from './shared-settings';
 
 export interface RunningService {
   readonly app: FastifyInstance;
@@ -45,9 +48,13 @@ export async function startService(config: Config, { logger, database }: Service
     }));
   await migrate(db);
   if (config.FLAGSTACK_ADMIN_TOKEN) await ensureBootstrapToken(db, config.FLAGSTACK_ADMIN_TOKEN);
+  else if (logger && !(await adminTokenExists(db))) logger.warn(NO_ADMIN_TOKEN_HINT);
 
   const health = new DatabaseHealth();
-  const traits = new TraitStore(db, config.FLAGSTACK_TRAIT_BATCH_MS);
+  const traits = new TraitStore(db, {
+    batchWindowMs: config.FLAGSTACK_TRAIT_BATCH_MS,
+    bounds: identityBoundsOf(config),
+  });
   const metrics = new ServiceMetrics({ poolStats: () => db.poolStats(), pendingTraitWrites: () => traits.pending });
   const [cacheHits, cacheMisses] = [metrics.cacheLookups.labels('hit'), metrics.cacheLookups.labels('miss')];
   const cache = new EnvironmentCache(db, {
@@ -70,14 +77,37 @@ export async function startService(config: Config, { logger, database }: Service
   const lifecycle: Lifecycle = { shuttingDown: false };
   const writer = new AdminWriter(db, cache, health, (environmentIds) => edgePublisher?.schedule(environmentIds));
   const app = await buildApp(
-    { db, cache, traits, health, analytics: new AnalyticsStore(db), writer, metrics, lifecycle },
-    { logger, bodyLimit: config.FLAGSTACK_BODY_LIMIT },
+    {
+      db,
+      cache,
+      traits,
+      health,
+      analytics: new AnalyticsStore(db),
+      writer,
+      metrics,
+      lifecycle,
+      traitLimits: traitLimitsOf(config),
+      identityBounds: traits.bounds,
+    },
+    {
+      logger,
+      bodyLimit: config.FLAGSTACK_BODY_LIMIT,
+      sdkCors: sdkCorsPolicy(parseOrigins(config.FLAGSTACK_CORS_ORIGINS)),
+      adminCors: config.FLAGSTACK_ADMIN_CORS_ORIGINS === undefined ? undefined : adminCorsPolicy(parseOrigins(config.FLAGSTACK_ADMIN_CORS_ORIGINS)),
+      timeouts: {
+        headersMs: config.FLAGSTACK_HEADERS_TIMEOUT_MS,
+        requestMs: config.FLAGSTACK_REQUEST_TIMEOUT_MS,
+        keepAliveMs: config.FLAGSTACK_KEEP_ALIVE_TIMEOUT_MS,
+      },
+    },
   );
   await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, {
     onSuccess: () => health.markUp(),
+    // Only a database that cannot be reached is down; a slow check is logged and tried again.
     onError: (error) => {
-      if (health.up) app.log.warn({ err: error }, 'database check failed; serving flags from memory');
-      health.markDown(error);
+      if (!isConnectionFailure(error as { code?: string })) return app.log.warn({ err: error }, 'database check failed; will retry');
+      if (health.up) app.log.warn({ err: error }, 'database unreachable; serving flags from memory');
+      health.markDown();
     },
   });
   const address = await app.listen({ port: config.PORT, host: config.HOST });

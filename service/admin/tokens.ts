@@ -27,3 +27,12 @@ export async function ensureBootstrapToken(db: Queryable, token: string): Promis
     [hashToken(token)],
   );
 }
+
+/** Whether anyone can use the admin API: at least one admin token exists. */
+export async function adminTokenExists(db: Queryable): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM admin_tokens LIMIT 1')).length > 0;
+}
+
+export const NO_ADMIN_TOKEN_HINT =
+  'No admin token exists, so nobody can use the admin API: restart with FLAGSTACK_ADMIN_TOKEN set to a secret of ' +
+  'at least 16 characters, e.g. FLAGSTACK_ADMIN_TOKEN=$(openssl rand -hex 24)';

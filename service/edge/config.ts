@@ -3,7 +3,8 @@
  * at cold start: a bad value fails the function's initialisation with a message naming the variable.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { createValidators } from '../schemas/validation';
+import { SHARED_SETTINGS } from '../shared-settings';
+import { loadSettings } from '../settings';
 
 export const EdgeConfigSchema = Type.Object({
   FLAGSTACK_EDGE_TABLE: Type.String({ pattern: '^[A-Za-z0-9_.-]{3,255}$', description: 'The flag table (its replica in this region)' }),
@@ -19,6 +20,7 @@ export const EdgeConfigSchema = Type.Object({
     default: 0,
     description: "Days an identity's traits are kept after its last write; 0 keeps them",
   }),
+  ...SHARED_SETTINGS,
   FLAGSTACK_BODY_LIMIT: Type.Integer({
     minimum: 1024,
     maximum: 6 * 1024 * 1024,
@@ -28,22 +30,5 @@ export const EdgeConfigSchema = Type.Object({
 });
 export type EdgeConfig = Static<typeof EdgeConfigSchema>;
 
-export class EdgeConfigError extends Error {}
-
-/** Reads and validates the configuration (with the request validators, which the bundle holds anyway). */
-export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  const raw: Record<string, unknown> = {};
-  const config: Record<string, unknown> = {};
-  for (const key of Object.keys(EdgeConfigSchema.properties)) {
-    if (env[key] !== undefined && env[key] !== '') raw[key] = config[key] = env[key];
-  }
-  const validate = createValidators({ allErrors: true }).text.compile(EdgeConfigSchema);
-  if (!validate(config)) {
-    const lines = (validate.errors ?? []).map((e) => {
-      const name = e.instancePath.slice(1) || String(e.params.missingProperty ?? '(config)');
-      return `${name}=${JSON.stringify(raw[name])}: ${e.message}`;
-    });
-    throw new EdgeConfigError(`Invalid edge configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
-  }
-  return config as EdgeConfig;
-}
+/** Reads and validates the configuration; throws SettingsError naming every bad variable. */
+export const loadEdgeConfig = (env: NodeJS.ProcessEnv = process.env): EdgeConfig => loadSettings(EdgeConfigSchema, env, { title: 'edge configuration' });

@@ -6,7 +6,8 @@
  * Conventions both backends rely on: jsonb parameters are passed as JSON text (`json(value)`), and
  * results never carry int8 (cast counts with `::int` or `::float8`) because the drivers map it differently.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Client, Pool, type PoolClient } from 'pg';
 
 export interface Queryable {
@@ -134,11 +135,74 @@ async function listenPostgres(
 
 const escapeIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
+/** Another process has the embedded database open: two would each overwrite the other's writes. */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`The embedded database in ${resolve(dataDir)} is in use by process ${pid}; stop it, or give this one another FLAGSTACK_DATA_DIR`);
+  }
+}
+
+/**
+ * Makes this process the data folder's one owner, through a file holding its pid (created only if
+ * absent, so two processes cannot both succeed); a file left by a process that is gone is replaced.
+ * Returns the release.
+ */
+function claimDataDir(dataDir: string): () => void {
+  const lockFile = join(dataDir, 'flagstack.pid');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
+      return () => {
+        if (readPid(lockFile) === process.pid) rmSync(lockFile, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = readPid(lockFile);
+    if (owner !== undefined && (owner === process.pid || isRunningNode(owner))) throw new DataDirInUseError(dataDir, owner);
+    if (attempt > 0) throw new DataDirInUseError(dataDir, owner ?? 0);
+    rmSync(lockFile, { force: true });
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the pid is a live Node.js process (a recycled pid of some other program does not count). */
+function isRunningNode(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node');
+  } catch {
+    return true; // no /proc to tell (macOS): assume it is the owner
+  }
+}
+
 async function openPGlite(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
+  const release = claimDataDir(dataDir);
   // Loaded only when used, so a deployment on PostgreSQL never needs PGlite's WebAssembly files.
-  const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create(dataDir);
+  let db: import('@electric-sql/pglite').PGlite;
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    db = await PGlite.create(dataDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   return {
     kind: 'pglite',
     query: async (sql, params) => (await db.query(sql, params as unknown[])).rows as never,
@@ -150,6 +214,9 @@ async function openPGlite(dataDir: string): Promise<Database> {
     },
     // One in-process connection.
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-    close: () => db.close(),
+    close: async () => {
+      await db.close();
+      release();
+    },
   };
 }

@@ -7,7 +7,6 @@ import { HttpError } from '../errors';
 
 export class DatabaseHealth {
   private downSince: Date | undefined;
-  private lastError = '';
 
   get up(): boolean {
     return this.downSince === undefined;
@@ -17,9 +16,8 @@ export class DatabaseHealth {
     this.downSince = undefined;
   }
 
-  markDown(error: unknown): void {
+  markDown(): void {
     this.downSince ??= new Date();
-    this.lastError = error instanceof Error ? error.message : String(error);
   }
 
   /** Throws the 503 a write gets while the database is known to be unreachable. */
@@ -27,7 +25,8 @@ export class DatabaseHealth {
     if (!this.up) throw new HttpError(503, 'DATABASE_UNAVAILABLE', 'The database is unreachable; writes are refused until it returns');
   }
 
-  report(): { database: 'up' } | { database: 'unreachable'; since: string; error: string } {
-    return this.downSince ? { database: 'unreachable', since: this.downSince.toISOString(), error: this.lastError } : { database: 'up' };
+  /** For /ready, which anyone may call: the driver's error (with the database's address) goes to the log only. */
+  report(): { database: 'up' } | { database: 'unreachable'; since: string } {
+    return this.downSince ? { database: 'unreachable', since: this.downSince.toISOString() } : { database: 'up' };
   }
 }

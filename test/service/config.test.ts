@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../service/config';
+import { loadConfig } from '../../service/config';
+import { SettingsError } from '../../service/settings';
 
 test('defaults: port 8000, embedded database in .flagstack', () => {
   const config = loadConfig({});
@@ -19,7 +20,7 @@ test.each([
   ['FLAGSTACK_DB_POOL_MAX', '0'],
   ['FLAGSTACK_BODY_LIMIT', '10'],
 ])('a bad %s=%s stops start-up with a message naming it', (name, value) => {
-  expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+  expect(() => loadConfig({ [name]: value })).toThrow(SettingsError);
   expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}=`));
 });
 
