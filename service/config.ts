@@ -3,7 +3,7 @@
  * bad value stops the process with a message naming the variable.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ORIGINS_PATTERN } from './cors';
+import { ORIGINS_EXAMPLES, ORIGINS_PATTERN } from './cors';
 import { loadSettings, SettingsError } from './settings';
 import { SHARED_SETTINGS } from './shared-settings';
 
@@ -87,6 +87,7 @@ export const ConfigSchema = Type.Object({
   FLAGSTACK_ADMIN_CORS_ORIGINS: Type.Optional(
     Type.String({
       pattern: ORIGINS_PATTERN,
+    examples: ORIGINS_EXAMPLES,
       description: 'Web origins whose pages may call the admin API (comma-separated); unset sends no CORS headers on admin routes',
     }),
   ),

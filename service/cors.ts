@@ -7,7 +7,9 @@
  */
 
 /** A list of origins (`scheme://host[:port]`, comma-separated), or `*`. */
-export const ORIGINS_PATTERN = '^\\s*(\\*|https?://[^/\\s,]+(\\s*,\\s*https?://[^/\\s,]+)*)\\s*$';
+export const ORIGINS_PATTERN = '^\\s*(\\*|https?://[^/\\s,]+/?(\\s*,\\s*https?://[^/\\s,]+/?)*)\\s*$';
+/** What the pattern's refusal shows. */
+export const ORIGINS_EXAMPLES = ['*', 'https://shop.example', 'https://shop.example,http://localhost:3000'];
 
 /** The setting's origins: `*` for any, else the list (a browser sends an origin without a trailing slash). */
 export function parseOrigins(setting: string): '*' | string[] {

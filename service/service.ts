@@ -13,7 +13,7 @@ import { openDatabase, type Database } from './storage/database';
 import { DatabaseHealth } from './storage/health';
 import { migrate } from './storage/migrate';
 import { TraitStore } from './storage/traits';
-import { isConnectionFailure } from './storage/failures';
+import { isPoolExhausted } from './storage/failures';
 import { adminCorsPolicy, parseOrigins, sdkCorsPolicy } from './cors';
 import { identityBoundsOf, traitLimitsOf } from './shared-settings';
 
@@ -103,9 +103,10 @@ export async function startService(config: Config, { logger, database }: Service
   );
   await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, {
     onSuccess: () => health.markUp(),
-    // Only a database that cannot be reached is down; a slow check is logged and tried again.
+    // The probe's small query failing or timing out means the database is down; waiting for a pooled
+    // connection that this process's own requests hold does not.
     onError: (error) => {
-      if (!isConnectionFailure(error as { code?: string })) return app.log.warn({ err: error }, 'database check failed; will retry');
+      if (isPoolExhausted(error as Error)) return app.log.warn({ err: error }, 'database check found every connection busy; will retry');
       if (health.up) app.log.warn({ err: error }, 'database unreachable; serving flags from memory');
       health.markDown();
     },

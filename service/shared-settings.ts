@@ -4,13 +4,14 @@
  * endpoints, and what a request may say about traits.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ORIGINS_PATTERN } from './cors';
+import { ORIGINS_EXAMPLES, ORIGINS_PATTERN } from './cors';
 import type { TraitLimits } from './schemas/sdk';
 import type { IdentityBounds } from './storage/traits';
 
 export const SHARED_SETTINGS = {
   FLAGSTACK_CORS_ORIGINS: Type.String({
     pattern: ORIGINS_PATTERN,
+    examples: ORIGINS_EXAMPLES,
     default: '*',
     description:
       'Web origins whose pages may call the SDK and OFREP endpoints (comma-separated, e.g. https://shop.example); * allows any, as Flagsmith does',

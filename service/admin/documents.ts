@@ -96,7 +96,8 @@ export async function importDocument(
 }
 
 async function findOrCreateEnvironment(tx: Queryable, clientKey: string, doc: EnvironmentDocument, projectId?: number) {
-  const [existing] = await tx.query<EnvironmentRow>('SELECT * FROM environments WHERE client_key = $1', [clientKey]);
+  // Locked: the import's `before` is then the configuration it replaces.
+  const [existing] = await tx.query<EnvironmentRow>('SELECT * FROM environments WHERE client_key = $1 FOR UPDATE', [clientKey]);
   if (existing) return { environment: existing, created: false };
   if (projectId !== undefined) {
     const [project] = await tx.query('SELECT 1 FROM projects WHERE id = $1', [projectId]);

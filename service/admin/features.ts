@@ -8,7 +8,7 @@ import type {
   MultivariateOptionUpdate,
 } from '../schemas/admin';
 import { json, type Queryable } from '../storage/database';
-import { environmentByKey, featureById, featureByName, featureStateView, projectById, setAllocations } from './lookups';
+import { environmentByKey, featureById, featureByName, featureStateView, lockRow, projectById, setAllocations } from './lookups';
 import { createDefaultState } from './projects';
 import type { Change } from './writer';
 
@@ -54,6 +54,7 @@ export async function createFeature(change: Change, projectId: number, input: Fe
 }
 
 export async function updateFeature({ tx, record }: Change, id: number, input: FeatureUpdate) {
+  await lockRow(tx, 'features', id);
   const before = await getFeature(tx, id);
   await tx.query(
     `UPDATE features SET
@@ -78,6 +79,7 @@ export async function updateFeature({ tx, record }: Change, id: number, input: F
 }
 
 export async function deleteFeature({ tx, record }: Change, id: number) {
+  await lockRow(tx, 'features', id);
   const before = await getFeature(tx, id);
   await tx.query('DELETE FROM features WHERE id = $1', [id]);
   record({ action: 'delete', entityType: 'feature', entityId: id, projectId: before.project_id, before });
@@ -108,6 +110,7 @@ export async function createOption({ tx, record }: Change, featureId: number, in
 }
 
 export async function updateOption({ tx, record }: Change, id: number, input: MultivariateOptionUpdate) {
+  await lockRow(tx, 'multivariate_options', id);
   const before = await optionById(tx, id);
   const [after] = await tx.query(
     `UPDATE multivariate_options SET value = CASE WHEN $2 THEN $3::jsonb ELSE value END,
@@ -119,6 +122,7 @@ export async function updateOption({ tx, record }: Change, id: number, input: Mu
 }
 
 export async function deleteOption({ tx, record }: Change, id: number) {
+  await lockRow(tx, 'multivariate_options', id);
   const before = await optionById(tx, id);
   await tx.query('DELETE FROM multivariate_options WHERE id = $1', [id]);
   record({ action: 'delete', entityType: 'multivariate_option', entityId: id, projectId: before.project_id, before });
@@ -172,6 +176,7 @@ export async function applyStateUpdate(tx: Queryable, stateId: number, featureId
 
 export async function updateFeatureState({ tx, record }: Change, clientKey: string, featureName: string, input: FeatureStateUpdate) {
   const { environment, feature, stateId } = await defaultStateId(tx, clientKey, featureName);
+  await lockRow(tx, 'feature_states', stateId);
   const before = await featureStateView(tx, stateId);
   await applyStateUpdate(tx, stateId, feature.id, input);
   const after = await featureStateView(tx, stateId);

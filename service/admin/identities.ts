@@ -4,7 +4,7 @@ import { conflict, notFound } from '../errors';
 import type { IdentityCreate, IdentityOverrideSet, Paging, TraitChanges } from '../schemas/admin';
 import { json, type Queryable } from '../storage/database';
 import { boundsExceeded, type IdentityBounds } from '../storage/traits';
-import { environmentByKey, featureByName } from './lookups';
+import { environmentByKey, featureByName, lockRow } from './lookups';
 import type { Change } from './writer';
 
 export async function listIdentities(tx: Queryable, clientKey: string, paging: Paging) {
@@ -76,7 +76,9 @@ export async function createIdentity({ tx, record }: Change, clientKey: string, 
 
 export async function deleteIdentity({ tx, record }: Change, clientKey: string, identifier: string) {
   const environment = await environmentByKey(tx, clientKey);
-  const before = await identityView(tx, (await identityRow(tx, environment.id, identifier)).id);
+  const { id } = await identityRow(tx, environment.id, identifier);
+  await lockRow(tx, 'identities', id);
+  const before = await identityView(tx, id);
   await tx.query('DELETE FROM identities WHERE id = $1', [before.id]);
   record({ action: 'delete', entityType: 'identity', entityId: before.id, environmentId: environment.id, before });
 }

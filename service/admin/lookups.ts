@@ -1,8 +1,8 @@
 /** Row lookups shared by the admin operations; each throws a 404 naming what is missing. */
+import { randomUUID } from 'node:crypto';
 import { badRequest, notFound } from '../errors';
 import type { Allocation } from '../schemas/admin';
 import type { Queryable } from '../storage/database';
-import { randomUUID } from 'node:crypto';
 
 export interface EnvironmentRow {
   id: number;
@@ -14,8 +14,9 @@ export interface EnvironmentRow {
   updated_at: Date;
 }
 
-export async function environmentByKey(tx: Queryable, clientKey: string): Promise<EnvironmentRow> {
-  const [row] = await tx.query<EnvironmentRow>('SELECT * FROM environments WHERE client_key = $1', [clientKey]);
+/** The environment of a client key; with `forUpdate`, locked (see lockRow) and so as it is now. */
+export async function environmentByKey(tx: Queryable, clientKey: string, { forUpdate = false } = {}): Promise<EnvironmentRow> {
+  const [row] = await tx.query<EnvironmentRow>(`SELECT * FROM environments WHERE client_key = $1${forUpdate ? ' FOR UPDATE' : ''}`, [clientKey]);
   if (!row) throw notFound(`Environment '${clientKey}' not found`);
   return row;
 }
@@ -27,6 +28,18 @@ export async function projectById(tx: Queryable, projectId: number): Promise<{ i
   );
   if (!row) throw notFound(`Project ${projectId} not found`);
   return row;
+}
+
+/** The tables whose rows an admin change reads before it changes them. */
+export type AuditedTable = 'projects' | 'features' | 'multivariate_options' | 'segments' | 'feature_states' | 'identities';
+
+/**
+ * Takes a row's lock for the rest of the transaction before its `before` is read for the audit log:
+ * the read then sees the last committed change (which it replaces), and concurrent changes to the
+ * row line up behind this one, so each audit row's `before` is the previous one's `after`.
+ */
+export async function lockRow(tx: Queryable, table: AuditedTable, id: number): Promise<void> {
+  await tx.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
 }
 
 export interface FeatureRow {

@@ -4,7 +4,7 @@ import { hashServerKey } from '../flags/sdk-keys';
 import { conflict, notFound } from '../errors';
 import type { EnvironmentCreate, EnvironmentUpdate, ProjectCreate, ProjectUpdate } from '../schemas/admin';
 import type { Queryable } from '../storage/database';
-import { environmentByKey, projectById, type EnvironmentRow } from './lookups';
+import { environmentByKey, lockRow, projectById, type EnvironmentRow } from './lookups';
 import { newSecret } from './tokens';
 import type { Change } from './writer';
 
@@ -21,6 +21,7 @@ export async function createProject({ tx, record }: Change, input: ProjectCreate
 }
 
 export async function updateProject({ tx, record }: Change, id: number, input: ProjectUpdate) {
+  await lockRow(tx, 'projects', id);
   const before = await projectById(tx, id);
   const [after] = await tx.query(
     'UPDATE projects SET name = COALESCE($2, name), hide_disabled_flags = COALESCE($3, hide_disabled_flags) WHERE id = $1 RETURNING *',
@@ -31,6 +32,7 @@ export async function updateProject({ tx, record }: Change, id: number, input: P
 }
 
 export async function deleteProject({ tx, record }: Change, id: number) {
+  await lockRow(tx, 'projects', id);
   const before = await projectById(tx, id);
   const environments = await tx.query<{ id: number }>('SELECT id FROM environments WHERE project_id = $1', [id]);
   await tx.query('DELETE FROM projects WHERE id = $1', [id]);
@@ -81,7 +83,7 @@ export async function createDefaultState(
 }
 
 export async function updateEnvironment({ tx, record }: Change, clientKey: string, input: EnvironmentUpdate) {
-  const before = await environmentByKey(tx, clientKey);
+  const before = await environmentByKey(tx, clientKey, { forUpdate: true });
   const [after] = await tx.query(
     `UPDATE environments SET name = COALESCE($2, name), allow_client_traits = COALESCE($3, allow_client_traits)
       WHERE id = $1 RETURNING *`,
@@ -92,7 +94,7 @@ export async function updateEnvironment({ tx, record }: Change, clientKey: strin
 }
 
 export async function deleteEnvironment({ tx, record }: Change, clientKey: string) {
-  const before = await environmentByKey(tx, clientKey);
+  const before = await environmentByKey(tx, clientKey, { forUpdate: true });
   await tx.query('DELETE FROM environments WHERE id = $1', [before.id]);
   record({ action: 'delete', entityType: 'environment', entityId: before.id, environmentId: before.id, before });
 }

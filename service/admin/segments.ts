@@ -5,7 +5,7 @@ import { conflict, HttpError, notFound } from '../errors';
 import type { SegmentCreate, SegmentOverrideCreate, SegmentOverrideUpdate, SegmentUpdate } from '../schemas/admin';
 import { json, type Queryable } from '../storage/database';
 import { applyStateUpdate } from './features';
-import { environmentByKey, featureByName, featureStateView, projectById } from './lookups';
+import { environmentByKey, featureByName, featureStateView, lockRow, projectById } from './lookups';
 import type { Change } from './writer';
 
 export const listSegments = async (tx: Queryable, projectId: number) => {
@@ -45,6 +45,7 @@ export async function createSegment({ tx, record }: Change, projectId: number, i
 }
 
 export async function updateSegment({ tx, record }: Change, id: number, input: SegmentUpdate) {
+  await lockRow(tx, 'segments', id);
   const before = await getSegment(tx, id);
   if (input.rules) assertUsableRules(input.rules, 'body/rules', input.name ?? before.name);
   await tx.query(
@@ -58,6 +59,7 @@ export async function updateSegment({ tx, record }: Change, id: number, input: S
 }
 
 export async function deleteSegment({ tx, record }: Change, id: number) {
+  await lockRow(tx, 'segments', id);
   const before = await getSegment(tx, id);
   await tx.query('DELETE FROM segments WHERE id = $1', [id]);
   record({ action: 'delete', entityType: 'segment', entityId: id, projectId: before.project_id, before });
@@ -113,6 +115,7 @@ export async function createSegmentOverride({ tx, record }: Change, clientKey: s
 export async function updateSegmentOverride({ tx, record }: Change, clientKey: string, id: number, input: SegmentOverrideUpdate) {
   const environment = await environmentByKey(tx, clientKey);
   const row = await segmentOverrideRow(tx, environment.id, id);
+  await lockRow(tx, 'feature_states', id);
   const before = await featureStateView(tx, id);
   await applyStateUpdate(tx, id, row.feature_id, input);
   const after = await featureStateView(tx, id);
@@ -123,6 +126,7 @@ export async function updateSegmentOverride({ tx, record }: Change, clientKey: s
 export async function deleteSegmentOverride({ tx, record }: Change, clientKey: string, id: number) {
   const environment = await environmentByKey(tx, clientKey);
   await segmentOverrideRow(tx, environment.id, id);
+  await lockRow(tx, 'feature_states', id);
   const before = await featureStateView(tx, id);
   await tx.query('DELETE FROM feature_states WHERE id = $1', [id]);
   record({ action: 'delete', entityType: 'segment_override', entityId: id, environmentId: environment.id, before });

@@ -47,8 +47,10 @@ export class AdminWriter {
       const result = await work({ tx, record: (entry) => void entries.push(entry) });
       for (const entry of entries) {
         await tx.query(
-          `INSERT INTO audit_log (actor, action, entity_type, entity_id, project_id, environment_id, before, after)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)`,
+          // clock_timestamp(), not the transaction's start: written after the change's row locks, so
+          // changes to one object are stamped in the order they commit.
+          `INSERT INTO audit_log (at, actor, action, entity_type, entity_id, project_id, environment_id, before, after)
+           VALUES (clock_timestamp(), $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)`,
           [
             actor,
             entry.action,

@@ -22,8 +22,8 @@ export interface SchemaCompiler {
 /** `allErrors` reports every problem instead of the first (configuration checks; requests stop at the first). */
 export function createValidators({ allErrors = false } = {}): Record<'body' | 'text', SchemaCompiler> {
   return {
-    body: withSafeText(addFormats(new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors }))),
-    text: withSafeText(addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors }))),
+    body: withSafeText(addFormats(new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors, verbose: true }))),
+    text: withSafeText(addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors, verbose: true }))),
   };
 }
 
@@ -93,7 +93,7 @@ function unsafeTextPath(root: unknown, rootPath: string): string | undefined {
 
 const pointerEscape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
-type SchemaError = Pick<ErrorObject, 'instancePath' | 'message'> & Partial<Pick<ErrorObject, 'keyword' | 'schemaPath' | 'params'>>;
+type SchemaError = Pick<ErrorObject, 'instancePath' | 'message'> & Partial<Pick<ErrorObject, 'keyword' | 'schemaPath' | 'params' | 'parentSchema'>>;
 
 /**
  * Schema errors as one line, each naming the failing value's path: `body/traits/0/trait_value must
@@ -150,5 +150,8 @@ function withDetail(e: SchemaError): SchemaError {
   if (e.keyword === 'additionalProperties') return { ...e, message: `must NOT have the unknown property ${JSON.stringify(e.params?.additionalProperty)}` };
   if (e.keyword === 'enum') return { ...e, message: `must be one of: ${(e.params?.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
   if (e.keyword === 'const') return { ...e, message: `must be ${JSON.stringify(e.params?.allowedValue)}` };
+  // A pattern says little to a reader; a schema's examples say what it wants.
+  const examples = e.parentSchema?.examples as unknown[] | undefined;
+  if (e.keyword === 'pattern' && examples) return { ...e, message: `must look like ${examples.map((x) => JSON.stringify(x)).join(' or ')}` };
   return e;
 }

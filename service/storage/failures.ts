@@ -1,7 +1,7 @@
 /**
  * What a database error says about the database, from the driver's codes and messages (node-postgres
- * and PGlite): it cannot be reached, it is busy, or one row's data is at fault. Health follows only
- * the first: a slow statement or a full pool is not an outage.
+ * and PGlite): it cannot be reached, it is busy, or one row's data is at fault. A request's slow
+ * statement is not an outage; the health probe's own small query timing out is.
  */
 
 interface DriverError {
@@ -34,8 +34,11 @@ export function isConnectionFailure(error: DriverError): boolean {
  * past the driver's read timeout, or no pooled connection free within the wait.
  */
 export function isBusy(error: DriverError): boolean {
-  return error.code === '57014' || /timeout exceeded when trying to connect|Query read timeout/i.test(error.message ?? '');
+  return error.code === '57014' || /Query read timeout/i.test(error.message ?? '') || isPoolExhausted(error);
 }
+
+/** Every pooled connection stayed busy for the whole wait: this process's demand, not the database's health. */
+export const isPoolExhausted = (error: DriverError): boolean => /timeout exceeded when trying to connect/i.test(error.message ?? '');
 
 /** Either way the request cannot be served now (503), though it may be shortly. */
 export const isDatabaseUnavailable = (error: DriverError): boolean => isConnectionFailure(error) || isBusy(error);

@@ -8,6 +8,7 @@ import { startService, type RunningService } from '../../service/service';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../support/database';
 import { seedEnvironment, type SeededEnvironment } from '../support/seed';
 import { ADMIN_TOKEN, type TestService } from '../support/service';
+import { Client } from 'pg';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const describeWithPostgres = usingPostgres() ? describe : describe.skip;
@@ -73,6 +74,8 @@ describeWithPostgres('database outages', () => {
     proxy.drop();
     await waitFor(async () => (await readyState()).database === 'unreachable', 3000);
     expect(await readyState()).toMatchObject({ status: 'degraded', database: 'unreachable', since: expect.any(String) });
+    // Anyone may call /ready: the driver's error, with the database's address, stays in the log.
+    expect(Object.keys(await readyState()).sort()).toEqual(['database', 'since', 'status']);
 
     const flags = await sdk('GET', '/api/v1/flags/');
     expect(flags.status).toBe(200);
@@ -117,9 +120,38 @@ describeWithPostgres('database outages', () => {
     const flags = await sdk('GET', '/api/v1/flags/');
     expect(flags.status).toBe(200);
     expect(flags.ms).toBeLessThan(200);
+    // Once the health check has found the database hung, admin requests fail at once, before their
+    // token lookup would wait out the 500 ms timeout.
+    await waitFor(async () => (await readyState()).database === 'unreachable', 3000);
+    const adminRead = await admin('GET', '/projects');
+    expect(adminRead.status).toBe(503);
+    expect(adminRead.ms).toBeLessThan(250);
     proxy.restore();
     await waitFor(async () => (await readyState()).status === 'ready', 5000);
     const after = await sdk('POST', '/api/v1/identities/', { identifier: 'hung-1', traits: [{ trait_key: 'age', trait_value: 30 }] });
     expect(after.status).toBe(200);
+  });
+
+  test('a slow statement is a 503 for its request, not an outage: readiness and the other writes carry on', async () => {
+    // Connections the hung test left behind have been replaced by now.
+    await waitFor(async () => (await sdk('POST', '/api/v1/identities/', { identifier: 'locked-1', traits: [{ trait_key: 'age', trait_value: 30 }] })).status === 200, 5000);
+    await waitFor(async () => (await readyState()).status === 'ready', 5000);
+    // Another session holds the identity's row: the next change to it waits past the 500 ms statement timeout.
+    const holder = new Client({ connectionString: database.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query("SELECT 1 FROM identities WHERE identifier = 'locked-1' FOR UPDATE");
+      const slow = await sdk('POST', '/api/v1/identities/', { identifier: 'locked-1', traits: [{ trait_key: 'age', trait_value: 31 }] });
+      expect(slow.status).toBe(503);
+      expect(slow.body.error.code).toBe('DATABASE_BUSY');
+      expect(await readyState()).toEqual({ status: 'ready', database: 'up' });
+      const other = await sdk('POST', '/api/v1/identities/', { identifier: 'unlocked-1', traits: [{ trait_key: 'age', trait_value: 30 }] });
+      expect(other.status).toBe(200);
+      expect((await sdk('GET', '/api/v1/flags/')).headers.get('x-flagstack-stale')).toBeNull();
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
   });
 });
