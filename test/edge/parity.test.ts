@@ -52,7 +52,19 @@ interface Answer {
   contentType: string | undefined;
   etag: string | undefined;
   updatedAt: string | undefined;
+  /** The CORS headers, each a sorted list (the two libraries space their lists differently). */
+  cors: Record<string, string[]>;
   text: string;
+}
+
+function corsOf(headers: Iterable<[string, string]>): Record<string, string[]> {
+  const cors: Record<string, string[]> = {};
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith('access-control-')) cors[lower] = value.split(',').map((item) => item.trim().toLowerCase()).sort();
+    if (lower === 'vary' && /origin/i.test(value)) cors.vary = ['origin'];
+  }
+  return cors;
 }
 
 async function fromService({ method, path, headers = {}, json, raw }: Probe): Promise<Answer> {
@@ -63,6 +75,7 @@ async function fromService({ method, path, headers = {}, json, raw }: Probe): Pr
     contentType: response.headers.get('content-type') ?? undefined,
     etag: response.headers.get('etag') ?? undefined,
     updatedAt: response.headers.get('x-flagsmith-document-updated-at') ?? undefined,
+    cors: corsOf(response.headers.entries()),
     text: await response.text(),
   };
 }
@@ -85,6 +98,7 @@ async function fromEdge({ method, path, headers = {}, json, raw }: Probe): Promi
     contentType: result.headers['content-type'],
     etag: result.headers.etag,
     updatedAt: result.headers['x-flagsmith-document-updated-at'],
+    cors: corsOf(Object.entries(result.headers)),
     text: result.body,
   };
 }
@@ -158,6 +172,22 @@ const probes: Array<[string, () => Probe]> = [
   ['OFREP: no key', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags', json: {} })],
   ['OFREP: an unknown key', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/banner', headers: { 'X-API-Key': 'nope' }, json: {} })],
 ];
+
+const fromSite = { Origin: 'https://shop.example' };
+const preflight = (path: string, method: string, requestHeaders: string): Probe => ({
+  method: 'OPTIONS',
+  path,
+  headers: { ...fromSite, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': requestHeaders },
+});
+probes.push(
+  ['CORS: flags from a web page', () => ({ method: 'GET', path: '/api/v1/flags/', headers: { ...client(), ...fromSite } })],
+  ['CORS: an identity from a web page', () => ({ method: 'POST', path: '/api/v1/identities/', headers: { ...client(), ...fromSite }, json: { identifier: 'cors-1', transient: true } })],
+  ['CORS: an error from a web page', () => ({ method: 'GET', path: '/api/v1/flags/', headers: { ...fromSite, 'X-Environment-Key': 'not_a_key_at_all' } })],
+  ['CORS: OFREP from a web page', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags', headers: { ...ofrep(), ...fromSite }, json: { context: { targetingKey: 'c' } } })],
+  ['CORS: preflight of the identities endpoint', () => preflight('/api/v1/identities/', 'POST', 'content-type,x-environment-key,flagsmith-sdk-user-agent')],
+  ['CORS: preflight of the flags endpoint', () => preflight('/api/v1/flags/', 'GET', 'x-environment-key,flagsmith-application-name,flagsmith-application-version')],
+  ['CORS: preflight of OFREP', () => preflight('/ofrep/v1/evaluate/flags/banner', 'POST', 'content-type,x-api-key,if-none-match')],
+);
 
 test.each(probes)('%s', async (_name, probe) => {
   expectSame(await fromService(probe()), await fromEdge(probe()));

@@ -17,6 +17,12 @@ let routes: Array<{ method: string; path: string }>;
 beforeAll(async () => {
   svc = await startTestService({ FLAGSTACK_BODY_LIMIT: '65536' });
   seeded = await seedEnvironment(svc);
+  // A catastrophic pattern for the hostile text to meet (RE2 keeps it linear).
+  const segment = await svc.admin('POST', `/projects/${seeded.projectId}/segments`, {
+    name: 'catastrophic',
+    rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'REGEX', property_: 'nick', value: '^(a+)+$' }] }],
+  });
+  await svc.admin('POST', `/environments/${seeded.clientKey}/segment-overrides`, { feature: 'banner', segment_id: segment.body.id, enabled: true, value: 'matched' });
   const { body } = await svc.call('GET', '/api/v1/docs/openapi.json');
   routes = Object.entries(body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
     Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path })),
@@ -25,18 +31,34 @@ beforeAll(async () => {
 afterAll(() => svc.stop());
 
 
+/** What attackers send: text PostgreSQL cannot store, halves of surrogate pairs, huge strings, catastrophic patterns and their inputs. */
+const hostileText = fc.oneof(
+  fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'x\udc00', '\udfff\ud800', '^(a+)+$', '(a|aa)+$', '(.*a){12}', '^(\\w+\\s?)*$', '(?=a)', '(a)\\1'),
+  fc.integer({ min: 1, max: 20_000 }).map((n) => `${'a'.repeat(n)}!`),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
+
 /** Values that stress parsers and validators. */
 const nasty = fc.oneof(
   fc.string(),
   fc.constantFrom('', ' ', '../../etc/passwd', '%00', '\u0000', '😀', '9'.repeat(30), '-1', '0', '1.5', 'null', '[]', '{}', "' OR 1=1 --", '<script>'),
   fc.integer().map(String),
+  hostileText,
 );
+
+/** Percent-encoded as an attacker's client would send it: a lone surrogate as the three bytes UTF-8 would give it (which decode to nothing valid). */
+const percentEncoded = (value: string) =>
+  value.replace(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g, (char) => {
+    if (!/^[\ud800-\udfff]$/.test(char)) return encodeURIComponent(char);
+    const unit = char.charCodeAt(0);
+    return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((byte) => `%${byte.toString(16).toUpperCase()}`).join('');
+  });
 
 /** A path from a route template with every parameter replaced by something random. */
 const concretePath = (template: string) =>
   fc.tuple(...(template.match(/\{[^}]+\}/g) ?? []).map(() => nasty)).map((values) => {
     let i = 0;
-    return template.replace(/\{[^}]+\}/g, () => encodeURIComponent(values[i++]));
+    return template.replace(/\{[^}]+\}/g, () => percentEncoded(values[i++]));
   });
 
 /** Bodies no route can accept as a change: broken JSON, non-objects, or objects with an unknown property. */
@@ -45,7 +67,13 @@ const refusedBody = fc.oneof(
   fc.constantFrom('', 'null', '[]', '"text"', '42', 'true', '{"a":', '\u0000').map((raw) => ({ raw })),
   fc.dictionary(fc.string(), fc.jsonValue()).map((object) => ({ raw: JSON.stringify({ ...object, __fuzz_unknown_property__: true }) })),
 );
-const anyBody = fc.oneof(refusedBody, fc.jsonValue().map((value) => ({ raw: JSON.stringify(value) })));
+const anyBody = fc.oneof(
+  refusedBody,
+  fc.jsonValue().map((value) => ({ raw: JSON.stringify(value) })),
+  // Well-formed requests of the SDK routes with hostile text where values go (OFREP reads only).
+  fc.record({ identifier: hostileText, traits: fc.array(fc.record({ trait_key: hostileText, trait_value: hostileText }), { maxLength: 3 }) }).map((body) => ({ raw: JSON.stringify(body) })),
+  fc.dictionary(fc.oneof(fc.constant('nick'), hostileText), hostileText, { maxKeys: 4 }).map((context) => ({ raw: JSON.stringify({ context: { targetingKey: 'fuzz', ...context } }) })),
+);
 
 const garbageKey = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('ser.', 'ser.x', 'Bearer', ''));
 
