@@ -73,7 +73,7 @@ export class ServiceMetrics {
   /** Serves the registry at /metrics: this process's, or in cluster mode every worker's, summed by the primary. */
   install(app: FastifyInstance): void {
     const clusterMetrics = cluster.isWorker ? clusterMetricsSource(this.registry) : undefined;
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true }, config: { cors: false } }, async (_request, reply) => {
       const text = clusterMetrics
         ? await clusterMetrics().catch((error: Error) => {
             throw new HttpError(503, 'METRICS_UNAVAILABLE', error.message);

@@ -211,6 +211,12 @@ describe('CORS', () => {
     expect(exposed).toEqual(expect.arrayContaining(['etag', 'x-flagsmith-document-updated-at', 'x-request-id']));
   });
 
+  test.each(['/health', '/ready', '/metrics', '/api/v1/docs/openapi.json'])('%s, for probes and scrapers, sends no CORS headers', async (path) => {
+    const response = await fetch(svc.url + path, { headers: { origin: 'https://shop.example' } });
+    expect(response.status).toBe(200);
+    expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+  });
+
   test('admin routes send no CORS headers, for preflights or answers', async () => {
     const pre = await preflight(svc.url, '/api/v1/admin/projects', 'https://shop.example', 'authorization,content-type');
     expect(pre.status).toBe(404);

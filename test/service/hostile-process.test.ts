@@ -9,15 +9,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER, startBundle, type RunningBundle } from '../support/bundle';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const ROOT = join(__dirname, '..', '..');
 const TOKEN = 'hostile-process-admin-token';
 const NODE_PATH = join(ROOT, 'node_modules');
-const databaseEnv = (): Record<string, string> => (process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {});
 
 let dataDir: string;
-beforeAll(() => (dataDir = mkdtempSync(join(tmpdir(), 'flagstack-hostile-'))));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+let database: TestDatabase;
+/** PostgreSQL's fresh test database when DATABASE_URL is set; else the bundle's own PGlite. */
+const databaseEnv = (): Record<string, string> => (database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {});
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'flagstack-hostile-'));
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 /** Runs the bundle until it exits (it is expected to refuse to start); its exit code and output. */
 function runToExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
