@@ -72,7 +72,7 @@ export const ConfigSchema = Type.Object({
   FLAGSTACK_EDGE_TABLE: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9_.-]{3,255}$',
-      description: "Round 4's DynamoDB flag table: when set, every environment is published to it after each change",
+      description: "The edge stage's DynamoDB flag table: when set, every environment is published to it after each change",
     }),
   ),
   FLAGSTACK_EDGE_REGION: Type.Optional(

@@ -3,9 +3,9 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { adminTokenExists, ensureBootstrapToken, NO_ADMIN_TOKEN_HINT } from './admin/tokens';
 import { AdminWriter } from './admin/writer';
-import { silentLog } from './edge/log';
-import type { EdgePublisher } from './edge/publisher';
-import { EnvironmentCache } from './flags/environment-cache';
+import { silentLog } from './log';
+import type { EdgePublisher } from './publisher/edge-publisher';
+import { EnvironmentCache } from './environments/environment-cache';
 import { buildApp, type Lifecycle } from './http/app';
 import { ServiceMetrics } from './http/metrics';
 import { AnalyticsStore } from './storage/analytics';
@@ -22,7 +22,7 @@ export interface RunningService {
   readonly db: Database;
   readonly address: string;
   readonly databaseKind: Database['kind'];
-  /** Publishes environments to round 4's flag table (with FLAGSTACK_EDGE_TABLE). */
+  /** Publishes environments to the edge stage's flag table (with FLAGSTACK_EDGE_TABLE). */
   readonly edgePublisher: EdgePublisher | undefined;
   /**
    * Readiness fails at once; the server stops accepting and finishes every in-flight request; pending
@@ -54,6 +54,7 @@ export async function startService(config: Config, { logger, database }: Service
   const traits = new TraitStore(db, {
     batchWindowMs: config.FLAGSTACK_TRAIT_BATCH_MS,
     bounds: identityBoundsOf(config),
+    health,
   });
   const metrics = new ServiceMetrics({ poolStats: () => db.poolStats(), pendingTraitWrites: () => traits.pending });
   const [cacheHits, cacheMisses] = [metrics.cacheLookups.labels('hit'), metrics.cacheLookups.labels('miss')];
@@ -62,9 +63,9 @@ export async function startService(config: Config, { logger, database }: Service
     reload: (outcome) => metrics.reloads.inc({ outcome }),
   });
   await cache.start();
-  // Loaded only where round 4 is on: the AWS SDK would add some 15 MB to every other instance.
+  // Loaded only where the edge stage is on: the AWS SDK would add some 15 MB to every other instance.
   const createEdgePublisher = async (tableName: string): Promise<EdgePublisher> => {
-    const [{ EdgePublisher }, { DynamoDBClient }] = await Promise.all([import('./edge/publisher'), import('@aws-sdk/client-dynamodb')]);
+    const [{ EdgePublisher }, { DynamoDBClient }] = await Promise.all([import('./publisher/edge-publisher'), import('@aws-sdk/client-dynamodb')]);
     return new EdgePublisher(
       db,
       new DynamoDBClient({ region: config.FLAGSTACK_EDGE_REGION }),

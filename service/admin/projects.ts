@@ -1,11 +1,10 @@
 /** Projects, their environments and the environments' server keys. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { hashServerKey } from '../flags/sdk-keys';
 import { conflict, notFound } from '../errors';
 import type { EnvironmentCreate, EnvironmentUpdate, ProjectCreate, ProjectUpdate } from '../schemas/admin';
 import type { Queryable } from '../storage/database';
 import { environmentByKey, lockRow, projectById, type EnvironmentRow } from './lookups';
-import { newSecret } from './tokens';
+import { hashSecret, newSecret } from '../secrets';
 import type { Change } from './writer';
 
 export const listProjects = (tx: Queryable) => tx.query('SELECT * FROM projects ORDER BY id');
@@ -112,7 +111,7 @@ export async function createServerKey({ tx, record }: Change, clientKey: string,
   const key = newSecret('ser.');
   const [row] = await tx.query<{ id: number; key_prefix: string }>(
     'INSERT INTO server_keys (environment_id, key_hash, key_prefix, name) VALUES ($1, $2, $3, $4) RETURNING id, key_prefix',
-    [environment.id, hashServerKey(key), key.slice(0, 8), name],
+    [environment.id, hashSecret(key), key.slice(0, 8), name],
   );
   record({ action: 'create', entityType: 'server_key', entityId: row.id, environmentId: environment.id, after: { name, key_prefix: row.key_prefix } });
   return { id: row.id, key };

@@ -1,11 +1,6 @@
-/** Admin bearer tokens, stored as SHA-256 hashes. */
-import { createHash, randomBytes } from 'node:crypto';
+/** Admin bearer tokens, stored as SHA-256 hashes (service/secrets.ts). */
+import { hashSecret } from '../secrets';
 import type { Queryable } from '../storage/database';
-
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
-
-/** A new random secret with a readable prefix, e.g. `fsa_…` for admin tokens, `ser.…` for server keys. */
-export const newSecret = (prefix: string): string => `${prefix}${randomBytes(24).toString('base64url')}`;
 
 export interface AdminActor {
   tokenId: number;
@@ -15,7 +10,7 @@ export interface AdminActor {
 /** The actor a bearer token belongs to, or undefined when it is no admin token. */
 export async function findAdminToken(db: Queryable, token: string): Promise<AdminActor | undefined> {
   const [row] = await db.query<{ id: number; name: string }>('SELECT id, name FROM admin_tokens WHERE token_hash = $1', [
-    hashToken(token),
+    hashSecret(token),
   ]);
   return row && { tokenId: row.id, name: row.name };
 }
@@ -24,7 +19,7 @@ export async function findAdminToken(db: Queryable, token: string): Promise<Admi
 export async function ensureBootstrapToken(db: Queryable, token: string): Promise<void> {
   await db.query(
     `INSERT INTO admin_tokens (name, token_hash) VALUES ('bootstrap', $1) ON CONFLICT (token_hash) DO NOTHING`,
-    [hashToken(token)],
+    [hashSecret(token)],
   );
 }
 

@@ -6,7 +6,7 @@
 import type { Database, Queryable } from '../storage/database';
 import type { DatabaseHealth } from '../storage/health';
 import { json } from '../storage/database';
-import { changeNotice, ENVIRONMENT_CHANGES_CHANNEL } from '../flags/environment-cache';
+import { changeNotice, ENVIRONMENT_CHANGES_CHANNEL } from '../storage/change-notices';
 
 export interface AuditEntry {
   action: 'create' | 'update' | 'delete' | 'import';

@@ -1,5 +1,5 @@
 /**
- * The round-4 flag table (a DynamoDB global table): its item layout, written by the control plane's
+ * The edge stage's flag table (a DynamoDB global table): its item layout, written by the control plane's
  * publisher and read by the edge. One partition per item kind and id:
  *
  * | pk                          | sk         | holds                                                           |

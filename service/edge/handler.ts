@@ -10,7 +10,7 @@ import { parseOrigins, sdkCorsPolicy } from '../cors';
 import { identityBoundsOf, traitLimitsOf } from '../shared-settings';
 import { loadEdgeConfig } from './config';
 import { EdgeEnvironments } from './environments';
-import { jsonLineLog, type Log } from './log';
+import { jsonLineLog, type Log } from '../log';
 import { EdgeSdkApi, type EdgeRequest } from './sdk-api';
 import { EdgeTraitStore } from './traits';
 

@@ -1,6 +1,6 @@
 /**
  * The SDK endpoints at the edge, free of any transport (handler.ts adapts Lambda function URL
- * events). Every answer comes from the functions the service answers with (service/flags/); the
+ * events). Every answer comes from the functions the service answers with (service/answers/); the
  * request handling around them does what the service's Fastify does, in the same order: route,
  * content type and JSON parsing, schema validation (the same schemas, validators and messages), then
  * the key check and the answer. The parity test holds the two to the same bytes.
@@ -9,18 +9,19 @@ import { parse as secureJsonParse } from 'secure-json-parse';
 import type { TSchema } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
 import { errorBody, HttpError, validationFailed } from '../errors';
-import { flagsAnswer, JSON_TYPE } from '../flags/flag-responses';
-import { identityFlagsBody, type IdentityTraitStore } from '../flags/identities';
-import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer, type OfrepContext } from '../flags/ofrep';
-import { documentUpdatedAtHeader } from '../flags/prepared-environment';
-import { checkOfrepKey, checkSdkKey, environmentKeyOf, ofrepKeyOf } from '../flags/sdk-keys';
+import { flagsAnswer, JSON_TYPE } from '../answers/flag-responses';
+import { identityFlagsBody } from '../answers/identities';
+import type { IdentityTraitStore } from '../storage/traits';
+import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer, type OfrepContext } from '../answers/ofrep';
+import { documentUpdatedAtHeader } from '../environments/prepared-environment';
+import { checkOfrepKey, checkSdkKey, environmentKeyOf, ofrepKeyOf } from '../answers/sdk-keys';
 import { OfrepFlagParams, ofrepRequest, type OfrepRequest } from '../schemas/ofrep';
 import { AnalyticsBody, FlagsQuery, identityBody, IdentityQuery, type IdentityBody, type TraitLimits } from '../schemas/sdk';
 import { createValidators, formatSchemaErrors, type RequestPart } from '../schemas/validation';
 import type { CorsPolicy } from '../cors';
 import { corsHeaders, type CorsHeaders } from './cors';
 import type { EdgeEnvironments, KeyedEnvironment } from './environments';
-import type { Log } from './log';
+import type { Log } from '../log';
 
 export interface EdgeRequest {
   readonly method: string;

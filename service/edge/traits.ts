@@ -1,7 +1,7 @@
 /**
  * Identities' traits at the edge, in the flag table: one item per identity, one attribute per trait
  * (its value as JSON, so strings, numbers and booleans keep their types and any number fits). In
- * round 4 the edge is authoritative for the traits SDKs write; the control plane's database keeps
+ * the edge stage, the edge is authoritative for the traits SDKs write; the control plane's database keeps
  * those written through the admin API (see the README).
  *
  * Reads are strongly consistent within the region, so a request sees the traits the previous one
@@ -9,12 +9,11 @@
  * already costs one read and no write (unless the item's expiry is due for renewal).
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IdentityTraitStore } from '../flags/identities';
 import type { TraitValue } from '../schemas/environment-document';
-import { boundsExceeded, DEFAULT_IDENTITY_BOUNDS, traitsJsonBytes, type IdentityBounds, type IdentityRef } from '../storage/traits';
+import { boundsExceeded, DEFAULT_IDENTITY_BOUNDS, traitsJsonBytes, type IdentityBounds, type IdentityRef, type IdentityTraitStore } from '../storage/traits';
 import { tableUnavailable } from './environments';
 import { EXPIRES_AT, TRAIT_PREFIX, traitsKey } from './flag-table';
-import type { Log } from './log';
+import type { Log } from '../log';
 
 export interface EdgeTraitStoreOptions {
   /** The table (its replica in the function's region). */

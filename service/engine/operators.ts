@@ -4,6 +4,7 @@
  * the value it meets, then compared with JavaScript's loose operators.
  */
 import { SemVer, compare as compareVersions } from 'semver';
+import type { ConditionOperator } from '../schemas/environment-document';
 import { compilePattern } from './patterns';
 
 /**
@@ -12,34 +13,73 @@ import { compilePattern } from './patterns';
  */
 export type ValueTest = (value: any) => boolean;
 
+/** What an operator does with a condition: test the property's value, test whether it is set, or split by hash. */
+export type OperatorRule =
+  | {
+      readonly kind: 'value';
+      /** The test with the condition's value, or undefined when it can never match (a malformed value). */
+      readonly compile: (conditionValue: string | null | undefined) => ValueTest | undefined;
+    }
+  | { readonly kind: 'presence'; readonly set: boolean }
+  | { readonly kind: 'split' };
+
+/** The operators whose condition value is cast to the value's type, or read as a version when it ends in `:semver`. */
+type Comparison = 'EQUAL' | 'NOT_EQUAL' | 'GREATER_THAN' | 'GREATER_THAN_INCLUSIVE' | 'LESS_THAN' | 'LESS_THAN_INCLUSIVE' | 'CONTAINS';
+
+const comparing = (operator: Comparison): OperatorRule => ({
+  kind: 'value',
+  compile: (conditionValue) =>
+    typeof conditionValue === 'string' && conditionValue.endsWith(':semver')
+      ? semverComparison(operator, conditionValue.replace(':semver', ''))
+      : comparison(operator, conditionValue),
+});
+
 /**
- * The test an operator applies with the condition's value, or undefined when it can never match
- * (an unknown operator, a pattern RE2 or RegExp refuses, an invalid semver, a malformed MODULO...). IS_SET, IS_NOT_SET and
- * PERCENTAGE_SPLIT do not test a value: see segments.ts.
+ * Every operator Flagsmith defines, and what it does: one table, typed by the operators' union, so
+ * that a missing one does not compile. IS_SET, IS_NOT_SET and PERCENTAGE_SPLIT read no value: segments.ts
+ * applies them.
  */
-export function compileOperator(operator: string, conditionValue: string | null | undefined): ValueTest | undefined {
-  switch (operator) {
-    case 'NOT_CONTAINS': {
-      if (!conditionValue) return undefined;
-      return (value) => typeof value === 'string' && !value.includes(conditionValue);
-    }
-    case 'REGEX': {
-      if (!conditionValue) return undefined;
-      const pattern = compilePattern(conditionValue);
-      if ('problem' in pattern) return undefined;
-      return (value) => pattern.test(value.toString());
-    }
-    case 'MODULO':
-      return modulo(conditionValue);
-    case 'IN': {
+export const OPERATORS: { readonly [Operator in ConditionOperator]: OperatorRule } = {
+  EQUAL: comparing('EQUAL'),
+  NOT_EQUAL: comparing('NOT_EQUAL'),
+  GREATER_THAN: comparing('GREATER_THAN'),
+  GREATER_THAN_INCLUSIVE: comparing('GREATER_THAN_INCLUSIVE'),
+  LESS_THAN: comparing('LESS_THAN'),
+  LESS_THAN_INCLUSIVE: comparing('LESS_THAN_INCLUSIVE'),
+  CONTAINS: comparing('CONTAINS'),
+  NOT_CONTAINS: {
+    kind: 'value',
+    compile: (conditionValue) => (conditionValue ? (value) => typeof value === 'string' && !value.includes(conditionValue) : undefined),
+  },
+  REGEX: {
+    kind: 'value',
+    compile: (conditionValue) => {
+      const pattern = conditionValue ? compilePattern(conditionValue) : undefined;
+      return pattern === undefined || 'problem' in pattern ? undefined : (value) => pattern.test(value.toString());
+    },
+  },
+  IN: {
+    kind: 'value',
+    compile: (conditionValue) => {
       if (typeof conditionValue !== 'string') return undefined;
       const members = inListMembers(conditionValue);
       return (value) => !!value && typeof value !== 'boolean' && members.has(value.toString());
-    }
-  }
-  return typeof conditionValue === 'string' && conditionValue.endsWith(':semver')
-    ? semverComparison(operator, conditionValue.replace(':semver', ''))
-    : comparison(operator, conditionValue);
+    },
+  },
+  MODULO: { kind: 'value', compile: (conditionValue) => modulo(conditionValue) },
+  IS_SET: { kind: 'presence', set: true },
+  IS_NOT_SET: { kind: 'presence', set: false },
+  PERCENTAGE_SPLIT: { kind: 'split' },
+};
+
+/** An operator's rule; undefined for a name Flagsmith does not define (its conditions never match). */
+export const operatorRule = (operator: string): OperatorRule | undefined =>
+  Object.hasOwn(OPERATORS, operator) ? OPERATORS[operator as ConditionOperator] : undefined;
+
+/** The test an operator applies with a condition's value; undefined when it can never match or reads no value. */
+export function compileOperator(operator: string, conditionValue: string | null | undefined): ValueTest | undefined {
+  const rule = operatorRule(operator);
+  return rule?.kind === 'value' ? rule.compile(conditionValue) : undefined;
 }
 
 /** The members of an IN list: a JSON array's strings, else the comma-separated items, spaces kept. */
@@ -66,7 +106,7 @@ function modulo(conditionValue: string | null | undefined): ValueTest | undefine
   };
 }
 
-function comparison(operator: string, conditionValue: string | null | undefined): ValueTest | undefined {
+function comparison(operator: Comparison, conditionValue: string | null | undefined): ValueTest | undefined {
   // The condition's value cast to each type a value can have, once.
   const asString = String(conditionValue);
   const asNumber = parseFloat(asString);
@@ -87,13 +127,11 @@ function comparison(operator: string, conditionValue: string | null | undefined)
       return (value) => cast(value) >= value;
     case 'CONTAINS':
       return contains(asString);
-    default:
-      return undefined;
   }
 }
 
 /** A `<version>:semver` value: orderings compare versions (an invalid one never matches), the rest the text. */
-function semverComparison(operator: string, version: string): ValueTest | undefined {
+function semverComparison(operator: Comparison, version: string): ValueTest | undefined {
   switch (operator) {
     case 'NOT_EQUAL':
       return (value) => version != value;
@@ -109,8 +147,6 @@ function semverComparison(operator: string, version: string): ValueTest | undefi
       return versionTest(version, (order) => order < 0);
     case 'LESS_THAN_INCLUSIVE':
       return versionTest(version, (order) => order <= 0);
-    default:
-      return undefined;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { DocumentSegment, SegmentCondition, SegmentRule } from '../schemas/environment-document';
 import { hashedPercentage } from './hashing';
-import { compileOperator } from './operators';
+import { operatorRule } from './operators';
 import { patternProblem } from './patterns';
 import { conditionProperty, splitKey, type EnvironmentContext, type IdentityContext } from './properties';
 
@@ -55,34 +55,42 @@ function compileRule(rule: SegmentRule, segmentKey: string, environment: Environ
 
 function compileCondition(condition: SegmentCondition, segmentKey: string, environment: EnvironmentContext): Compiled {
   const { operator, property_: property, value } = condition;
-  if (operator === 'PERCENTAGE_SPLIT') {
-    const resolve = splitKey(property, environment);
-    const threshold = parseFloat(String(value));
-    // A hashed percentage lies in [0, 100): below 0 (or NaN) nobody is in, from 100 everybody with a key.
-    if (!resolve || !(threshold >= 0)) return false;
-    if (threshold >= 100) return { cost: CHEAP, test: (identity) => !!resolve(identity) };
-    return {
-      cost: HASH,
-      test: (identity) => {
-        const key = resolve(identity);
-        return !!key && hashedPercentage(`${segmentKey},${key}`) <= threshold;
-      },
-    };
+  const rule = operatorRule(operator);
+  if (!rule) return false;
+  switch (rule.kind) {
+    case 'split': {
+      const resolve = splitKey(property, environment);
+      const threshold = parseFloat(String(value));
+      // A hashed percentage lies in [0, 100): below 0 (or NaN) nobody is in, from 100 everybody with a key.
+      if (!resolve || !(threshold >= 0)) return false;
+      if (threshold >= 100) return { cost: CHEAP, test: (identity) => !!resolve(identity) };
+      return {
+        cost: HASH,
+        test: (identity) => {
+          const key = resolve(identity);
+          return !!key && hashedPercentage(`${segmentKey},${key}`) <= threshold;
+        },
+      };
+    }
+    case 'presence': {
+      if (!property) return false;
+      const resolve = conditionProperty(property, environment);
+      return { cost: CHEAP, test: rule.set ? (identity) => resolve(identity) != null : (identity) => resolve(identity) == null };
+    }
+    case 'value': {
+      if (!property) return false;
+      const resolve = conditionProperty(property, environment);
+      const test = rule.compile(value);
+      if (!test) return false;
+      return {
+        cost: operator === 'REGEX' || value?.endsWith(':semver') ? PATTERN : CHEAP,
+        test: (identity) => {
+          const resolved = resolve(identity);
+          return resolved != null && test(resolved);
+        },
+      };
+    }
   }
-  if (!property) return false;
-  const resolve = conditionProperty(property, environment);
-  if (operator === 'IS_SET') return { cost: CHEAP, test: (identity) => resolve(identity) != null };
-  if (operator === 'IS_NOT_SET') return { cost: CHEAP, test: (identity) => resolve(identity) == null };
-  const test = compileOperator(operator, value);
-  if (!test) return false;
-  const cost = operator === 'REGEX' || value?.endsWith(':semver') ? PATTERN : CHEAP;
-  return {
-    cost,
-    test: (identity) => {
-      const resolved = resolve(identity);
-      return resolved != null && test(resolved);
-    },
-  };
 }
 
 /** Checks, cheapest first, once the constants are taken out. */

@@ -12,7 +12,8 @@ import * as features from '../admin/features';
 import * as identities from '../admin/identities';
 import * as projects from '../admin/projects';
 import * as segments from '../admin/segments';
-import { findAdminToken, hashToken, newSecret, type AdminActor } from '../admin/tokens';
+import { findAdminToken, type AdminActor } from '../admin/tokens';
+import { hashSecret, newSecret } from '../secrets';
 import type { AdminWriter, Change } from '../admin/writer';
 import { environmentByKey } from '../admin/lookups';
 import * as schemas from '../schemas/admin';
@@ -332,7 +333,7 @@ export function adminRoutes(
         const created = await write(request, async ({ tx, record }) => {
           const [row] = await tx.query<{ id: number; name: string }>(
             'INSERT INTO admin_tokens (name, token_hash) VALUES ($1, $2) RETURNING id, name',
-            [request.body.name, hashToken(token)],
+            [request.body.name, hashSecret(token)],
           );
           record({ action: 'create', entityType: 'admin_token', entityId: row.id, after: row });
           return row;

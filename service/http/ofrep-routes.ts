@@ -6,11 +6,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@sinclair/typebox';
-import type { EnvironmentCache } from '../flags/environment-cache';
-import { JSON_TYPE, type FlagAudience } from '../flags/flag-responses';
-import type { PreparedEnvironment } from '../flags/prepared-environment';
-import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer } from '../flags/ofrep';
-import { checkOfrepKey, ofrepKeyOf, requireOfrepEnvironment } from '../flags/sdk-keys';
+import type { EnvironmentCache } from '../environments/environment-cache';
+import { JSON_TYPE, type FlagAudience } from '../answers/flag-responses';
+import type { PreparedEnvironment } from '../environments/prepared-environment';
+import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer } from '../answers/ofrep';
+import { checkOfrepKey, ofrepKeyOf, requireOfrepEnvironment } from '../answers/sdk-keys';
 import { OfrepBulk, OfrepFailure, OfrepFlagParams, ofrepRequest, OfrepSuccess } from '../schemas/ofrep';
 import type { TraitLimits } from '../schemas/sdk';
 

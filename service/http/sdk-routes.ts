@@ -1,15 +1,15 @@
 /**
  * The Flagsmith-compatible SDK endpoints. Thin: authenticate the key, take the environment from
- * memory, answer with the functions the edge answers with too (service/flags/).
+ * memory, answer with the functions the edge answers with too (service/answers/).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { EnvironmentCache } from '../flags/environment-cache';
-import { flagsAnswer, JSON_TYPE } from '../flags/flag-responses';
-import { identityFlagsBody, type IdentityTraitStore } from '../flags/identities';
-import { documentUpdatedAtHeader, type PreparedEnvironment } from '../flags/prepared-environment';
-import { checkSdkKey, environmentKeyOf, requireEnvironment } from '../flags/sdk-keys';
+import type { EnvironmentCache } from '../environments/environment-cache';
+import { flagsAnswer, JSON_TYPE } from '../answers/flag-responses';
+import { identityFlagsBody } from '../answers/identities';
+import { documentUpdatedAtHeader, type PreparedEnvironment } from '../environments/prepared-environment';
+import { checkSdkKey, environmentKeyOf, requireEnvironment } from '../answers/sdk-keys';
 import { EnvironmentDocument } from '../schemas/environment-document';
 import { AnalyticsBody, FlagsQuery, identityBody, IdentityQuery, IdentityResponse, SdkFlag, type IdentityBody, type TraitLimits } from '../schemas/sdk';
 import type { AnalyticsStore } from '../storage/analytics';
@@ -39,22 +39,12 @@ export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, heal
   const keyOf = (request: FastifyRequest, options?: { serverOnly: boolean }) =>
     checkSdkKey(cache.resolveKey(environmentKeyOf(request.headers['x-environment-key'])), options);
 
-  // While the database is known to be down, writes are refused (503) and reads skipped: the flags then
-  // come from the traits the request sent.
-  const identityTraits: IdentityTraitStore = {
-    read: async (ref) => (health.up ? traits.read(ref) : undefined),
-    write: async (ref, changes) => {
-      health.assertWritable();
-      return traits.write({ ...ref, traits: changes });
-    },
-  };
-
   /** GET and POST /api/v1/identities/ differ only in where the identity comes from. */
   const identityAnswer = async (request: FastifyRequest, reply: FastifyReply, body: IdentityBody) => {
     const key = keyOf(request);
     const env = requireEnvironment(await cache.get(key.environmentId));
     reply.type(JSON_TYPE);
-    return identityFlagsBody(identityTraits, env, body, key.server ? 'server' : 'client');
+    return identityFlagsBody(traits, env, body, key.server ? 'server' : 'client');
   };
 
   api.get(

@@ -15,6 +15,7 @@ import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
 import { json, type Database } from './database';
 import { isDataError } from './failures';
+import type { DatabaseHealth } from './health';
 
 /** What one identity may hold. */
 export interface IdentityBounds {
@@ -48,6 +49,20 @@ export interface IdentityRef {
   identifier: string;
 }
 
+/**
+ * Where identities' traits are kept: PostgreSQL or PGlite on the service (TraitStore), the flag
+ * table at the edge (EdgeTraitStore). The SDK answers read and write through this alone.
+ */
+export interface IdentityTraitStore {
+  /** The identity's stored traits (empty for one never seen), or undefined when the store is unreachable. */
+  read(ref: IdentityRef): Promise<ReadonlyMap<string, TraitValue> | undefined>;
+  /**
+   * Sets traits (`null` deletes one) and resolves, once they are durable, with all the identity's
+   * traits; throws an HttpError (400 past a bound, 503 when the store cannot take writes).
+   */
+  write(ref: IdentityRef, changes: ReadonlyMap<string, TraitValue | null>): Promise<ReadonlyMap<string, TraitValue>>;
+}
+
 /** Trait changes for one identity: a value sets the trait, `null` deletes it. */
 export interface TraitWrite extends IdentityRef {
   traits: ReadonlyMap<string, TraitValue | null>;
@@ -73,9 +88,15 @@ export interface TraitStoreOptions {
    * @default 500
    */
   readonly maxBatch?: number;
+  /**
+   * What the process knows of the database: while it is down, reads answer `undefined` (flags then
+   * come from the traits a request sent) and writes fail with 503 at once.
+   * @default always up
+   */
+  readonly health?: Pick<DatabaseHealth, 'up' | 'assertWritable'>;
 }
 
-export class TraitStore {
+export class TraitStore implements IdentityTraitStore {
   private readonly reader: DataLoader<IdentityRef, Map<string, TraitValue>, string>;
   private queue: QueuedWrite[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -85,6 +106,7 @@ export class TraitStore {
   readonly bounds: IdentityBounds;
   private readonly batchWindowMs: number;
   private readonly maxBatch: number;
+  private readonly health: TraitStoreOptions['health'];
 
   constructor(
     private readonly db: Database,
@@ -93,19 +115,24 @@ export class TraitStore {
     this.bounds = options.bounds ?? DEFAULT_IDENTITY_BOUNDS;
     this.batchWindowMs = options.batchWindowMs;
     this.maxBatch = options.maxBatch ?? 500;
+    this.health = options.health;
     this.reader = new DataLoader((refs) => this.readMany(refs), { cacheKeyFn: refKey, cache: false, maxBatchSize: 1000 });
   }
 
-  /** The stored traits of an identity (empty for one never seen). */
-  read(ref: IdentityRef): Promise<Map<string, TraitValue>> {
+  /** The stored traits of an identity (empty for one never seen); undefined while the database is known to be down. */
+  async read(ref: IdentityRef): Promise<Map<string, TraitValue> | undefined> {
+    if (this.health && !this.health.up) return undefined;
     return this.reader.load(ref);
   }
 
   /**
-   * Persists trait changes; resolves, once they are committed, with all the identity's traits. Rejects
-   * with a 400 when the identity's traits would exceed the bounds (nothing is stored then).
+   * Persists trait changes (`null` deletes one); resolves, once they are committed, with all the
+   * identity's traits. Rejects with a 400 when the identity's traits would exceed the bounds (nothing
+   * is stored then), and with a 503 at once while the database is known to be down.
    */
-  write(write: TraitWrite): Promise<Map<string, TraitValue>> {
+  write(ref: IdentityRef, changes: ReadonlyMap<string, TraitValue | null>): Promise<Map<string, TraitValue>> {
+    this.health?.assertWritable();
+    const write = { environmentId: ref.environmentId, identifier: ref.identifier, traits: changes };
     return new Promise((resolve, reject) => {
       this.queue.push({ write, ref: refKey(write), resolve, reject });
       if (this.queue.length >= this.maxBatch) this.flush();

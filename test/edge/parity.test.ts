@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { createHandler, type FunctionUrlHandler } from '../../service/edge/handler';
-import { silentLog } from '../../service/edge/log';
+import { silentLog } from '../../service/log';
 import { ADMIN_TOKEN } from '../support/service';
 import { SAMPLE_IDENTITIES, seedEnvironment, type SeededEnvironment } from '../support/seed';
 import { startTestService, type TestService } from '../support/service';

@@ -4,10 +4,10 @@ import { DEFAULT_TRAIT_LIMITS } from '../../service/schemas/sdk';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { EdgeEnvironments } from '../../service/edge/environments';
 import { encodeDocument, headKey, indexKey, sdkKeyKey, type PublishedEnvironment } from '../../service/edge/flag-table';
-import { silentLog, type Log } from '../../service/edge/log';
+import { silentLog, type Log } from '../../service/log';
 import { EdgeSdkApi } from '../../service/edge/sdk-api';
 import { EdgeTraitStore } from '../../service/edge/traits';
-import { hashServerKey } from '../../service/flags/sdk-keys';
+import { hashSecret } from '../../service/secrets';
 import type { EnvironmentDocument } from '../../service/schemas/environment-document';
 import type { FeatureMetadata } from '../../service/storage/environment-documents';
 import type { FakeTable } from './fake-table';
@@ -26,7 +26,7 @@ export async function publish(
     updatedAt,
     document,
     features: featuresOf(document),
-    keys: [document.api_key, ...serverKeys.map(hashServerKey)],
+    keys: [document.api_key, ...serverKeys.map(hashSecret)],
   };
   const put = (item: object) => table.client.send(new PutCommand({ TableName: TABLE, Item: item }));
   await put(encodeDocument(environment));

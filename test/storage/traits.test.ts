@@ -40,7 +40,7 @@ test('200 concurrent writes for 200 identities take one statement', async () => 
   const store = new TraitStore(recording(db), { batchWindowMs: 20 });
   await Promise.all(
     Array.from({ length: 200 }, (_, i) =>
-      store.write({ environmentId, identifier: `id-${i}`, traits: new Map<string, string | number | null>([['n', i], ['s', `v${i}`]]) }),
+      store.write({ environmentId, identifier: `id-${i}` }, new Map<string, string | number | null>([['n', i], ['s', `v${i}`]])),
     ),
   );
   expect(statements).toHaveLength(1);
@@ -55,27 +55,27 @@ test('within a batch the later write to the same trait wins; null deletes', asyn
   const store = new TraitStore(db, { batchWindowMs: 20 });
   const ref = { environmentId, identifier: 'same' };
   await Promise.all([
-    store.write({ ...ref, traits: new Map<string, number | null>([['a', 1], ['b', 1]]) }),
-    store.write({ ...ref, traits: new Map<string, number | null>([['a', 2]]) }),
+    store.write(ref, new Map<string, number | null>([['a', 1], ['b', 1]])),
+    store.write(ref, new Map<string, number | null>([['a', 2]])),
   ]);
   // A write resolves with all of the identity's traits: those stored before and its own changes.
-  expect(Object.fromEntries(await store.write({ ...ref, traits: new Map<string, number | null>([['b', null], ['c', 3]]) }))).toEqual({ a: 2, c: 3 });
-  expect(Object.fromEntries(await store.read(ref))).toEqual({ a: 2, c: 3 });
+  expect(Object.fromEntries(await store.write(ref, new Map<string, number | null>([['b', null], ['c', 3]])))).toEqual({ a: 2, c: 3 });
+  expect(Object.fromEntries(await readTraits(store, ref))).toEqual({ a: 2, c: 3 });
 });
 
 test('resending unchanged traits writes nothing, not even a row lock; a changed one is written', async () => {
   const store = new TraitStore(db, { batchWindowMs: 1 });
   const ref = { environmentId, identifier: 'resent' };
   const traits = new Map<string, string | number>([['plan', 'pro'], ['age', 36]]);
-  await store.write({ ...ref, traits });
+  await store.write(ref, traits);
   // xmin names the transaction that wrote a row version, xmax the last one that locked or deleted it.
   const version = async () =>
     (await db.query<{ xmin: string; xmax: string }>("SELECT xmin::text, xmax::text FROM identities WHERE identifier = 'resent'"))[0];
   const before = await version();
-  expect(Object.fromEntries(await store.write({ ...ref, traits }))).toEqual({ plan: 'pro', age: 36 });
+  expect(Object.fromEntries(await store.write(ref, traits))).toEqual({ plan: 'pro', age: 36 });
   expect(await version()).toEqual(before);
 
-  expect(Object.fromEntries(await store.write({ ...ref, traits: new Map<string, string | number>([['plan', 'pro'], ['age', 37]]) }))).toEqual({
+  expect(Object.fromEntries(await store.write(ref, new Map<string, string | number>([['plan', 'pro'], ['age', 37]])))).toEqual({
     plan: 'pro',
     age: 37,
   });
@@ -85,9 +85,9 @@ test('resending unchanged traits writes nothing, not even a row lock; a changed 
 test('a trait named like an object property is a trait like any other', async () => {
   const store = new TraitStore(db, { batchWindowMs: 1 });
   const ref = { environmentId, identifier: 'prototype' };
-  const written = await store.write({ ...ref, traits: new Map<string, string>([['__proto__', 'a'], ['constructor', 'b']]) });
+  const written = await store.write(ref, new Map<string, string>([['__proto__', 'a'], ['constructor', 'b']]));
   expect([...written]).toEqual(expect.arrayContaining([['__proto__', 'a'], ['constructor', 'b']]));
-  expect([...(await store.read(ref))].sort()).toEqual([['__proto__', 'a'], ['constructor', 'b']]);
+  expect([...(await readTraits(store, ref))].sort()).toEqual([['__proto__', 'a'], ['constructor', 'b']]);
 });
 
 // PGlite has one connection, so there a held transaction makes the next batch wait its turn anyway.
@@ -113,12 +113,12 @@ test('a trait named like an object property is a trait like any other', async ()
   };
   const store = new TraitStore(slow, { batchWindowMs: 1 });
   const ref = { environmentId, identifier: 'overtaken' };
-  await store.write({ ...ref, traits: new Map([['plan', 'X']]) });
+  await store.write(ref, new Map([['plan', 'X']]));
   slowNext = true;
-  const first = store.write({ ...ref, traits: new Map([['plan', 'Y']]) });
+  const first = store.write(ref, new Map([['plan', 'Y']]));
   await statementRan;
   // Unchanged as far as this batch's snapshot shows, but the batch in flight is changing it.
-  const second = store.write({ ...ref, traits: new Map([['plan', 'X']]) });
+  const second = store.write(ref, new Map([['plan', 'X']]));
   // The commit is released only once the second batch either waits for the first one's row lock (as it
   // must) or has finished without waiting (the mistake; it then stored nothing and 'Y' stays).
   let secondDone = false;
@@ -135,12 +135,12 @@ test('a trait named like an object property is a trait like any other', async ()
   await Promise.race([second, waitsForLock()]);
   release();
   await Promise.all([first, second]);
-  expect(Object.fromEntries(await store.read(ref))).toEqual({ plan: 'X' });
+  expect(Object.fromEntries(await readTraits(store, ref))).toEqual({ plan: 'X' });
 });
 
 test('reads issued together become one query', async () => {
   const store = new TraitStore(recording(db), { batchWindowMs: 1 });
-  const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.read({ environmentId, identifier: `id-${i}` })));
+  const results = await Promise.all(Array.from({ length: 50 }, (_, i) => readTraits(store, { environmentId, identifier: `id-${i}` })));
   expect(statements).toHaveLength(1);
   expect(results[7].get('n')).toBe(7);
   expect(results[7].get('s')).toBe('v7');
@@ -159,7 +159,7 @@ describe('one bad write fails only its writer', () => {
     const store = new TraitStore(recording(db), { batchWindowMs: 20 });
     const honest = Array.from({ length: 399 }, (_, i) => ({ environmentId, identifier: `honest-${poison.identifier}-${i}`, traits: new Map([['n', i]]) }));
     const bad = { ...poison, environmentId: poison.environmentId || environmentId };
-    const writes = [...honest.slice(0, 200), bad, ...honest.slice(200)].map((write) => store.write(write));
+    const writes = [...honest.slice(0, 200), bad, ...honest.slice(200)].map((write) => store.write(write, write.traits));
     const results = await Promise.allSettled(writes);
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
     expect(results[200].status).toBe('rejected');
@@ -167,13 +167,13 @@ describe('one bad write fails only its writer', () => {
     expect(statements.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(400)) + 1);
     const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM identities WHERE identifier LIKE $1', [`honest-${poison.identifier}-%`]);
     expect(n).toBe(399);
-    expect(await store.read(bad)).toEqual(new Map());
+    expect(await readTraits(store, bad)).toEqual(new Map());
   });
 
   test('a connection failure still fails the whole batch at once (nothing to isolate)', async () => {
     const down: Database = { ...db, query: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) };
     const store = new TraitStore(down, { batchWindowMs: 20 });
-    const results = await Promise.allSettled([1, 2, 3].map((i) => store.write({ environmentId, identifier: `down-${i}`, traits: new Map([['k', i]]) })));
+    const results = await Promise.allSettled([1, 2, 3].map((i) => store.write({ environmentId, identifier: `down-${i}` }, new Map([['k', i]]))));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
   });
 });
@@ -184,31 +184,31 @@ describe('bounds per identity', () => {
   test('a write past a bound fails its writer alone with a 400 naming the bound, and stores nothing', async () => {
     const store = new TraitStore(db, { batchWindowMs: 20, bounds });
     const ref = { environmentId, identifier: 'bounded' };
-    await store.write({ ...ref, traits: new Map([['a', 1], ['b', 2]]) });
+    await store.write(ref, new Map([['a', 1], ['b', 2]]));
     const [tooMany, tooBig, fine] = await Promise.allSettled([
-      store.write({ ...ref, traits: new Map([['c', 3], ['d', 4], ['e', 5], ['f', 6]]) }),
-      store.write({ environmentId, identifier: 'bounded-big', traits: new Map([['text', 'x'.repeat(300)]]) }),
-      store.write({ environmentId, identifier: 'bounded-fine', traits: new Map([['text', 'x'.repeat(100)]]) }),
+      store.write(ref, new Map([['c', 3], ['d', 4], ['e', 5], ['f', 6]])),
+      store.write({ environmentId, identifier: 'bounded-big' }, new Map([['text', 'x'.repeat(300)]])),
+      store.write({ environmentId, identifier: 'bounded-fine' }, new Map([['text', 'x'.repeat(100)]])),
     ]);
     expect(tooMany).toMatchObject({ status: 'rejected', reason: { statusCode: 400, code: 'TRAIT_LIMIT_EXCEEDED' } });
     expect((tooMany as PromiseRejectedResult).reason.message).toMatch(/"bounded" would hold 6 traits; at most 5/);
     expect(tooBig).toMatchObject({ status: 'rejected', reason: { statusCode: 400 } });
     expect((tooBig as PromiseRejectedResult).reason.message).toMatch(/would hold 312 bytes of traits; at most 200/);
     expect(fine.status).toBe('fulfilled');
-    expect(Object.fromEntries(await store.read(ref))).toEqual({ a: 1, b: 2 });
-    expect((await store.read({ environmentId, identifier: 'bounded-big' })).size).toBe(0);
+    expect(Object.fromEntries(await readTraits(store, ref))).toEqual({ a: 1, b: 2 });
+    expect((await readTraits(store, { environmentId, identifier: 'bounded-big' })).size).toBe(0);
   });
 
   test('of two writes to one identity that together pass a bound, the first is stored and the second refused', async () => {
     const store = new TraitStore(db, { batchWindowMs: 20, bounds });
     const ref = { environmentId, identifier: 'bounded-pair' };
     const [first, second] = await Promise.allSettled([
-      store.write({ ...ref, traits: new Map([['a', 1], ['b', 2], ['c', 3]]) }),
-      store.write({ ...ref, traits: new Map([['d', 4], ['e', 5], ['f', 6]]) }),
+      store.write(ref, new Map([['a', 1], ['b', 2], ['c', 3]])),
+      store.write(ref, new Map([['d', 4], ['e', 5], ['f', 6]])),
     ]);
     expect(first.status).toBe('fulfilled');
     expect(second.status).toBe('rejected');
-    expect(Object.fromEntries(await store.read(ref))).toEqual({ a: 1, b: 2, c: 3 });
+    expect(Object.fromEntries(await readTraits(store, ref))).toEqual({ a: 1, b: 2, c: 3 });
   });
 
   test("the size counted is PostgreSQL's own jsonb text, which the edge counts too", async () => {
@@ -226,9 +226,14 @@ describe('bounds per identity', () => {
 
 test('drain writes what is queued before resolving', async () => {
   const store = new TraitStore(db, { batchWindowMs: 10_000 });
-  const write = store.write({ environmentId, identifier: 'drained', traits: new Map([['k', 'v']]) });
+  const write = store.write({ environmentId, identifier: 'drained' }, new Map([['k', 'v']]));
   expect(store.pending).toBe(1);
   await store.drain();
   await write;
-  expect(Object.fromEntries(await store.read({ environmentId, identifier: 'drained' }))).toEqual({ k: 'v' });
+  expect(Object.fromEntries(await readTraits(store, { environmentId, identifier: 'drained' }))).toEqual({ k: 'v' });
 });
+
+/** The stored traits (the store is always up here). */
+async function readTraits(store: TraitStore, ref: { environmentId: number; identifier: string }) {
+  return (await store.read(ref))!;
+}

@@ -4,23 +4,17 @@
  * once per change, and the identity-less responses are serialised once per change.
  */
 import { randomUUID } from 'node:crypto';
+import { ENVIRONMENT_CHANGES_CHANNEL, readChangeNotice } from '../storage/change-notices';
 import type { Database } from '../storage/database';
 import { inOneSnapshot, loadEnvironment, loadEnvironmentKeys, loadEnvironmentVersions } from '../storage/environment-documents';
 import { prepareEnvironment, type PreparedEnvironment } from './prepared-environment';
-import { keyLookupId, type ResolvedKey } from './sdk-keys';
+import { keyLookupId, type ResolvedKey } from '../answers/sdk-keys';
 
 /** Hooks for metrics. */
 export interface CacheObserver {
   lookup?(hit: boolean): void;
   reload?(outcome: 'ok' | 'failed'): void;
 }
-
-/** The NOTIFY channel admin writes announce changed environments on. */
-export const ENVIRONMENT_CHANGES_CHANNEL = 'flagstack_environment_changes';
-
-/** A change notice: the announcing instance, then the changed environment ids. */
-export const changeNotice = (instanceId: string, environmentIds: readonly number[]): string =>
-  `${instanceId}:${environmentIds.join(',')}`;
 
 export class EnvironmentCache {
   private keys = new Map<string, ResolvedKey>();
@@ -56,9 +50,9 @@ export class EnvironmentCache {
     this.stopSync = await this.db.listen(
       ENVIRONMENT_CHANGES_CHANNEL,
       (payload) => {
-        const [from, ids] = payload.split(':');
+        const { from, environmentIds } = readChangeNotice(payload);
         // The announcing instance refreshed these before answering its admin request.
-        if (from !== this.instanceId) guarded(this.refreshMany(ids.split(',').map(Number)));
+        if (from !== this.instanceId) guarded(this.refreshMany(environmentIds));
       },
       () => guarded(this.checkVersions()),
     );

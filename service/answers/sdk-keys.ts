@@ -3,7 +3,7 @@
  * keys are never stored in the clear) and the checks every SDK request makes, with the same errors on
  * the service and at the edge.
  */
-import { createHash } from 'node:crypto';
+import { hashSecret } from '../secrets';
 import { forbidden, HttpError, notFound, unauthorized } from '../errors';
 
 export interface ResolvedKey {
@@ -12,13 +12,11 @@ export interface ResolvedKey {
   readonly server: boolean;
 }
 
-export const hashServerKey = (key: string): string => createHash('sha256').update(key).digest('hex');
-
 /** Server-side keys start `ser.`; the rest are environments' client keys. */
 export const isServerKey = (key: string): boolean => key.startsWith('ser.');
 
 /** What a key is indexed by: a server key's hash, a client key itself. */
-export const keyLookupId = (key: string): string => (isServerKey(key) ? hashServerKey(key) : key);
+export const keyLookupId = (key: string): string => (isServerKey(key) ? hashSecret(key) : key);
 
 /** The `X-Environment-Key` header's value; 401 when it is missing. */
 export function environmentKeyOf(header: unknown): string {

@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { decodeDocument, documentKey, headKey, indexKey, KEY_PREFIXES, sdkKeyKey, type DocumentItem } from '../../service/edge/flag-table';
-import type { Log } from '../../service/edge/log';
-import { EdgePublisher, type PublishOutcome } from '../../service/edge/publisher';
-import { hashServerKey } from '../../service/flags/sdk-keys';
+import type { Log } from '../../service/log';
+import { EdgePublisher, type PublishOutcome } from '../../service/publisher/edge-publisher';
+import { hashSecret } from '../../service/secrets';
 import { seedEnvironment, type SeededEnvironment } from '../support/seed';
 import { startTestService, type TestService } from '../support/service';
-import { FakeTable, serverError, throttled } from './fake-table';
-import { TABLE } from './support';
+import { FakeTable, serverError, throttled } from '../edge/fake-table';
+import { TABLE } from '../edge/support';
 
 let table: FakeTable;
 let svc: TestService;
@@ -58,9 +58,9 @@ test('the service publishes every environment: document, head, keys (server keys
   expect([...published.features.values()].map((f) => f.name)).toEqual(expect.arrayContaining(['banner', 'secret_flag', 'checkout']));
 
   const head = table.item(headKey(environmentId).pk, 'head')!;
-  expect(head).toMatchObject({ version: published.version, keys: [seeded.clientKey, hashServerKey(seeded.serverKey)] });
+  expect(head).toMatchObject({ version: published.version, keys: [seeded.clientKey, hashSecret(seeded.serverKey)] });
   expect(table.item(sdkKeyKey(seeded.clientKey).pk, 'key')).toMatchObject({ environmentId });
-  expect(table.item(sdkKeyKey(hashServerKey(seeded.serverKey)).pk, 'key')).toMatchObject({ environmentId });
+  expect(table.item(sdkKeyKey(hashSecret(seeded.serverKey)).pk, 'key')).toMatchObject({ environmentId });
   expect(table.item(KEY_PREFIXES.index, indexKey(environmentId).sk)).toMatchObject({ version: published.version });
   // No key appears in the clear but the client key, which is public.
   expect(JSON.stringify([...table.items.values()])).not.toContain(seeded.serverKey);
@@ -148,11 +148,11 @@ test('a publish that stopped half-way (document written, head not) is completed 
 test('a revoked server key loses its item; the head lists the keys that remain', async () => {
   const { body: created } = await svc.admin('POST', `/environments/${seeded.clientKey}/server-keys`, { name: 'temporary' });
   await svc.service.edgePublisher!.idle();
-  expect(table.item(sdkKeyKey(hashServerKey(created.key)).pk, 'key')).toMatchObject({ environmentId });
+  expect(table.item(sdkKeyKey(hashSecret(created.key)).pk, 'key')).toMatchObject({ environmentId });
   await svc.admin('DELETE', `/environments/${seeded.clientKey}/server-keys/${created.id}`);
   await svc.service.edgePublisher!.idle();
-  expect(table.item(sdkKeyKey(hashServerKey(created.key)).pk, 'key')).toBeUndefined();
-  expect(table.item(headKey(environmentId).pk, 'head')!.keys).toEqual([seeded.clientKey, hashServerKey(seeded.serverKey)]);
+  expect(table.item(sdkKeyKey(hashSecret(created.key)).pk, 'key')).toBeUndefined();
+  expect(table.item(headKey(environmentId).pk, 'head')!.keys).toEqual([seeded.clientKey, hashSecret(seeded.serverKey)]);
 });
 
 test('a deleted environment leaves tombstones no late publish can overwrite, and loses its keys and index entry', async () => {
@@ -167,7 +167,7 @@ test('a deleted environment leaves tombstones no late publish can overwrite, and
   expect(documentItem(doomedId)).toMatchObject({ deleted: true, version: Number.MAX_SAFE_INTEGER, expiresAt: expect.any(Number) });
   expect(table.item(headKey(doomedId).pk, 'head')).toMatchObject({ deleted: true });
   expect(table.item(sdkKeyKey(doomed.clientKey).pk, 'key')).toBeUndefined();
-  expect(table.item(sdkKeyKey(hashServerKey(doomed.serverKey)).pk, 'key')).toBeUndefined();
+  expect(table.item(sdkKeyKey(hashSecret(doomed.serverKey)).pk, 'key')).toBeUndefined();
   expect(table.item(KEY_PREFIXES.index, indexKey(doomedId).sk)).toBeUndefined();
 });
 

@@ -1,5 +1,5 @@
 /**
- * Publishes environments from the control plane's database to the round-4 flag table, which the edge
+ * Publishes environments from the control plane's database to the edge stage's flag table, which the edge
  * serves from. After every admin write the touched environments are published (in the background:
  * the admin request does not wait, and SDK requests never touch this); every few seconds each
  * instance compares the database's versions with the table's index and publishes whatever differs,
@@ -12,7 +12,7 @@
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { keyLookupId } from '../flags/sdk-keys';
+import { keyLookupId } from '../answers/sdk-keys';
 import type { Database } from '../storage/database';
 import { inOneSnapshot, loadEnvironment, loadEnvironmentKeys, loadEnvironmentVersions } from '../storage/environment-documents';
 import {
@@ -29,8 +29,8 @@ import {
   type HeadItem,
   type PublishedEnvironment,
   type SdkKeyItem,
-} from './flag-table';
-import type { Log } from './log';
+} from '../edge/flag-table';
+import type { Log } from '../log';
 
 export interface EdgePublisherOptions {
   /** The table, in the control plane's (home) region. */

@@ -7,20 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { evaluateIdentityFlags } from '../engine';
 import type { TraitValue } from '../schemas/environment-document';
 import type { IdentityBody } from '../schemas/sdk';
-import type { IdentityRef } from '../storage/traits';
+import type { IdentityTraitStore } from '../storage/traits';
 import { identityBody, type FlagAudience, type ResponseTrait } from './flag-responses';
-import type { PreparedEnvironment } from './prepared-environment';
-
-/** Where identities' traits are kept. */
-export interface IdentityTraitStore {
-  /** The identity's stored traits (empty for one never seen), or undefined when the store is unreachable. */
-  read(ref: IdentityRef): Promise<ReadonlyMap<string, TraitValue> | undefined>;
-  /**
-   * Sets traits (`null` deletes one) and resolves, once they are durable, with all the identity's
-   * traits; throws (an HttpError, 503) when the store cannot take writes.
-   */
-  write(ref: IdentityRef, changes: ReadonlyMap<string, TraitValue | null>): Promise<ReadonlyMap<string, TraitValue>>;
-}
+import type { PreparedEnvironment } from '../environments/prepared-environment';
 
 export async function identityFlagsBody(
   traitStore: IdentityTraitStore,

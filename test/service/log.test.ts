@@ -1,5 +1,5 @@
 /** The edge function's log lines: one JSON object each, errors described, nothing else added. */
-import { jsonLineLog } from '../../service/edge/log';
+import { jsonLineLog } from '../../service/log';
 
 test('writes one JSON line per entry, with level, time, message and fields', () => {
   const lines: string[] = [];

@@ -6,7 +6,7 @@
 import type { FlagResult } from '../engine';
 import { notFound } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
-import type { PreparedEnvironment } from './prepared-environment';
+import type { PreparedEnvironment } from '../environments/prepared-environment';
 
 /** The content type of every SDK and OFREP answer, on the service and at the edge. */
 export const JSON_TYPE = 'application/json; charset=utf-8';
@@ -97,12 +97,25 @@ export function identityBody(
   return joinedBytes(`{"identifier":${JSON.stringify(identifier)},"flags":[`, visible, `],"traits":${JSON.stringify(traits)}}`);
 }
 
+// The identity-less flag lists, built and encoded once per environment change, on its first request.
+const environmentFlagsBodies = new WeakMap<PreparedEnvironment, Readonly<Record<FlagAudience, Buffer>>>();
+
+function environmentFlagsBody(env: PreparedEnvironment): Readonly<Record<FlagAudience, Buffer>> {
+  let bodies = environmentFlagsBodies.get(env);
+  if (bodies === undefined) {
+    const flags = env.compiled.environmentFlags;
+    bodies = { client: flagsBody(env, flags, 'client'), server: flagsBody(env, flags, 'server') };
+    environmentFlagsBodies.set(env, bodies);
+  }
+  return bodies;
+}
+
 /**
  * The body of `GET /api/v1/flags/`: every flag the audience may see (pre-serialised), or with
  * `?feature=` that one flag, 404 when the audience cannot see a flag of that name.
  */
 export function flagsAnswer(env: PreparedEnvironment, audience: FlagAudience, feature: string | undefined): Buffer {
-  if (feature === undefined) return env.environmentFlagsBody[audience];
+  if (feature === undefined) return environmentFlagsBody(env)[audience];
   const flag = env.compiled.environmentFlags.find((f) => f.featureName === feature && isVisible(env, f, audience));
   if (!flag) throw notFound(`Feature '${feature}' not found`);
   return flagBytes(env, flag);

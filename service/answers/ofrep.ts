@@ -11,7 +11,7 @@ import { evaluateIdentityFlags, type FlagResult } from '../engine';
 import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
 import { isVisible, joinedBytes, type FlagAudience } from './flag-responses';
-import type { PreparedEnvironment } from './prepared-environment';
+import type { PreparedEnvironment } from '../environments/prepared-environment';
 
 export type OfrepContext = Record<string, unknown>;
 

@@ -1,20 +1,17 @@
 /**
  * An environment ready to answer SDK requests: compiled once per change, with the parts of every
- * response that do not depend on the request (feature objects, identity-less flag lists, the
- * document) serialised once. The service builds it from the database, the edge from the flag table;
+ * response that do not depend on the request (feature objects, the document) serialised once (the
+ * answers in service/answers/ add what they build from it, such as the identity-less flag lists). The service builds it from the database, the edge from the flag table;
  * both from the same loaded environment.
  */
 import { compileEnvironment, type CompiledEnvironment } from '../engine';
 import type { FeatureMetadata, LoadedEnvironment } from '../storage/environment-documents';
-import { flagsBody, type FlagAudience } from './flag-responses';
 
 export interface PreparedEnvironment {
   readonly environmentId: number;
   readonly compiled: CompiledEnvironment;
   /** `JSON.stringify` of each feature's object in Flagsmith flag responses, by feature id. */
   readonly featureJson: ReadonlyMap<number, string>;
-  /** The identity-less `GET /api/v1/flags/` body for each audience, encoded once. */
-  readonly environmentFlagsBody: Readonly<Record<FlagAudience, Buffer>>;
   /** The environment document, encoded once. */
   readonly documentBody: Buffer;
   readonly updatedAt: Date;
@@ -26,13 +23,10 @@ export function prepareEnvironment(loaded: LoadedEnvironment): PreparedEnvironme
   const compiled = compileEnvironment(loaded.document);
   const featureJson = new Map<number, string>();
   for (const feature of loaded.features.values()) featureJson.set(feature.id, featureObjectJson(feature));
-  const base = { environmentId: loaded.environmentId, compiled, featureJson };
   return {
-    ...base,
-    environmentFlagsBody: {
-      client: flagsBody(base, compiled.environmentFlags, 'client'),
-      server: flagsBody(base, compiled.environmentFlags, 'server'),
-    },
+    environmentId: loaded.environmentId,
+    compiled,
+    featureJson,
     documentBody: Buffer.from(JSON.stringify(loaded.document)),
     updatedAt: loaded.updatedAt,
     version: loaded.version,
