@@ -1,7 +1,7 @@
 /** Wires the service together: database, migrations, caches, stores and the HTTP app. */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config';
-import { adminTokenExists, ensureBootstrapToken, NO_ADMIN_TOKEN_HINT } from './admin/tokens';
+import { adminTokenExists, ensureBootstrapToken, NO_ADMIN_TOKEN_HINT } from './admin/tokens/operations';
 import { AdminWriter } from './admin/writer';
 import { silentLog } from './log';
 import type { EdgePublisher } from './publisher/edge-publisher';

@@ -12,8 +12,8 @@ import * as features from '../admin/features';
 import * as identities from '../admin/identities';
 import * as projects from '../admin/projects';
 import * as segments from '../admin/segments';
-import { findAdminToken, type AdminActor } from '../admin/tokens';
-import { hashSecret, newSecret } from '../secrets';
+import * as tokens from '../admin/tokens/operations';
+import type { AdminActor } from '../admin/tokens/operations';
 import type { AdminWriter, Change } from '../admin/writer';
 import { environmentByKey } from '../admin/lookups';
 import * as schemas from '../schemas/admin';
@@ -23,7 +23,7 @@ import type { Database } from '../storage/database';
 import type { IdentityBounds } from '../storage/traits';
 import type { DatabaseHealth } from '../storage/health';
 import type { TraitLimits } from '../schemas/sdk';
-import { forbidden, notFound, unauthorized } from '../errors';
+import { forbidden, unauthorized } from '../errors';
 import { ErrorBody } from './errors';
 
 export interface AdminRouteDeps {
@@ -63,7 +63,7 @@ export function adminRoutes(
         const header = request.headers.authorization;
         const token = typeof header === 'string' && /^Bearer\s+(\S+)$/i.exec(header)?.[1];
         if (!token) throw unauthorized('Missing "Authorization: Bearer <admin token>" header');
-        const actor = await findAdminToken(db, token);
+        const actor = await tokens.findAdminToken(db, token);
         if (!actor) throw forbidden('Not an admin token');
         request.adminActor = actor;
       });
@@ -327,25 +327,12 @@ export function adminRoutes(
         }),
         (request) => listAuditLog(db, request.query),
       );
-      api.get('/tokens', doc('List admin tokens', {}), () => db.query('SELECT id, name, created_at FROM admin_tokens ORDER BY id'));
-      api.post('/tokens', doc('Create an admin token; shown only in this response', { body: schemas.TokenCreate }, schemas.TokenCreated), async (request, reply) => {
-        const token = newSecret('fsa_');
-        const created = await write(request, async ({ tx, record }) => {
-          const [row] = await tx.query<{ id: number; name: string }>(
-            'INSERT INTO admin_tokens (name, token_hash) VALUES ($1, $2) RETURNING id, name',
-            [request.body.name, hashSecret(token)],
-          );
-          record({ action: 'create', entityType: 'admin_token', entityId: row.id, after: row });
-          return row;
-        });
-        return reply.code(201).send({ ...created, token });
-      });
+      api.get('/tokens', doc('List admin tokens', {}), () => tokens.listTokens(db));
+      api.post('/tokens', doc('Create an admin token; shown only in this response', { body: schemas.TokenCreate }, schemas.TokenCreated), async (request, reply) =>
+        reply.code(201).send(await write(request, (c) => tokens.createToken(c, request.body))),
+      );
       api.delete('/tokens/:id', doc('Revoke an admin token', { params: schemas.IdParams }), async (request, reply) => {
-        await write(request, async ({ tx, record }) => {
-          const [row] = await tx.query('DELETE FROM admin_tokens WHERE id = $1 RETURNING id, name', [request.params.id]);
-          if (!row) throw notFound(`Token ${request.params.id} not found`);
-          record({ action: 'delete', entityType: 'admin_token', entityId: request.params.id, before: row });
-        });
+        await write(request, (c) => tokens.revokeToken(c, request.params.id));
         return reply.code(204).send();
       });
     },
