@@ -1,7 +1,5 @@
 /** Row lookups shared by the admin operations; each throws a 404 naming what is missing. */
-import { randomUUID } from 'node:crypto';
-import { badRequest, notFound } from '../errors';
-import type { Allocation } from '../schemas/admin';
+import { notFound } from '../errors';
 import type { Queryable } from '../storage/database';
 
 export interface EnvironmentRow {
@@ -64,52 +62,4 @@ export async function featureById(tx: Queryable, id: number): Promise<FeatureRow
   const [row] = await tx.query<FeatureRow>('SELECT * FROM features WHERE id = $1', [id]);
   if (!row) throw notFound(`Feature ${id} not found`);
   return row;
-}
-
-/** A feature state with its multivariate allocations, as the admin API shows it. */
-export async function featureStateView(tx: Queryable, featureStateId: number): Promise<Record<string, unknown>> {
-  const [state] = await tx.query<Record<string, unknown>>(
-    `SELECT s.id, f.name AS feature, s.feature_id, s.segment_id, s.enabled, s.value, s.priority, s.updated_at
-       FROM feature_states s JOIN features f ON f.id = s.feature_id WHERE s.id = $1`,
-    [featureStateId],
-  );
-  if (!state) throw notFound(`Feature state ${featureStateId} not found`);
-  const multivariate = await tx.query(
-    'SELECT option_id, percentage_allocation FROM multivariate_allocations WHERE feature_state_id = $1 ORDER BY id',
-    [featureStateId],
-  );
-  return { ...state, multivariate };
-}
-
-/**
- * Replaces a feature state's multivariate allocations, keeping the rows (and so the ids, which order
- * the variants for hashing) of options that stay.
- */
-export async function setAllocations(
-  tx: Queryable,
-  featureStateId: number,
-  featureId: number,
-  allocations: readonly Allocation[],
-): Promise<void> {
-  const total = allocations.reduce((sum, a) => sum + a.percentage_allocation, 0);
-  if (total > 100 + 1e-9) throw badRequest(`Multivariate allocations add up to ${total}%, more than 100%`);
-  const optionIds = allocations.map((a) => a.option_id);
-  if (new Set(optionIds).size !== optionIds.length) throw badRequest('An option appears twice in the allocations');
-  const known = await tx.query<{ id: number }>('SELECT id FROM multivariate_options WHERE feature_id = $1 AND id = ANY($2::int[])', [
-    featureId,
-    optionIds,
-  ]);
-  const missing = optionIds.filter((id) => !known.some((row) => row.id === id));
-  if (missing.length > 0) throw badRequest(`Multivariate option(s) ${missing.join(', ')} do not belong to this feature`);
-  await tx.query('DELETE FROM multivariate_allocations WHERE feature_state_id = $1 AND NOT (option_id = ANY($2::int[]))', [
-    featureStateId,
-    optionIds,
-  ]);
-  for (const allocation of allocations) {
-    await tx.query(
-      `INSERT INTO multivariate_allocations (feature_state_id, option_id, percentage_allocation, uuid) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (feature_state_id, option_id) DO UPDATE SET percentage_allocation = EXCLUDED.percentage_allocation`,
-      [featureStateId, allocation.option_id, allocation.percentage_allocation, randomUUID()],
-    );
-  }
 }

@@ -6,16 +6,20 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyCorsOptions } from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
-import { listAuditLog } from '../admin/audit';
-import { exportDocument, importDocument } from '../admin/documents';
-import * as features from '../admin/features';
-import * as identities from '../admin/identities';
-import * as projects from '../admin/projects';
-import * as segments from '../admin/segments';
+import { listAnalytics } from '../admin/analytics/operations';
+import { listAuditLog } from '../admin/audit-log/operations';
+import { exportDocument, importDocument } from '../admin/documents/operations';
+import * as environments from '../admin/environments/operations';
+import * as featureStates from '../admin/feature-states/operations';
+import * as features from '../admin/features/operations';
+import * as identities from '../admin/identities/operations';
+import * as projects from '../admin/projects/operations';
+import * as segmentOverrides from '../admin/segment-overrides/operations';
+import * as segments from '../admin/segments/operations';
+import * as serverKeys from '../admin/server-keys/operations';
 import * as tokens from '../admin/tokens/operations';
 import type { AdminActor } from '../admin/tokens/operations';
 import type { AdminWriter, Change } from '../admin/writer';
-import { environmentByKey } from '../admin/lookups';
 import * as schemas from '../schemas/admin';
 import { EnvironmentDocument } from '../schemas/environment-document';
 import type { AnalyticsStore } from '../storage/analytics';
@@ -106,29 +110,29 @@ export function adminRoutes(
       });
 
       api.get('/projects/:projectId/environments', doc('List environments', { params: schemas.ProjectParams }), (request) =>
-        projects.listEnvironments(db, request.params.projectId),
+        environments.listEnvironments(db, request.params.projectId),
       );
       api.post(
         '/projects/:projectId/environments',
         doc('Create an environment', { params: schemas.ProjectParams, body: schemas.EnvironmentCreate }),
         async (request, reply) =>
-          reply.code(201).send(await write(request, (c) => projects.createEnvironment(c, request.params.projectId, request.body))),
+          reply.code(201).send(await write(request, (c) => environments.createEnvironment(c, request.params.projectId, request.body))),
       );
       api.get('/environments/:clientKey', doc('Get an environment', { params: schemas.EnvironmentParams }), (request) =>
-        environmentByKey(db, request.params.clientKey),
+        environments.getEnvironment(db, request.params.clientKey),
       );
       api.patch(
         '/environments/:clientKey',
         doc('Update an environment', { params: schemas.EnvironmentParams, body: schemas.EnvironmentUpdate }),
-        (request) => write(request, (c) => projects.updateEnvironment(c, request.params.clientKey, request.body)),
+        (request) => write(request, (c) => environments.updateEnvironment(c, request.params.clientKey, request.body)),
       );
       api.delete('/environments/:clientKey', doc('Delete an environment', { params: schemas.EnvironmentParams }), async (request, reply) => {
-        await write(request, (c) => projects.deleteEnvironment(c, request.params.clientKey));
+        await write(request, (c) => environments.deleteEnvironment(c, request.params.clientKey));
         return reply.code(204).send();
       });
 
       api.get('/environments/:clientKey/server-keys', doc('List server keys (prefixes only)', { params: schemas.EnvironmentParams }), (request) =>
-        projects.listServerKeys(db, request.params.clientKey),
+        serverKeys.listServerKeys(db, request.params.clientKey),
       );
       api.post(
         '/environments/:clientKey/server-keys',
@@ -139,13 +143,13 @@ export function adminRoutes(
         async (request, reply) =>
           reply
             .code(201)
-            .send(await write(request, (c) => projects.createServerKey(c, request.params.clientKey, request.body?.name ?? ''))),
+            .send(await write(request, (c) => serverKeys.createServerKey(c, request.params.clientKey, request.body?.name ?? ''))),
       );
       api.delete(
         '/environments/:clientKey/server-keys/:id',
         doc('Revoke a server key', { params: schemas.EnvironmentIdParams }),
         async (request, reply) => {
-          await write(request, (c) => projects.deleteServerKey(c, request.params.clientKey, request.params.id));
+          await write(request, (c) => serverKeys.deleteServerKey(c, request.params.clientKey, request.params.id));
           return reply.code(204).send();
         },
       );
@@ -186,13 +190,13 @@ export function adminRoutes(
       api.get(
         '/environments/:clientKey/feature-states/:featureName',
         doc("A feature's state in an environment", { params: schemas.EnvironmentFeatureParams }),
-        (request) => features.getFeatureState(db, request.params.clientKey, request.params.featureName),
+        (request) => featureStates.getFeatureState(db, request.params.clientKey, request.params.featureName),
       );
       api.patch(
         '/environments/:clientKey/feature-states/:featureName',
         doc("Change a feature's state in an environment", { params: schemas.EnvironmentFeatureParams, body: schemas.FeatureStateUpdate }),
         (request) =>
-          write(request, (c) => features.updateFeatureState(c, request.params.clientKey, request.params.featureName, request.body)),
+          write(request, (c) => featureStates.updateFeatureState(c, request.params.clientKey, request.params.featureName, request.body)),
       );
 
       // ---- segments and segment overrides ----
@@ -214,25 +218,25 @@ export function adminRoutes(
         return reply.code(204).send();
       });
       api.get('/environments/:clientKey/segment-overrides', doc('List segment overrides', { params: schemas.EnvironmentParams }), (request) =>
-        segments.listSegmentOverrides(db, request.params.clientKey),
+        segmentOverrides.listSegmentOverrides(db, request.params.clientKey),
       );
       api.post(
         '/environments/:clientKey/segment-overrides',
         doc('Override a feature for a segment', { params: schemas.EnvironmentParams, body: schemas.SegmentOverrideCreate }),
         async (request, reply) =>
-          reply.code(201).send(await write(request, (c) => segments.createSegmentOverride(c, request.params.clientKey, request.body))),
+          reply.code(201).send(await write(request, (c) => segmentOverrides.createSegmentOverride(c, request.params.clientKey, request.body))),
       );
       api.patch(
         '/environments/:clientKey/segment-overrides/:id',
         doc('Change a segment override', { params: schemas.EnvironmentIdParams, body: schemas.SegmentOverrideUpdate }),
         (request) =>
-          write(request, (c) => segments.updateSegmentOverride(c, request.params.clientKey, request.params.id, request.body)),
+          write(request, (c) => segmentOverrides.updateSegmentOverride(c, request.params.clientKey, request.params.id, request.body)),
       );
       api.delete(
         '/environments/:clientKey/segment-overrides/:id',
         doc('Remove a segment override', { params: schemas.EnvironmentIdParams }),
         async (request, reply) => {
-          await write(request, (c) => segments.deleteSegmentOverride(c, request.params.clientKey, request.params.id));
+          await write(request, (c) => segmentOverrides.deleteSegmentOverride(c, request.params.clientKey, request.params.id));
           return reply.code(204).send();
         },
       );
@@ -312,10 +316,7 @@ export function adminRoutes(
           params: schemas.EnvironmentParams,
           querystring: Type.Object({ hours: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 24 }) }, { additionalProperties: false }),
         }),
-        async (request) => {
-          const environment = await environmentByKey(db, request.params.clientKey);
-          return analytics.list(environment.id, new Date(Date.now() - request.query.hours * 3600_000));
-        },
+        (request) => listAnalytics(db, analytics, request.params.clientKey, request.query.hours),
       );
       api.get(
         '/audit-log',

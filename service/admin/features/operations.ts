@@ -1,16 +1,10 @@
-/** Features, their multivariate options, and each environment's default state of a feature. */
-import { badRequest, conflict, notFound } from '../errors';
-import type {
-  FeatureCreate,
-  FeatureStateUpdate,
-  FeatureUpdate,
-  MultivariateOptionCreate,
-  MultivariateOptionUpdate,
-} from '../schemas/admin';
-import { json, type Queryable } from '../storage/database';
-import { environmentByKey, featureById, featureByName, featureStateView, lockRow, projectById, setAllocations } from './lookups';
-import { createDefaultState } from './projects';
-import type { Change } from './writer';
+/** Features of a project and their multivariate options (each environment's state of a feature: feature-states/). */
+import { badRequest, conflict, notFound } from '../../errors';
+import type { FeatureCreate, FeatureUpdate, MultivariateOptionCreate, MultivariateOptionUpdate } from '../../schemas/admin';
+import { json, type Queryable } from '../../storage/database';
+import { createDefaultState } from '../feature-states/operations';
+import { featureById, lockRow, projectById } from '../lookups';
+import type { Change } from '../writer';
 
 export const listFeatures = async (tx: Queryable, projectId: number) => {
   await projectById(tx, projectId);
@@ -145,41 +139,4 @@ async function assertAllocationsWithinLimit(tx: Queryable, featureId: number) {
     [featureId],
   );
   if (over) throw conflict(`Allocations would add up to ${over.total}%, more than 100%`);
-}
-
-/** The environment default state of a feature. */
-export async function defaultStateId(tx: Queryable, clientKey: string, featureName: string) {
-  const environment = await environmentByKey(tx, clientKey);
-  const feature = await featureByName(tx, environment.project_id, featureName);
-  const [state] = await tx.query<{ id: number }>(
-    'SELECT id FROM feature_states WHERE environment_id = $1 AND feature_id = $2 AND segment_id IS NULL AND identity_id IS NULL',
-    [environment.id, feature.id],
-  );
-  if (!state) throw notFound(`Feature '${featureName}' has no state in this environment`);
-  return { environment, feature, stateId: state.id };
-}
-
-export async function getFeatureState(tx: Queryable, clientKey: string, featureName: string) {
-  const { stateId } = await defaultStateId(tx, clientKey, featureName);
-  return featureStateView(tx, stateId);
-}
-
-/** Updates any feature state row (default, segment or identity override) in place. */
-export async function applyStateUpdate(tx: Queryable, stateId: number, featureId: number, input: FeatureStateUpdate & { priority?: number }) {
-  await tx.query(
-    `UPDATE feature_states SET enabled = COALESCE($2, enabled), value = CASE WHEN $3 THEN $4::jsonb ELSE value END,
-       priority = COALESCE($5, priority), updated_at = now() WHERE id = $1`,
-    [stateId, input.enabled ?? null, 'value' in input, json(input.value), input.priority ?? null],
-  );
-  if (input.multivariate) await setAllocations(tx, stateId, featureId, input.multivariate);
-}
-
-export async function updateFeatureState({ tx, record }: Change, clientKey: string, featureName: string, input: FeatureStateUpdate) {
-  const { environment, feature, stateId } = await defaultStateId(tx, clientKey, featureName);
-  await lockRow(tx, 'feature_states', stateId);
-  const before = await featureStateView(tx, stateId);
-  await applyStateUpdate(tx, stateId, feature.id, input);
-  const after = await featureStateView(tx, stateId);
-  record({ action: 'update', entityType: 'feature_state', entityId: stateId, environmentId: environment.id, before, after });
-  return after;
 }

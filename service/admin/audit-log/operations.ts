@@ -1,7 +1,7 @@
 /** The audit log: every admin change, newest first, paged by cursor. */
-import type { Paging } from '../schemas/admin';
-import type { Queryable } from '../storage/database';
-import { environmentByKey } from './lookups';
+import type { Paging } from '../../schemas/admin';
+import type { Queryable } from '../../storage/database';
+import { environmentByKey } from '../lookups';
 
 export async function listAuditLog(tx: Queryable, paging: Paging & { environment?: string; project?: number }) {
   const environmentId = paging.environment ? (await environmentByKey(tx, paging.environment)).id : null;

@@ -5,14 +5,14 @@
  * (feature-state django_ids, segment ids) are kept so that splits land the same way after a move.
  */
 import { randomUUID } from 'node:crypto';
-import { badRequest, notFound } from '../errors';
-import type { DocumentFeatureState, EnvironmentDocument } from '../schemas/environment-document';
-import { json, type Queryable } from '../storage/database';
-import { loadEnvironment } from '../storage/environment-documents';
-import { type EnvironmentRow } from './lookups';
-import { createDefaultState } from './projects';
-import { assertUsableRules } from './segments';
-import type { Change } from './writer';
+import { badRequest, notFound } from '../../errors';
+import type { DocumentFeatureState, EnvironmentDocument } from '../../schemas/environment-document';
+import { json, type Queryable } from '../../storage/database';
+import { loadEnvironment } from '../../storage/environment-documents';
+import { createDefaultState } from '../feature-states/operations';
+import { type EnvironmentRow } from '../lookups';
+import { assertUsableRules } from '../segments/operations';
+import type { Change } from '../writer';
 
 export async function exportDocument(tx: Queryable, clientKey: string): Promise<EnvironmentDocument> {
   const [environment] = await tx.query<{ id: number }>('SELECT id FROM environments WHERE client_key = $1', [clientKey]);

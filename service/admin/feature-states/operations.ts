@@ -1,0 +1,108 @@
+/**
+ * Feature states: a feature's value in an environment. The environment default is read and changed
+ * here; segment and identity overrides are feature states too, and share the view and the update.
+ */
+import { randomUUID } from 'node:crypto';
+import { badRequest, notFound } from '../../errors';
+import type { Allocation, FeatureStateUpdate } from '../../schemas/admin';
+import { json, type Queryable } from '../../storage/database';
+import { environmentByKey, featureByName, lockRow } from '../lookups';
+import type { Change } from '../writer';
+
+/** An environment's default state for a feature, with allocations from the options' default percentages. */
+export async function createDefaultState(
+  tx: Queryable,
+  environmentId: number,
+  feature: { id: number; default_enabled: boolean; initial_value: unknown },
+): Promise<void> {
+  const [state] = await tx.query<{ id: number }>(
+    `INSERT INTO feature_states (environment_id, feature_id, enabled, value, uuid) VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING id`,
+    [environmentId, feature.id, feature.default_enabled, JSON.stringify(feature.initial_value ?? null), randomUUID()],
+  );
+  await tx.query(
+    `INSERT INTO multivariate_allocations (feature_state_id, option_id, percentage_allocation, uuid)
+     SELECT $1, id, default_percentage_allocation, md5(random()::text || id::text) FROM multivariate_options
+      WHERE feature_id = $2 ORDER BY id`,
+    [state.id, feature.id],
+  );
+}
+
+/** A feature state with its multivariate allocations, as the admin API shows it. */
+export async function featureStateView(tx: Queryable, featureStateId: number): Promise<Record<string, unknown>> {
+  const [state] = await tx.query<Record<string, unknown>>(
+    `SELECT s.id, f.name AS feature, s.feature_id, s.segment_id, s.enabled, s.value, s.priority, s.updated_at
+       FROM feature_states s JOIN features f ON f.id = s.feature_id WHERE s.id = $1`,
+    [featureStateId],
+  );
+  if (!state) throw notFound(`Feature state ${featureStateId} not found`);
+  const multivariate = await tx.query(
+    'SELECT option_id, percentage_allocation FROM multivariate_allocations WHERE feature_state_id = $1 ORDER BY id',
+    [featureStateId],
+  );
+  return { ...state, multivariate };
+}
+
+/**
+ * Replaces a feature state's multivariate allocations, keeping the rows (and so the ids, which order
+ * the variants for hashing) of options that stay.
+ */
+async function setAllocations(tx: Queryable, featureStateId: number, featureId: number, allocations: readonly Allocation[]): Promise<void> {
+  const total = allocations.reduce((sum, a) => sum + a.percentage_allocation, 0);
+  if (total > 100 + 1e-9) throw badRequest(`Multivariate allocations add up to ${total}%, more than 100%`);
+  const optionIds = allocations.map((a) => a.option_id);
+  if (new Set(optionIds).size !== optionIds.length) throw badRequest('An option appears twice in the allocations');
+  const known = await tx.query<{ id: number }>('SELECT id FROM multivariate_options WHERE feature_id = $1 AND id = ANY($2::int[])', [
+    featureId,
+    optionIds,
+  ]);
+  const missing = optionIds.filter((id) => !known.some((row) => row.id === id));
+  if (missing.length > 0) throw badRequest(`Multivariate option(s) ${missing.join(', ')} do not belong to this feature`);
+  await tx.query('DELETE FROM multivariate_allocations WHERE feature_state_id = $1 AND NOT (option_id = ANY($2::int[]))', [
+    featureStateId,
+    optionIds,
+  ]);
+  for (const allocation of allocations) {
+    await tx.query(
+      `INSERT INTO multivariate_allocations (feature_state_id, option_id, percentage_allocation, uuid) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (feature_state_id, option_id) DO UPDATE SET percentage_allocation = EXCLUDED.percentage_allocation`,
+      [featureStateId, allocation.option_id, allocation.percentage_allocation, randomUUID()],
+    );
+  }
+}
+
+/** Updates any feature state row (default, segment or identity override) in place. */
+export async function applyStateUpdate(tx: Queryable, stateId: number, featureId: number, input: FeatureStateUpdate & { priority?: number }) {
+  await tx.query(
+    `UPDATE feature_states SET enabled = COALESCE($2, enabled), value = CASE WHEN $3 THEN $4::jsonb ELSE value END,
+       priority = COALESCE($5, priority), updated_at = now() WHERE id = $1`,
+    [stateId, input.enabled ?? null, 'value' in input, json(input.value), input.priority ?? null],
+  );
+  if (input.multivariate) await setAllocations(tx, stateId, featureId, input.multivariate);
+}
+
+/** The environment default state of a feature. */
+async function defaultStateId(tx: Queryable, clientKey: string, featureName: string) {
+  const environment = await environmentByKey(tx, clientKey);
+  const feature = await featureByName(tx, environment.project_id, featureName);
+  const [state] = await tx.query<{ id: number }>(
+    'SELECT id FROM feature_states WHERE environment_id = $1 AND feature_id = $2 AND segment_id IS NULL AND identity_id IS NULL',
+    [environment.id, feature.id],
+  );
+  if (!state) throw notFound(`Feature '${featureName}' has no state in this environment`);
+  return { environment, feature, stateId: state.id };
+}
+
+export async function getFeatureState(tx: Queryable, clientKey: string, featureName: string) {
+  const { stateId } = await defaultStateId(tx, clientKey, featureName);
+  return featureStateView(tx, stateId);
+}
+
+export async function updateFeatureState({ tx, record }: Change, clientKey: string, featureName: string, input: FeatureStateUpdate) {
+  const { environment, feature, stateId } = await defaultStateId(tx, clientKey, featureName);
+  await lockRow(tx, 'feature_states', stateId);
+  const before = await featureStateView(tx, stateId);
+  await applyStateUpdate(tx, stateId, feature.id, input);
+  const after = await featureStateView(tx, stateId);
+  record({ action: 'update', entityType: 'feature_state', entityId: stateId, environmentId: environment.id, before, after });
+  return after;
+}
