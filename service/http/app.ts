@@ -7,7 +7,7 @@ import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { CorsPolicy } from '../cors';
 import { createValidators, formatSchemaErrors } from '../schemas/validation';
-import { adminRoutes, type AdminRouteDeps } from './admin-routes';
+import { adminPlugin, type AdminRouteDeps } from '../admin/plugin';
 import { installErrorHandlers } from './errors';
 import type { ServiceMetrics } from './metrics';
 import type { DatabaseHealth } from '../storage/health';
@@ -75,7 +75,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   });
 
   // Preflights are answered in the hook, before any route: every OPTIONS gets the SDK endpoints' rules
-  // but the admin API's, whose routes carry their own (see adminRoutes).
+  // but the admin API's, whose routes carry their own (see admin/plugin.ts).
   await app.register(cors, { ...fastifyCorsOptions(options.sdkCors), strictPreflight: false });
 
   await app.register(swagger, {
@@ -111,7 +111,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   app.get('/api/v1/docs/openapi.json', operations, async () => app.swagger());
   sdkRoutes(app, deps);
   ofrepRoutes(app, deps.cache, deps.traitLimits);
-  adminRoutes(app, deps, options.adminCors ? fastifyCorsOptions(options.adminCors) : false);
+  await app.register(adminPlugin, { ...deps, prefix: '/api/v1/admin', cors: options.adminCors ? fastifyCorsOptions(options.adminCors) : false });
   return app;
 }
 
