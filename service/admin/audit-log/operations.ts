@@ -1,9 +1,9 @@
 /** The audit log: every admin change, newest first, paged by cursor. */
-import type { Paging } from '../../schemas/admin';
 import type { Queryable } from '../../storage/database';
 import { environmentByKey } from '../lookups';
+import type { AuditLogQuery } from './schemas';
 
-export async function listAuditLog(tx: Queryable, paging: Paging & { environment?: string; project?: number }) {
+export async function listAuditLog(tx: Queryable, paging: AuditLogQuery) {
   const environmentId = paging.environment ? (await environmentByKey(tx, paging.environment)).id : null;
   const items = await tx.query<{ id: number }>(
     `SELECT id, at, actor, action, entity_type, entity_id, project_id, environment_id, before, after FROM audit_log

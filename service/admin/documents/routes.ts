@@ -3,10 +3,11 @@
  * place of the environment's whole configuration (201 when the import created the environment).
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { EnvironmentParams, ImportQuery } from '../../schemas/admin';
 import { EnvironmentDocument } from '../../schemas/environment-document';
 import type { AdminRoutes } from '../plugin';
+import { EnvironmentParams } from '../schemas';
 import { exportDocument, importDocument } from './operations';
+import { ImportQuery } from './schemas';
 
 export const documentRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, { db, doc, write }, done) => {
   api.get(

@@ -1,11 +1,11 @@
 /** Environments of a project, named by their client key. */
 import { randomBytes } from 'node:crypto';
 import { conflict } from '../../errors';
-import type { EnvironmentCreate, EnvironmentUpdate } from '../../schemas/admin';
 import type { Queryable } from '../../storage/database';
 import { createDefaultState } from '../feature-states/operations';
 import { environmentByKey, projectById, type EnvironmentRow } from '../lookups';
 import type { Change } from '../writer';
+import type { EnvironmentCreate, EnvironmentUpdate } from './schemas';
 
 export const listEnvironments = async (tx: Queryable, projectId: number) => {
   await projectById(tx, projectId);

@@ -1,8 +1,9 @@
 /** A project's environments (/projects/:projectId/environments), then each by its client key (/environments/:clientKey). */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { EnvironmentCreate, EnvironmentParams, EnvironmentUpdate, ProjectParams } from '../../schemas/admin';
 import type { AdminRoutes } from '../plugin';
+import { EnvironmentParams, ProjectParams } from '../schemas';
 import * as environments from './operations';
+import { EnvironmentCreate, EnvironmentUpdate } from './schemas';
 
 export const environmentRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, { db, doc, write, create, remove }, done) => {
   api.get('/projects/:projectId/environments', doc('List environments', { params: ProjectParams }), (request) =>

@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { badRequest, notFound } from '../../errors';
-import type { Allocation, FeatureStateUpdate } from '../../schemas/admin';
 import { json, type Queryable } from '../../storage/database';
 import { environmentByKey, featureByName, lockRow } from '../lookups';
 import type { Change } from '../writer';
+import type { Allocation, FeatureStateUpdate } from './schemas';
 
 /** An environment's default state for a feature, with allocations from the options' default percentages. */
 export async function createDefaultState(

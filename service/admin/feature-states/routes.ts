@@ -1,8 +1,8 @@
 /** /environments/:clientKey/feature-states/:featureName: a feature's default state in an environment, read and changed. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { EnvironmentFeatureParams, FeatureStateUpdate } from '../../schemas/admin';
 import type { AdminRoutes } from '../plugin';
 import * as featureStates from './operations';
+import { EnvironmentFeatureParams, FeatureStateUpdate } from './schemas';
 
 export const featureStateRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, { db, doc, write }, done) => {
   api.get(

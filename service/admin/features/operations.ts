@@ -1,10 +1,10 @@
 /** Features of a project and their multivariate options (each environment's state of a feature: feature-states/). */
 import { badRequest, conflict, notFound } from '../../errors';
-import type { FeatureCreate, FeatureUpdate, MultivariateOptionCreate, MultivariateOptionUpdate } from '../../schemas/admin';
 import { json, type Queryable } from '../../storage/database';
 import { createDefaultState } from '../feature-states/operations';
 import { featureById, lockRow, projectById } from '../lookups';
 import type { Change } from '../writer';
+import type { FeatureCreate, FeatureUpdate, MultivariateOptionCreate, MultivariateOptionUpdate } from './schemas';
 
 export const listFeatures = async (tx: Queryable, projectId: number) => {
   await projectById(tx, projectId);

@@ -1,15 +1,9 @@
 /** A project's features (/projects/:projectId/features, /features/:id) and their multivariate options. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import {
-  FeatureCreate,
-  FeatureUpdate,
-  IdParams,
-  MultivariateOptionCreate,
-  MultivariateOptionUpdate,
-  ProjectParams,
-} from '../../schemas/admin';
 import type { AdminRoutes } from '../plugin';
+import { IdParams, ProjectParams } from '../schemas';
 import * as features from './operations';
+import { FeatureCreate, FeatureUpdate, MultivariateOptionCreate, MultivariateOptionUpdate } from './schemas';
 
 export const featureRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, { db, doc, write, create, remove }, done) => {
   api.get('/projects/:projectId/features', doc('List features', { params: ProjectParams }), (request) =>

@@ -1,11 +1,12 @@
 /** Identities, their traits and their overrides, as the admin API manages them. */
 import { randomUUID } from 'node:crypto';
 import { conflict, notFound } from '../../errors';
-import type { IdentityCreate, IdentityOverrideSet, Paging, TraitChanges } from '../../schemas/admin';
 import { json, type Queryable } from '../../storage/database';
 import { boundsExceeded, type IdentityBounds } from '../../storage/traits';
 import { environmentByKey, featureByName, lockRow } from '../lookups';
+import type { Paging } from '../schemas';
 import type { Change } from '../writer';
+import type { IdentityCreate, IdentityOverrideSet, TraitChanges } from './schemas';
 
 export async function listIdentities(tx: Queryable, clientKey: string, paging: Paging) {
   const environment = await environmentByKey(tx, clientKey);

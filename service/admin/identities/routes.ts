@@ -1,18 +1,11 @@
 /** /environments/:clientKey/identities: identities, their traits and their overrides of features. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import {
-  EnvironmentParams,
-  identityCreate,
-  IdentityFeatureParams,
-  IdentityOverrideSet,
-  IdentityParams,
-  Paging,
-  traitChanges,
-} from '../../schemas/admin';
 import type { TraitLimits } from '../../schemas/sdk';
 import type { IdentityBounds } from '../../storage/traits';
 import type { AdminRoutes } from '../plugin';
+import { EnvironmentParams, Paging } from '../schemas';
 import * as identities from './operations';
+import { identityCreate, IdentityFeatureParams, IdentityOverrideSet, IdentityParams, traitChanges } from './schemas';
 
 export interface IdentityRoutesOptions extends AdminRoutes {
   /** What a trait may be, as in SDK requests. */

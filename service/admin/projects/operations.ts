@@ -1,5 +1,5 @@
 /** Projects: what features, segments and environments belong to. */
-import type { ProjectCreate, ProjectUpdate } from '../../schemas/admin';
+import type { ProjectCreate, ProjectUpdate } from './schemas';
 import type { Queryable } from '../../storage/database';
 import { lockRow, projectById } from '../lookups';
 import type { Change } from '../writer';

@@ -1,8 +1,9 @@
 /** /projects: list, create, read, update, delete. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { IdParams, ProjectCreate, ProjectUpdate } from '../../schemas/admin';
 import type { AdminRoutes } from '../plugin';
+import { IdParams } from '../schemas';
 import * as projects from './operations';
+import { ProjectCreate, ProjectUpdate } from './schemas';
 
 export const projectRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, { db, doc, write, create, remove }, done) => {
   api.get('/projects', doc('List projects', {}), () => projects.listProjects(db));

@@ -1,11 +1,11 @@
 /** Segment overrides: a feature's state in one environment for the identities in a segment. */
 import { randomUUID } from 'node:crypto';
 import { conflict, notFound } from '../../errors';
-import type { SegmentOverrideCreate, SegmentOverrideUpdate } from '../../schemas/admin';
 import { json, type Queryable } from '../../storage/database';
 import { applyStateUpdate, featureStateView } from '../feature-states/operations';
 import { environmentByKey, featureByName, lockRow } from '../lookups';
 import type { Change } from '../writer';
+import type { SegmentOverrideCreate, SegmentOverrideUpdate } from './schemas';
 
 export async function listSegmentOverrides(tx: Queryable, clientKey: string) {
   const environment = await environmentByKey(tx, clientKey);

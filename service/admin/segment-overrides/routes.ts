@@ -1,8 +1,9 @@
 /** /environments/:clientKey/segment-overrides: a feature's state for a segment's identities in one environment. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { EnvironmentIdParams, EnvironmentParams, SegmentOverrideCreate, SegmentOverrideUpdate } from '../../schemas/admin';
 import type { AdminRoutes } from '../plugin';
+import { EnvironmentIdParams, EnvironmentParams } from '../schemas';
 import * as segmentOverrides from './operations';
+import { SegmentOverrideCreate, SegmentOverrideUpdate } from './schemas';
 
 export const segmentOverrideRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, { db, doc, write, create, remove }, done) => {
   api.get('/environments/:clientKey/segment-overrides', doc('List segment overrides', { params: EnvironmentParams }), (request) =>

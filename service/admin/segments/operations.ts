@@ -1,10 +1,10 @@
 /** Segments: project-wide rules that identities match (each environment's overrides for them: segment-overrides/). */
 import { firstRefusedCondition } from '../../engine/segments';
 import { conflict, HttpError, notFound } from '../../errors';
-import type { SegmentCreate, SegmentUpdate } from '../../schemas/admin';
 import { json, type Queryable } from '../../storage/database';
 import { lockRow, projectById } from '../lookups';
 import type { Change } from '../writer';
+import type { SegmentCreate, SegmentUpdate } from './schemas';
 
 export const listSegments = async (tx: Queryable, projectId: number) => {
   await projectById(tx, projectId);

@@ -1,8 +1,9 @@
 /** A project's segments (/projects/:projectId/segments, /segments/:id). */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { IdParams, ProjectParams, SegmentCreate, SegmentUpdate } from '../../schemas/admin';
 import type { AdminRoutes } from '../plugin';
+import { IdParams, ProjectParams } from '../schemas';
 import * as segments from './operations';
+import { SegmentCreate, SegmentUpdate } from './schemas';
 
 export const segmentRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, { db, doc, write, create, remove }, done) => {
   api.get('/projects/:projectId/segments', doc('List segments', { params: ProjectParams }), (request) =>

@@ -1,9 +1,9 @@
 /** /environments/:clientKey/server-keys: list (prefixes only), create (the key shown once), revoke. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { EnvironmentIdParams, EnvironmentParams, ServerKeyCreate, ServerKeyCreated } from '../../schemas/admin';
 import type { AdminRoutes } from '../plugin';
+import { EnvironmentIdParams, EnvironmentParams } from '../schemas';
 import * as serverKeys from './operations';
+import { ServerKeyCreate, ServerKeyCreated } from './schemas';
 
 export const serverKeyRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, { db, doc, create, remove }, done) => {
   api.get('/environments/:clientKey/server-keys', doc('List server keys (prefixes only)', { params: EnvironmentParams }), (request) =>
@@ -13,7 +13,7 @@ export const serverKeyRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, 
     '/environments/:clientKey/server-keys',
     doc(
       'Create a server key; the key is shown only in this response',
-      { params: EnvironmentParams, body: Type.Optional(ServerKeyCreate) },
+      { params: EnvironmentParams, body: ServerKeyCreate },
       ServerKeyCreated,
     ),
     (request, reply) => create(request, reply, (c) => serverKeys.createServerKey(c, request.params.clientKey, request.body?.name ?? '')),

@@ -6,6 +6,7 @@ import { notFound } from '../../errors';
 import { hashSecret, newSecret } from '../../secrets';
 import type { Queryable } from '../../storage/database';
 import type { Change } from '../writer';
+import type { TokenCreate } from './schemas';
 
 export interface AdminActor {
   tokenId: number;
@@ -24,7 +25,7 @@ export async function findAdminToken(db: Queryable, token: string): Promise<Admi
 export const listTokens = (tx: Queryable) => tx.query('SELECT id, name, created_at FROM admin_tokens ORDER BY id');
 
 /** Creates a token; the token itself is returned this once and only its hash is kept. */
-export async function createToken({ tx, record }: Change, input: { name: string }) {
+export async function createToken({ tx, record }: Change, input: TokenCreate) {
   const token = newSecret('fsa_');
   const [row] = await tx.query<{ id: number; name: string }>(
     'INSERT INTO admin_tokens (name, token_hash) VALUES ($1, $2) RETURNING id, name',

@@ -1,8 +1,9 @@
 /** /tokens: admin tokens, listed (without their secrets), created (the token shown once) and revoked. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { IdParams, TokenCreate, TokenCreated } from '../../schemas/admin';
 import type { AdminRoutes } from '../plugin';
+import { IdParams } from '../schemas';
 import * as tokens from './operations';
+import { TokenCreate, TokenCreated } from './schemas';
 
 export const tokenRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, { db, doc, create, remove }, done) => {
   api.get('/tokens', doc('List admin tokens', {}), () => tokens.listTokens(db));
