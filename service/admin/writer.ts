@@ -22,8 +22,8 @@ export interface AuditEntry {
 
 export interface Change {
   readonly tx: Queryable;
-  /** Records an audit entry and marks what it touched. */
-  record(entry: AuditEntry): void;
+  /** Records an audit entry and marks what it touched (a function, so operations can take it apart: `{ tx, record }`). */
+  readonly record: (entry: AuditEntry) => void;
 }
 
 export interface EnvironmentRefresher {
