@@ -14,7 +14,9 @@ export interface EnvironmentRow {
 
 /** The environment of a client key; with `forUpdate`, locked (see lockRow) and so as it is now. */
 export async function environmentByKey(tx: Queryable, clientKey: string, { forUpdate = false } = {}): Promise<EnvironmentRow> {
-  const [row] = await tx.query<EnvironmentRow>(`SELECT * FROM environments WHERE client_key = $1${forUpdate ? ' FOR UPDATE' : ''}`, [clientKey]);
+  const [row] = await tx.query<EnvironmentRow>(`SELECT * FROM environments WHERE client_key = $1${forUpdate ? ' FOR UPDATE' : ''}`, [
+    clientKey,
+  ]);
   if (!row) throw notFound(`Environment '${clientKey}' not found`);
   return row;
 }

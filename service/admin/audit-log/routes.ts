@@ -5,10 +5,8 @@ import { listAuditLog } from './operations';
 import { AuditLogQuery } from './schemas';
 
 export const auditLogRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = (api, { db, doc }, done) => {
-  api.get(
-    '/audit-log',
-    doc('Every admin change, newest first', { querystring: AuditLogQuery }),
-    (request) => listAuditLog(db, request.query),
+  api.get('/audit-log', doc('Every admin change, newest first', { querystring: AuditLogQuery }), (request) =>
+    listAuditLog(db, request.query),
   );
   done();
 };

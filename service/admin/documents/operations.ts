@@ -36,7 +36,8 @@ export async function importDocument(
   doc: EnvironmentDocument,
   projectForNewEnvironment?: number,
 ): Promise<{ created: boolean; document: EnvironmentDocument }> {
-  for (const [i, segment] of doc.project.segments.entries()) assertUsableRules(segment.rules, `body/project/segments/${i}/rules`, segment.name);
+  for (const [i, segment] of doc.project.segments.entries())
+    assertUsableRules(segment.rules, `body/project/segments/${i}/rules`, segment.name);
   const { environment, created } = await findOrCreateEnvironment(tx, clientKey, doc, projectForNewEnvironment);
   const projectId = environment.project_id;
   const before = created ? null : (await loadEnvironment(tx, environment.id))!.document;

@@ -71,7 +71,12 @@ async function setAllocations(tx: Queryable, featureStateId: number, featureId: 
 }
 
 /** Updates any feature state row (default, segment or identity override) in place. */
-export async function applyStateUpdate(tx: Queryable, stateId: number, featureId: number, input: FeatureStateUpdate & { priority?: number }) {
+export async function applyStateUpdate(
+  tx: Queryable,
+  stateId: number,
+  featureId: number,
+  input: FeatureStateUpdate & { priority?: number },
+) {
   await tx.query(
     `UPDATE feature_states SET enabled = COALESCE($2, enabled), value = CASE WHEN $3 THEN $4::jsonb ELSE value END,
        priority = COALESCE($5, priority), updated_at = now() WHERE id = $1`,

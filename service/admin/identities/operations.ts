@@ -101,7 +101,14 @@ export async function updateTraits(
   const before = await identityView(tx, row.id);
   await applyTraits(tx, row.id, identifier, traits, bounds);
   const after = await identityView(tx, row.id);
-  record({ action: 'update', entityType: 'identity_traits', entityId: row.id, environmentId: environment.id, before: before.traits, after: after.traits });
+  record({
+    action: 'update',
+    entityType: 'identity_traits',
+    entityId: row.id,
+    environmentId: environment.id,
+    before: before.traits,
+    after: after.traits,
+  });
   return after;
 }
 
@@ -129,7 +136,14 @@ export async function setIdentityOverride(
     [environment.id, feature.id, identity.id, input.enabled, json(input.value), randomUUID()],
   );
   const after = await identityView(tx, identity.id);
-  record({ action: 'update', entityType: 'identity_override', entityId: identity.id, environmentId: environment.id, before: before.overrides, after: after.overrides });
+  record({
+    action: 'update',
+    entityType: 'identity_override',
+    entityId: identity.id,
+    environmentId: environment.id,
+    before: before.overrides,
+    after: after.overrides,
+  });
   return after;
 }
 

@@ -8,10 +8,10 @@ export const listProjects = (tx: Queryable) => tx.query('SELECT * FROM projects 
 export const getProject = projectById;
 
 export async function createProject({ tx, record }: Change, input: ProjectCreate) {
-  const [project] = await tx.query<{ id: number }>(
-    'INSERT INTO projects (name, hide_disabled_flags) VALUES ($1, $2) RETURNING *',
-    [input.name, input.hide_disabled_flags ?? false],
-  );
+  const [project] = await tx.query<{ id: number }>('INSERT INTO projects (name, hide_disabled_flags) VALUES ($1, $2) RETURNING *', [
+    input.name,
+    input.hide_disabled_flags ?? false,
+  ]);
   record({ action: 'create', entityType: 'project', entityId: project.id, projectId: project.id, after: project });
   return project;
 }

@@ -30,10 +30,11 @@ export async function createSegmentOverride({ tx, record }: Change, clientKey: s
   const feature = await featureByName(tx, environment.project_id, input.feature);
   const [segment] = await tx.query('SELECT 1 FROM segments WHERE id = $1 AND project_id = $2', [input.segment_id, environment.project_id]);
   if (!segment) throw notFound(`Segment ${input.segment_id} not found in this project`);
-  const [existing] = await tx.query(
-    'SELECT 1 FROM feature_states WHERE environment_id = $1 AND feature_id = $2 AND segment_id = $3',
-    [environment.id, feature.id, input.segment_id],
-  );
+  const [existing] = await tx.query('SELECT 1 FROM feature_states WHERE environment_id = $1 AND feature_id = $2 AND segment_id = $3', [
+    environment.id,
+    feature.id,
+    input.segment_id,
+  ]);
   if (existing) throw conflict(`Segment ${input.segment_id} already overrides '${input.feature}' here`);
   const priority =
     input.priority ??

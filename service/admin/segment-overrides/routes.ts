@@ -17,12 +17,14 @@ export const segmentOverrideRoutes: FastifyPluginCallbackTypebox<AdminRoutes> = 
   api.patch(
     '/environments/:clientKey/segment-overrides/:id',
     doc('Change a segment override', { params: EnvironmentIdParams, body: SegmentOverrideUpdate }),
-    (request) => write(request, (c) => segmentOverrides.updateSegmentOverride(c, request.params.clientKey, request.params.id, request.body)),
+    (request) =>
+      write(request, (c) => segmentOverrides.updateSegmentOverride(c, request.params.clientKey, request.params.id, request.body)),
   );
   api.delete(
     '/environments/:clientKey/segment-overrides/:id',
     doc('Remove a segment override', { params: EnvironmentIdParams }),
-    (request, reply) => remove(request, reply, (c) => segmentOverrides.deleteSegmentOverride(c, request.params.clientKey, request.params.id)),
+    (request, reply) =>
+      remove(request, reply, (c) => segmentOverrides.deleteSegmentOverride(c, request.params.clientKey, request.params.id)),
   );
   done();
 };

@@ -7,9 +7,7 @@ import type { Change } from '../writer';
 
 export async function listServerKeys(tx: Queryable, clientKey: string) {
   const environment = await environmentByKey(tx, clientKey);
-  return tx.query('SELECT id, name, key_prefix, created_at FROM server_keys WHERE environment_id = $1 ORDER BY id', [
-    environment.id,
-  ]);
+  return tx.query('SELECT id, name, key_prefix, created_at FROM server_keys WHERE environment_id = $1 ORDER BY id', [environment.id]);
 }
 
 /** Creates a server key; the key itself is returned this once and only its hash is kept. */
@@ -20,7 +18,13 @@ export async function createServerKey({ tx, record }: Change, clientKey: string,
     'INSERT INTO server_keys (environment_id, key_hash, key_prefix, name) VALUES ($1, $2, $3, $4) RETURNING id, key_prefix',
     [environment.id, hashSecret(key), key.slice(0, 8), name],
   );
-  record({ action: 'create', entityType: 'server_key', entityId: row.id, environmentId: environment.id, after: { name, key_prefix: row.key_prefix } });
+  record({
+    action: 'create',
+    entityType: 'server_key',
+    entityId: row.id,
+    environmentId: environment.id,
+    after: { name, key_prefix: row.key_prefix },
+  });
   return { id: row.id, key };
 }
 

@@ -44,10 +44,9 @@ export async function revokeToken({ tx, record }: Change, id: number) {
 
 /** Stores the bootstrap token from FLAGSTACK_ADMIN_TOKEN (by hash; idempotent). */
 export async function ensureBootstrapToken(db: Queryable, token: string): Promise<void> {
-  await db.query(
-    `INSERT INTO admin_tokens (name, token_hash) VALUES ('bootstrap', $1) ON CONFLICT (token_hash) DO NOTHING`,
-    [hashSecret(token)],
-  );
+  await db.query(`INSERT INTO admin_tokens (name, token_hash) VALUES ('bootstrap', $1) ON CONFLICT (token_hash) DO NOTHING`, [
+    hashSecret(token),
+  ]);
 }
 
 /** Whether anyone can use the admin API: at least one admin token exists. */
