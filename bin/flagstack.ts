@@ -4,7 +4,7 @@
 // then reports the failed app); anything else keeps its stack trace.
 import { App } from 'aws-cdk-lib';
 import { addFlagstackStacks } from '../lib/app';
-import { StageConfigError } from '../lib/config';
+import { ContextSettingsError } from '../lib/context-settings';
 
 // Synthesised here rather than on exit (autoSynth), so that a rejected configuration writes nothing.
 const app = new App({ autoSynth: false });
@@ -12,7 +12,7 @@ try {
   addFlagstackStacks(app);
   app.synth();
 } catch (error) {
-  if (!(error instanceof StageConfigError)) throw error;
+  if (!(error instanceof ContextSettingsError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exitCode = 1;
 }

@@ -25,7 +25,7 @@ export interface FlagstackStacks {
 /**
  * Adds every round's stack to `app`. Account and region come from context (`-c account=… -c
  * region=…`), else the CDK CLI's environment, else the defaults whose availability zones cdk.json
- * holds, so synth never calls AWS. Throws StageConfigError on a bad setting, before any stack exists.
+ * holds, so synth never calls AWS. Throws ContextSettingsError on a bad setting, before any stack exists.
  */
 export function addFlagstackStacks(app: App): { config: StageConfig; stacks: FlagstackStacks } {
   const config = loadStageConfig({

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { StageConfigError } from '../config';
+import { ContextSettingsError } from '../context-settings';
 import { LiveError } from './live/errors';
 import { type LiveClients, sdkClients } from './live/measure';
 import { COMPLETE_REGIONS } from './prices';
@@ -252,7 +252,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   } catch (error) {
     // A bad --context value stops synthesis with a message naming the key: bad input like any other.
-    if (error instanceof UsageError || error instanceof StageConfigError) return fail(error.message, 2);
+    if (error instanceof UsageError || error instanceof ContextSettingsError) return fail(error.message, 2);
     if (error instanceof LiveError) return fail(error.message, 1);
     return fail(error instanceof Error ? (error.stack ?? error.message) : String(error), 1);
   }

@@ -178,7 +178,7 @@ describe('npm run cost (offline)', () => {
   it('stops on a bad stage setting passed as context, naming the key', async () => {
     const run = await cost(['--quiet', '--no-report', '--context', 'fargateCpu=300', '--stage', 'fargate']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('cost: Invalid stage configuration: context key fargateCpu=300: must be one of 256, 512, 1024, 2048, 4096\n');
+    expect(run.stderr).toBe('cost: Invalid stage configuration: context key fargateCpu=300: must be one of: 256, 512, 1024, 2048, 4096\n');
     expect(run.stderr).not.toMatch(/\bat \w+ \(/); // a message, not a stack trace
   });
 });
