@@ -11,10 +11,13 @@ export const ORIGINS_PATTERN = '^\\s*(\\*|https?://[^/\\s,]+/?(\\s*,\\s*https?:/
 /** What the pattern's refusal shows. */
 export const ORIGINS_EXAMPLES = ['*', 'https://shop.example', 'https://shop.example,http://localhost:3000'];
 
-/** The setting's origins: `*` for any, else the list (a browser sends an origin without a trailing slash). */
+/**
+ * The setting's origins: `*` for any, else the list, each as a browser sends it in `Origin` (lower-case
+ * host, no default port, no trailing slash), so that `https://Shop.example:443/` matches.
+ */
 export function parseOrigins(setting: string): '*' | string[] {
-  const origins = setting.split(',').map((origin) => origin.trim().replace(/\/$/, ''));
-  return origins.includes('*') ? '*' : origins;
+  const origins = setting.split(',').map((origin) => origin.trim());
+  return origins.includes('*') ? '*' : origins.map((origin) => new URL(origin).origin);
 }
 
 export interface CorsPolicy {

@@ -13,7 +13,6 @@ import { openDatabase, type Database } from './storage/database';
 import { DatabaseHealth } from './storage/health';
 import { migrate } from './storage/migrate';
 import { TraitStore } from './storage/traits';
-import { isPoolExhausted } from './storage/failures';
 import { adminCorsPolicy, parseOrigins, sdkCorsPolicy } from './cors';
 import { identityBoundsOf, traitLimitsOf } from './shared-settings';
 
@@ -102,16 +101,21 @@ export async function startService(config: Config, { logger, database }: Service
       },
     },
   );
-  await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, {
-    onSuccess: () => health.markUp(),
-    // The probe's small query failing or timing out means the database is down; waiting for a pooled
-    // connection that this process's own requests hold does not.
-    onError: (error) => {
-      if (isPoolExhausted(error as Error)) return app.log.warn({ err: error }, 'database check found every connection busy; will retry');
-      if (health.up) app.log.warn({ err: error }, 'database unreachable; serving flags from memory');
-      health.markDown();
-    },
-  });
+  // Health is the probe's: a trivial query on a connection of its own, however busy the pool.
+  const probe = setInterval(
+    () =>
+      void db.ping().then(
+        () => health.markUp(),
+        (error: unknown) => {
+          if (health.up) app.log.warn({ err: error }, 'database unreachable; serving flags from memory');
+          health.markDown();
+        },
+      ),
+    config.FLAGSTACK_CACHE_CHECK_MS,
+  );
+  probe.unref();
+  await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, (error) => app.log.warn({ err: error }, 'environment version check failed; will retry'));
+
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   edgePublisher?.start();
   return {
@@ -122,6 +126,7 @@ export async function startService(config: Config, { logger, database }: Service
     edgePublisher,
     async stop() {
       lifecycle.shuttingDown = true;
+      clearInterval(probe);
       if (config.FLAGSTACK_SHUTDOWN_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.FLAGSTACK_SHUTDOWN_DELAY_MS));
       await app.close();
       await edgePublisher?.stop();

@@ -42,17 +42,28 @@ export const SHARED_SETTINGS = {
   }),
 };
 
-type SharedSettings = Static<ReturnType<typeof Type.Object<typeof SHARED_SETTINGS>>>;
+type LimitSettings = Omit<Static<ReturnType<typeof Type.Object<typeof SHARED_SETTINGS>>>, 'FLAGSTACK_CORS_ORIGINS'>;
 
 /** What one request may say about traits. */
-export const traitLimitsOf = (settings: SharedSettings): TraitLimits => ({
+export const traitLimitsOf = (settings: LimitSettings): TraitLimits => ({
   maxKeyLength: settings.FLAGSTACK_MAX_TRAIT_KEY_LENGTH,
   maxValueLength: settings.FLAGSTACK_MAX_TRAIT_VALUE_LENGTH,
   maxTraits: settings.FLAGSTACK_MAX_TRAITS_PER_IDENTITY,
 });
 
 /** What one identity may hold. */
-export const identityBoundsOf = (settings: SharedSettings): IdentityBounds => ({
+export const identityBoundsOf = (settings: LimitSettings): IdentityBounds => ({
   maxTraits: settings.FLAGSTACK_MAX_TRAITS_PER_IDENTITY,
   maxBytes: settings.FLAGSTACK_MAX_IDENTITY_TRAITS_BYTES,
 });
+
+const defaults: LimitSettings = {
+  FLAGSTACK_MAX_TRAITS_PER_IDENTITY: SHARED_SETTINGS.FLAGSTACK_MAX_TRAITS_PER_IDENTITY.default,
+  FLAGSTACK_MAX_TRAIT_KEY_LENGTH: SHARED_SETTINGS.FLAGSTACK_MAX_TRAIT_KEY_LENGTH.default,
+  FLAGSTACK_MAX_TRAIT_VALUE_LENGTH: SHARED_SETTINGS.FLAGSTACK_MAX_TRAIT_VALUE_LENGTH.default,
+  FLAGSTACK_MAX_IDENTITY_TRAITS_BYTES: SHARED_SETTINGS.FLAGSTACK_MAX_IDENTITY_TRAITS_BYTES.default,
+};
+
+/** The limits and bounds with every setting at its default: Flagsmith's own where it has them. */
+export const DEFAULT_TRAIT_LIMITS: TraitLimits = traitLimitsOf(defaults);
+export const DEFAULT_IDENTITY_BOUNDS: IdentityBounds = identityBoundsOf(defaults);

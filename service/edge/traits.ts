@@ -8,9 +8,12 @@
  * wrote there. SDKs resend unchanged traits on every call: a write whose changes are all in place
  * already costs one read and no write (unless the item's expiry is due for renewal).
  */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
-import { boundsExceeded, DEFAULT_IDENTITY_BOUNDS, traitsJsonBytes, type IdentityBounds, type IdentityRef, type IdentityTraitStore } from '../storage/traits';
+import { DEFAULT_IDENTITY_BOUNDS } from '../shared-settings';
+import { boundsExceeded, traitsJsonBytes, type IdentityBounds, type IdentityRef, type IdentityTraitStore } from '../storage/traits';
 import { tableUnavailable } from './environments';
 import { EXPIRES_AT, TRAIT_PREFIX, traitsKey } from './flag-table';
 import type { Log } from '../log';
@@ -25,7 +28,7 @@ export interface EdgeTraitStoreOptions {
   readonly ttlDays?: number;
   /**
    * What one identity may hold: the service's bounds, from the same settings.
-   * @default DEFAULT_IDENTITY_BOUNDS
+   * @default the settings' defaults (shared-settings.ts)
    */
   readonly bounds?: IdentityBounds;
   /**
@@ -36,6 +39,9 @@ export interface EdgeTraitStoreOptions {
 }
 
 type Item = Record<string, unknown>;
+
+/** Another write changed the item between this one's read and its update. */
+const RACED = Symbol('raced');
 
 export class EdgeTraitStore implements IdentityTraitStore {
   private readonly now: () => number;
@@ -52,9 +58,25 @@ export class EdgeTraitStore implements IdentityTraitStore {
     return this.traitsOf(await this.get(ref));
   }
 
+  /**
+   * The bound is checked on the item as read, and the update applies only to that item (its updatedAt
+   * unchanged, or still absent): a write that raced another is read and checked again.
+   */
   async write(ref: IdentityRef, changes: ReadonlyMap<string, TraitValue | null>): Promise<ReadonlyMap<string, TraitValue>> {
-    // The key hashes the identifier: worked out once for the read and the update.
+    // The key hashes the identifier: worked out once for the reads and the updates.
     const key = traitsKey(ref.environmentId, ref.identifier);
+    for (let attempt = 1; ; attempt++) {
+      const written = await this.writeOnce(ref, key, changes);
+      if (written !== RACED) return written;
+      if (attempt === 3) throw new HttpError(503, 'BUSY', 'This identity is being changed by other requests; try again');
+    }
+  }
+
+  private async writeOnce(
+    ref: IdentityRef,
+    key: ReturnType<typeof traitsKey>,
+    changes: ReadonlyMap<string, TraitValue | null>,
+  ): Promise<ReadonlyMap<string, TraitValue> | typeof RACED> {
     const item = await this.get(ref, key);
     const stored = this.traitsOf(item);
     const inPlace = [...changes].every(([key, value]) => (value === null ? !stored.has(key) : stored.get(key) === value));
@@ -66,10 +88,15 @@ export class EdgeTraitStore implements IdentityTraitStore {
     }
     const bounds = this.options.bounds ?? DEFAULT_IDENTITY_BOUNDS;
     const bytes = traitsJsonBytes(after);
-    if (after.size > bounds.maxTraits || bytes > bounds.maxBytes) throw boundsExceeded(ref.identifier, after.size, bytes, bounds);
+    const within = after.size <= bounds.maxTraits && bytes <= bounds.maxBytes;
+    // An identity past bounds that were lowered may still shrink, as on the service.
+    const shrinks = after.size <= stored.size && bytes <= traitsJsonBytes(stored);
+    if (!within && !shrinks) throw boundsExceeded(ref.identifier, after.size, bytes, bounds);
 
     const names: Record<string, string> = { '#identifier': 'identifier', '#environmentId': 'environmentId', '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':identifier': ref.identifier, ':environmentId': ref.environmentId, ':updatedAt': new Date(this.now()).toISOString() };
+    const seen = item?.updatedAt;
+    if (seen !== undefined) values[':seen'] = seen;
     const set = ['#identifier = :identifier', '#environmentId = :environmentId', '#updatedAt = :updatedAt'];
     const remove: string[] = [];
     // Short placeholders: an update expression may not exceed 4 KB, and a request carries up to 200 traits.
@@ -105,6 +132,7 @@ export class EdgeTraitStore implements IdentityTraitStore {
           TableName: this.options.tableName,
           Key: key,
           UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: seen === undefined ? 'attribute_not_exists(pk)' : '#updatedAt = :seen',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -112,6 +140,7 @@ export class EdgeTraitStore implements IdentityTraitStore {
       );
       return this.traitsOf(Attributes);
     } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return RACED;
       this.log.error({ environmentId: ref.environmentId, err: error }, 'trait write failed');
       throw tableUnavailable();
     }

@@ -45,8 +45,8 @@ export class EnvironmentCache {
    * admin write refreshes the named environments at once, and a periodic version check catches any
    * notification that was missed (a dropped LISTEN connection, say).
    */
-  async startSync(checkIntervalMs: number, report: { onSuccess(): void; onError(error: unknown): void }): Promise<void> {
-    const guarded = (work: Promise<unknown>) => void work.then(report.onSuccess, report.onError);
+  async startSync(checkIntervalMs: number, onError: (error: unknown) => void): Promise<void> {
+    const guarded = (work: Promise<unknown>) => void work.catch(onError);
     this.stopSync = await this.db.listen(
       ENVIRONMENT_CHANGES_CHANNEL,
       (payload) => {

@@ -45,7 +45,9 @@ export function installErrorHandlers(app: FastifyInstance, health: { markDown():
     }
     const pgMapped = error.code && PG_CONSTRAINT_ERRORS[error.code];
     if (pgMapped) {
-      return reply.code(pgMapped[0]).send({ error: { code: pgMapped[1], message: error.detail ?? error.message } });
+      // The database's own words name tables and ids: for the admin API only, whose callers hold a token.
+      const message = request.url.startsWith('/api/v1/admin') ? (error.detail ?? error.message) : 'The request conflicts with stored data';
+      return reply.code(pgMapped[0]).send({ error: { code: pgMapped[1], message } });
     }
     if (isConnectionFailure(error)) {
       health.markDown();

@@ -26,9 +26,6 @@ export interface TraitLimits {
   readonly maxTraits: number;
 }
 
-/** Flagsmith's own limits: keys of 200 characters, string values of 2,000. */
-export const DEFAULT_TRAIT_LIMITS: TraitLimits = { maxKeyLength: 200, maxValueLength: 2000, maxTraits: 200 };
-
 export const traitKey = (limits: TraitLimits) => Type.String({ minLength: 1, maxLength: limits.maxKeyLength });
 export const traitValue = (limits: TraitLimits) =>
   Type.Union([Type.String({ maxLength: limits.maxValueLength }), Type.Number(), Type.Boolean()]);

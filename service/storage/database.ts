@@ -6,7 +6,7 @@
  * Conventions both backends rely on: jsonb parameters are passed as JSON text (`json(value)`), and
  * results never carry int8 (cast counts with `::int` or `::float8`) because the drivers map it differently.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Pool, type PoolClient } from 'pg';
 
@@ -23,6 +23,11 @@ export interface Database extends Queryable {
    * connections; `onReconnect` runs after each re-subscription (notifications may have been missed).
    */
   listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /**
+   * Asks the database a trivial question on a connection of its own, so that it answers whether the
+   * database is reachable even when every pooled connection is busy with slow work; rejects if not.
+   */
+  ping(): Promise<void>;
   /** Connections in use and open, for metrics. */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -60,6 +65,7 @@ function openPostgres(connectionString: string, max: number, timeoutMs: number):
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  const pinger = new Pinger(connectionString, timeoutMs);
   const queryWith = async <Row>(client: Pool | PoolClient, sql: string, params?: readonly unknown[]) =>
     (await client.query(sql, params as unknown[])).rows as Row[];
   return {
@@ -86,10 +92,58 @@ function openPostgres(connectionString: string, max: number, timeoutMs: number):
         client.release(lost);
       }
     },
-    listen: (channel, onNotify, onReconnect) => listenPostgres(connectionString, channel, onNotify, onReconnect),
+    listen: (channel, onNotify, onReconnect) =>
+      listenPostgres(connectionString, channel, onNotify, onReconnect, (client) => (pinger.listening = client)),
+    ping: () => pinger.ping(),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
+}
+
+/**
+ * The health probe's question goes over the LISTEN connection, which is otherwise idle and is not the
+ * pool's (so a busy pool cannot make the database look down), and costs no connection of its own; while
+ * there is none (before LISTEN, or while it reconnects), over a connection opened for the question.
+ * A failed answer ends the LISTEN connection, which then reconnects.
+ */
+class Pinger {
+  /** The LISTEN connection, while it is up. */
+  listening: Client | undefined;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async ping(): Promise<void> {
+    const client = this.listening;
+    if (client) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Query read timeout: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      });
+      try {
+        await Promise.race([client.query('SELECT 1'), late]);
+      } catch (error) {
+        // Not awaited: a hung connection may never finish ending. Until the listener reconnects, the
+        // probe opens connections of its own.
+        if (this.listening === client) this.listening = undefined;
+        void client.end().catch(() => undefined);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+      return;
+    }
+    const once = new Client({ connectionString: this.connectionString, connectionTimeoutMillis: this.timeoutMs, query_timeout: this.timeoutMs });
+    once.on('error', () => undefined);
+    try {
+      await once.connect();
+      await once.query('SELECT 1');
+    } finally {
+      await once.end().catch(() => undefined);
+    }
+  }
 }
 
 /** A dedicated connection for LISTEN (a pooled one would be handed to others), re-opened when lost. */
@@ -97,12 +151,15 @@ async function listenPostgres(
   connectionString: string,
   channel: string,
   onNotify: (payload: string) => void,
-  onReconnect?: () => void,
+  onReconnect: (() => void) | undefined,
+  /** Told of each connection once it listens, and of its end. */
+  onClient: (client: Client | undefined) => void,
 ): Promise<() => Promise<void>> {
   let client: Client | undefined;
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
   const scheduleReconnect = () => {
+    onClient(undefined);
     if (closed) return;
     clearTimeout(retryTimer);
     retryTimer = setTimeout(() => void connect(true), 1000);
@@ -123,6 +180,7 @@ async function listenPostgres(
       return;
     }
     client = next;
+    onClient(next);
     if (isReconnect) onReconnect?.();
   };
   await connect(false);
@@ -139,56 +197,75 @@ const escapeIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}
 export class DataDirInUseError extends Error {
   constructor(
     readonly dataDir: string,
-    readonly pid: number,
+    readonly pid: number | undefined,
   ) {
-    super(`The embedded database in ${resolve(dataDir)} is in use by process ${pid}; stop it, or give this one another FLAGSTACK_DATA_DIR`);
+    super(
+      `The embedded database in ${resolve(dataDir)} is in use by ${pid ? `process ${pid}` : 'another process'}; stop it, or give this one another FLAGSTACK_DATA_DIR`,
+    );
   }
 }
 
 /**
- * Makes this process the data folder's one owner, through a file holding its pid (created only if
- * absent, so two processes cannot both succeed); a file left by a process that is gone is replaced.
- * Returns the release.
+ * Makes this process the data folder's one owner, through a file naming it (created only if absent, so
+ * two processes cannot both succeed). A file whose process is gone is set aside by renaming it (only one
+ * of two starters can), then the claim is tried again. A process is named by its pid and its start time,
+ * since a pid alone comes back: a container's process is pid 1 after every restart. Returns the release.
  */
 function claimDataDir(dataDir: string): () => void {
   const lockFile = join(dataDir, 'flagstack.pid');
-  for (let attempt = 0; ; attempt++) {
+  const me = processIdentity(process.pid);
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
+      writeFileSync(lockFile, `${me}\n`, { flag: 'wx' });
       return () => {
-        if (readPid(lockFile) === process.pid) rmSync(lockFile, { force: true });
+        if (readOwner(lockFile) === me) rmSync(lockFile, { force: true });
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const owner = readPid(lockFile);
-    if (owner !== undefined && (owner === process.pid || isRunningNode(owner))) throw new DataDirInUseError(dataDir, owner);
-    if (attempt > 0) throw new DataDirInUseError(dataDir, owner ?? 0);
-    rmSync(lockFile, { force: true });
+    const owner = readOwner(lockFile);
+    if (owner !== undefined && isRunning(owner)) throw new DataDirInUseError(dataDir, Number.parseInt(owner, 10));
+    const setAside = `${lockFile}.${process.pid}.stale`;
+    try {
+      renameSync(lockFile, setAside);
+      rmSync(setAside, { force: true });
+    } catch {
+      // Another starter set it aside first: try again.
+    }
+  }
+  throw new DataDirInUseError(dataDir, Number.parseInt(readOwner(lockFile) ?? '', 10) || undefined);
+}
+
+/** `<pid> <start time>`: the start time in clock ticks since boot (/proc), where there is one. */
+function processIdentity(pid: number): string {
+  try {
+    // Field 22 of /proc/<pid>/stat; the command name before it (in parentheses) may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return `${pid} ${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  } catch {
+    return String(pid);
   }
 }
 
-function readPid(file: string): number | undefined {
+function readOwner(file: string): string | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    return readFileSync(file, 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Whether the pid is a live Node.js process (a recycled pid of some other program does not count). */
-function isRunningNode(pid: number): boolean {
+/** Whether the process a lock file names is still the one that wrote it. */
+function isRunning(owner: string): boolean {
+  const pid = Number.parseInt(owner, 10);
+  if (!(pid > 0)) return false;
   try {
     process.kill(pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node');
-  } catch {
-    return true; // no /proc to tell (macOS): assume it is the owner
-  }
+  // Without a start time to compare (no /proc), a live pid counts as the owner.
+  return !owner.includes(' ') || processIdentity(pid) === owner;
 }
 
 async function openPGlite(dataDir: string): Promise<Database> {
@@ -212,6 +289,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
       const unsubscribe = await db.listen(channel, onNotify);
       return () => unsubscribe();
     },
+    ping: async () => void (await db.query('SELECT 1')),
     // One in-process connection.
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: async () => {

@@ -40,9 +40,6 @@ export function isBusy(error: DriverError): boolean {
 /** Every pooled connection stayed busy for the whole wait: this process's demand, not the database's health. */
 export const isPoolExhausted = (error: DriverError): boolean => /timeout exceeded when trying to connect/i.test(error.message ?? '');
 
-/** Either way the request cannot be served now (503), though it may be shortly. */
-export const isDatabaseUnavailable = (error: DriverError): boolean => isConnectionFailure(error) || isBusy(error);
-
 /**
  * One row's data is at fault, not the statement or the database: SQLSTATE classes 22 (data exception:
  * text PostgreSQL cannot store, a value out of range), 23 (integrity constraint) and 54 (program limit

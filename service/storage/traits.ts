@@ -14,6 +14,7 @@ import DataLoader from 'dataloader';
 import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
 import { json, type Database } from './database';
+import { DEFAULT_IDENTITY_BOUNDS } from '../shared-settings';
 import { isDataError } from './failures';
 import type { DatabaseHealth } from './health';
 
@@ -25,14 +26,22 @@ export interface IdentityBounds {
   readonly maxBytes: number;
 }
 
-export const DEFAULT_IDENTITY_BOUNDS: IdentityBounds = { maxTraits: 200, maxBytes: 65_536 };
-
 /**
  * The size the bound counts: the traits' JSON as PostgreSQL writes jsonb out (`octet_length(traits::text)`),
  * which puts a space after every colon and comma; the edge, which keeps traits elsewhere, counts the same.
  */
 export function traitsJsonBytes(traits: ReadonlyMap<string, TraitValue>): number {
   return traits.size === 0 ? 2 : Buffer.byteLength(JSON.stringify(Object.fromEntries(traits))) + 2 * traits.size - 1;
+}
+
+/**
+ * What the SDK caller of a write whose row the database refused is told: nothing of the driver's
+ * message (which names tables and ids). An identity whose environment went away in between is a 404.
+ */
+function rowRefused(error: { code?: string }): HttpError {
+  return error.code === '23503'
+    ? new HttpError(404, 'NOT_FOUND', 'Environment not found')
+    : new HttpError(400, 'TRAITS_NOT_STORED', 'The database refused these traits; nothing was stored');
 }
 
 /** The 400 for traits past a bound, naming it (the service's and the edge's answer alike). */
@@ -81,7 +90,7 @@ interface QueuedWrite {
 export interface TraitStoreOptions {
   /** How long a write waits for others to share its statement. */
   readonly batchWindowMs: number;
-  /** @default DEFAULT_IDENTITY_BOUNDS */
+  /** @default the settings' defaults (shared-settings.ts) */
   readonly bounds?: IdentityBounds;
   /**
    * A batch this large is written at once, without waiting out the window.
@@ -101,8 +110,8 @@ export class TraitStore implements IdentityTraitStore {
   private queue: QueuedWrite[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly flushing = new Set<Promise<void>>();
-  /** Identities with a write in a batch not yet committed, and how many such batches each is in. */
-  private readonly inFlight = new Map<string, number>();
+  /** For each identity with a batch not yet settled, the last such batch: the next one waits for it. */
+  private readonly lastBatch = new Map<string, Promise<void>>();
   readonly bounds: IdentityBounds;
   private readonly batchWindowMs: number;
   private readonly maxBatch: number;
@@ -157,19 +166,25 @@ export class TraitStore implements IdentityTraitStore {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    // An identity an earlier batch is still writing must not have its unchanged traits skipped: this
-    // batch's snapshot may not hold that batch's changes yet (see flagstack_write_identity_traits).
-    const contended = new Set(batch.filter((entry) => this.inFlight.has(entry.ref)).map((entry) => entry.ref));
-    for (const { ref } of batch) this.inFlight.set(ref, (this.inFlight.get(ref) ?? 0) + 1);
-    const done = this.writeIsolated(batch, contended);
+    // Writes to one identity land in the order they arrived: those whose identity an earlier batch is
+    // still writing wait for it (its statement, or the halves it is written again in after a bad row);
+    // the rest are written at once.
+    const waiting = batch.filter((entry) => this.lastBatch.has(entry.ref));
+    const ready = waiting.length === 0 ? batch : batch.filter((entry) => !this.lastBatch.has(entry.ref));
+    if (ready.length > 0) this.track(ready, this.writeIsolated(ready));
+    if (waiting.length > 0) {
+      const earlier = new Set(waiting.map((entry) => this.lastBatch.get(entry.ref)!));
+      this.track(waiting, Promise.all(earlier).then(() => this.writeIsolated(waiting)));
+    }
+  }
+
+  /** Records a batch in flight (it never rejects: every failure settles its writes). */
+  private track(entries: readonly QueuedWrite[], done: Promise<void>): void {
     this.flushing.add(done);
+    for (const { ref } of entries) this.lastBatch.set(ref, done);
     void done.finally(() => {
       this.flushing.delete(done);
-      for (const { ref } of batch) {
-        const left = this.inFlight.get(ref)! - 1;
-        if (left === 0) this.inFlight.delete(ref);
-        else this.inFlight.set(ref, left);
-      }
+      for (const { ref } of entries) if (this.lastBatch.get(ref) === done) this.lastBatch.delete(ref);
     });
   }
 
@@ -178,18 +193,20 @@ export class TraitStore implements IdentityTraitStore {
    * writes the halves one after the other (so later writes to an identity still land last) until the
    * failing entries stand alone; any other failure (the database unreachable, say) fails them all.
    */
-  private async writeIsolated(entries: readonly QueuedWrite[], contended: ReadonlySet<string>): Promise<void> {
+  private async writeIsolated(entries: readonly QueuedWrite[]): Promise<void> {
     let written: Map<string, WrittenTraits>;
     try {
-      written = await this.writeMany(entries, contended);
+      written = await this.writeMany(entries);
     } catch (error) {
-      if (entries.length === 1 || !isDataError(error as { code?: string })) {
+      if (!isDataError(error as { code?: string })) {
         for (const entry of entries) entry.reject(error);
-        return;
+      } else if (entries.length === 1) {
+        entries[0].reject(rowRefused(error as { code?: string }));
+      } else {
+        const half = Math.ceil(entries.length / 2);
+        await this.writeIsolated(entries.slice(0, half));
+        await this.writeIsolated(entries.slice(half));
       }
-      const half = Math.ceil(entries.length / 2);
-      await this.writeIsolated(entries.slice(0, half), contended);
-      await this.writeIsolated(entries.slice(half), contended);
       return;
     }
     const alone: QueuedWrite[] = [];
@@ -201,7 +218,7 @@ export class TraitStore implements IdentityTraitStore {
       else if (entries.some((other) => other !== entry && other.ref === entry.ref)) alone.push(entry);
       else entry.reject(boundsExceeded(entry.write.identifier, result.count, result.bytes, this.bounds));
     }
-    for (const entry of alone) await this.writeIsolated([entry], contended);
+    for (const entry of alone) await this.writeIsolated([entry]);
   }
 
   private async readMany(refs: readonly IdentityRef[]): Promise<Map<string, TraitValue>[]> {
@@ -219,7 +236,7 @@ export class TraitStore implements IdentityTraitStore {
    * migration 4): each identity's changes as one patch, upserted onto its row within the bounds; it
    * returns every identity's traits after the batch, and which were refused.
    */
-  private async writeMany(entries: readonly QueuedWrite[], contended: ReadonlySet<string>): Promise<Map<string, WrittenTraits>> {
+  private async writeMany(entries: readonly QueuedWrite[]): Promise<Map<string, WrittenTraits>> {
     // Later writes to the same identity and key win, as if the requests had run one after another.
     const patches = new Map<string, { write: TraitWrite; patch: Record<string, TraitValue | null> }>();
     for (const { write, ref } of entries) {
@@ -230,12 +247,11 @@ export class TraitStore implements IdentityTraitStore {
     }
     const batch = [...patches];
     const rows = await this.db.query<IdentityTraitsRow & { refused: boolean; trait_count: number | null; trait_bytes: number | null }>(
-      'SELECT * FROM flagstack_write_bounded_identity_traits($1::int[], $2::text[], $3::jsonb[], $4::boolean[], $5::int, $6::int)',
+      'SELECT * FROM flagstack_write_bounded_identity_traits($1::int[], $2::text[], $3::jsonb[], $4::int, $5::int)',
       [
         batch.map(([, { write }]) => write.environmentId),
         batch.map(([, { write }]) => write.identifier),
         batch.map(([, { patch }]) => json(patch)),
-        batch.map(([ref]) => contended.has(ref)),
         this.bounds.maxTraits,
         this.bounds.maxBytes,
       ],

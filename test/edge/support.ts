@@ -1,6 +1,6 @@
 /** Helpers for the edge tests: environments written into the fake table, and an edge API to call. */
 import { sdkCorsPolicy } from '../../service/cors';
-import { DEFAULT_TRAIT_LIMITS } from '../../service/schemas/sdk';
+import { DEFAULT_TRAIT_LIMITS } from '../../service/shared-settings';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { EdgeEnvironments } from '../../service/edge/environments';
 import { encodeDocument, headKey, indexKey, sdkKeyKey, type PublishedEnvironment } from '../../service/edge/flag-table';

@@ -5,7 +5,7 @@
  * the settings an operator gets wrong.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER, startBundle, type RunningBundle } from '../support/bundle';
@@ -67,6 +67,8 @@ describe('catastrophic REGEX inputs from the public client key', () => {
     ['(a|a?)+$', (n) => `${'a'.repeat(n - 1)}!`],
     ['^(\\w+\\s?)*$', (n) => `${'ab '.repeat(Math.floor((n - 1) / 3))}!`],
     ['(.*a){12}', (n) => `${'a'.repeat(11)}${'x'.repeat(n - 11)}`],
+    // Not catastrophic for a backtracking engine, but about the largest program RE2 is allowed: its cost is the text times the program.
+    ['(?:a|aa){1,99}!', (n) => `!${'a'.repeat(n - 1)}`],
   ];
 
   beforeAll(async () => {
@@ -101,8 +103,15 @@ describe('catastrophic REGEX inputs from the public client key', () => {
     const i = PATTERNS.findIndex(([p]) => p === pattern);
     const identifier = `attacker-${i}`;
     const headers = { 'X-Environment-Key': 'regex_traits_key', 'content-type': 'application/json' };
-    // Health answers all along: the event loop is never held.
-    const health = setInterval(() => void fetch(`${bundle.url}/health`, { signal: AbortSignal.timeout(15_000) }).catch(() => undefined), 50);
+    // Health answers all along: the event loop is never held (a stalled one answers it seconds late).
+    const healthMs: number[] = [];
+    const health = setInterval(() => {
+      const sent = Date.now();
+      void fetch(`${bundle.url}/health`, { signal: AbortSignal.timeout(15_000) }).then(
+        () => healthMs.push(Date.now() - sent),
+        () => healthMs.push(Infinity),
+      );
+    }, 20);
     try {
       const written = await answered('/api/v1/identities/', { method: 'POST', headers, body: JSON.stringify({ identifier, traits: [{ trait_key: 'nick', trait_value: hostile(2000) }] }) });
       expect(written.status).toBe(200);
@@ -123,6 +132,9 @@ describe('catastrophic REGEX inputs from the public client key', () => {
         body: JSON.stringify({ identifier: hostile(2000), traits: [] }),
       });
       expect(byIdentifier.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(healthMs.length).toBeGreaterThan(0);
+      expect(Math.max(...healthMs)).toBeLessThan(2000);
     } finally {
       clearInterval(health);
     }
@@ -140,6 +152,8 @@ describe('the embedded database has one owner', () => {
       expect(second.output).toContain(`flagstack: The embedded database in ${folder} is in use by process ${first.child.pid}`);
       expect(second.output).not.toMatch(/^\s+at /m);
 
+      // Its pid file names it by pid and start time.
+      expect(readFileSync(join(folder, 'flagstack.pid'), 'utf8')).toMatch(new RegExp(`^${first.child.pid} \\d+\\n$`));
       const project = await admin(first.url, 'POST', '/projects', { name: 'acknowledged' });
       // A crash, not a shutdown: nothing gets to flush or remove its pid file.
       first.child.kill('SIGKILL');
@@ -154,6 +168,20 @@ describe('the embedded database has one owner', () => {
       first.child.kill('SIGKILL');
     }
   });
+});
+
+test('a pid file left by a process that is gone, even under a pid that is alive again, does not block a start', async () => {
+  const folder = join(dataDir, 'left-behind');
+  mkdirSync(folder, { recursive: true });
+  // As a container's PID 1 leaves it after a crash: the next container is PID 1 too, started later.
+  writeFileSync(join(folder, 'flagstack.pid'), '1 12345\n');
+  const bundle = await startBundle({ cwd: dataDir, env: { NODE_PATH, FLAGSTACK_DATA_DIR: folder } });
+  try {
+    expect(readFileSync(join(folder, 'flagstack.pid'), 'utf8')).toMatch(new RegExp(`^${bundle.child.pid} `));
+  } finally {
+    await bundle.stop();
+  }
+  expect(existsSync(join(folder, 'flagstack.pid'))).toBe(false);
 });
 
 describe("operators' mistakes: one line, no stack trace", () => {

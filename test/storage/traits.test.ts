@@ -90,17 +90,19 @@ test('a trait named like an object property is a trait like any other', async ()
   expect([...(await readTraits(store, ref))].sort()).toEqual([['__proto__', 'a'], ['constructor', 'b']]);
 });
 
-// PGlite has one connection, so there a held transaction makes the next batch wait its turn anyway.
-(usingPostgres() ? test : test.skip)('a later batch setting a trait back is not overtaken by an earlier batch still committing', async () => {
+// PGlite has one connection: a held transaction there holds every other statement too.
+(usingPostgres() ? test : test.skip)('a later write to an identity waits for an earlier batch still committing, and lands after it', async () => {
   let slowNext = false;
   let started!: () => void;
   let release!: () => void;
   const statementRan = new Promise<void>((resolve) => (started = resolve));
   const commitHeld = new Promise<void>((resolve) => (release = resolve));
+  let writeStatements = 0;
   // The armed batch's statement runs in a transaction the test holds open: a slow commit.
   const slow: Database = {
     ...db,
     query: <Row,>(sql: string, params?: readonly unknown[]) => {
+      if (sql.includes('flagstack_write_bounded_identity_traits')) writeStatements++;
       if (!slowNext || !sql.includes('flagstack_write_bounded_identity_traits')) return db.query<Row>(sql, params);
       slowNext = false;
       return db.transaction(async (tx) => {
@@ -117,25 +119,43 @@ test('a trait named like an object property is a trait like any other', async ()
   slowNext = true;
   const first = store.write(ref, new Map([['plan', 'Y']]));
   await statementRan;
-  // Unchanged as far as this batch's snapshot shows, but the batch in flight is changing it.
+  // Unchanged as far as a snapshot taken now shows, but the batch in flight is changing it; another
+  // identity in the same window is not held up.
   const second = store.write(ref, new Map([['plan', 'X']]));
-  // The commit is released only once the second batch either waits for the first one's row lock (as it
-  // must) or has finished without waiting (the mistake; it then stored nothing and 'Y' stays).
-  let secondDone = false;
-  void second.finally(() => (secondDone = true));
-  const waitsForLock = async () => {
-    while (!secondDone) {
-      const [{ waiting }] = await db.query<{ waiting: number }>(
-        "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-      );
-      if (waiting > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
-  await Promise.race([second, waitsForLock()]);
+  const other = store.write({ environmentId, identifier: 'not-overtaken' }, new Map([['plan', 'Z']]));
+  expect(Object.fromEntries(await other)).toEqual({ plan: 'Z' });
+  expect(writeStatements).toBe(3); // X, Y (held), Z: the second write to 'overtaken' has not been sent
   release();
   await Promise.all([first, second]);
+  expect(writeStatements).toBe(4);
   expect(Object.fromEntries(await readTraits(store, ref))).toEqual({ plan: 'X' });
+});
+
+test('writes to one identity keep their order while a batch is written again in halves', async () => {
+  // The half that rewrites 'old' is slow, so a newer write would overtake it if it did not wait.
+  const slowHalf: Database = {
+    ...db,
+    query: async <Row,>(sql: string, params?: readonly unknown[]) => {
+      const identifiers = params?.[1] as string[] | undefined;
+      if (sql.includes('flagstack_write_bounded_identity_traits') && identifiers?.length === 1 && identifiers[0] === 'ordered' && String(params?.[2]).includes('old')) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      return db.query<Row>(sql, params);
+    },
+  };
+  const store = new TraitStore(slowHalf, { batchWindowMs: 20 });
+  const ref = { environmentId, identifier: 'ordered' };
+  // A batch with a row the database refuses goes into halves; the next write to 'ordered' waits for them.
+  const poisoned = Promise.allSettled([
+    store.write(ref, new Map([['plan', 'old']])),
+    store.write({ environmentId, identifier: 'poison-order' }, new Map([['k', 'a\u0000b']])),
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const newer = store.write(ref, new Map([['plan', 'new']]));
+  const settled = [...(await poisoned), ...(await Promise.allSettled([newer]))];
+  expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ statusCode: 400, code: 'TRAITS_NOT_STORED' });
+  expect(Object.fromEntries(await readTraits(store, ref))).toEqual({ plan: 'new' });
 });
 
 test('reads issued together become one query', async () => {
