@@ -1,5 +1,5 @@
 /**
- * The service's performance targets (README, "Performance"), checked against a bench run. A target
+ * The service's performance targets (docs/performance.md), checked against a bench run. A target
  * whose scenario the run did not measure (`--only`, or no `--peers`) is left out rather than failed.
  * Zero errors is not among them: the bench stops on the first scenario with an error.
  */

@@ -7,7 +7,7 @@
  * the old generation from then on. Under load a server's per-request objects are alive across a
  * collection whenever requests are in flight, so a hot literal can be pretenured by chance; then every
  * request fills the old generation, and a full mark-compact runs several times a second for the rest of
- * the process's life. Measured (`npm run bench`, README, Performance): 10 of 54 runs went that way,
+ * the process's life. Measured (`npm run bench`, docs/performance.md): 10 of 54 runs went that way,
  * with 27–30 full mark-compacts in a 6 s flag-read scenario instead of 0–1 and 35–38 µs of CPU per
  * request instead of 21–25; none of 24 did with pretenuring off, at no cost to the normal runs.
  *

@@ -2,7 +2,7 @@
  * Identities' traits at the edge, in the flag table: one item per identity, one attribute per trait
  * (its value as JSON, so strings, numbers and booleans keep their types and any number fits). In
  * the edge stage, the edge is authoritative for the traits SDKs write; the control plane's database keeps
- * those written through the admin API (see the README).
+ * those written through the admin API (docs/deploy.md, the edge stage).
  *
  * Reads are strongly consistent within the region, so a request sees the traits the previous one
  * wrote there. SDKs resend unchanged traits on every call: a write whose changes are all in place

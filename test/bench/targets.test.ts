@@ -1,4 +1,4 @@
-/** The bench checks its run against the README's targets, and leaves out what it did not measure. */
+/** The bench checks its run against the targets of docs/performance.md, and leaves out what it did not measure. */
 import { checkTargets, type MeasuredRun } from '../../bench/targets';
 
 const scenario = (name: string, ratioToBaseline: number, extra: { p99?: number; ratioToPeer?: number } = {}) => ({
