@@ -1,57 +1,54 @@
 /**
- * Round 2: an Auto Scaling group of small Graviton instances across two AZs behind an ALB, scaled on
- * requests per target and replaced by rolling updates that keep full capacity; Aurora PostgreSQL
- * behind an RDS Proxy so connections stay flat; CloudFront in front, the only way in.
+ * The autoscaled stage: an Auto Scaling group of small Graviton instances across two AZs behind the
+ * load-balanced tier (load-balanced-stack.ts), scaled on requests per target and replaced by rolling
+ * updates that keep full capacity; Aurora PostgreSQL (Serverless v2 by default) behind the RDS Proxy.
  */
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { StageConfig } from '../config';
-import { Database } from '../constructs/database';
-import { cloudFrontDomainOf, FrontDoor, serviceUrlOf } from '../constructs/front-door';
-import { Monitoring } from '../constructs/monitoring';
-import { Network } from '../constructs/network';
 import { SECRETS_ENV_FILE, ServiceHost } from '../constructs/service-host';
 import { SERVICE_PORT } from '../constants';
+import { LoadBalancedStack, type LoadBalancedStackProps, SERVICE_TARGET } from './load-balanced-stack';
 
-export interface AutoscaledStackProps extends StackProps {
-  /** The validated stage configuration. */
-  readonly config: StageConfig;
+export interface AutoscaledStackProps extends LoadBalancedStackProps {
+  /** The instances: Graviton (ARM64), as the packages the user data installs are (autoscaledInstanceType). */
+  readonly instanceType: ec2.InstanceType;
+  /** Fewest instances, at least 2: one per AZ (autoscaledMinInstances). */
+  readonly minInstances: number;
+  /** Most instances (autoscaledMaxInstances). */
+  readonly maxInstances: number;
+  /**
+   * Provisioned Aurora instances of this class (without the `db.` prefix) instead of Serverless v2.
+   * @default Aurora Serverless v2
+   */
+  readonly databaseInstanceClass?: string;
+  /**
+   * Aurora Serverless v2 capacity range in ACUs.
+   * @default 0.5 to 4
+   */
+  readonly serverlessCapacity?: { readonly min: number; readonly max: number };
 }
 
-
-export class AutoscaledStack extends Stack {
+export class AutoscaledStack extends LoadBalancedStack {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
-  readonly database: Database;
-  readonly frontDoor: FrontDoor;
-  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: AutoscaledStackProps) {
-    super(scope, id, props);
-    const { config } = props;
-
-    const { vpc } = new Network(this, 'Network');
-
-    this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: 'flagstack-autoscaled', alarmEmail: config.alarmEmail });
-
-    this.database = new Database(this, 'Database', {
-      vpc,
-      instanceClass: config.databaseProvisioned ? config.databaseInstanceClass : undefined,
-      serverlessCapacity: { min: config.auroraMinCapacity, max: config.auroraMaxCapacity },
-      multiAz: config.multiAz,
+    super(scope, id, props, {
+      dashboardName: 'flagstack-autoscaled',
+      database: { instanceClass: props.databaseInstanceClass, serverlessCapacity: props.serverlessCapacity },
     });
-
-    this.frontDoor = new FrontDoor(this, 'FrontDoor', {
-      vpc,
-      originFacingPrefixListId: config.cloudFrontPrefixListId,
-      ...cloudFrontDomainOf(config),
-    });
+    if (props.instanceType.architecture !== ec2.InstanceArchitecture.ARM_64) {
+      throw new Error(`AutoscaledStack: instanceType ${props.instanceType.toString()} is not Graviton (ARM64)`);
+    }
+    if (props.minInstances < 2 || props.maxInstances < props.minInstances) {
+      throw new Error(`AutoscaledStack: instances ${props.minInstances} to ${props.maxInstances} must satisfy 2 ≤ min ≤ max`);
+    }
+    const { vpc } = this;
 
     const host = new ServiceHost(this, 'Service', {
-      environment: { PORT: String(SERVICE_PORT), FLAGSTACK_SHUTDOWN_DELAY_MS: '15000', FLAGSTACK_CORS_ORIGINS: config.corsOrigins.join(',') },
+      environment: { PORT: String(SERVICE_PORT), ...this.serviceEnvironment },
       secretCommands: [
         // DATABASE_URL through the proxy, TLS verified, from the rotated credentials.
         `DB_SECRET="$(aws secretsmanager get-secret-value --region ${this.region} --secret-id ${this.database.secret.secretArn} --query SecretString --output text)"`,
@@ -84,7 +81,7 @@ export class AutoscaledStack extends Stack {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       launchTemplate: new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-        instanceType: new ec2.InstanceType(config.autoscaledInstanceType),
+        instanceType: props.instanceType,
         machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
         userData,
         role,
@@ -92,8 +89,8 @@ export class AutoscaledStack extends Stack {
         requireImdsv2: true,
         blockDevices: [{ deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }) }],
       }),
-      minCapacity: config.autoscaledMinInstances,
-      maxCapacity: config.autoscaledMaxInstances,
+      minCapacity: props.minInstances,
+      maxCapacity: props.maxInstances,
       healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
         gracePeriod: Duration.minutes(5),
@@ -103,7 +100,7 @@ export class AutoscaledStack extends Stack {
       signals: autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(15) }),
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         maxBatchSize: 1,
-        minInstancesInService: config.autoscaledMinInstances,
+        minInstancesInService: props.minInstances,
         pauseTime: Duration.minutes(15),
       }),
       notifications: [{ topic: this.monitoring.alarmTopic }],
@@ -111,19 +108,10 @@ export class AutoscaledStack extends Stack {
     userData.addSignalOnExitCommand(this.autoScalingGroup);
     this.database.allowFrom(this.autoScalingGroup, 'from the service instances');
 
-    const { listener } = this.frontDoor;
-    const targetGroup = listener.addTargets('Service', {
-      priority: 10,
-      conditions: [this.frontDoor.originCondition],
-      port: SERVICE_PORT,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targets: [this.autoScalingGroup],
-      deregistrationDelay: Duration.seconds(30),
-      healthCheck: { path: '/ready', healthyHttpCodes: '200', interval: Duration.seconds(10), healthyThresholdCount: 2 },
-    });
-    this.autoScalingGroup.scaleOnRequestCount('RequestsPerTarget', { targetRequestsPerMinute: config.requestsPerTarget });
+    const targetGroup = this.frontDoor.listener.addTargets('Service', { ...this.serviceRule, ...SERVICE_TARGET, targets: [this.autoScalingGroup] });
+    this.autoScalingGroup.scaleOnRequestCount('RequestsPerTarget', { targetRequestsPerMinute: this.requestsPerTarget });
 
-    this.monitoring.addLoadBalancerAlarms(targetGroup.metrics, { errorPercent: config.alarm5xxPercent, p99LatencyMs: config.alarmP99LatencyMs });
+    this.addLoadBalancerAlarms(targetGroup.metrics);
     this.monitoring.addAlarm('UnhealthyHostsAlarm', {
       description: 'A target is failing its /ready health check',
       metric: targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
@@ -131,7 +119,6 @@ export class AutoscaledStack extends Stack {
     });
     this.monitoring.addGraph('Requests per minute', [targetGroup.metrics.requestCount({ period: Duration.minutes(1), statistic: 'Sum' })]);
 
-    new CfnOutput(this, 'ServiceUrl', { value: serviceUrlOf(config, this.frontDoor.distribution) });
     new CfnOutput(this, 'DatabaseProxyEndpoint', { value: this.database.proxy.endpoint });
   }
 }

@@ -1,9 +1,9 @@
 /**
- * Round 4: the SDK endpoints served from Lambda in several regions. This stack, in the home region,
- * holds the DynamoDB global table (replicas in every other edge region), the home region's edge
- * function, and CloudFront in front of all regions' function URLs; each other region has its own
- * Flagstack-Edge-<region> stack, deployed first (this one reads their URLs). Round 3 stays the control
- * plane: its service publishes every environment to the table after each change.
+ * The edge stage: the SDK endpoints served from Lambda in several regions. This stack, in the home
+ * region, holds the DynamoDB global table (replicas in every other edge region), the home region's
+ * edge function, and CloudFront in front of all regions' function URLs; each other region has its own
+ * Flagstack-Edge-<region> stack, deployed first (this one reads their URLs). The fargate stage stays
+ * the control plane: its service publishes every environment to the table after each change.
  */
 import { CfnOutput } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -15,6 +15,16 @@ import { EdgeRegionStack, type EdgeRegionStackProps } from './edge-region-stack'
 export interface EdgeStackProps extends EdgeRegionStackProps {
   /** The other regions' function URLs, in failover order. */
   readonly regions: readonly EdgeOrigin[];
+  /**
+   * Public host name; CloudFront serves it only with `certificateArn`.
+   * @default the distribution's cloudfront.net name
+   */
+  readonly domainName?: string;
+  /**
+   * ACM certificate in us-east-1 for `domainName`.
+   * @default none
+   */
+  readonly certificateArn?: string;
 }
 
 export class EdgeStack extends EdgeRegionStack {
@@ -23,23 +33,23 @@ export class EdgeStack extends EdgeRegionStack {
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    this.table = new EdgeTable(this, 'FlagTable', { tableName: config.edgeName, replicaRegions: props.regions.map((r) => r.region) });
+    const { edgeName } = props;
+    this.table = new EdgeTable(this, 'FlagTable', { tableName: edgeName, replicaRegions: props.regions.map((r) => r.region) });
 
     this.front = new EdgeDistribution(this, 'Front', {
       origins: [{ region: this.region, functionUrl: this.edge.functionUrl.url }, ...props.regions],
-      contentHashFunctionName: `${config.edgeName}-content-hash`,
-      ...cloudFrontDomainOf(config),
+      contentHashFunctionName: `${edgeName}-content-hash`,
+      ...cloudFrontDomainOf(props),
     });
 
     // What `npm run cost -- --stage edge --live` and operators read.
     const regions = [this.region, ...props.regions.map((r) => r.region)];
     const outputs: Record<string, [string, string]> = {
-      ServiceUrl: [serviceUrlOf(config, this.front.distribution), 'Where SDKs point (apiUrl …/api/v1/, OFREP base URL)'],
+      ServiceUrl: [serviceUrlOf(props, this.front.distribution), 'Where SDKs point (apiUrl …/api/v1/, OFREP base URL)'],
       DistributionId: [this.front.distribution.distributionId, 'The CloudFront distribution'],
       TableName: [this.table.table.tableName, 'The DynamoDB global table, home region first'],
       TableRegions: [regions.join(','), 'Regions holding the table (home, then replicas)'],
-      EdgeFunctions: [regions.map((region) => `${region}:${config.edgeName}`).join(','), 'The edge function in each region, region:name'],
+      EdgeFunctions: [regions.map((region) => `${region}:${edgeName}`).join(','), 'The edge function in each region, region:name'],
       RouterFunctionName: [this.front.router.functionName, 'The CloudFront Function that routes viewers to regions'],
       ContentHashFunctionName: [`us-east-1:${this.front.contentHash.functionName}`, 'The Lambda@Edge function (us-east-1) that hashes request bodies'],
     };

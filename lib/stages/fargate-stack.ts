@@ -1,11 +1,12 @@
 /**
- * Round 3: the service as ARM64 Fargate tasks built from service/Dockerfile, behind an ALB and
- * CloudFront, deployed blue/green by ECS itself (alternate target group, bake time, rollback on
- * alarm, circuit breaker), scaled on requests per target; RDS PostgreSQL Multi-AZ behind an RDS Proxy.
- * It is also round 4's control plane: the service publishes every environment to the edge's flag table.
+ * The fargate stage: the service as ARM64 Fargate tasks built from service/Dockerfile, behind the
+ * load-balanced tier (load-balanced-stack.ts), deployed blue/green by ECS itself (alternate target
+ * group, bake time, rollback on alarm, circuit breaker), scaled on requests per target; RDS PostgreSQL
+ * (Multi-AZ by default) behind the RDS Proxy. It is also the edge stage's control plane: the service
+ * publishes every environment to the edge's flag table.
  */
 import * as path from 'node:path';
-import { CfnOutput, Duration, IgnoreMode, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -14,16 +15,27 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { AdminToken } from '../constructs/admin-token';
 import { edgeTableArn, publisherStatements } from '../constructs/edge-table';
-import type { StageConfig } from '../config';
-import { Database } from '../constructs/database';
-import { cloudFrontDomainOf, FrontDoor, serviceUrlOf } from '../constructs/front-door';
-import { Monitoring } from '../constructs/monitoring';
-import { Network } from '../constructs/network';
 import { SERVICE_PORT } from '../constants';
+import { LoadBalancedStack, type LoadBalancedStackProps, SERVICE_TARGET } from './load-balanced-stack';
 
-export interface FargateStackProps extends StackProps {
-  /** The validated stage configuration. */
-  readonly config: StageConfig;
+export interface FargateStackProps extends LoadBalancedStackProps {
+  /** Task CPU units, 1024 to a vCPU: 256, 512, 1024, 2048 or 4096 (fargateCpu). */
+  readonly cpu: number;
+  /** Task memory in MiB, a size Fargate offers with `cpu` (fargateMemoryMiB). */
+  readonly memoryMiB: number;
+  /** Fewest tasks, at least 2: one per AZ (fargateMinTasks). */
+  readonly minTasks: number;
+  /** Most tasks (fargateMaxTasks). */
+  readonly maxTasks: number;
+  /** Class of the RDS PostgreSQL instance, without the `db.` prefix (databaseInstanceClass). */
+  readonly databaseInstanceClass: string;
+  /**
+   * The edge's flag table (in this stack's region, its home), to which the service publishes every
+   * environment after each change. Named, not referenced: the edge stage may be deployed later (until
+   * it is, publishing fails, is logged, alarmed on, and retried by the periodic check).
+   * @default none: the service publishes nowhere
+   */
+  readonly edgeTableName?: string;
 }
 
 /** The repository root: the image's build context (only what IMAGE_CONTEXT_EXCLUDE leaves is sent). */
@@ -34,39 +46,47 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
  */
 const IMAGE_CONTEXT_EXCLUDE = ['**', '!service/Dockerfile', '!dist/service/**', '!node_modules/@electric-sql/pglite/**'];
 
-export class FargateStack extends Stack {
+/** Fargate's task sizes: the memory each CPU size takes, in MiB (256 CPU units: 512, 1024 or 2048 only). */
+const TASK_MEMORY_MIB: Readonly<Record<number, { readonly min: number; readonly max: number }>> = {
+  256: { min: 512, max: 2048 },
+  512: { min: 1024, max: 4096 },
+  1024: { min: 2048, max: 8192 },
+  2048: { min: 4096, max: 16384 },
+  4096: { min: 8192, max: 30720 },
+};
+
+/** What is wrong with `memoryMiB` for a task of `cpu` units (`must be …`), or undefined when Fargate offers that size. */
+export function taskMemoryProblem(cpu: number, memoryMiB: number): string | undefined {
+  if (cpu === 256) return [512, 1024, 2048].includes(memoryMiB) ? undefined : 'must be 512, 1024 or 2048';
+  const range = TASK_MEMORY_MIB[cpu];
+  if (range === undefined) return `cannot be sized: CPU must be one of ${Object.keys(TASK_MEMORY_MIB).join(', ')}`;
+  return memoryMiB >= range.min && memoryMiB <= range.max && memoryMiB % 1024 === 0 ? undefined : `must be a multiple of 1024 from ${range.min} to ${range.max}`;
+}
+
+export class FargateStack extends LoadBalancedStack {
   readonly service: ecs.FargateService;
-  readonly database: Database;
-  readonly frontDoor: FrontDoor;
-  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: FargateStackProps) {
-    super(scope, id, props);
-    const { config } = props;
-
-    this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: 'flagstack-fargate', alarmEmail: config.alarmEmail });
-    const { vpc } = new Network(this, 'Network');
-    this.database = new Database(this, 'Database', { vpc, engine: 'rds', instanceClass: config.databaseInstanceClass, multiAz: config.multiAz });
-
-    this.frontDoor = new FrontDoor(this, 'FrontDoor', {
-      vpc,
-      originFacingPrefixListId: config.cloudFrontPrefixListId,
-      ...cloudFrontDomainOf(config),
+    super(scope, id, props, {
+      dashboardName: 'flagstack-fargate',
+      database: { engine: 'rds', instanceClass: props.databaseInstanceClass },
     });
+    const memory = taskMemoryProblem(props.cpu, props.memoryMiB);
+    if (memory !== undefined) throw new Error(`FargateStack: memoryMiB ${props.memoryMiB} with cpu ${props.cpu} ${memory}`);
+    if (props.minTasks < 2 || props.maxTasks < props.minTasks) {
+      throw new Error(`FargateStack: tasks ${props.minTasks} to ${props.maxTasks} must satisfy 2 ≤ min ≤ max`);
+    }
+    const { vpc } = this;
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
-      cpu: config.fargateCpu,
-      memoryLimitMiB: config.fargateMemoryMiB,
+      cpu: props.cpu,
+      memoryLimitMiB: props.memoryMiB,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     const adminToken = new AdminToken(this, 'AdminToken');
     const serviceLogs = new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_MONTH });
-    // Round 4: the table's name is fixed, so no reference to its stack (which may not be deployed yet:
-    // until it is, publishing fails, is logged, and is retried by the periodic check).
-    const edgePublishing = config.fargatePublishesToEdge
-      ? { FLAGSTACK_EDGE_TABLE: config.edgeName, FLAGSTACK_EDGE_REGION: this.region }
-      : undefined;
+    const edgePublishing = props.edgeTableName !== undefined ? { FLAGSTACK_EDGE_TABLE: props.edgeTableName, FLAGSTACK_EDGE_REGION: this.region } : undefined;
     taskDefinition.addContainer('service', {
       image: ecs.ContainerImage.fromAsset(REPO_ROOT, {
         file: 'service/Dockerfile',
@@ -79,8 +99,7 @@ export class FargateStack extends Stack {
       // The password comes from the rotated secret; node-postgres reads PGPASSWORD when the URL has none.
       environment: {
         DATABASE_URL: `postgres://flagstack@${this.database.proxy.endpoint}:5432/${this.database.databaseName}?sslmode=verify-full`,
-        FLAGSTACK_SHUTDOWN_DELAY_MS: '15000',
-        FLAGSTACK_CORS_ORIGINS: config.corsOrigins.join(','),
+        ...this.serviceEnvironment,
         ...edgePublishing,
       },
       secrets: {
@@ -94,7 +113,7 @@ export class FargateStack extends Stack {
       reason: 'The plain environment holds only the database URL without password, a timeout, the CORS origins and the flag table name; secrets come from Secrets Manager.',
     });
     if (edgePublishing) {
-      for (const statement of publisherStatements(edgeTableArn(this, config.edgeName))) taskDefinition.addToTaskRolePolicy(statement);
+      for (const statement of publisherStatements(edgeTableArn(this, edgePublishing.FLAGSTACK_EDGE_TABLE))) taskDefinition.addToTaskRolePolicy(statement);
     }
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -103,36 +122,23 @@ export class FargateStack extends Stack {
 
     // Blue/green: the production rule forwards to one target group, ECS shifts it to the other.
     const { listener, loadBalancer } = this.frontDoor;
-    const targetGroup = (id: string) =>
-      new elbv2.ApplicationTargetGroup(this, id, {
-        vpc,
-        port: SERVICE_PORT,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        targetType: elbv2.TargetType.IP,
-        deregistrationDelay: Duration.seconds(30),
-        healthCheck: { path: '/ready', healthyHttpCodes: '200', interval: Duration.seconds(10), healthyThresholdCount: 2 },
-      });
+    const targetGroup = (id: string) => new elbv2.ApplicationTargetGroup(this, id, { vpc, targetType: elbv2.TargetType.IP, ...SERVICE_TARGET });
     const blue = targetGroup('Blue');
     const green = targetGroup('Green');
     const productionRule = new elbv2.ApplicationListenerRule(this, 'ProductionRule', {
       listener,
-      priority: 10,
-      conditions: [this.frontDoor.originCondition],
+      ...this.serviceRule,
       action: elbv2.ListenerAction.forward([blue]),
     });
 
     // Two periods, not three: these alarms also decide a blue/green rollback during the bake.
-    const { errorRate, latency } = this.monitoring.addLoadBalancerAlarms(
-      loadBalancer.metrics,
-      { errorPercent: config.alarm5xxPercent, p99LatencyMs: config.alarmP99LatencyMs },
-      2,
-    );
+    const { errorRate, latency } = this.addLoadBalancerAlarms(loadBalancer.metrics, 2);
 
     const serviceSg = new ec2.SecurityGroup(this, 'ServiceSg', { vpc, description: 'flagstack tasks: only the ALB', allowAllOutbound: true });
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition,
-      desiredCount: config.fargateMinTasks,
+      desiredCount: props.minTasks,
       securityGroups: [serviceSg],
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       minHealthyPercent: 100,
@@ -160,8 +166,8 @@ export class FargateStack extends Stack {
     this.database.allowFrom(serviceSg, 'from the service tasks');
 
     this.service
-      .autoScaleTaskCount({ minCapacity: config.fargateMinTasks, maxCapacity: config.fargateMaxTasks })
-      .scaleOnRequestCount('RequestsPerTarget', { requestsPerTarget: config.requestsPerTarget, targetGroup: blue });
+      .autoScaleTaskCount({ minCapacity: props.minTasks, maxCapacity: props.maxTasks })
+      .scaleOnRequestCount('RequestsPerTarget', { requestsPerTarget: this.requestsPerTarget, targetGroup: blue });
 
     if (edgePublishing) {
       const failures = new logs.MetricFilter(this, 'EdgePublishFailures', {
@@ -184,10 +190,6 @@ export class FargateStack extends Stack {
       description: 'The database is near its connection limit',
       metric: this.database.server.metricDatabaseConnections({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 80,
-    });
-
-    new CfnOutput(this, 'ServiceUrl', {
-      value: serviceUrlOf(config, this.frontDoor.distribution),
     });
   }
 }

@@ -1,7 +1,7 @@
 /**
- * Round 1: one Graviton instance in a public subnet carries everything. The bundle runs as a
- * systemd service, PostgreSQL runs beside it on an encrypted EBS volume and is dumped nightly to S3,
- * Caddy terminates TLS when a domain is given. No NAT, no SSH: Session Manager only. A failed
+ * The single-box stage: one Graviton instance in a public subnet carries everything. The bundle runs
+ * as a systemd service, PostgreSQL runs beside it on an encrypted EBS volume and is dumped nightly to
+ * S3, Caddy terminates TLS when a domain is given. No NAT, no SSH: Session Manager only. A failed
  * system status check recovers the instance onto healthy hardware.
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
@@ -12,14 +12,29 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { StageConfig } from '../config';
 import { Monitoring } from '../constructs/monitoring';
 import { ServiceHost } from '../constructs/service-host';
 import { SERVICE_PORT } from '../constants';
 
 export interface SingleBoxStackProps extends StackProps {
-  /** The validated stage configuration. */
-  readonly config: StageConfig;
+  /** The instance: Graviton (ARM64), as the packages the user data installs are (singleBoxInstanceType). */
+  readonly instanceType: ec2.InstanceType;
+  /** Size of the PostgreSQL data volume in GiB, at least 8 (singleBoxDataVolumeGiB). */
+  readonly dataVolumeGiB: number;
+  /** How long the nightly dumps are kept (backupRetentionDays). */
+  readonly backupRetention: Duration;
+  /** Web origins whose pages may call the SDK and OFREP endpoints, or `*` for any (FLAGSTACK_CORS_ORIGINS). */
+  readonly corsOrigins: readonly string[];
+  /**
+   * Public host name: Caddy serves it on 443 with a Let's Encrypt certificate.
+   * @default none: the service answers plain HTTP on port 80 of the Elastic IP
+   */
+  readonly domainName?: string;
+  /**
+   * Email address subscribed to the alarm topic.
+   * @default no subscription
+   */
+  readonly alarmEmail?: string;
 }
 
 /** The EBS device name of the PostgreSQL data volume (a udev symlink to the NVMe device). */
@@ -28,7 +43,7 @@ const DATA_DEVICE = '/dev/sdf';
 const BACKUP_PREFIX = 'pg_dump/';
 /** How long Caddy keeps an idle connection to the service: below the service's keep-alive timeout. */
 const CADDY_UPSTREAM_KEEPALIVE_SECONDS = 60;
-/** Round 1's request count in CloudWatch (the other rounds have their load balancer's or CloudFront's). */
+/** The single box's request count in CloudWatch (the other stages have their load balancer's or CloudFront's). */
 export const REQUEST_COUNT_METRIC = { namespace: 'Flagstack', metricName: 'RequestCount' } as const;
 
 export class SingleBoxStack extends Stack {
@@ -38,7 +53,10 @@ export class SingleBoxStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SingleBoxStackProps) {
     super(scope, id, props);
-    const { config } = props;
+    if (props.instanceType.architecture !== ec2.InstanceArchitecture.ARM_64) {
+      throw new Error(`SingleBoxStack: instanceType ${props.instanceType.toString()} is not Graviton (ARM64)`);
+    }
+    if (props.dataVolumeGiB < 8) throw new Error(`SingleBoxStack: dataVolumeGiB ${props.dataVolumeGiB} must be at least 8`);
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 1,
@@ -52,7 +70,7 @@ export class SingleBoxStack extends Stack {
       description: 'flagstack single box: HTTP(S) only, no SSH',
       allowAllOutbound: true,
     });
-    const webPorts = config.domainName !== undefined ? [80, 443] : [80];
+    const webPorts = props.domainName !== undefined ? [80, 443] : [80];
     for (const port of webPorts) securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from anywhere`);
     Validations.of(securityGroup).acknowledge({
       id: 'AwsSolutions-EC23',
@@ -67,7 +85,7 @@ export class SingleBoxStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         {
-          expiration: Duration.days(config.backupRetentionDays),
+          expiration: props.backupRetention,
           noncurrentVersionExpiration: Duration.days(7),
         },
       ],
@@ -78,11 +96,11 @@ export class SingleBoxStack extends Stack {
     });
 
     const host = new ServiceHost(this, 'Service', {
-      bindLowPorts: config.domainName === undefined,
+      bindLowPorts: props.domainName === undefined,
       environment: {
         DATABASE_URL: 'postgres://flagstack@localhost/flagstack?host=/var/run/postgresql',
-        FLAGSTACK_CORS_ORIGINS: config.corsOrigins.join(','),
-        ...(config.domainName === undefined ? { PORT: '80' } : { PORT: String(SERVICE_PORT), HOST: '127.0.0.1' }),
+        FLAGSTACK_CORS_ORIGINS: props.corsOrigins.join(','),
+        ...(props.domainName === undefined ? { PORT: '80' } : { PORT: String(SERVICE_PORT), HOST: '127.0.0.1' }),
       },
     });
 
@@ -97,14 +115,14 @@ export class SingleBoxStack extends Stack {
       `sudo -u postgres psql -tc "SELECT 1 FROM pg_roles WHERE rolname='flagstack'" | grep -q 1 || sudo -u postgres createuser flagstack`,
       `sudo -u postgres psql -tc "SELECT 1 FROM pg_database WHERE datname='flagstack'" | grep -q 1 || sudo -u postgres createdb -O flagstack flagstack`,
       ...host.bootCommands,
-      ...(config.domainName !== undefined ? caddyCommands(config.domainName) : []),
+      ...(props.domainName !== undefined ? caddyCommands(props.domainName) : []),
       ...nightlyBackupCommands(this.backupBucket.bucketName),
     );
 
     this.instance = new ec2.Instance(this, 'Instance', {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      instanceType: new ec2.InstanceType(config.singleBoxInstanceType),
+      instanceType: props.instanceType,
       machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
       securityGroup,
       userData,
@@ -117,7 +135,7 @@ export class SingleBoxStack extends Stack {
         { deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }) },
         {
           deviceName: DATA_DEVICE,
-          volume: ec2.BlockDeviceVolume.ebs(config.singleBoxDataVolumeGiB, {
+          volume: ec2.BlockDeviceVolume.ebs(props.dataVolumeGiB, {
             encrypted: true,
             volumeType: ec2.EbsDeviceVolumeType.GP3,
             deleteOnTermination: false,
@@ -140,7 +158,7 @@ export class SingleBoxStack extends Stack {
 
     const address = new ec2.CfnEIP(this, 'Address', { instanceId: this.instance.instanceId });
 
-    this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: 'flagstack-single-box', alarmEmail: config.alarmEmail });
+    this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: 'flagstack-single-box', alarmEmail: props.alarmEmail });
     const statusCheck = (metricName: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/EC2',
@@ -163,7 +181,7 @@ export class SingleBoxStack extends Stack {
       evaluationPeriods: 3,
       extraActions: [new actions.Ec2Action(actions.Ec2InstanceAction.REBOOT)],
     });
-    // No load balancer counts round 1's requests: a filter on the service's JSON log does, one per
+    // No load balancer counts the single box's requests: a filter on the service's JSON log does, one per
     // "request completed" line (fastify logs one per response).
     const requestCount = new logs.MetricFilter(this, 'RequestCountFilter', {
       logGroup: host.logGroup,
@@ -178,7 +196,7 @@ export class SingleBoxStack extends Stack {
     ]);
 
     new CfnOutput(this, 'PublicIp', { value: address.ref, description: 'Point the domain (or your browser) here' });
-    new CfnOutput(this, 'ServiceUrl', { value: config.domainName !== undefined ? `https://${config.domainName}` : `http://${address.ref}` });
+    new CfnOutput(this, 'ServiceUrl', { value: props.domainName !== undefined ? `https://${props.domainName}` : `http://${address.ref}` });
     new CfnOutput(this, 'SessionCommand', { value: `aws ssm start-session --target ${this.instance.instanceId}` });
     new CfnOutput(this, 'BackupBucket', { value: this.backupBucket.bucketName });
   }
