@@ -19,7 +19,7 @@ import { jsonSummary } from './report/json';
 import { renderMarkdown } from './report/markdown';
 import { renderTable } from './report/table';
 import { runCost } from './run';
-import { isStage, type Stage, STAGES } from './templates';
+import { isStageId, STAGE_IDS, type StageId } from '../stages';
 
 const DEFAULT_VOLUMES = [20e6, 600e6, 3e9];
 const FORMATS = ['table', 'json', 'markdown', 'html'] as const;
@@ -95,7 +95,7 @@ function program(io: CliIo): Command {
   return new Command('cost')
     .description('What each flagstack round costs per request: its real resources (from the synthesised templates) at given monthly volumes, or live from CloudWatch.')
     .usage('[options]   (npm run cost -- [options])')
-    .option('--stage <stages>', `stages to estimate, comma-separated or repeated: ${STAGES.join(', ')} (default: all)`, collect)
+    .option('--stage <stages>', `stages to estimate, comma-separated or repeated: ${STAGE_IDS.join(', ')} (default: all)`, collect)
     .option('--requests <volumes>', 'monthly request volumes, comma-separated: 20M,600M,3B (K, M, B, T)')
     .option('--region <region>', `price (and, live, find) the home region's stacks in this region (${COMPLETE_REGIONS.join(', ')}; default: the app's region)`)
     .option('--live', 'measure request counts (CloudWatch) and running tasks (ECS) of the deployed stacks; needs AWS credentials')
@@ -200,8 +200,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return code;
   };
   try {
-    const stages = options.stage ?? [...STAGES];
-    for (const stage of stages) if (!isStage(stage)) throw new UsageError(`--stage: unknown stage "${stage}" (stages: ${STAGES.join(', ')})`);
+    const stages = options.stage ?? [...STAGE_IDS];
+    for (const stage of stages) if (!isStageId(stage)) throw new UsageError(`--stage: unknown stage "${stage}" (stages: ${STAGE_IDS.join(', ')})`);
     if (options.region !== undefined && !COMPLETE_REGIONS.includes(options.region)) {
       throw new UsageError(`--region: no complete price table for "${options.region}" (have: ${COMPLETE_REGIONS.join(', ')}; lib/cost/prices/)`);
     }
@@ -220,7 +220,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     try {
       run = await runCost(
         {
-          stages: [...new Set(stages)] as Stage[],
+          stages: [...new Set(stages)] as StageId[],
           stagesNamed: options.stage !== undefined,
           volumes,
           priceRegion: options.region,

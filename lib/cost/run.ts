@@ -11,10 +11,11 @@ import { priceTable } from './prices';
 import type { Capacity, TrafficProfile } from './profile';
 import type { Progress } from './progress';
 import { buildReport, type CostReport, type LiveMeasurement, type StagePlan } from './report/model';
-import { readCloudAssembly, type Stage, STAGE_STACK_NAMES, STAGES, stacksOfStage, synthesiseApp } from './templates';
+import { STAGE_IDS, stageById, type StageId } from '../stages';
+import { readCloudAssembly, stacksOfStage, synthesiseApp } from './templates';
 
 export interface CostRequest {
-  readonly stages: Stage[];
+  readonly stages: StageId[];
   /** The stages were named on the command line (a missing one is then an error, not a note). */
   readonly stagesNamed: boolean;
   readonly volumes: number[];
@@ -51,11 +52,11 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
   for (const stage of request.stages) {
     const stageStacks = stacksOfStage(stage, stacks);
     if (stageStacks.length === 0) {
-      missing.push({ stage, reason: `no ${STAGE_STACK_NAMES[stage]} stack in ${request.cdkOut ?? 'the CDK app'}` });
+      missing.push({ stage, reason: `no ${stageById(stage).stackName} stack in ${request.cdkOut ?? 'the CDK app'}` });
       continue;
     }
     const resources = discoverResources(stage, stageStacks);
-    const otherStages = STAGES.filter((other) => other !== stage);
+    const otherStages = STAGE_IDS.filter((other) => other !== stage);
     const plane = controlPlaneStacks(stageStacks, otherStages.flatMap((other) => stacksOfStage(other, stacks)));
     const planeStage = plane && otherStages.find((other) => stacksOfStage(other, plane.stacks).length > 0);
     found.push(plane && planeStage ? { ...resources, controlPlane: { reason: plane.reason, resources: discoverResources(planeStage, stacksOfStage(planeStage, plane.stacks)) } } : resources);

@@ -1,7 +1,7 @@
 /**
  * Where templates come from: the CDK app synthesised in-process (cdk.json's context plus any
  * overrides, no AWS calls), or a cloud assembly (`cdk.out`) already on disk; and which stacks make
- * up each stage.
+ * up each stage (lib/stages/index.ts, the stage registry).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addFlagstackStacks } from '../app';
+import { isStackOfStage, STAGES, type StageId } from '../stages';
 
 /** The parts of a CloudFormation template the estimator reads. */
 export interface CfnTemplate {
@@ -22,25 +23,9 @@ export interface StackTemplate {
   readonly template: CfnTemplate;
 }
 
-/** The four rounds, in order, and the stack names that belong to each (the name, or the name plus a suffix). */
-export const STAGES = ['single-box', 'autoscaled', 'fargate', 'edge'] as const;
-export type Stage = (typeof STAGES)[number];
-
-export const STAGE_STACK_NAMES: Readonly<Record<Stage, string>> = {
-  'single-box': 'Flagstack-SingleBox',
-  autoscaled: 'Flagstack-Autoscaled',
-  fargate: 'Flagstack-Fargate',
-  edge: 'Flagstack-Edge',
-};
-
-export function isStage(name: string): name is Stage {
-  return (STAGES as readonly string[]).includes(name);
-}
-
-/** The stacks of `stage` among `stacks`: `Flagstack-Edge`, `Flagstack-Edge-eu-west-1`, … */
-export function stacksOfStage(stage: Stage, stacks: StackTemplate[]): StackTemplate[] {
-  const name = STAGE_STACK_NAMES[stage];
-  return stacks.filter((stack) => stack.stackName === name || stack.stackName.startsWith(`${name}-`));
+/** The stacks of `stage` among `stacks`: `Flagstack-Edge`, `Flagstack-Edge-eu-west-1`, … (the stage registry says which). */
+export function stacksOfStage(stage: StageId, stacks: StackTemplate[]): StackTemplate[] {
+  return stacks.filter((stack) => isStackOfStage(stage, stack.stackName));
 }
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -68,6 +53,7 @@ export function readCloudAssembly(directory: string): { stacks: StackTemplate[];
   const assembly = new CloudAssembly(directory);
   const stacks = assembly.stacks.map((stack) => ({ stackName: stack.stackName, region: stack.environment.region, template: stack.template as CfnTemplate }));
   if (stacks.length === 0) throw new Error(`${directory} holds no stacks`);
-  const home = stacks.find((stack) => stack.stackName === STAGE_STACK_NAMES['single-box']) ?? stacks[0];
+  // Every stage's main stack is in the home region.
+  const home = stacks.find((stack) => STAGES.some((stage) => stage.stackName === stack.stackName)) ?? stacks[0];
   return { stacks, homeRegion: home.region };
 }

@@ -10,6 +10,7 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../lib/cost/cli';
 import { sdkClients } from '../../lib/cost/live/measure';
+import { STAGE_IDS } from '../../lib/stages';
 import { synthesise } from './support';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flagstack-cost-cli-'));
@@ -43,9 +44,9 @@ describe('npm run cost (offline)', () => {
     expect(doc.region).toBe('us-east-1');
     expect(doc.pricesAsOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(doc.unpriced).toEqual([]);
-    // The four rounds at the three default volumes.
+    // Every stage, in the registry's order, at the three default volumes.
     expect(doc.rows.map((r: { stage: string; requestsPerMonth: number }) => `${r.stage}@${r.requestsPerMonth}`)).toEqual(
-      ['single-box', 'autoscaled', 'fargate', 'edge'].flatMap((stage) => [20e6, 600e6, 3e9].map((v) => `${stage}@${v}`)),
+      STAGE_IDS.flatMap((stage) => [20e6, 600e6, 3e9].map((v) => `${stage}@${v}`)),
     );
     for (const row of doc.rows) {
       expect(Object.keys(row)).toEqual(['stage', 'requestsPerMonth', 'monthlyUsd', 'usdPerMillion', 'fixedUsd', 'variableUsd', 'byService']);
@@ -71,7 +72,7 @@ describe('npm run cost (offline)', () => {
     expect(fs.readdirSync(out).sort()).toEqual(['cost-report.html', 'cost-report.json', 'cost-report.md']);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'cost-report.json'), 'utf8'));
     expect(report.volumes).toEqual([5e6, 1e9]);
-    expect(report.curves.map((c: { stage: string }) => c.stage)).toEqual(['single-box', 'autoscaled', 'fargate', 'edge']);
+    expect(report.curves.map((c: { stage: string }) => c.stage)).toEqual(STAGE_IDS);
     expect(report.lineItems[0].lines.length).toBeGreaterThan(5);
     const markdown = fs.readFileSync(path.join(out, 'cost-report.md'), 'utf8');
     expect(markdown).toContain('## Cost per million requests');
@@ -146,7 +147,7 @@ describe('npm run cost (offline)', () => {
   });
 
   it.each([
-    [['--stage', 'serverless'], /--stage: unknown stage "serverless" \(stages: single-box, autoscaled, fargate, edge\)/],
+    [['--stage', 'serverless'], new RegExp(`--stage: unknown stage "serverless" \\(stages: ${STAGE_IDS.join(', ')}\\)`)],
     [['--requests', '20M,lots'], /--requests: "lots" is not a number of requests a month/],
     [['--requests', '0'], /--requests: "0" is not a number/],
     [['--format', 'pdf'], /argument 'pdf' is invalid. Allowed choices are table, json, markdown, html/],

@@ -8,16 +8,17 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { controlPlaneStacks, discoverResources, FREE_TYPES, type Resource, type StageResources } from '../../lib/cost/discovery';
 import { estimateStage } from '../../lib/cost/estimate';
-import { type StackTemplate, STAGES, stacksOfStage } from '../../lib/cost/templates';
+import { type StackTemplate, stacksOfStage } from '../../lib/cost/templates';
+import { STAGE_IDS, type StageId } from '../../lib/stages';
 import { input, synthesise } from './support';
 
 const { stacks } = synthesise();
-const stage = (name: (typeof STAGES)[number], from: StackTemplate[] = stacks) => discoverResources(name, stacksOfStage(name, from));
+const stage = (name: StageId, from: StackTemplate[] = stacks) => discoverResources(name, stacksOfStage(name, from));
 const only = <K extends Resource['kind']>(resources: StageResources, kind: K) => resources.resources.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
 
 describe('discovery on the synthesised rounds', () => {
   it('accounts for every resource of every template: read, free with a reason, or unpriced', () => {
-    for (const name of STAGES) {
+    for (const name of STAGE_IDS) {
       const found = stage(name);
       const templates = stacksOfStage(name, stacks);
       const ids = new Set([

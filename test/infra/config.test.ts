@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { loadStageConfig, STAGE_CONFIG_KEYS, StageConfigSchema } from '../../lib/config';
 import { ContextSettingsError } from '../../lib/context-settings';
+import { edgeRegionsOf, STAGES } from '../../lib/stages';
 import { loadConfig } from '../../service/config';
 import { buildApp } from './app';
 
@@ -12,10 +13,11 @@ const load = (context: Record<string, unknown>) => loadStageConfig(context);
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 describe('stage configuration', () => {
-  it('has defaults for every round', () => {
+  it('has defaults for every stage', () => {
     const config = load({});
     expect(config).toMatchObject({ account: '123456789012', region: 'us-east-1', singleBoxInstanceType: 't4g.small', multiAz: true, corsOrigins: ['*'] });
-    expect(config).toMatchObject({ edgeRegions: ['us-east-1', 'eu-west-1', 'ap-southeast-1'], edgeName: 'flagstack-edge', edgeMemoryMiB: 512, edgeRefreshSeconds: 5 });
+    expect(config).toMatchObject({ edgeName: 'flagstack-edge', edgeMemoryMiB: 512, edgeRefreshSeconds: 5 });
+    expect(edgeRegionsOf(config)).toEqual(['us-east-1', 'eu-west-1', 'ap-southeast-1']);
     expect(config.domainName).toBeUndefined();
     expect(config.edgeReservedConcurrency).toBeUndefined();
   });
@@ -31,9 +33,9 @@ describe('stage configuration', () => {
   });
 
   it('follows the home region with the default edge regions', () => {
-    expect(load({ region: 'eu-west-2' }).edgeRegions).toEqual(['eu-west-2', 'us-east-1', 'eu-west-1', 'ap-southeast-1']);
-    expect(load({ region: 'eu-west-1' }).edgeRegions).toEqual(['eu-west-1', 'us-east-1', 'ap-southeast-1']);
-    expect(load({ region: 'eu-west-2', edgeRegions: 'eu-west-2' }).edgeRegions).toEqual(['eu-west-2']);
+    expect(edgeRegionsOf(load({ region: 'eu-west-2' }))).toEqual(['eu-west-2', 'us-east-1', 'eu-west-1', 'ap-southeast-1']);
+    expect(edgeRegionsOf(load({ region: 'eu-west-1' }))).toEqual(['eu-west-1', 'us-east-1', 'ap-southeast-1']);
+    expect(edgeRegionsOf(load({ region: 'eu-west-2', edgeRegions: 'eu-west-2' }))).toEqual(['eu-west-2']);
   });
 
   it('reads a list as commas or JSON', () => {
@@ -57,6 +59,11 @@ describe('stage configuration', () => {
     }
   });
 
+  it("holds the shared settings and every stage's own, each key once", () => {
+    expect(STAGE_CONFIG_KEYS.slice(0, 2)).toEqual(['account', 'region']);
+    for (const stage of STAGES) expect(STAGE_CONFIG_KEYS).toEqual(expect.arrayContaining(Object.keys(stage.settings)));
+    expect(new Set(STAGE_CONFIG_KEYS).size).toBe(STAGE_CONFIG_KEYS.length);
+  });
 
   it.each([
     ['fargateCpu', '300', 'must be one of: 256, 512, 1024, 2048, 4096'],
@@ -90,7 +97,7 @@ describe('stage configuration', () => {
 
   it('rejects a key that is no setting, naming the one it resembles', () => {
     expect(() => load({ fargatecpu: '1024' })).toThrow('Invalid stage configuration: context key fargatecpu: not a setting; did you mean fargateCpu?');
-    expect(() => load({ cpu: '1024' })).toThrow(/context key cpu: not a setting; the settings are account, region, .*, alarmP99LatencyMs$/);
+    expect(() => load({ cpu: '1024' })).toThrow(/context key cpu: not a setting; the settings are account, region, .*, fargateCpu, .*, edgeTraitTtlDays$/);
     // CDK's own keys (feature flags, lookups, the CLI's aws:cdk:…) are not settings and not errors.
     expect(() => load({ '@aws-cdk/core:defaultCrossStackReferences': 'weak', 'aws:cdk:version-reporting': true, 'availability-zones:account=1:region=x': [] })).not.toThrow();
   });
@@ -105,8 +112,8 @@ describe('stage configuration', () => {
     // In the order of the settings (STAGE_CONFIG_KEYS), a list's bad items in its line.
     expect(message.split('\n')).toEqual([
       'Invalid stage configuration:',
-      '  context key fargateCpu=300: must be one of: 256, 512, 1024, 2048, 4096',
       '  context key multiAz=perhaps: must be boolean',
+      '  context key fargateCpu=300: must be one of: 256, 512, 1024, 2048, 4096',
       '  context key edgeRegions=us-east-1,moon,mars: "moon" and "mars" must look like "eu-west-2"',
     ]);
   });

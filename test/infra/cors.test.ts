@@ -74,7 +74,7 @@ function behavioursOf(template: Template): Behaviour[] {
 const withCloudFront: [string, () => Template][] = [
   ['Flagstack-Autoscaled', () => Template.fromStack(stacks.autoscaled)],
   ['Flagstack-Fargate', () => Template.fromStack(stacks.fargate)],
-  ['Flagstack-Edge', () => Template.fromStack(stacks.edge)],
+  ['Flagstack-Edge', () => Template.fromStack(stacks.edge.home)],
 ];
 
 describe('CORS through CloudFront', () => {
@@ -118,14 +118,14 @@ describe('FLAGSTACK_CORS_ORIGINS', () => {
   const userDataOf = (template: Template, type: string) => JSON.stringify(template.findResources(type));
 
   it('reaches the service in every stage', () => {
-    expect(userDataOf(Template.fromStack(stacks.singleBox), 'AWS::EC2::Instance')).toContain(`Environment=FLAGSTACK_CORS_ORIGINS=${ORIGINS}`);
+    expect(userDataOf(Template.fromStack(stacks['single-box']), 'AWS::EC2::Instance')).toContain(`Environment=FLAGSTACK_CORS_ORIGINS=${ORIGINS}`);
     expect(userDataOf(Template.fromStack(stacks.autoscaled), 'AWS::EC2::LaunchTemplate')).toContain(`Environment=FLAGSTACK_CORS_ORIGINS=${ORIGINS}`);
     const task = Object.values(Template.fromStack(stacks.fargate).findResources('AWS::ECS::TaskDefinition'))[0];
     expect(task.Properties.ContainerDefinitions[0].Environment).toContainEqual({ Name: 'FLAGSTACK_CORS_ORIGINS', Value: ORIGINS });
   });
 
   it('reaches the edge function in every region', () => {
-    for (const stack of [stacks.edge, ...stacks.edgeRegions]) {
+    for (const stack of [stacks.edge.home, ...stacks.edge.regions]) {
       const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter(
         (fn) => fn.Properties.FunctionName === 'flagstack-edge',
       );

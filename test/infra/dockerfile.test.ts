@@ -3,8 +3,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Duration } from 'aws-cdk-lib';
-import { FargateStack } from '../../lib/stages/fargate-stack';
+import { App } from 'aws-cdk-lib';
+import { loadStageConfig } from '../../lib/config';
+import { addStage } from '../../lib/stages';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const PGLITE = '@electric-sql/pglite';
@@ -48,18 +49,7 @@ const environment = Object.fromEntries(all('ENV').flatMap((instruction) => instr
 /** Stages the Docker image asset as `cdk synth` does; returns its directory (the build context). */
 function stagedBuildContext(outdir: string): string {
   const app = new App({ outdir });
-  new FargateStack(app, 'Flagstack-Fargate', {
-    env: { account: '123456789012', region: 'us-east-1' },
-    corsOrigins: ['*'],
-    requestsPerTarget: 1000,
-    alarm5xxPercent: 1,
-    alarmP99Latency: Duration.millis(250),
-    cpu: 512,
-    memoryMiB: 1024,
-    minTasks: 2,
-    maxTasks: 10,
-    databaseInstanceClass: 't4g.medium',
-  });
+  addStage(app, 'fargate', loadStageConfig({}));
   const assembly = app.synth();
   const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'Flagstack-Fargate.assets.json'), 'utf8'));
   const images = Object.values(manifest.dockerImages) as { source: { directory: string; dockerFile: string } }[];

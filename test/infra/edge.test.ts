@@ -5,8 +5,8 @@ expect.addSnapshotSerializer(require('./asset-hash-serializer'));
 
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const built = buildApp();
-const home = Template.fromStack(built.stacks.edge);
-const regional = Object.fromEntries(built.stacks.edgeRegions.map((stack) => [stack.region, Template.fromStack(stack)]));
+const home = Template.fromStack(built.stacks.edge.home);
+const regional = Object.fromEntries(built.stacks.edge.regions.map((stack) => [stack.region, Template.fromStack(stack)]));
 const distribution = () => Object.values(home.findResources('AWS::CloudFront::Distribution'))[0].Properties.DistributionConfig;
 
 describe('Flagstack-Edge and its regional stacks', () => {
@@ -16,8 +16,8 @@ describe('Flagstack-Edge and its regional stacks', () => {
   });
 
   it('are one stack per edge region, the home one in the stage region', () => {
-    expect(built.stacks.edge.region).toBe('us-east-1');
-    expect(built.stacks.edgeRegions.map((stack) => [stack.stackName, stack.region])).toEqual([
+    expect(built.stacks.edge.home.region).toBe('us-east-1');
+    expect(built.stacks.edge.regions.map((stack) => [stack.stackName, stack.region])).toEqual([
       ['Flagstack-Edge-eu-west-1', 'eu-west-1'],
       ['Flagstack-Edge-ap-southeast-1', 'ap-southeast-1'],
     ]);
@@ -234,11 +234,11 @@ describe('Flagstack-Edge with other settings', () => {
       edgeRefreshSeconds: '30',
       edgeTraitTtlDays: '90',
     });
-    expect(stacks.edgeRegions.map((stack) => stack.stackName)).toEqual(['Flagstack-Edge-eu-central-1']);
-    const template = Template.fromStack(stacks.edge);
+    expect(stacks.edge.regions.map((stack) => stack.stackName)).toEqual(['Flagstack-Edge-eu-central-1']);
+    const template = Template.fromStack(stacks.edge.home);
     const { Replicas } = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0].Properties;
     expect(Replicas.map((r: { Region: string }) => r.Region).sort()).toEqual(['eu-central-1', 'us-east-1']);
-    Template.fromStack(stacks.edgeRegions[0]).hasResourceProperties('AWS::Lambda::Function', {
+    Template.fromStack(stacks.edge.regions[0]).hasResourceProperties('AWS::Lambda::Function', {
       MemorySize: 1024,
       Timeout: 5,
       ReservedConcurrentExecutions: 50,
@@ -248,19 +248,19 @@ describe('Flagstack-Edge with other settings', () => {
 
   it('serves a custom domain with its certificate and TLS 1.2', () => {
     const { stacks } = buildApp({ domainName: 'flags.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f' });
-    const config = Object.values(Template.fromStack(stacks.edge).findResources('AWS::CloudFront::Distribution'))[0].Properties.DistributionConfig;
+    const config = Object.values(Template.fromStack(stacks.edge.home).findResources('AWS::CloudFront::Distribution'))[0].Properties.DistributionConfig;
     expect(config).toMatchObject({ Aliases: ['flags.example.com'], ViewerCertificate: { MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' } });
   });
 
   it('with one region, has no failover group: the home origin serves alone', () => {
     const { stacks } = buildApp({ edgeRegions: 'us-east-1' });
-    const config = Object.values(Template.fromStack(stacks.edge).findResources('AWS::CloudFront::Distribution'))[0].Properties.DistributionConfig;
+    const config = Object.values(Template.fromStack(stacks.edge.home).findResources('AWS::CloudFront::Distribution'))[0].Properties.DistributionConfig;
     expect(config.OriginGroups).toBeUndefined();
     expect(config.DefaultCacheBehavior.TargetOriginId).toBe('default-us-east-1');
-    expect(Object.values(Template.fromStack(stacks.edge).findResources('AWS::DynamoDB::GlobalTable'))[0].Properties.Replicas).toHaveLength(1);
+    expect(Object.values(Template.fromStack(stacks.edge.home).findResources('AWS::DynamoDB::GlobalTable'))[0].Properties.Replicas).toHaveLength(1);
   });
 
-  it('lets round 3 publish to the table: its name and region, least privilege, an alarm on failures', () => {
+  it('lets the fargate stage publish to the table: its name and region, least privilege, an alarm on failures', () => {
     const fargate = Template.fromStack(buildApp().stacks.fargate);
     const environment = Object.values(fargate.findResources('AWS::ECS::TaskDefinition'))[0].Properties.ContainerDefinitions[0].Environment;
     expect(environment).toEqual(

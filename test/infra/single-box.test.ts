@@ -3,7 +3,7 @@ import { buildApp } from './app';
 
 expect.addSnapshotSerializer(require('./asset-hash-serializer'));
 
-const template = (context: Record<string, unknown> = {}) => Template.fromStack(buildApp(context).stacks.singleBox);
+const template = (context: Record<string, unknown> = {}) => Template.fromStack(buildApp(context).stacks['single-box']);
 
 describe('Flagstack-SingleBox', () => {
   const t = template();
@@ -72,7 +72,7 @@ describe('Flagstack-SingleBox', () => {
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('counts requests with a metric filter on the service log (round 1 has no load balancer to count them)', () => {
+  it('counts requests with a metric filter on the service log (the single box has no load balancer to count them)', () => {
     const serviceLog = Object.entries(t.findResources('AWS::Logs::LogGroup')).find(([, group]) => group.Properties.RetentionInDays === 30)?.[0];
     t.hasResourceProperties('AWS::Logs::MetricFilter', {
       LogGroupName: { Ref: serviceLog },

@@ -1,0 +1,385 @@
+/**
+ * The stage registry: every stage of flagstack, in order, with everything the rest of the project
+ * needs to know about it. Its id (what `npm run cost -- --stage` and the tests name it), its stacks'
+ * names, what it builds in one line (its stacks' description), its own settings (context keys, with
+ * their defaults; the shared ones are in lib/config.ts), the checks between them, and how the
+ * validated settings become its stacks' props. The CDK app (lib/app.ts), the configuration
+ * (lib/config.ts), the cost estimator and the tests all read this list.
+ *
+ * A new stage is a stack file in this folder and an entry below, added to STAGES. (The cost estimator
+ * prices the resource types the stages use today; a type it does not know is listed as unpriced, and
+ * test/cost/discovery.test.ts fails until lib/cost prices it.)
+ */
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { type App, Duration, type Environment } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { COMMON_SETTINGS, StageConfig } from '../config';
+import { atLeast, GravitonInstanceType, InstanceType, Region, type SettingProblem } from '../context-settings';
+import { REGION_LOCATIONS } from '../edge-regions';
+import { AutoscaledStack } from './autoscaled-stack';
+import { EdgeRegionStack, type EdgeRegionStackProps } from './edge-region-stack';
+import { EdgeStack } from './edge-stack';
+import { FargateStack, taskMemoryProblem } from './fargate-stack';
+import type { LoadBalancedStackProps } from './load-balanced-stack';
+import { SingleBoxStack } from './single-box-stack';
+
+/** The settings a stage reads: the shared ones (lib/config.ts) and its own. */
+export type SettingsOf<Own extends TProperties> = Static<TObject<typeof COMMON_SETTINGS & Own>>;
+
+/** What the registry gives a stage as it adds its stacks. */
+export interface StageScope {
+  /** The name of its main stack (the entry's `stackName`). */
+  readonly stackName: string;
+  /** `flagstack round 2`: how its stacks' descriptions begin. */
+  readonly label: string;
+  /** The main stack's `env` (the home account and region) and `description` (the label and the summary). */
+  readonly stackProps: { readonly env: Environment; readonly description: string };
+}
+
+export interface StageDefinition<Id extends string, Own extends TProperties, Stacks> {
+  /** The stage's name in code, reports and on the command line: lower-case words joined by hyphens. */
+  readonly id: Id;
+  /**
+   * The name of its main stack, in the home region. Any other stack it adds is named this plus a
+   * suffix (`Flagstack-Edge-eu-west-1`, `Flagstack-Edge-LambdaEdge`): the stacks whose name is this,
+   * or starts with this and `-`, make up the stage.
+   */
+  readonly stackName: string;
+  /** What it builds, in one line: its main stack's description after the label. */
+  readonly summary: string;
+  /** Its own settings: context keys, each with its type, range and default. */
+  readonly settings: Own;
+  /**
+   * Checks between settings it reads, once each is valid on its own.
+   * @default none
+   */
+  readonly check?: (config: SettingsOf<Own>) => SettingProblem[];
+  /** Adds its stacks to `app`, each given the props it needs from the settings; returns them. */
+  readonly addTo: (app: App, config: SettingsOf<Own>, scope: StageScope) => Stacks;
+}
+
+/** Infers an entry's types (its id as a literal, its settings, what it returns). */
+const defineStage = <Id extends string, Own extends TProperties, Stacks>(stage: StageDefinition<Id, Own, Stacks>) => stage;
+
+// ---------------------------------------------------------------------------------------------------
+// single-box
+
+const SINGLE_BOX_SETTINGS = {
+  singleBoxInstanceType: GravitonInstanceType('single-box: the one Graviton instance', 't4g.small'),
+  singleBoxDataVolumeGiB: Type.Integer({ minimum: 8, maximum: 16384, default: 20, description: 'single-box: PostgreSQL data volume' }),
+  backupRetentionDays: Type.Integer({
+    minimum: 1,
+    maximum: 3650,
+    default: 35,
+    description: 'single-box: how long the nightly dumps are kept (autoscaled and fargate keep automated backups 7 days)',
+  }),
+};
+
+const singleBox = defineStage({
+  id: 'single-box',
+  stackName: 'Flagstack-SingleBox',
+  summary: 'one Graviton instance with PostgreSQL, nightly backups to S3',
+  settings: SINGLE_BOX_SETTINGS,
+  addTo: (app, config, { stackName, stackProps }) =>
+    new SingleBoxStack(app, stackName, {
+      ...stackProps,
+      instanceType: new ec2.InstanceType(config.singleBoxInstanceType),
+      dataVolumeGiB: config.singleBoxDataVolumeGiB,
+      backupRetention: Duration.days(config.backupRetentionDays),
+      corsOrigins: config.corsOrigins,
+      domainName: config.domainName,
+      alarmEmail: config.alarmEmail,
+    }),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The load-balanced tier (load-balanced-stack.ts): autoscaled and fargate
+
+const LOAD_BALANCED_SETTINGS = {
+  cloudFrontPrefixListId: Type.Optional(
+    Type.String({
+      pattern: '^pl-[0-9a-f]+$',
+      examples: ['pl-3b927c52'],
+      description:
+        "autoscaled, fargate: CloudFront's origin-facing managed prefix list in the region (unset: known for us-east-1, looked up elsewhere)",
+    }),
+  ),
+  requestsPerTarget: Type.Integer({
+    minimum: 10,
+    maximum: 1_000_000,
+    default: 1000,
+    description: 'autoscaled, fargate: scale out above this many ALB requests per target per minute',
+  }),
+  databaseInstanceClass: InstanceType('autoscaled (provisioned), fargate: database instance class (without the db. prefix)', 't4g.medium'),
+  multiAz: Type.Boolean({ default: true, description: 'autoscaled, fargate: a standby database instance in a second AZ' }),
+};
+
+/** The props of the tier both load-balanced stages share. */
+const loadBalancedProps = (config: SettingsOf<typeof LOAD_BALANCED_SETTINGS>): LoadBalancedStackProps => ({
+  corsOrigins: config.corsOrigins,
+  requestsPerTarget: config.requestsPerTarget,
+  alarm5xxPercent: config.alarm5xxPercent,
+  alarmP99Latency: Duration.millis(config.alarmP99LatencyMs),
+  multiAz: config.multiAz,
+  domainName: config.domainName,
+  certificateArn: config.certificateArn,
+  cloudFrontPrefixListId: config.cloudFrontPrefixListId,
+  alarmEmail: config.alarmEmail,
+});
+
+// ---------------------------------------------------------------------------------------------------
+// autoscaled
+
+const AUTOSCALED_SETTINGS = {
+  ...LOAD_BALANCED_SETTINGS,
+  autoscaledInstanceType: GravitonInstanceType('autoscaled: instance type of the Auto Scaling group', 't4g.micro'),
+  autoscaledMinInstances: Type.Integer({
+    minimum: 2,
+    maximum: 100,
+    default: 2,
+    description: 'autoscaled: fewest instances (≥ 2: one per AZ)',
+  }),
+  autoscaledMaxInstances: Type.Integer({ minimum: 2, maximum: 100, default: 6, description: 'autoscaled: most instances' }),
+  databaseProvisioned: Type.Boolean({
+    default: false,
+    description: 'autoscaled: provisioned Aurora instances (databaseInstanceClass) instead of Serverless v2',
+  }),
+  auroraMinCapacity: Type.Number({ minimum: 0, maximum: 256, default: 0.5, description: 'autoscaled: Aurora Serverless v2, fewest ACUs' }),
+  auroraMaxCapacity: Type.Number({ minimum: 1, maximum: 256, default: 4, description: 'autoscaled: Aurora Serverless v2, most ACUs' }),
+};
+
+const autoscaled = defineStage({
+  id: 'autoscaled',
+  stackName: 'Flagstack-Autoscaled',
+  summary: 'Auto Scaling group behind an ALB and CloudFront, Aurora PostgreSQL behind RDS Proxy',
+  settings: AUTOSCALED_SETTINGS,
+  check: (config) => [
+    ...atLeast(config, 'autoscaledMaxInstances', 'autoscaledMinInstances'),
+    ...atLeast(config, 'auroraMaxCapacity', 'auroraMinCapacity'),
+  ],
+  addTo: (app, config, { stackName, stackProps }) =>
+    new AutoscaledStack(app, stackName, {
+      ...stackProps,
+      ...loadBalancedProps(config),
+      instanceType: new ec2.InstanceType(config.autoscaledInstanceType),
+      minInstances: config.autoscaledMinInstances,
+      maxInstances: config.autoscaledMaxInstances,
+      databaseInstanceClass: config.databaseProvisioned ? config.databaseInstanceClass : undefined,
+      serverlessCapacity: { min: config.auroraMinCapacity, max: config.auroraMaxCapacity },
+    }),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// fargate
+
+/** The edge's name: its flag table's and its functions'; fargate's service publishes to that table. */
+const EDGE_NAME = Type.String({
+  pattern: '^[a-z][a-z0-9-]*$',
+  minLength: 3,
+  maxLength: 40,
+  examples: ['flagstack-edge'],
+  default: 'flagstack-edge',
+  description: 'edge: name of the flag table and of the edge function in every region (lower-case letters, digits and hyphens)',
+});
+
+const FARGATE_SETTINGS = {
+  ...LOAD_BALANCED_SETTINGS,
+  fargateCpu: Type.Union(
+    [256, 512, 1024, 2048, 4096].map((cpu) => Type.Literal(cpu)),
+    {
+      default: 512,
+      description: 'fargate: task CPU units (1024 = one vCPU)',
+    },
+  ),
+  fargateMemoryMiB: Type.Integer({
+    minimum: 512,
+    maximum: 30720,
+    default: 1024,
+    description: 'fargate: task memory (must suit fargateCpu)',
+  }),
+  fargateMinTasks: Type.Integer({ minimum: 2, maximum: 1000, default: 2, description: 'fargate: fewest tasks (≥ 2: one per AZ)' }),
+  fargateMaxTasks: Type.Integer({ minimum: 2, maximum: 1000, default: 10, description: 'fargate: most tasks' }),
+  fargatePublishesToEdge: Type.Boolean({
+    default: true,
+    description: "fargate: the service publishes every environment to the edge's flag table (edgeName)",
+  }),
+  edgeName: EDGE_NAME,
+};
+
+const fargate = defineStage({
+  id: 'fargate',
+  stackName: 'Flagstack-Fargate',
+  summary: 'ECS Fargate blue/green behind an ALB and CloudFront, RDS PostgreSQL Multi-AZ behind RDS Proxy',
+  settings: FARGATE_SETTINGS,
+  check: (config) => {
+    const memory = taskMemoryProblem(config.fargateCpu, config.fargateMemoryMiB);
+    return [
+      ...atLeast(config, 'fargateMaxTasks', 'fargateMinTasks'),
+      ...(memory !== undefined ? [{ key: 'fargateMemoryMiB', message: `with fargateCpu=${config.fargateCpu} ${memory}` }] : []),
+    ];
+  },
+  addTo: (app, config, { stackName, stackProps }) =>
+    new FargateStack(app, stackName, {
+      ...stackProps,
+      ...loadBalancedProps(config),
+      cpu: config.fargateCpu,
+      memoryMiB: config.fargateMemoryMiB,
+      minTasks: config.fargateMinTasks,
+      maxTasks: config.fargateMaxTasks,
+      databaseInstanceClass: config.databaseInstanceClass,
+      edgeTableName: config.fargatePublishesToEdge ? config.edgeName : undefined,
+    }),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// edge
+
+/** The edge regions when `edgeRegions` is not given: the home region, then these (without it). */
+export const DEFAULT_EDGE_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'] as const;
+
+const EDGE_SETTINGS = {
+  // No default: it follows `region` (edgeRegionsOf), which a schema default cannot.
+  edgeRegions: Type.Optional(
+    Type.Array(Region(), {
+      minItems: 1,
+      maxItems: 10,
+      uniqueItems: true,
+      description: `edge: the regions with an edge function and a replica of the flag table (comma-separated); must include region, the home (default: region, then ${DEFAULT_EDGE_REGIONS.join(', ')})`,
+    }),
+  ),
+  edgeName: EDGE_NAME,
+  edgeMemoryMiB: Type.Integer({
+    minimum: 128,
+    maximum: 10240,
+    default: 512,
+    description: 'edge: memory of the edge function (CPU grows with it)',
+  }),
+  edgeTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 30, default: 10, description: 'edge: longest an edge invocation may run' }),
+  edgeReservedConcurrency: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      description: 'edge: concurrency reserved for the edge function in each region (unset: the shared pool)',
+    }),
+  ),
+  edgeRefreshSeconds: Type.Integer({
+    minimum: 1,
+    maximum: 300,
+    default: 5,
+    description: 'edge: how long a warm edge function serves an environment before checking its version',
+  }),
+  edgeTraitTtlDays: Type.Integer({
+    minimum: 0,
+    maximum: 36_500,
+    default: 0,
+    description: "edge: days an identity's traits are kept after its last write (0 keeps them)",
+  }),
+};
+
+/** The edge regions: `edgeRegions` as given, else the home region, then DEFAULT_EDGE_REGIONS (the failover order). */
+export function edgeRegionsOf(config: { readonly region: string; readonly edgeRegions?: readonly string[] }): string[] {
+  return config.edgeRegions !== undefined
+    ? [...config.edgeRegions]
+    : [config.region, ...DEFAULT_EDGE_REGIONS.filter((region) => region !== config.region)];
+}
+
+const edge = defineStage({
+  id: 'edge',
+  stackName: 'Flagstack-Edge',
+  summary: 'SDK endpoints on Lambda in several regions behind CloudFront, from a DynamoDB global table',
+  settings: EDGE_SETTINGS,
+  check: (config) => {
+    const problems: SettingProblem[] = [];
+    const regions = edgeRegionsOf(config);
+    if (!regions.includes(config.region))
+      problems.push({ key: 'edgeRegions', message: `must include region (${config.region}), the home of the flag table` });
+    // The CloudFront router sends each viewer to the nearest region: it must know where each one is.
+    const unlocated = regions.filter((region) => region !== config.region && REGION_LOCATIONS[region] === undefined);
+    if (unlocated.length > 0)
+      problems.push({ key: 'edgeRegions', message: `unknown region ${unlocated.join(', ')} (lib/edge-regions.ts lists the known ones)` });
+    return problems;
+  },
+  addTo: (app, config, { stackName, label, stackProps }) => {
+    const edgeProps: EdgeRegionStackProps = {
+      edgeName: config.edgeName,
+      memorySize: config.edgeMemoryMiB,
+      timeout: Duration.seconds(config.edgeTimeoutSeconds),
+      reservedConcurrency: config.edgeReservedConcurrency,
+      refreshInterval: Duration.seconds(config.edgeRefreshSeconds),
+      traitTtlDays: config.edgeTraitTtlDays,
+      corsOrigins: config.corsOrigins,
+      alarm5xxPercent: config.alarm5xxPercent,
+      alarmP99Duration: Duration.millis(config.alarmP99LatencyMs),
+      alarmEmail: config.alarmEmail,
+    };
+    // The stage spans regions: CloudFront in the home stack needs every region's function URL, which
+    // CDK passes across regions through SSM parameters (crossRegionReferences).
+    const regions = edgeRegionsOf(config)
+      .filter((region) => region !== config.region)
+      .map(
+        (region) =>
+          new EdgeRegionStack(app, `${stackName}-${region}`, {
+            ...edgeProps,
+            env: { account: config.account, region },
+            crossRegionReferences: true,
+            description: `${label} in ${region}: the edge function behind its function URL`,
+          }),
+      );
+    const home = new EdgeStack(app, stackName, {
+      ...stackProps,
+      ...edgeProps,
+      crossRegionReferences: true,
+      regions: regions.map((stack) => ({ region: stack.region, functionUrl: stack.edge.functionUrl.url })),
+      domainName: config.domainName,
+      certificateArn: config.certificateArn,
+    });
+    return { home, regions };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The stages, in order
+
+/** Every stage, in the order they are told and built: each carries more traffic than the one before. */
+export const STAGES = [singleBox, autoscaled, fargate, edge] as const;
+
+type AnyStage = (typeof STAGES)[number];
+/** A stage's id: `single-box`, `autoscaled`, `fargate`, `edge`. */
+export type StageId = AnyStage['id'];
+/** The stacks of every stage, by id: what each entry's `addTo` returns. */
+export type FlagstackStacks = { readonly [Stage in AnyStage as Stage['id']]: ReturnType<Stage['addTo']> };
+
+/** The ids, in order. */
+export const STAGE_IDS: readonly StageId[] = STAGES.map((stage) => stage.id);
+
+export function isStageId(name: string): name is StageId {
+  return (STAGE_IDS as readonly string[]).includes(name);
+}
+
+export function stageById(id: StageId): AnyStage {
+  return STAGES.find((stage) => stage.id === id)!;
+}
+
+/** Whether the stack named `stackName` belongs to stage `id`: its main stack, or one named after it. */
+export function isStackOfStage(id: StageId, stackName: string): boolean {
+  const { stackName: main } = stageById(id);
+  return stackName === main || stackName.startsWith(`${main}-`);
+}
+
+/** Adds one stage's stacks to `app`. */
+export function addStage<Id extends StageId>(app: App, id: Id, config: StageConfig): FlagstackStacks[Id] {
+  const index = STAGE_IDS.indexOf(id);
+  const stage = STAGES[index];
+  const label = `flagstack round ${index + 1}`;
+  const scope: StageScope = {
+    stackName: stage.stackName,
+    label,
+    stackProps: { env: { account: config.account, region: config.region }, description: `${label}: ${stage.summary}` },
+  };
+  return (stage.addTo as (app: App, config: StageConfig, scope: StageScope) => unknown)(app, config, scope) as FlagstackStacks[Id];
+}
+
+/** Adds every stage's stacks to `app`, in order. */
+export function addStages(app: App, config: StageConfig): FlagstackStacks {
+  return Object.fromEntries(STAGE_IDS.map((id) => [id, addStage(app, id, config)])) as unknown as FlagstackStacks;
+}
