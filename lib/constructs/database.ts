@@ -1,8 +1,9 @@
 /**
- * PostgreSQL for the multi-instance rounds: an encrypted Aurora PostgreSQL cluster (Serverless v2 by
- * default, provisioned by option) or an RDS PostgreSQL instance (Multi-AZ by default) in isolated subnets, its credentials in Secrets Manager with
- * rotation, and an RDS Proxy in front that requires TLS, so the number of database connections stays
- * flat however many service instances run.
+ * PostgreSQL for the load-balanced stages (autoscaled, fargate): an encrypted Aurora PostgreSQL
+ * cluster (Serverless v2 by default, provisioned by option) or an RDS PostgreSQL instance (Multi-AZ by
+ * default) in isolated subnets, its credentials in Secrets Manager with rotation, and an RDS Proxy in
+ * front that requires TLS, so the number of database connections stays flat however many service
+ * instances run.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';

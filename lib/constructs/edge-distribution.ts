@@ -139,7 +139,7 @@ export class EdgeDistribution extends Construct {
         : ((Stage.of(this)!.node.tryFindChild(edgeStackId) as Stack | undefined) ??
           new Stack(Stage.of(this)!, edgeStackId, {
             env: { account: here.account, region: 'us-east-1' },
-            description: `flagstack round 4: the Lambda@Edge function of ${here.stackName}'s distribution (Lambda@Edge lives in us-east-1)`,
+            description: `flagstack edge: the Lambda@Edge function of ${here.stackName}'s distribution (Lambda@Edge lives in us-east-1)`,
           }));
     this.contentHash = new cloudfront.experimental.EdgeFunction(this, 'ContentHash', {
       functionName: props.contentHashFunctionName,

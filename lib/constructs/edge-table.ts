@@ -1,5 +1,5 @@
 /**
- * Round 4's flag table: a DynamoDB global table (TableV2) in the home region with a replica in every
+ * The edge stage's flag table: a DynamoDB global table (TableV2) in the home region with a replica in every
  * other edge region, on-demand, encrypted with the AWS managed key, point-in-time recovery, deletion
  * protection, and the TTL attribute that clears tombstones and (optionally) idle identities. Its item
  * layout is service/edge/flag-table.ts; the grants here allow exactly that layout, by partition-key

@@ -54,7 +54,7 @@ export interface FlagsCaching {
 }
 
 /**
- * The caching of flag lists (`/api/v1/flags/`), shared by every round's CloudFront: cached for `ttl`
+ * The caching of flag lists (`/api/v1/flags/`), shared by every stage's CloudFront: cached for `ttl`
  * per environment key, origin and query string; a zero `ttl` caches nothing, and then everything the
  * key would hold is forwarded instead (a policy that caches nothing can have no cache key).
  */
@@ -81,7 +81,7 @@ export function flagsCaching(scope: Construct, ttl: Duration): FlagsCaching {
 
 /**
  * The custom domain a stage's CloudFront distribution takes from the configuration: the domain only
- * with its certificate (round 1 needs none: Caddy gets one).
+ * with its certificate (single-box needs none: Caddy gets one).
  */
 export function cloudFrontDomainOf(config: { readonly domainName?: string; readonly certificateArn?: string }): { domainName?: string; certificateArn?: string } {
   return config.certificateArn !== undefined ? { domainName: config.domainName, certificateArn: config.certificateArn } : {};

@@ -1,5 +1,5 @@
 /**
- * Monitoring of one round: a CloudWatch dashboard, an encrypted SNS topic (optionally emailed) and
+ * Monitoring of one stage: a CloudWatch dashboard, an encrypted SNS topic (optionally emailed) and
  * alarms that notify it. Stacks add their own metrics and alarms; every alarm also lands on the
  * dashboard.
  */
@@ -94,7 +94,7 @@ export class Monitoring extends Construct {
   }
 
   /**
-   * The two alarms of a tier behind a load balancer (rounds 2 and 3): the share of 5xx responses and
+   * The two alarms of a tier behind a load balancer (autoscaled, fargate): the share of 5xx responses and
    * the p99 target response time, from the load balancer's or a target group's metrics.
    */
   addLoadBalancerAlarms(

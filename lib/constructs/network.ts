@@ -1,5 +1,5 @@
 /**
- * The VPC of the multi-instance rounds: public subnets for the load balancer, private subnets with
+ * The VPC of the load-balanced stages (autoscaled, fargate): public subnets for the load balancer, private subnets with
  * NAT egress for the service, isolated subnets for the database, across two AZs, with rejected
  * traffic logged.
  */

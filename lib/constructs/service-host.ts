@@ -1,5 +1,5 @@
 /**
- * What the EC2 rounds (1 and 2) share to run the service on a host: the bundle, its log group, the
+ * What the EC2 stages (single-box, autoscaled) share to run the service on a host: the bundle, its log group, the
  * bootstrap admin token in Secrets Manager, and the boot commands that install Node.js, run the
  * bundle as a systemd service that restarts on failure, and ship its log with the CloudWatch agent.
  */

@@ -93,7 +93,7 @@ interface ParsedOptions {
 function program(io: CliIo): Command {
   const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter((v) => v.trim() !== '')];
   return new Command('cost')
-    .description('What each flagstack round costs per request: its real resources (from the synthesised templates) at given monthly volumes, or live from CloudWatch.')
+    .description('What each flagstack stage costs per request: its real resources (from the synthesised templates) at given monthly volumes, or live from CloudWatch.')
     .usage('[options]   (npm run cost -- [options])')
     .option('--stage <stages>', `stages to estimate, comma-separated or repeated: ${STAGE_IDS.join(', ')} (default: all)`, collect)
     .option('--requests <volumes>', 'monthly request volumes, comma-separated: 20M,600M,3B (K, M, B, T)')

@@ -139,7 +139,7 @@ export interface StageResources {
   readonly resources: Resource[];
   readonly free: FreeResource[];
   readonly unpriced: UnpricedResource[];
-  /** Another stage this one cannot run without (round 4 serves what round 3's service publishes), and why. */
+  /** Another stage this one cannot run without (edge serves what fargate's service publishes), and why. */
   readonly controlPlane?: { readonly reason: string; readonly resources: StageResources };
 }
 
@@ -557,7 +557,7 @@ export function discoverResources(stage: string, stacks: StackTemplate[]): Stage
 /**
  * The stacks among `candidates` that run a stage's control plane: those whose service is configured
  * with the name of a DynamoDB table the stage's stacks create (an ECS container's environment, or
- * instance user data). Round 3 publishes every environment to round 4's table this way.
+ * instance user data). The fargate stage publishes every environment to the edge stage's table this way.
  */
 export function controlPlaneStacks(stacks: StackTemplate[], candidates: StackTemplate[]): { stacks: StackTemplate[]; reason: string } | undefined {
   const tableNames = stacks.flatMap((stack) =>

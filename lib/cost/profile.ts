@@ -18,7 +18,7 @@ export type RegionGroup = (typeof REGION_GROUPS)[number];
 
 /**
  * Where each region group's viewers are, roughly (a metro near the middle of its traffic): what the
- * model routes to the nearest edge region, as round 4's CloudFront router does per request.
+ * model routes to the nearest edge region, as the edge stage's CloudFront router does per request.
  */
 export const REGION_GROUP_LOCATIONS: Readonly<Record<RegionGroup, { latitude: number; longitude: number }>> = {
   'north-america': { latitude: 39.8, longitude: -89.6 }, // Illinois
@@ -52,7 +52,7 @@ export const TrafficProfileSchema = Type.Object(
     functionLogBytesPerRequest: Type.Number({
       minimum: 0,
       default: 0,
-      description: "an edge function's own log bytes per invocation, besides Lambda's START/END/REPORT lines (round 4's handler logs errors only)",
+      description: "an edge function's own log bytes per invocation, besides Lambda's START/END/REPORT lines (the edge handler logs errors only)",
     }),
     dataSizeGb: Type.Number({ minimum: 0, default: 1, description: 'database size: flags, identities and traits, GB' }),
     targetCpuUtilisation: Share(0.5, 'average CPU utilisation capacity is sized for, leaving headroom for peaks'),

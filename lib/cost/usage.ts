@@ -82,7 +82,7 @@ function distanceKm(a: { latitude: number; longitude: number }, b: { latitude: n
 
 /**
  * The share of origin requests each serving function answers: each region group's viewers go to the
- * nearest region with a function (round 4's router does this per request), shared equally by the
+ * nearest region with a function (the edge's router does this per request), shared equally by the
  * functions there. Equal shares when a function's region has no known location.
  */
 function shareByNearestRegion(functions: ResourceOf<'lambda-function'>[], profile: TrafficProfile): Map<Resource, number> {

@@ -30,7 +30,7 @@ export type SettingsOf<Own extends TProperties> = Static<TObject<typeof COMMON_S
 export interface StageScope {
   /** The name of its main stack (the entry's `stackName`). */
   readonly stackName: string;
-  /** `flagstack round 2`: how its stacks' descriptions begin. */
+  /** `flagstack stage 2 (autoscaled)`: how its stacks' descriptions begin. */
   readonly label: string;
   /** The main stack's `env` (the home account and region) and `description` (the label and the summary). */
   readonly stackProps: { readonly env: Environment; readonly description: string };
@@ -370,7 +370,7 @@ export function isStackOfStage(id: StageId, stackName: string): boolean {
 export function addStage<Id extends StageId>(app: App, id: Id, config: StageConfig): FlagstackStacks[Id] {
   const index = STAGE_IDS.indexOf(id);
   const stage = STAGES[index];
-  const label = `flagstack round ${index + 1}`;
+  const label = `flagstack stage ${index + 1} (${stage.id})`;
   const scope: StageScope = {
     stackName: stage.stackName,
     label,

@@ -1,6 +1,6 @@
 /**
  * Measures a deployed stage: its request count over the window from CloudWatch (CloudFront viewer
- * requests, else the load balancer's, else the edge functions' invocations, else round 1's own
+ * requests, else the load balancer's, else the edge functions' invocations, else the single box's own
  * RequestCount metric), what reached the origin (so the real cache hit ratio), the real response
  * size and function duration, and the tasks ECS really runs; then the stage's resources and traffic
  * profile with those figures in place of the assumptions.

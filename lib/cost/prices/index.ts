@@ -56,11 +56,11 @@ export type PriceFile = Static<typeof PriceFileSchema>;
 
 /**
  * The regions with a price table: full tables for the home regions, the serverless subset for the
- * other regions round 4 runs in by default.
+ * other regions the edge stage runs in by default.
  */
 const REGION_FILES: Readonly<Record<string, unknown>> = { 'us-east-1': usEast1, 'eu-west-2': euWest2, 'eu-west-1': euWest1, 'ap-southeast-1': apSoutheast1 };
 export const PRICED_REGIONS = Object.keys(REGION_FILES);
-/** The regions whose tables price everything rounds 1 to 3 create: where a home region can be priced. */
+/** The regions whose tables price everything the single-box, autoscaled and fargate stages create: where a home region can be priced. */
 export const COMPLETE_REGIONS = ['us-east-1', 'eu-west-2'];
 
 export class MissingPriceTableError extends Error {

@@ -63,7 +63,7 @@ export function renderHtml(report: CostReport): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>flagstack: cost per request by round</title>
+<title>flagstack: cost per request by stage</title>
 <style>
   body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1000px; padding: 0 1rem; color: #1d1d1f; }
   table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
@@ -75,7 +75,7 @@ export function renderHtml(report: CostReport): string {
 </style>
 </head>
 <body data-chart="pending">
-<h1>flagstack: cost per request by round</h1>
+<h1>flagstack: cost per request by stage</h1>
 <p class="muted">Generated ${escapeHtml(report.generatedAt)} (${report.mode}). ${escapeHtml(provenance(report))}</p>
 <h2>Cost per million requests against monthly volume</h2>
 <div id="chart-box"><canvas id="chart" width="960" height="480" role="img" aria-label="Cost per million requests by stage, ${escapeHtml(volumes)} requests a month"></canvas></div>

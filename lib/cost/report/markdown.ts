@@ -22,7 +22,7 @@ function profileRows(profiles: Record<string, TrafficProfile>): string[][] {
 
 export function renderMarkdown(report: CostReport): string {
   const stages = stagesOf(report);
-  const out: string[] = [`# flagstack: cost per request by round`, '', `Generated ${report.generatedAt} (${report.mode}). ${provenance(report)}`, ''];
+  const out: string[] = [`# flagstack: cost per request by stage`, '', `Generated ${report.generatedAt} (${report.mode}). ${provenance(report)}`, ''];
 
   if (report.mode === 'offline') {
     out.push('## Cost per million requests', '');
