@@ -292,6 +292,21 @@ describe('slow clients', () => {
     );
     expect(rows[49].after.value).toBe(value);
   });
+
+  test("40 concurrent sets and removals of one identity's overrides: the same chain", async () => {
+    const path = `/environments/${seeded.clientKey}/identities/audited-ada/overrides/banner`;
+    await svc.admin('PUT', path, { enabled: true, value: 'first' });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 3 === 2 ? svc.admin('DELETE', path) : svc.admin('PUT', path, { enabled: true, value: `v${i}` }))),
+    );
+    expect(results.every((r) => r.status === 200 || r.status === 204 || r.status === 404)).toBe(true);
+    const rows = await svc.service.db.query<{ before: unknown; after: unknown }>(
+      `SELECT a.before, a.after FROM audit_log a JOIN identities i ON i.id::text = a.entity_id
+        WHERE a.entity_type = 'identity_override' AND i.identifier = 'audited-ada' ORDER BY a.id`,
+    );
+    expect(rows.length).toBe(1 + results.filter((r) => r.status !== 404).length);
+    for (let i = 1; i < rows.length; i++) expect(rows[i].before).toEqual(rows[i - 1].after);
+  });
 });
 
 /** Sends raw bytes on a fresh connection and resolves with everything read until the server closes it. */

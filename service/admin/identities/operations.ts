@@ -151,10 +151,18 @@ export async function deleteIdentityOverride({ tx, record }: Change, clientKey: 
   const environment = await environmentByKey(tx, clientKey);
   const feature = await featureByName(tx, environment.project_id, featureName);
   const identity = await identityRow(tx, environment.id, identifier);
-  const deleted = await tx.query('DELETE FROM feature_states WHERE identity_id = $1 AND feature_id = $2 RETURNING id, enabled, value', [
-    identity.id,
-    feature.id,
-  ]);
+  // Locked as setIdentityOverride locks it (its upsert), and recorded the same way: the identity's overrides before and after.
+  await lockRow(tx, 'identities', identity.id);
+  const before = await identityView(tx, identity.id);
+  const deleted = await tx.query('DELETE FROM feature_states WHERE identity_id = $1 AND feature_id = $2 RETURNING id', [identity.id, feature.id]);
   if (deleted.length === 0) throw notFound(`Identity '${identifier}' has no override of '${featureName}'`);
-  record({ action: 'delete', entityType: 'identity_override', entityId: identity.id, environmentId: environment.id, before: deleted[0] });
+  const after = await identityView(tx, identity.id);
+  record({
+    action: 'delete',
+    entityType: 'identity_override',
+    entityId: identity.id,
+    environmentId: environment.id,
+    before: before.overrides,
+    after: after.overrides,
+  });
 }
