@@ -33,8 +33,8 @@ export interface ContextSettingsOptions<T> {
 
 // The kinds of setting the stages share.
 
+const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]$';
 /** An AWS region such as `eu-west-2`. */
-export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]$';
 export const Region = (options: { description?: string; default?: string } = {}) =>
   Type.String({ pattern: REGION_PATTERN, examples: ['eu-west-2'], ...options });
 
@@ -51,7 +51,7 @@ export const GravitonInstanceType = (description: string, fallback: string) =>
     description,
   });
 
-/** `problem` when `settings[key]` is below `settings[other]`. */
+/** A problem on `key` when `settings[key]` is below `settings[other]`, else none. */
 export function atLeast<T>(settings: T, key: keyof T & string, other: keyof T & string): SettingProblem[] {
   return (settings[key] as number) < (settings[other] as number)
     ? [{ key, message: `must be at least ${other} (${String(settings[other])})` }]
@@ -120,8 +120,8 @@ export function loadContextSettings<T extends TObject>(
 
   const validate = createValidators({ allErrors: true }).text.compile(schema);
   if (!validate(settings)) {
-    // A list's items are named in the line of their list: `"moon" and "mars" must look like "eu-west-2"`.
-    const items = new Map<string, { key: string; names: string[] }>();
+    // A list's bad items are named in the line of their list: `"moon" and "mars" must look like "eu-west-2"`.
+    const items = new Map<string, { key: string; message: string; names: string[] }>();
     for (const { instancePath, message = 'is invalid' } of explainSchemaErrors(validate.errors ?? [])) {
       const [key, ...inside] = instancePath.slice(1).split('/');
       if (inside.length === 0) {
@@ -129,10 +129,10 @@ export function loadContextSettings<T extends TObject>(
         continue;
       }
       const item = inside.reduce<unknown>((value, step) => (value as Record<string, unknown> | undefined)?.[step], settings[key]);
-      const same = items.get(`${key} ${message}`) ?? items.set(`${key} ${message}`, { key, names: [] }).get(`${key} ${message}`)!;
-      same.names.push(JSON.stringify(item));
+      const same = items.get(`${key}: ${message}`) ?? { key, message, names: [] };
+      items.set(`${key}: ${message}`, { ...same, names: [...same.names, JSON.stringify(item)] });
     }
-    for (const [id, { key, names }] of items) problem(key, `${listed(names)} ${id.slice(key.length + 1)}`);
+    for (const { key, message, names } of items.values()) problem(key, `${listed(names)} ${message}`);
   }
   for (const [key, value] of Object.entries(given)) {
     // A JSON number has lost any leading zeros a string setting (an account id) may need.
