@@ -185,11 +185,19 @@ describe('REGEX patterns the linear-time matcher cannot run are refused where th
 });
 
 describe('CORS', () => {
+  /** Headers and status only; the body is read, so that no response holds its connection open. */
+  const headersOf = async (response: Promise<Response>) => {
+    const answered = await response;
+    await answered.arrayBuffer();
+    return answered;
+  };
   const preflight = (base: string, path: string, origin: string, requestHeaders: string) =>
-    fetch(base + path, {
-      method: 'OPTIONS',
-      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': requestHeaders },
-    });
+    headersOf(
+      fetch(base + path, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': requestHeaders },
+      }),
+    );
   const SDK_HEADERS = 'content-type,x-environment-key,flagsmith-application-name,flagsmith-application-version,flagsmith-sdk-user-agent,x-api-key,authorization,if-none-match';
 
   test.each(['/api/v1/flags/', '/api/v1/identities/', '/api/v1/environment-document/', '/api/v1/analytics/flags/', '/ofrep/v1/evaluate/flags', '/ofrep/v1/evaluate/flags/banner'])(
@@ -205,7 +213,7 @@ describe('CORS', () => {
   );
 
   test('answers carry Access-Control-Allow-Origin and expose the headers SDKs read', async () => {
-    const response = await fetch(`${svc.url}/api/v1/flags/`, { headers: { ...client(), origin: 'https://shop.example' } });
+    const response = await headersOf(fetch(`${svc.url}/api/v1/flags/`, { headers: { ...client(), origin: 'https://shop.example' } }));
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     const exposed = response.headers.get('access-control-expose-headers')!.toLowerCase().split(/\s*,\s*/);
@@ -213,7 +221,7 @@ describe('CORS', () => {
   });
 
   test.each(['/health', '/ready', '/metrics', '/api/v1/docs/openapi.json'])('%s, for probes and scrapers, sends no CORS headers', async (path) => {
-    const response = await fetch(svc.url + path, { headers: { origin: 'https://shop.example' } });
+    const response = await headersOf(fetch(svc.url + path, { headers: { origin: 'https://shop.example' } }));
     expect(response.status).toBe(200);
     expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
@@ -222,7 +230,7 @@ describe('CORS', () => {
     const pre = await preflight(svc.url, '/api/v1/admin/projects', 'https://shop.example', 'authorization,content-type');
     expect(pre.status).toBe(404);
     expect([...pre.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
-    const answer = await fetch(`${svc.url}/api/v1/admin/projects`, { headers: { ...adminAuth, origin: 'https://shop.example' } });
+    const answer = await headersOf(fetch(`${svc.url}/api/v1/admin/projects`, { headers: { ...adminAuth, origin: 'https://shop.example' } }));
     expect(answer.status).toBe(200);
     expect([...answer.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
