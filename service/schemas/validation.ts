@@ -150,6 +150,14 @@ function withDetail(e: SchemaError): SchemaError {
   if (e.keyword === 'additionalProperties') return { ...e, message: `must NOT have the unknown property ${JSON.stringify(e.params?.additionalProperty)}` };
   if (e.keyword === 'enum') return { ...e, message: `must be one of: ${(e.params?.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
   if (e.keyword === 'const') return { ...e, message: `must be ${JSON.stringify(e.params?.allowedValue)}` };
+  // A number with both bounds says them both, whichever it broke (or its type).
+  const range = e.parentSchema as { type?: string; minimum?: number; maximum?: number } | undefined;
+  if (['minimum', 'maximum', 'type'].includes(e.keyword ?? '') && (range?.type === 'integer' || range?.type === 'number')) {
+    if (typeof range.minimum === 'number' && typeof range.maximum === 'number') {
+      return { ...e, message: `must be ${range.type === 'integer' ? 'an integer' : 'a number'} from ${range.minimum} to ${range.maximum}` };
+    }
+  }
+  if (e.keyword === 'type' && e.params?.type === 'boolean') return { ...e, message: 'must be true or false' };
   // A pattern says little to a reader; a schema's examples say what it wants.
   const examples = e.parentSchema?.examples as unknown[] | undefined;
   if (e.keyword === 'pattern' && examples) return { ...e, message: `must look like ${examples.map((x) => JSON.stringify(x)).join(' or ')}` };

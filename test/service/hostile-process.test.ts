@@ -192,7 +192,7 @@ describe("operators' mistakes: one line, no stack trace", () => {
       [
         /LOG_LEVEL="loud": must be one of: "fatal", "error", "warn", "info", "debug", "trace", "silent"/,
         /FLAGSTACK_ADMIN_TOKEN=\(not shown\): must NOT have fewer than 16 characters/,
-        /PORT="eighty": must be integer/,
+        /PORT="eighty": must be an integer from 0 to 65535/,
         /FLAGSTACK_CORS_ORIGINS="shop.example": must look like "\*" or "https:\/\/shop.example"/,
       ],
     ],
