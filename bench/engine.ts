@@ -7,7 +7,8 @@ export function benchmarkEngine(durationMs: number): { evaluationsPerSecond: num
   const identities = Array.from({ length: 10_000 }, (_, n) => [`user-${n}`, traitsOf(n)] as const);
   let sink = 0;
   const run = (rounds: number) => {
-    for (let r = 0; r < rounds; r++) for (const [identifier, traits] of identities) sink += evaluateIdentityFlags(env, identifier, traits).length;
+    for (let r = 0; r < rounds; r++)
+      for (const [identifier, traits] of identities) sink += evaluateIdentityFlags(env, identifier, traits).length;
   };
   run(2); // warm up the JIT
   let evaluations = 0;

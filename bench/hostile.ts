@@ -68,7 +68,11 @@ export const REARM_MS = 50;
 export function hostileValue(length: number, n: number): string {
   if (n % 2 === 0) return 'a'.repeat(length - 1) + '!';
   const gap = Math.floor((length - 1) / 11) - 1;
-  return Array.from({ length: 11 }, () => 'x'.repeat(gap) + 'a').join('').padEnd(length - 1, 'x') + '!';
+  return (
+    Array.from({ length: 11 }, () => 'x'.repeat(gap) + 'a')
+      .join('')
+      .padEnd(length - 1, 'x') + '!'
+  );
 }
 
 /**
@@ -299,7 +303,12 @@ export async function prepareHostileEnvironment(deps: HostileDeps): Promise<void
       name: `regex_guard_${i + 1}`,
       rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'REGEX', property_: HOSTILE_TRAIT, value: pattern }] }],
     });
-    await adminCall(deps, 'POST', `/environments/${deps.clientKey}/segment-overrides`, { feature, segment_id: segment.id, enabled: true, value: 'matched' });
+    await adminCall(deps, 'POST', `/environments/${deps.clientKey}/segment-overrides`, {
+      feature,
+      segment_id: segment.id,
+      enabled: true,
+      value: 'matched',
+    });
   }
 }
 
@@ -312,7 +321,10 @@ async function chooseLengths(deps: HostileDeps): Promise<{ lengths: ValueLengths
   const guard = guardFeature(HOSTILE_PATTERNS.indexOf('^(\\w+\\s?)*$') + 1);
   const refused: HostileResult['refusedLengths'] = { ofrep: [], sdk: [] };
   const lengths: Partial<ValueLengths> = {};
-  for (const [n, route, candidates] of [[0, 'ofrep', OFREP_VALUE_LENGTHS], [1, 'sdk', SDK_VALUE_LENGTHS]] as const) {
+  for (const [n, route, candidates] of [
+    [0, 'ofrep', OFREP_VALUE_LENGTHS],
+    [1, 'sdk', SDK_VALUE_LENGTHS],
+  ] as const) {
     for (const length of candidates) {
       const { path, headers, body } = attackRequest(deps.clientKey, n, benignValue, { ofrep: length, sdk: length });
       const response = await fetch(deps.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
@@ -322,11 +334,15 @@ async function chooseLengths(deps: HostileDeps): Promise<{ lengths: ValueLengths
         deps.log(`  ${path} refuses ${length.toLocaleString('en')}-character values (400): the attacker sends shorter ones there`);
         continue;
       }
-      if (response.status !== 200) throw new Error(`hostile: the attacker's request to ${path} was refused (${response.status}): ${text.slice(0, 300)}`);
-      const parsed = JSON.parse(text) as { flags: Array<{ key?: string; value?: unknown; feature?: { name: string }; feature_state_value?: unknown }> };
+      if (response.status !== 200)
+        throw new Error(`hostile: the attacker's request to ${path} was refused (${response.status}): ${text.slice(0, 300)}`);
+      const parsed = JSON.parse(text) as {
+        flags: Array<{ key?: string; value?: unknown; feature?: { name: string }; feature_state_value?: unknown }>;
+      };
       const flag = parsed.flags.find((f) => (f.key ?? f.feature?.name) === guard);
       const value = flag?.value ?? flag?.feature_state_value;
-      if (value !== 'matched') throw new Error(`hostile: ${path} did not evaluate the REGEX segments on '${HOSTILE_TRAIT}' (${guard}: ${JSON.stringify(flag)})`);
+      if (value !== 'matched')
+        throw new Error(`hostile: ${path} did not evaluate the REGEX segments on '${HOSTILE_TRAIT}' (${guard}: ${JSON.stringify(flag)})`);
       lengths[route] = length;
       break;
     }
@@ -341,7 +357,8 @@ async function scrapeLagMax(url: string, timeoutMs: number, activity: Activity):
     const text = await response.text();
     activity.lastResponseAt = performance.now();
     const lag = eventLoopLagMaxSeconds(text);
-    if (lag === undefined) throw new Error('hostile: the service\'s /metrics has no nodejs_eventloop_lag_max_seconds (prom-client\'s default metrics)');
+    if (lag === undefined)
+      throw new Error("hostile: the service's /metrics has no nodejs_eventloop_lag_max_seconds (prom-client's default metrics)");
     return lag;
   } catch (error) {
     if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') return undefined;
@@ -441,7 +458,14 @@ class Attacker {
     const target = new URL(this.deps.url);
     this.sent++;
     const request = httpRequest(
-      { host: target.hostname, port: target.port, path, method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json', ...headers } },
+      {
+        host: target.hostname,
+        port: target.port,
+        path,
+        method: 'POST',
+        agent: this.agent,
+        headers: { 'content-type': 'application/json', ...headers },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -489,7 +513,12 @@ class Attacker {
  * has yet), then with the attacker at that pace sending benign values of the same length, so the
  * attacker's routes and the matcher are compiled too. Returns the honest rate.
  */
-async function warmUp(deps: HostileDeps, counter: { next: number }, rate: number | undefined, lengths: ValueLengths): Promise<number | undefined> {
+async function warmUp(
+  deps: HostileDeps,
+  counter: { next: number },
+  rate: number | undefined,
+  lengths: ValueLengths,
+): Promise<number | undefined> {
   if (deps.warmupSeconds === 0) return rate;
   const activity: Activity = { lastResponseAt: performance.now() };
   const alone = await honestLoad(deps, deps.warmupSeconds, activity);
@@ -511,10 +540,17 @@ async function warmUp(deps: HostileDeps, counter: { next: number }, rate: number
 /** The attacker's pace for an honest rate: its requests are ATTACKER_SHARE of all. */
 export const attackRate = (honestRps: number): number => (honestRps * ATTACKER_SHARE) / (1 - ATTACKER_SHARE);
 
-async function turn(deps: HostileDeps, attacking: boolean, rate: number, counter: { next: number }, lengths: ValueLengths): Promise<HostileTurn> {
+async function turn(
+  deps: HostileDeps,
+  attacking: boolean,
+  rate: number,
+  counter: { next: number },
+  lengths: ValueLengths,
+): Promise<HostileTurn> {
   const activity: Activity = { lastResponseAt: performance.now() };
   // Resets prom-client's event-loop histogram (its collect() reads it, then resets it).
-  if ((await scrapeLagMax(deps.url, 10_000, activity)) === undefined) throw new Error('hostile: the service did not answer /metrics before a turn');
+  if ((await scrapeLagMax(deps.url, 10_000, activity)) === undefined)
+    throw new Error('hostile: the service did not answer /metrics before a turn');
   await new Promise((resolve) => setTimeout(resolve, REARM_MS));
   const attacker = attacking ? new Attacker(deps, rate, hostileValue, counter, activity, lengths) : undefined;
   const honest = await honestLoad(deps, deps.turnSeconds, activity);
@@ -575,7 +611,8 @@ export async function measureHostile(deps: HostileDeps): Promise<HostileResult> 
       turns.push(measured);
       if (!attacking) rate = attackRate(measured.honest.rps);
       deps.log(`  turn ${i + 1} ${attacking ? 'with' : 'without'} the attacker: ${describeTurn(measured)}`);
-      if (!attacking && measured.honest.errors > 0) throw new Error(`hostile: ${measured.honest.errors} errors in a turn without the attacker`);
+      if (!attacking && measured.honest.errors > 0)
+        throw new Error(`hostile: ${measured.honest.errors} errors in a turn without the attacker`);
       if (measured.restarted) await warmUp(deps, counter, rate, lengths);
     }
   }
@@ -610,7 +647,10 @@ export function hostileRows(result: HostileResult): { rows: string[][]; summary:
     ];
   });
   const side = (s: HostileSide) => `${bound(s.p99Ms.atLeast)}${ms(s.p99Ms.median)} ms (${ms(s.p99Ms.min)}–${ms(s.p99Ms.max)})`;
-  const refused = [...result.refusedLengths.ofrep.map((l) => `OFREP ${l.toLocaleString('en')}`), ...result.refusedLengths.sdk.map((l) => `SDK ${l.toLocaleString('en')}`)];
+  const refused = [
+    ...result.refusedLengths.ofrep.map((l) => `OFREP ${l.toLocaleString('en')}`),
+    ...result.refusedLengths.sdk.map((l) => `SDK ${l.toLocaleString('en')}`),
+  ];
   const summary = [
     `attacker: ${100 * result.attackerShare}% of the requests, '${result.trait}' values of ${result.valueLengths.ofrep.toLocaleString('en')} characters through OFREP ` +
       `and ${result.valueLengths.sdk.toLocaleString('en')} through the SDK route, against ${result.patterns.join('  ')}` +
@@ -619,7 +659,9 @@ export function hostileRows(result: HostileResult): { rows: string[][]; summary:
       `ratio ${bound(result.p99RatioAtLeast)}${result.p99Ratio.toFixed(2)}×`,
     `longest event-loop delay in a turn: ${bound(result.withAttacker.stallAtLeast)}${ms(result.withAttacker.longestStallMs)} ms with the attacker, ` +
       `${bound(result.withoutAttacker.stallAtLeast)}${ms(result.withoutAttacker.longestStallMs)} ms without` +
-      (result.restarts > 0 ? `; the service was killed and started again after ${result.restarts} turn(s) in which it stopped answering` : ''),
+      (result.restarts > 0
+        ? `; the service was killed and started again after ${result.restarts} turn(s) in which it stopped answering`
+        : ''),
   ];
   return { rows, summary };
 }

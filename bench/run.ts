@@ -89,7 +89,9 @@ if (!Number.isInteger(memoryMb) || (memoryMb !== 0 && (memoryMb < 512 || memoryM
 // Each side of a scenario runs in two turns of whole seconds (autocannon counts whole seconds).
 const turnSeconds = Math.max(1, Math.round(duration / 2));
 if (options.peers && !process.env.DATABASE_URL) fail('--peers needs DATABASE_URL: unleash-server runs on PostgreSQL');
-const selectedNames: readonly string[] = Object.values(SCENARIOS).filter((name) => options.only === undefined || name.includes(options.only));
+const selectedNames: readonly string[] = Object.values(SCENARIOS).filter(
+  (name) => options.only === undefined || name.includes(options.only),
+);
 if (selectedNames.length === 0) fail(`--only '${options.only}' matches no scenario (${Object.values(SCENARIOS).join('; ')})`);
 
 function fail(message: string): never {
@@ -120,7 +122,13 @@ interface Scenario {
 }
 
 /** Starts a child process that prints a JSON line with its address; resolves with the parsed line. */
-function startChild(command: string, args: string[], env: NodeJS.ProcessEnv, pattern: RegExp, cwd?: string): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+function startChild(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  pattern: RegExp,
+  cwd?: string,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -168,7 +176,10 @@ function freePort(): Promise<number> {
 async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 600; attempt++) {
     if (child.exitCode !== null) fail(`the service exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -188,7 +199,9 @@ async function stopChild(child: ChildProcess, graceMs = 30_000): Promise<void> {
 /** CPU time a process has used so far (utime + stime from /proc), in microseconds. */
 function cpuMicros(pid: number): number {
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15, in clock ticks.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
 }
 /** CPU time of every local PostgreSQL process (postmaster and backends) so far, by process id, in microseconds. */
@@ -272,7 +285,9 @@ async function withPostgresDatabase<T>(purpose: string, work: (url: string) => P
 async function withDatabase<T>(work: (databaseUrl: string | undefined, dataDir: string) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flagstack-bench-'));
   try {
-    return process.env.DATABASE_URL ? await withPostgresDatabase('flagstack_bench', (url) => work(url, dataDir)) : await work(undefined, dataDir);
+    return process.env.DATABASE_URL
+      ? await withPostgresDatabase('flagstack_bench', (url) => work(url, dataDir))
+      : await work(undefined, dataDir);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -314,7 +329,11 @@ async function seed(url: string, token: string, clientKey: string): Promise<stri
 async function bodyBytes(url: string, request: Parameters<typeof load>[1]): Promise<number> {
   let total = 0;
   for (let i = 0; i < 5; i++) {
-    const response = await fetch(url, { method: request.method ?? 'GET', headers: { 'content-type': 'application/json', ...request.headers }, body: request.body?.() });
+    const response = await fetch(url, {
+      method: request.method ?? 'GET',
+      headers: { 'content-type': 'application/json', ...request.headers },
+      body: request.body?.(),
+    });
     total += (await response.arrayBuffer()).byteLength;
   }
   return total / 5;
@@ -343,9 +362,18 @@ function combined(loads: readonly Load[]): Load {
  * the service's JIT compiles a route's code during its first second or so under load (its first
  * turn measured 1–6% more CPU per request than its second without a warm-up, on OFREP bulk).
  */
-async function measureWithBaseline(serviceUrl: string, request: Parameters<typeof load>[1], servicePid: number): Promise<{ service: Load; baseline: Load }> {
+async function measureWithBaseline(
+  serviceUrl: string,
+  request: Parameters<typeof load>[1],
+  servicePid: number,
+): Promise<{ service: Load; baseline: Load }> {
   const bodySize = await bodyBytes(serviceUrl, request);
-  const { child, match } = await startChild(process.execPath, [join(__dirname, 'baseline-server.js'), String(Math.round(bodySize))], process.env, /\{"port":(\d+)\}/);
+  const { child, match } = await startChild(
+    process.execPath,
+    [join(__dirname, 'baseline-server.js'), String(Math.round(bodySize))],
+    process.env,
+    /\{"port":(\d+)\}/,
+  );
   try {
     if (warmupSeconds > 0) {
       await load(serviceUrl, request, servicePid, { seconds: warmupSeconds });
@@ -375,11 +403,21 @@ async function measureUnleash(databaseUrl: string): Promise<Record<string, Load>
     if (installed.status !== 0) fail('could not install bench/peers; see the npm output above');
   }
   const port = await freePort();
-  const { child } = await startChild(process.execPath, ['start-unleash.js', databaseUrl, String(port)], process.env, /\{"port":\d+\}/, peersDir);
+  const { child } = await startChild(
+    process.execPath,
+    ['start-unleash.js', databaseUrl, String(port)],
+    process.env,
+    /\{"port":\d+\}/,
+    peersDir,
+  );
   const api = `http://127.0.0.1:${port}`;
   try {
     const admin = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(api + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const response = await fetch(api + path, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       if (response.status >= 300) throw new Error(`unleash ${path}: ${response.status} ${await response.text()}`);
     };
     for (let i = 1; i <= FEATURES; i++) {
@@ -471,7 +509,8 @@ async function main(): Promise<void> {
         console.log(`Measuring ${name} and the baseline, ${2 * turnSeconds} s each in two turns…`);
         const { service: measured, baseline } = await measureWithBaseline(url + path, request, service.pid!);
         // A ratio over failed requests would measure error responses.
-        if (measured.errors > 0 || baseline.errors > 0) fail(`${name}: ${measured.errors} errors from the service, ${baseline.errors} from the baseline`);
+        if (measured.errors > 0 || baseline.errors > 0)
+          fail(`${name}: ${measured.errors} errors from the service, ${baseline.errors} from the baseline`);
         scenarios.push({ name, service: measured, baseline, ratioToBaseline: measured.rps / baseline.rps });
         console.log(`peak RSS so far: ${peakRssMb(service.pid!).toFixed(0)} MB`);
       }
@@ -550,16 +589,37 @@ function report(result: {
   }
   if (result.peer) {
     for (const [name, peer] of Object.entries(result.peer)) {
-      table.push([`peer: unleash ${name}`, Math.round(peer.rps).toLocaleString('en'), peer.p50, peer.p99, peer.errors, peer.cpuMicrosPerRequest.toFixed(0), peer.databaseCpuMicrosPerRequest.toFixed(0), '', '', '']);
+      table.push([
+        `peer: unleash ${name}`,
+        Math.round(peer.rps).toLocaleString('en'),
+        peer.p50,
+        peer.p99,
+        peer.errors,
+        peer.cpuMicrosPerRequest.toFixed(0),
+        peer.databaseCpuMicrosPerRequest.toFixed(0),
+        '',
+        '',
+        '',
+      ]);
     }
   }
-  console.log(`\nflagstack on ${result.database}, ${connections} connections, ${2 * turnSeconds} s per scenario (and as long for its baseline) after ${warmupSeconds} s of warm-up on each side, node ${process.version}`);
+  console.log(
+    `\nflagstack on ${result.database}, ${connections} connections, ${2 * turnSeconds} s per scenario (and as long for its baseline) after ${warmupSeconds} s of warm-up on each side, node ${process.version}`,
+  );
   if (result.scenarios.length > 0) console.log(table.toString());
   if (result.hostile) {
     const { rows, summary } = hostileRows(result.hostile);
     const hostileTable = new Table({
       style: { head: [], border: [] },
-      head: ['turn (attacker)', 'honest req/s', 'p50 ms', 'p99 ms', 'errors', 'attacker sent / answered (pace)', 'longest event-loop delay ms'],
+      head: [
+        'turn (attacker)',
+        'honest req/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'attacker sent / answered (pace)',
+        'longest event-loop delay ms',
+      ],
       colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
     });
     hostileTable.push(...rows);
@@ -575,17 +635,37 @@ function report(result: {
     `engine: ${Math.round(result.engine.evaluationsPerSecond).toLocaleString('en')} identity evaluations/s on one core ` +
       `(${result.engine.microsecondsPerEvaluation.toFixed(1)} µs each, all ${FEATURES} flags)`,
   );
-  console.log('CPU µs/req: CPU time the server process spent per request (in brackets: the baseline server); DB CPU µs/req: the local PostgreSQL processes');
-  console.log(`service peak RSS: ${result.peakRssMb.toFixed(0)} MB (heap sized as on a ${memoryMb > 0 ? `${memoryMb} MB machine: ${heapFlagsFor(memoryMb).join(' ')}` : 'machine like this one'})`);
+  console.log(
+    'CPU µs/req: CPU time the server process spent per request (in brackets: the baseline server); DB CPU µs/req: the local PostgreSQL processes',
+  );
+  console.log(
+    `service peak RSS: ${result.peakRssMb.toFixed(0)} MB (heap sized as on a ${memoryMb > 0 ? `${memoryMb} MB machine: ${heapFlagsFor(memoryMb).join(' ')}` : 'machine like this one'})`,
+  );
   const targets = checkTargets(result);
-  console.log(`targets (docs/performance.md)${result.database === 'pglite' ? "; on PGlite the embedded database's memory counts in the service's RSS" : ''}:`);
+  console.log(
+    `targets (docs/performance.md)${result.database === 'pglite' ? "; on PGlite the embedded database's memory counts in the service's RSS" : ''}:`,
+  );
   for (const { target, measured, met } of targets) console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${target}: ${measured}`);
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });
     writeFileSync(
       options.json,
       // cpus: `npm run cost -- --bench FILE` turns requests a second into requests a second per vCPU.
-      JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cpus: availableParallelism(), connections, durationSeconds: 2 * turnSeconds, warmupSeconds, heapSizedForMemoryMb: memoryMb || null, ...result, targets }, null, 2),
+      JSON.stringify(
+        {
+          measuredAt: new Date().toISOString(),
+          node: process.version,
+          cpus: availableParallelism(),
+          connections,
+          durationSeconds: 2 * turnSeconds,
+          warmupSeconds,
+          heapSizedForMemoryMb: memoryMb || null,
+          ...result,
+          targets,
+        },
+        null,
+        2,
+      ),
     );
     console.log(`results written to ${options.json}`);
   }

@@ -11,7 +11,12 @@ export const IDENTITY_OVERRIDES = 100;
 
 const featureName = (i: number) => `feature_${i}`;
 
-function featureState(i: number, djangoId: number, value: DocumentFeatureState['feature_state_value'], priority?: number): DocumentFeatureState {
+function featureState(
+  i: number,
+  djangoId: number,
+  value: DocumentFeatureState['feature_state_value'],
+  priority?: number,
+): DocumentFeatureState {
   const multivariate = i % MULTIVARIATE_EVERY === 0;
   return {
     feature: { id: i, name: featureName(i), type: multivariate ? 'MULTIVARIATE' : 'STANDARD' },

@@ -27,7 +27,13 @@ await Promise.all([
     legalComments: 'none',
   }),
   // Its Lambda@Edge companion, which adds the body hash CloudFront's signed requests need.
-  build({ ...node, entryPoints: { index: 'service/edge/content-hash.ts' }, outdir: 'dist/edge-content-hash', minify: true, legalComments: 'none' }),
+  build({
+    ...node,
+    entryPoints: { index: 'service/edge/content-hash.ts' },
+    outdir: 'dist/edge-content-hash',
+    minify: true,
+    legalComments: 'none',
+  }),
   // `npm run bench`: the runner and its baseline server.
   build({
     ...node,

@@ -7,14 +7,11 @@ import { ORIGINS_EXAMPLES, ORIGINS_PATTERN } from './cors';
 import { loadSettings, SettingsError } from './settings';
 import { SHARED_SETTINGS } from './shared-settings';
 
-
 /** Every setting, its type, range and default. The README's configuration table mirrors this. */
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'TCP port to listen on' }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Interface to bind' }),
-  DATABASE_URL: Type.Optional(
-    Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; unset selects embedded PGlite' }),
-  ),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; unset selects embedded PGlite' })),
   FLAGSTACK_DATA_DIR: Type.String({
     minLength: 1,
     default: '.flagstack',
@@ -87,7 +84,7 @@ export const ConfigSchema = Type.Object({
   FLAGSTACK_ADMIN_CORS_ORIGINS: Type.Optional(
     Type.String({
       pattern: ORIGINS_PATTERN,
-    examples: ORIGINS_EXAMPLES,
+      examples: ORIGINS_EXAMPLES,
       description: 'Web origins whose pages may call the admin API (comma-separated); unset sends no CORS headers on admin routes',
     }),
   ),
@@ -107,7 +104,8 @@ export const ConfigSchema = Type.Object({
     minimum: 1000,
     maximum: 3_600_000,
     default: 65_000,
-    description: "How long an idle keep-alive connection stays open; must exceed the load balancer's idle timeout (60 s on the stacks' ALBs)",
+    description:
+      "How long an idle keep-alive connection stays open; must exceed the load balancer's idle timeout (60 s on the stacks' ALBs)",
   }),
   ...SHARED_SETTINGS,
   FLAGSTACK_SHUTDOWN_GRACE_MS: Type.Integer({

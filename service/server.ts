@@ -33,10 +33,14 @@ function startFailure(error: unknown, config: Config): string | undefined {
   if (error instanceof DataDirInUseError) return error.message;
   const { code, syscall, hostname } = error as NodeJS.ErrnoException & { hostname?: string };
   const where = `${config.HOST}:${config.PORT}`;
-  if (syscall === 'listen' && code === 'EADDRINUSE') return `port ${config.PORT} is in use on ${config.HOST} by another process; stop it or set PORT`;
-  if (syscall === 'listen' && code === 'EACCES') return `port ${config.PORT} needs privileges this process lacks; set PORT to 1024 or above`;
-  if (code === 'EADDRNOTAVAIL') return `HOST=${config.HOST} is not an address of this machine (${where}); use 0.0.0.0 for every interface or 127.0.0.1 for this machine only`;
-  if (code === 'ENOTFOUND' && hostname === config.HOST) return `HOST=${config.HOST} does not resolve to an address; use 0.0.0.0 or 127.0.0.1`;
+  if (syscall === 'listen' && code === 'EADDRINUSE')
+    return `port ${config.PORT} is in use on ${config.HOST} by another process; stop it or set PORT`;
+  if (syscall === 'listen' && code === 'EACCES')
+    return `port ${config.PORT} needs privileges this process lacks; set PORT to 1024 or above`;
+  if (code === 'EADDRNOTAVAIL')
+    return `HOST=${config.HOST} is not an address of this machine (${where}); use 0.0.0.0 for every interface or 127.0.0.1 for this machine only`;
+  if (code === 'ENOTFOUND' && hostname === config.HOST)
+    return `HOST=${config.HOST} does not resolve to an address; use 0.0.0.0 or 127.0.0.1`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the database host ${hostname ?? ''} in DATABASE_URL does not resolve`;
   if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || /Connection terminated|timeout/i.test((error as Error).message ?? '')) {
     return `cannot reach the database in DATABASE_URL (${code ?? (error as Error).message}); is PostgreSQL running there?`;

@@ -64,7 +64,10 @@ export async function startService(config: Config, { logger, database }: Service
   await cache.start();
   // Loaded only where the edge stage is on: the AWS SDK would add some 15 MB to every other instance.
   const createEdgePublisher = async (tableName: string): Promise<EdgePublisher> => {
-    const [{ EdgePublisher }, { DynamoDBClient }] = await Promise.all([import('./publisher/edge-publisher'), import('@aws-sdk/client-dynamodb')]);
+    const [{ EdgePublisher }, { DynamoDBClient }] = await Promise.all([
+      import('./publisher/edge-publisher'),
+      import('@aws-sdk/client-dynamodb'),
+    ]);
     return new EdgePublisher(
       db,
       new DynamoDBClient({ region: config.FLAGSTACK_EDGE_REGION }),
@@ -93,7 +96,8 @@ export async function startService(config: Config, { logger, database }: Service
       logger,
       bodyLimit: config.FLAGSTACK_BODY_LIMIT,
       sdkCors: sdkCorsPolicy(parseOrigins(config.FLAGSTACK_CORS_ORIGINS)),
-      adminCors: config.FLAGSTACK_ADMIN_CORS_ORIGINS === undefined ? undefined : adminCorsPolicy(parseOrigins(config.FLAGSTACK_ADMIN_CORS_ORIGINS)),
+      adminCors:
+        config.FLAGSTACK_ADMIN_CORS_ORIGINS === undefined ? undefined : adminCorsPolicy(parseOrigins(config.FLAGSTACK_ADMIN_CORS_ORIGINS)),
       timeouts: {
         headersMs: config.FLAGSTACK_HEADERS_TIMEOUT_MS,
         requestMs: config.FLAGSTACK_REQUEST_TIMEOUT_MS,
@@ -114,7 +118,9 @@ export async function startService(config: Config, { logger, database }: Service
     config.FLAGSTACK_CACHE_CHECK_MS,
   );
   probe.unref();
-  await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, (error) => app.log.warn({ err: error }, 'environment version check failed; will retry'));
+  await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, (error) =>
+    app.log.warn({ err: error }, 'environment version check failed; will retry'),
+  );
 
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   edgePublisher?.start();

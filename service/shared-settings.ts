@@ -38,7 +38,8 @@ export const SHARED_SETTINGS = {
     minimum: 1024,
     maximum: 350_000,
     default: 65_536,
-    description: "Largest size of one identity's traits, as stored JSON in bytes (at most 350,000: the edge keeps an identity in one DynamoDB item of at most 400 KB)",
+    description:
+      "Largest size of one identity's traits, as stored JSON in bytes (at most 350,000: the edge keeps an identity in one DynamoDB item of at most 400 KB)",
   }),
 };
 

@@ -14,7 +14,8 @@ export class AdminToken extends secretsmanager.Secret {
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'A bootstrap token, stored hashed by the service; operators issue and revoke tokens through the admin API instead of rotating this one.',
+      reason:
+        'A bootstrap token, stored hashed by the service; operators issue and revoke tokens through the admin API instead of rotating this one.',
     });
   }
 }

@@ -79,8 +79,16 @@ export class Database extends Construct {
     const engine = props.engine ?? 'aurora';
     const multiAz = props.multiAz ?? true;
 
-    const serverSecurityGroup = new ec2.SecurityGroup(this, 'ClusterSg', { vpc: props.vpc, description: 'PostgreSQL: only the RDS Proxy', allowAllOutbound: false });
-    this.proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySg', { vpc: props.vpc, description: 'RDS Proxy: only the service', allowAllOutbound: false });
+    const serverSecurityGroup = new ec2.SecurityGroup(this, 'ClusterSg', {
+      vpc: props.vpc,
+      description: 'PostgreSQL: only the RDS Proxy',
+      allowAllOutbound: false,
+    });
+    this.proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySg', {
+      vpc: props.vpc,
+      description: 'RDS Proxy: only the service',
+      allowAllOutbound: false,
+    });
     serverSecurityGroup.addIngressRule(this.proxySecurityGroup, ec2.Port.tcp(5432), 'from the RDS Proxy');
     this.proxySecurityGroup.addEgressRule(serverSecurityGroup, ec2.Port.tcp(5432), 'to the database');
 
@@ -113,7 +121,10 @@ export class Database extends Construct {
     } else {
       const instance = (name: string, reader: boolean) =>
         props.instanceClass !== undefined
-          ? rds.ClusterInstance.provisioned(name, { instanceType: new ec2.InstanceType(props.instanceClass), enablePerformanceInsights: true })
+          ? rds.ClusterInstance.provisioned(name, {
+              instanceType: new ec2.InstanceType(props.instanceClass),
+              enablePerformanceInsights: true,
+            })
           : rds.ClusterInstance.serverlessV2(name, { scaleWithWriter: reader });
       this.server = new rds.DatabaseCluster(this, 'Cluster', {
         ...common,

@@ -218,7 +218,9 @@ export class EdgeDistribution extends Construct {
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
         originRequestPolicy: sdkRequests,
-        edgeLambdas: [{ functionVersion: this.contentHash.currentVersion, eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST, includeBody: true }],
+        edgeLambdas: [
+          { functionVersion: this.contentHash.currentVersion, eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST, includeBody: true },
+        ],
       },
       additionalBehaviors: {
         '/api/v1/flags/*': {
@@ -248,10 +250,19 @@ export class EdgeDistribution extends Construct {
     });
     const acknowledge = (ruleId: string, reason: string) => Validations.of(this.distribution).acknowledge({ id: ruleId, reason });
     acknowledge('AwsSolutions-CFR1', 'Feature flags are served worldwide; there is no country to block.');
-    acknowledge('AwsSolutions-CFR2', 'No WAF by default (its fixed monthly price dominates at this stage); the origins accept only requests CloudFront signed.');
-    acknowledge('AwsSolutions-CFR3', 'Request metrics come from CloudWatch and the edge functions log to CloudWatch Logs; standard logs would duplicate them.');
+    acknowledge(
+      'AwsSolutions-CFR2',
+      'No WAF by default (its fixed monthly price dominates at this stage); the origins accept only requests CloudFront signed.',
+    );
+    acknowledge(
+      'AwsSolutions-CFR3',
+      'Request metrics come from CloudWatch and the edge functions log to CloudWatch Logs; standard logs would duplicate them.',
+    );
     if (props.domainName === undefined) {
-      acknowledge('AwsSolutions-CFR4', 'Without a domain the distribution uses the default cloudfront.net certificate, whose TLS policy cannot be raised; with a domain TLS 1.2 is the minimum.');
+      acknowledge(
+        'AwsSolutions-CFR4',
+        'Without a domain the distribution uses the default cloudfront.net certificate, whose TLS policy cannot be raised; with a domain TLS 1.2 is the minimum.',
+      );
     }
   }
 
@@ -265,10 +276,13 @@ export class EdgeDistribution extends Construct {
     });
     const stack = Stack.of(role);
     const logGroups = `arn:${stack.partition}:logs:*:${stack.account}:log-group:/aws/lambda/us-east-1.${functionName}:*`;
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroups] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroups] }),
+    );
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:*:${stack.account}:log-group:/aws/lambda/us-east-1.${functionName}:*]`,
-      reason: 'Lambda@Edge logs to a group of its own name in whichever region serves the request; the region and the streams are the only wildcards.',
+      reason:
+        'Lambda@Edge logs to a group of its own name in whichever region serves the request; the region and the streams are the only wildcards.',
     });
     return role;
   }

@@ -174,7 +174,13 @@ export class EdgeRegion extends Construct {
     monitoring.addGraph(`${stack.region}: edge duration`, [
       this.alias.metricDuration({ period, statistic: 'p50' }),
       this.alias.metricDuration({ period, statistic: 'p99' }),
-      new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', dimensionsMap: { FunctionName: props.functionName }, period, statistic: 'Maximum' }),
+      new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'ConcurrentExecutions',
+        dimensionsMap: { FunctionName: props.functionName },
+        period,
+        statistic: 'Maximum',
+      }),
     ]);
   }
 }

@@ -76,19 +76,29 @@ export function flagsCaching(scope: Construct, ttl: Duration): FlagsCaching {
     enableAcceptEncodingGzip: true,
     enableAcceptEncodingBrotli: true,
   });
-  return { cachePolicy, forwardedHeaders: [...CORS_PREFLIGHT_HEADERS], forwardedQueryStrings: cloudfront.OriginRequestQueryStringBehavior.none() };
+  return {
+    cachePolicy,
+    forwardedHeaders: [...CORS_PREFLIGHT_HEADERS],
+    forwardedQueryStrings: cloudfront.OriginRequestQueryStringBehavior.none(),
+  };
 }
 
 /**
  * The custom domain a stage's CloudFront distribution takes from the configuration: the domain only
  * with its certificate (single-box needs none: Caddy gets one).
  */
-export function cloudFrontDomainOf(config: { readonly domainName?: string; readonly certificateArn?: string }): { domainName?: string; certificateArn?: string } {
+export function cloudFrontDomainOf(config: { readonly domainName?: string; readonly certificateArn?: string }): {
+  domainName?: string;
+  certificateArn?: string;
+} {
   return config.certificateArn !== undefined ? { domainName: config.domainName, certificateArn: config.certificateArn } : {};
 }
 
 /** Where SDKs point: the custom domain when CloudFront serves it, else the distribution's own name. */
-export function serviceUrlOf(config: { readonly domainName?: string; readonly certificateArn?: string }, distribution: cloudfront.IDistribution): string {
+export function serviceUrlOf(
+  config: { readonly domainName?: string; readonly certificateArn?: string },
+  distribution: cloudfront.IDistribution,
+): string {
   return `https://${cloudFrontDomainOf(config).domainName ?? distribution.distributionDomainName}`;
 }
 
@@ -168,7 +178,11 @@ export class FrontDoor extends Construct {
     // timeout), the service after 65 (FLAGSTACK_KEEP_ALIVE_TIMEOUT_MS). Each hop's client gives up
     // first, so none sends a request on a connection its server is closing (a 502).
     // test/infra/keep-alive.test.ts holds the ALB's side to that.
-    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', { vpc: props.vpc, internetFacing: true, dropInvalidHeaderFields: true });
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc: props.vpc,
+      internetFacing: true,
+      dropInvalidHeaderFields: true,
+    });
     Validations.of(this.loadBalancer).acknowledge({
       id: 'AwsSolutions-ELB2',
       reason: 'CloudFront is the only client; per-request records come from the service log in CloudWatch Logs.',
@@ -179,7 +193,11 @@ export class FrontDoor extends Construct {
       open: false,
       defaultAction: elbv2.ListenerAction.fixedResponse(403, { contentType: 'text/plain', messageBody: 'Forbidden' }),
     });
-    this.loadBalancer.connections.allowFrom(ec2.Peer.prefixList(prefixListId), ec2.Port.tcp(originPort), 'CloudFront origin-facing servers only');
+    this.loadBalancer.connections.allowFrom(
+      ec2.Peer.prefixList(prefixListId),
+      ec2.Port.tcp(originPort),
+      'CloudFront origin-facing servers only',
+    );
 
     this.originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
       description: `Value of ${ORIGIN_SECRET_HEADER}: proves a request came through CloudFront`,
@@ -187,7 +205,8 @@ export class FrontDoor extends Construct {
     });
     Validations.of(this.originSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Rotating it would need CloudFront and the listener updated in lockstep; it only complements the prefix-list rule and is replaced by redeploying.',
+      reason:
+        'Rotating it would need CloudFront and the listener updated in lockstep; it only complements the prefix-list rule and is replaced by redeploying.',
     });
     const secretValue = this.originSecret.secretValue.unsafeUnwrap(); // a {{resolve:secretsmanager:…}} reference, not the value
     this.originCondition = elbv2.ListenerCondition.httpHeader(ORIGIN_SECRET_HEADER, [secretValue]);
@@ -237,11 +256,23 @@ export class FrontDoor extends Construct {
     });
     const acknowledge = (id: string, reason: string) => Validations.of(this.distribution).acknowledge({ id, reason });
     acknowledge('AwsSolutions-CFR1', 'Feature flags are served worldwide; there is no country to block.');
-    acknowledge('AwsSolutions-CFR2', 'No WAF by default (its fixed monthly price dominates at this stage); the origin is closed to all but CloudFront.');
-    acknowledge('AwsSolutions-CFR3', 'Request metrics come from CloudWatch and the service logs every request to CloudWatch Logs; standard logs would duplicate them.');
-    acknowledge('AwsSolutions-CFR5', 'CloudFront reaches the ALB over HTTP on port 80, admitted only from the origin-facing prefix list and with the secret header; the ALB has no certificate without a domain.');
+    acknowledge(
+      'AwsSolutions-CFR2',
+      'No WAF by default (its fixed monthly price dominates at this stage); the origin is closed to all but CloudFront.',
+    );
+    acknowledge(
+      'AwsSolutions-CFR3',
+      'Request metrics come from CloudWatch and the service logs every request to CloudWatch Logs; standard logs would duplicate them.',
+    );
+    acknowledge(
+      'AwsSolutions-CFR5',
+      'CloudFront reaches the ALB over HTTP on port 80, admitted only from the origin-facing prefix list and with the secret header; the ALB has no certificate without a domain.',
+    );
     if (props.domainName === undefined) {
-      acknowledge('AwsSolutions-CFR4', 'Without a domain the distribution uses the default cloudfront.net certificate, whose TLS policy cannot be raised; with a domain TLS 1.2 is the minimum.');
+      acknowledge(
+        'AwsSolutions-CFR4',
+        'Without a domain the distribution uses the default cloudfront.net certificate, whose TLS policy cannot be raised; with a domain TLS 1.2 is the minimum.',
+      );
     }
   }
 }

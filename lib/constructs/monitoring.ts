@@ -106,7 +106,10 @@ export class Monitoring extends Construct {
     return {
       errorRate: this.addAlarm('ErrorRateAlarm', {
         description: `More than ${thresholds.errorPercent}% of responses are 5xx`,
-        metric: Monitoring.percentOf(metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, everyMinute), metrics.requestCount(everyMinute)),
+        metric: Monitoring.percentOf(
+          metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, everyMinute),
+          metrics.requestCount(everyMinute),
+        ),
         threshold: thresholds.errorPercent,
         evaluationPeriods,
       }),

@@ -27,7 +27,8 @@ export class Network extends Construct {
     const maxAzs = props.maxAzs ?? 2;
     const natGateways = props.natGateways ?? 1;
     if (maxAzs < 2) throw new Error(`Network: maxAzs ${maxAzs} must be at least 2`);
-    if (natGateways < 1 || natGateways > maxAzs) throw new Error(`Network: natGateways ${natGateways} must be between 1 and maxAzs (${maxAzs})`);
+    if (natGateways < 1 || natGateways > maxAzs)
+      throw new Error(`Network: natGateways ${natGateways} must be between 1 and maxAzs (${maxAzs})`);
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs,
       natGateways,

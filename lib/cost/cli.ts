@@ -42,15 +42,24 @@ function parseWindow(text: string): number {
   const match = /^([0-9]+(?:\.[0-9]+)?)(m|h|d|w)$/.exec(text.trim());
   if (!match) throw new UsageError(`--window: "${text}" is not a duration like 14d, 36h or 2w`);
   const seconds = Number(match[1]) * { m: 60, h: 3600, d: 86400, w: 604800 }[match[2] as 'm' | 'h' | 'd' | 'w'];
-  if (seconds < 3600) throw new UsageError(`--window: ${text} is under an hour; CloudWatch needs at least an hour to estimate a month from`);
+  if (seconds < 3600)
+    throw new UsageError(`--window: ${text} is under an hour; CloudWatch needs at least an hour to estimate a month from`);
   if (seconds > 455 * 86400) throw new UsageError(`--window: ${text} is longer than the 455 days CloudWatch keeps data`);
   return seconds;
 }
 
 function numberOption(name: string, text: string, { min, max, integer }: { min: number; max?: number; integer?: boolean }): number {
   const value = Number(text);
-  const ok = text.trim() !== '' && Number.isFinite(value) && value >= min && (max === undefined || value <= max) && (!integer || Number.isInteger(value));
-  if (!ok) throw new UsageError(`${name}: "${text}" must be ${integer ? 'an integer' : 'a number'} ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}`);
+  const ok =
+    text.trim() !== '' &&
+    Number.isFinite(value) &&
+    value >= min &&
+    (max === undefined || value <= max) &&
+    (!integer || Number.isInteger(value));
+  if (!ok)
+    throw new UsageError(
+      `${name}: "${text}" must be ${integer ? 'an integer' : 'a number'} ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}`,
+    );
   return value;
 }
 
@@ -93,17 +102,25 @@ interface ParsedOptions {
 function program(io: CliIo): Command {
   const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter((v) => v.trim() !== '')];
   return new Command('cost')
-    .description('What each flagstack stage costs per request: its real resources (from the synthesised templates) at given monthly volumes, or live from CloudWatch.')
+    .description(
+      'What each flagstack stage costs per request: its real resources (from the synthesised templates) at given monthly volumes, or live from CloudWatch.',
+    )
     .usage('[options]   (npm run cost -- [options])')
     .option('--stage <stages>', `stages to estimate, comma-separated or repeated: ${STAGE_IDS.join(', ')} (default: all)`, collect)
     .option('--requests <volumes>', 'monthly request volumes, comma-separated: 20M,600M,3B (K, M, B, T)')
-    .option('--region <region>', `price (and, live, find) the home region's stacks in this region (${COMPLETE_REGIONS.join(', ')}; default: the app's region)`)
+    .option(
+      '--region <region>',
+      `price (and, live, find) the home region's stacks in this region (${COMPLETE_REGIONS.join(', ')}; default: the app's region)`,
+    )
     .option('--live', 'measure request counts (CloudWatch) and running tasks (ECS) of the deployed stacks; needs AWS credentials')
     .option('--window <duration>', 'live: how far back to read metrics (m, h, d, w)', '14d')
     .addOption(new Option('--format <format>', 'what to print').choices(FORMATS as unknown as string[]).default('table'))
     .option('--out <dir>', 'where the report files go', 'cost-reports')
     .option('--no-report', 'print only; write no report files')
-    .option('--capacity-rps-per-vcpu <n>', `requests a second one vCPU serves, any request (default: per request kind, ${DEFAULT_CAPACITY.source})`)
+    .option(
+      '--capacity-rps-per-vcpu <n>',
+      `requests a second one vCPU serves, any request (default: per request kind, ${DEFAULT_CAPACITY.source})`,
+    )
     .option('--bench <file>', 'read the capacity figures from `npm run bench -- --json FILE` output')
     .option('--bench-vcpus <n>', 'vCPUs of the machine the bench file was measured on, if it does not say')
     .option('--profile <file>', 'JSON file with traffic-profile fields to override (see the README)')
@@ -141,7 +158,12 @@ function profileFrom(options: ParsedOptions, cwd: string): TrafficProfile {
     ['identityShare', options.identityShare, share, '--identity-share'],
     ['cacheHitRatio', options.cacheHitRatio, share, '--cache-hit-ratio'],
     ['meanResponseBytes', options.responseBytes, positive, '--response-bytes'],
-    ['requestsPerConnection', options.requestsPerConnection, (name, text) => numberOption(name, text, { min: 1 }), '--requests-per-connection'],
+    [
+      'requestsPerConnection',
+      options.requestsPerConnection,
+      (name, text) => numberOption(name, text, { min: 1 }),
+      '--requests-per-connection',
+    ],
     ['lambdaDurationMs', options.lambdaDurationMs, (name, text) => numberOption(name, text, { min: 1 }), '--lambda-duration-ms'],
     ['logBytesPerRequest', options.logBytes, positive, '--log-bytes'],
     ['dataSizeGb', options.dataGb, positive, '--data-gb'],
@@ -156,9 +178,11 @@ function profileFrom(options: ParsedOptions, cwd: string): TrafficProfile {
 }
 
 function capacityFrom(options: ParsedOptions, cwd: string): Capacity {
-  if (options.capacityRpsPerVcpu !== undefined && options.bench !== undefined) throw new UsageError('--capacity-rps-per-vcpu and --bench both set the capacity: give one');
+  if (options.capacityRpsPerVcpu !== undefined && options.bench !== undefined)
+    throw new UsageError('--capacity-rps-per-vcpu and --bench both set the capacity: give one');
   if (options.benchVcpus !== undefined && options.bench === undefined) throw new UsageError('--bench-vcpus needs --bench');
-  if (options.capacityRpsPerVcpu !== undefined) return uniformCapacity(numberOption('--capacity-rps-per-vcpu', options.capacityRpsPerVcpu, { min: 1 }));
+  if (options.capacityRpsPerVcpu !== undefined)
+    return uniformCapacity(numberOption('--capacity-rps-per-vcpu', options.capacityRpsPerVcpu, { min: 1 }));
   if (options.bench === undefined) return DEFAULT_CAPACITY;
   const vcpus = options.benchVcpus === undefined ? undefined : numberOption('--bench-vcpus', options.benchVcpus, { min: 1, integer: true });
   let bench: unknown;
@@ -201,14 +225,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   };
   try {
     const stages = options.stage ?? [...STAGE_IDS];
-    for (const stage of stages) if (!isStageId(stage)) throw new UsageError(`--stage: unknown stage "${stage}" (stages: ${STAGE_IDS.join(', ')})`);
+    for (const stage of stages)
+      if (!isStageId(stage)) throw new UsageError(`--stage: unknown stage "${stage}" (stages: ${STAGE_IDS.join(', ')})`);
     if (options.region !== undefined && !COMPLETE_REGIONS.includes(options.region)) {
-      throw new UsageError(`--region: no complete price table for "${options.region}" (have: ${COMPLETE_REGIONS.join(', ')}; lib/cost/prices/)`);
+      throw new UsageError(
+        `--region: no complete price table for "${options.region}" (have: ${COMPLETE_REGIONS.join(', ')}; lib/cost/prices/)`,
+      );
     }
-    if (options.live && options.requests !== undefined) throw new UsageError('--requests and --live do not combine: live mode prices the volume it measures');
+    if (options.live && options.requests !== undefined)
+      throw new UsageError('--requests and --live do not combine: live mode prices the volume it measures');
     if (!options.live && command.getOptionValueSource('window') === 'cli') throw new UsageError('--window applies only with --live');
-    if (options.cdkOut !== undefined && options.context !== undefined) throw new UsageError('--context applies to synthesis; with --cdk-out the templates are already synthesised');
-    const volumes = options.requests === undefined ? DEFAULT_VOLUMES : [...new Set(options.requests.split(',').map(parseVolume))].sort((a, b) => a - b);
+    if (options.cdkOut !== undefined && options.context !== undefined)
+      throw new UsageError('--context applies to synthesis; with --cdk-out the templates are already synthesised');
+    const volumes =
+      options.requests === undefined ? DEFAULT_VOLUMES : [...new Set(options.requests.split(',').map(parseVolume))].sort((a, b) => a - b);
     const profile = profileFrom(options, cwd);
     const capacity = capacityFrom(options, cwd);
     const context = contextFrom(options.context);
@@ -230,7 +260,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           cdkOut: options.cdkOut === undefined ? undefined : path.resolve(cwd, options.cdkOut),
           context,
           live: options.live
-            ? { window: { seconds: windowSeconds, label: options.window }, clients: (io.clients ?? sdkClients)(), now: (io.now ?? (() => new Date()))() }
+            ? {
+                window: { seconds: windowSeconds, label: options.window },
+                clients: (io.clients ?? sdkClients)(),
+                now: (io.now ?? (() => new Date()))(),
+              }
             : undefined,
         },
         progress,
@@ -239,7 +273,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       progress.done();
     }
     const { report } = run;
-    const printed = { table: renderTable, json: (r: typeof report) => `${JSON.stringify(jsonSummary(r), null, 2)}\n`, markdown: renderMarkdown, html: renderHtml }[format](report);
+    const printed = {
+      table: renderTable,
+      json: (r: typeof report) => `${JSON.stringify(jsonSummary(r), null, 2)}\n`,
+      markdown: renderMarkdown,
+      html: renderHtml,
+    }[format](report);
     io.stdout.write(printed);
     if (options.report) {
       const files = writeReports(report, path.resolve(cwd, options.out));

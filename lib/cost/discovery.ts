@@ -165,7 +165,7 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   'AWS::ApplicationAutoScaling::ScalableTarget': 'read with its ECS service',
   'AWS::ApplicationAutoScaling::ScalingPolicy': 'read with its ECS service (target tracking alarms are not priced)',
   'AWS::ElasticLoadBalancingV2::Listener': 'priced with its load balancer',
-  'AWS::ElasticLoadBalancingV2::ListenerRule': 'counted in its load balancer\'s rule evaluations',
+  'AWS::ElasticLoadBalancingV2::ListenerRule': "counted in its load balancer's rule evaluations",
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'target groups are free',
   'AWS::CloudFront::CachePolicy': 'cache policies are free',
   'AWS::CloudFront::OriginRequestPolicy': 'origin request policies are free',
@@ -179,14 +179,15 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   'AWS::SecretsManager::SecretTargetAttachment': 'free',
   'AWS::SecretsManager::ResourcePolicy': 'free',
   'AWS::SecretsManager::RotationSchedule': 'rotation runs a Lambda function once a month: a fraction of a cent',
-  'AWS::Serverless::Application': 'the Secrets Manager rotation function from the Serverless Application Repository, invoked once per rotation: a fraction of a cent',
+  'AWS::Serverless::Application':
+    'the Secrets Manager rotation function from the Serverless Application Repository, invoked once per rotation: a fraction of a cent',
   'AWS::SNS::Topic': 'topics are free; publishes cost $0.50 per million and only alarms publish here',
   'AWS::SNS::TopicPolicy': 'free',
   'AWS::SNS::Subscription': 'email notifications of alarms: the first 1,000 a month are free',
   'AWS::S3::BucketPolicy': 'free',
   'AWS::KMS::Alias': 'aliases are free',
   'AWS::Lambda::Permission': 'free',
-  'AWS::Lambda::Url': 'function URLs cost nothing beyond the function\'s requests and duration',
+  'AWS::Lambda::Url': "function URLs cost nothing beyond the function's requests and duration",
   'AWS::Lambda::Version': 'versions are free',
   'AWS::Lambda::Alias': 'aliases are free',
   'AWS::Logs::ResourcePolicy': 'free',
@@ -251,7 +252,9 @@ class TemplateView {
 
   /** Resources of `type` whose properties point at `id`. */
   referencing(type: string, id: string, property?: string): [string, CfnResource][] {
-    return this.ofType(type).filter(([, resource]) => referencedIds(property ? resource.Properties?.[property] : resource.Properties).has(id));
+    return this.ofType(type).filter(([, resource]) =>
+      referencedIds(property ? resource.Properties?.[property] : resource.Properties).has(id),
+    );
   }
 
   get(id: string): CfnResource | undefined {
@@ -300,7 +303,9 @@ const READERS: Readonly<Record<string, Reader>> = {
     const p = r.Properties ?? {};
     const template = p.LaunchTemplate ? view.get([...referencedIds(p.LaunchTemplate)][0] ?? '')?.Properties?.LaunchTemplateData : undefined;
     const subnet = view.get([...referencedIds(p.SubnetId)][0] ?? '');
-    const hasElasticIp = view.referencing('AWS::EC2::EIP', id, 'InstanceId').length + view.referencing('AWS::EC2::EIPAssociation', id, 'InstanceId').length > 0;
+    const hasElasticIp =
+      view.referencing('AWS::EC2::EIP', id, 'InstanceId').length + view.referencing('AWS::EC2::EIPAssociation', id, 'InstanceId').length >
+      0;
     return [
       {
         ...view.base(id, r),
@@ -318,7 +323,10 @@ const READERS: Readonly<Record<string, Reader>> = {
     const templateId = [...referencedIds(p.LaunchTemplate ?? p.MixedInstancesPolicy)][0];
     const data = templateId ? view.get(templateId)?.Properties?.LaunchTemplateData : undefined;
     if (data === undefined) throw new Unreadable('no launch template with LaunchTemplateData');
-    const policy = view.referencing('AWS::AutoScaling::ScalingPolicy', id, 'AutoScalingGroupName').map(([, s]) => requestScaling(s.Properties?.TargetTrackingConfiguration)).find(Boolean);
+    const policy = view
+      .referencing('AWS::AutoScaling::ScalingPolicy', id, 'AutoScalingGroupName')
+      .map(([, s]) => requestScaling(s.Properties?.TargetTrackingConfiguration))
+      .find(Boolean);
     return [
       {
         ...view.base(id, r),
@@ -334,14 +342,21 @@ const READERS: Readonly<Record<string, Reader>> = {
     ];
   },
   'AWS::EC2::Volume': (view, id, r) => [
-    { ...view.base(id, r), kind: 'ebs-volume', volume: { volumeType: r.Properties?.VolumeType ?? 'gp2', sizeGiB: required(num(r.Properties?.Size), 'Size') } },
+    {
+      ...view.base(id, r),
+      kind: 'ebs-volume',
+      volume: { volumeType: r.Properties?.VolumeType ?? 'gp2', sizeGiB: required(num(r.Properties?.Size), 'Size') },
+    },
   ],
   'AWS::EC2::EIP': (view, id, r) => [{ ...view.base(id, r), kind: 'elastic-ip' }],
-  'AWS::EC2::NatGateway': (view, id, r) => (r.Properties?.ConnectivityType === 'private' ? [] : [{ ...view.base(id, r), kind: 'nat-gateway' }]),
+  'AWS::EC2::NatGateway': (view, id, r) =>
+    r.Properties?.ConnectivityType === 'private' ? [] : [{ ...view.base(id, r), kind: 'nat-gateway' }],
   'AWS::ElasticLoadBalancingV2::LoadBalancer': (view, id, r) => {
     const p = r.Properties ?? {};
     const listeners = view.referencing('AWS::ElasticLoadBalancingV2::Listener', id, 'LoadBalancerArn').map(([listenerId]) => listenerId);
-    const rules = view.ofType('AWS::ElasticLoadBalancingV2::ListenerRule').filter(([, rule]) => listeners.some((l) => referencedIds(rule.Properties?.ListenerArn).has(l)));
+    const rules = view
+      .ofType('AWS::ElasticLoadBalancingV2::ListenerRule')
+      .filter(([, rule]) => listeners.some((l) => referencedIds(rule.Properties?.ListenerArn).has(l)));
     return [
       {
         ...view.base(id, r),
@@ -358,8 +373,14 @@ const READERS: Readonly<Record<string, Reader>> = {
     const behaviors = [...(config.CacheBehaviors ?? []), { ...config.DefaultCacheBehavior, PathPattern: null }].map((b: any) => ({
       pathPattern: b.PathPattern === null ? null : String(b.PathPattern),
       cached: b.CachePolicyId !== undefined && b.CachePolicyId !== CACHING_DISABLED,
-      lambdaEdge: (b.LambdaFunctionAssociations ?? []).map((a: any) => ({ eventType: a.EventType, functionId: lambdaBehind(view, a.LambdaFunctionARN) })),
-      cloudFrontFunctions: (b.FunctionAssociations ?? []).map((a: any) => ({ eventType: a.EventType, functionId: [...referencedIds(a.FunctionARN)][0] })),
+      lambdaEdge: (b.LambdaFunctionAssociations ?? []).map((a: any) => ({
+        eventType: a.EventType,
+        functionId: lambdaBehind(view, a.LambdaFunctionARN),
+      })),
+      cloudFrontFunctions: (b.FunctionAssociations ?? []).map((a: any) => ({
+        eventType: a.EventType,
+        functionId: [...referencedIds(a.FunctionARN)][0],
+      })),
     }));
     return [{ ...view.base(id, r), kind: 'cloudfront', priceClass: config.PriceClass ?? 'PriceClass_All', behaviors }];
   },
@@ -373,13 +394,16 @@ const READERS: Readonly<Record<string, Reader>> = {
       // Aurora: readers in promotion tiers 0 and 1 scale with the writer; the writer is tier 0.
       followsWriter: (num(instance.Properties?.PromotionTier) ?? 1) <= 1,
     }));
-    if (!String(p.Engine ?? '').startsWith('aurora')) throw new Unreadable(`engine ${p.Engine} is not Aurora (Multi-AZ DB clusters are not priced)`);
+    if (!String(p.Engine ?? '').startsWith('aurora'))
+      throw new Unreadable(`engine ${p.Engine} is not Aurora (Multi-AZ DB clusters are not priced)`);
     return [
       {
         ...view.base(id, r),
         kind: 'aurora-cluster',
         storageType: p.StorageType ?? 'aurora',
-        serverless: scaling ? { min: required(num(scaling.MinCapacity), 'MinCapacity'), max: required(num(scaling.MaxCapacity), 'MaxCapacity') } : undefined,
+        serverless: scaling
+          ? { min: required(num(scaling.MinCapacity), 'MinCapacity'), max: required(num(scaling.MaxCapacity), 'MaxCapacity') }
+          : undefined,
         instances,
       },
     ];
@@ -402,7 +426,10 @@ const READERS: Readonly<Record<string, Reader>> = {
   'AWS::RDS::DBProxy': (view, id, r) => {
     const targets = view
       .referencing('AWS::RDS::DBProxyTargetGroup', id, 'DBProxyName')
-      .flatMap(([, group]) => [...referencedIds(group.Properties?.DBClusterIdentifiers), ...referencedIds(group.Properties?.DBInstanceIdentifiers)]);
+      .flatMap(([, group]) => [
+        ...referencedIds(group.Properties?.DBClusterIdentifiers),
+        ...referencedIds(group.Properties?.DBInstanceIdentifiers),
+      ]);
     return [{ ...view.base(id, r), kind: 'rds-proxy', targets }];
   },
   'AWS::ECS::Service': (view, id, r) => {
@@ -444,7 +471,9 @@ const READERS: Readonly<Record<string, Reader>> = {
     const writtenByService =
       view.ofType('AWS::EC2::Instance').some(([, i]) => referencedIds(i.Properties?.UserData).has(id)) ||
       view.ofType('AWS::EC2::LaunchTemplate').some(([, t]) => referencedIds(t.Properties?.LaunchTemplateData?.UserData).has(id)) ||
-      view.ofType('AWS::ECS::TaskDefinition').some(([, t]) => referencedIds((t.Properties?.ContainerDefinitions ?? []).map((c: any) => c.LogConfiguration)).has(id));
+      view
+        .ofType('AWS::ECS::TaskDefinition')
+        .some(([, t]) => referencedIds((t.Properties?.ContainerDefinitions ?? []).map((c: any) => c.LogConfiguration)).has(id));
     const carries: LogGroupContents = writtenByService
       ? 'service'
       : view.referencing('AWS::Lambda::Function', id, 'LoggingConfig').length > 0
@@ -471,7 +500,14 @@ const READERS: Readonly<Record<string, Reader>> = {
     const p = r.Properties ?? {};
     const stats = Array.isArray(p.Metrics) ? p.Metrics.filter((m: any) => m.MetricStat !== undefined) : [];
     const periods = stats.length > 0 ? stats.map((m: any) => num(m.MetricStat.Period, 60) as number) : [num(p.Period, 60) as number];
-    return [{ ...view.base(id, r), kind: 'alarm', metrics: Math.max(stats.length, 1), highResolution: periods.some((period: number) => period < 60) }];
+    return [
+      {
+        ...view.base(id, r),
+        kind: 'alarm',
+        metrics: Math.max(stats.length, 1),
+        highResolution: periods.some((period: number) => period < 60),
+      },
+    ];
   },
   'AWS::CloudWatch::CompositeAlarm': (view, id, r) => [{ ...view.base(id, r), kind: 'composite-alarm' }],
   'AWS::CloudWatch::Dashboard': (view, id, r) => [{ ...view.base(id, r), kind: 'dashboard' }],
@@ -479,11 +515,22 @@ const READERS: Readonly<Record<string, Reader>> = {
   'AWS::S3::Bucket': (view, id, r) => {
     const rules: any[] = r.Properties?.LifecycleConfiguration?.Rules ?? [];
     // A bucket the instances write to from user data holds the nightly database dumps.
-    const holdsBackups = [...view.ofType('AWS::EC2::Instance').map(([, i]) => i.Properties?.UserData), ...view.ofType('AWS::EC2::LaunchTemplate').map(([, t]) => t.Properties?.LaunchTemplateData?.UserData)].some((userData) =>
-      referencedIds(userData).has(id),
-    );
-    const expirations = rules.filter((rule) => rule.Status !== 'Disabled').map((rule) => num(rule.ExpirationInDays)).filter((days): days is number => days !== undefined);
-    return [{ ...view.base(id, r), kind: 's3-bucket', holdsBackups, expirationDays: expirations.length > 0 ? Math.min(...expirations) : undefined }];
+    const holdsBackups = [
+      ...view.ofType('AWS::EC2::Instance').map(([, i]) => i.Properties?.UserData),
+      ...view.ofType('AWS::EC2::LaunchTemplate').map(([, t]) => t.Properties?.LaunchTemplateData?.UserData),
+    ].some((userData) => referencedIds(userData).has(id));
+    const expirations = rules
+      .filter((rule) => rule.Status !== 'Disabled')
+      .map((rule) => num(rule.ExpirationInDays))
+      .filter((days): days is number => days !== undefined);
+    return [
+      {
+        ...view.base(id, r),
+        kind: 's3-bucket',
+        holdsBackups,
+        expirationDays: expirations.length > 0 ? Math.min(...expirations) : undefined,
+      },
+    ];
   },
   'AWS::KMS::Key': (view, id, r) => [{ ...view.base(id, r), kind: 'kms-key' }],
   'AWS::Lambda::Function': (view, id, r) => {
@@ -495,8 +542,8 @@ const READERS: Readonly<Record<string, Reader>> = {
     const edge = view
       .ofType('AWS::CloudFront::Distribution')
       .some(([, d]) =>
-        [...(d.Properties?.DistributionConfig?.CacheBehaviors ?? []), d.Properties?.DistributionConfig?.DefaultCacheBehavior ?? {}].some((b: any) =>
-          (b.LambdaFunctionAssociations ?? []).some((a: any) => lambdaBehind(view, a.LambdaFunctionARN) === id),
+        [...(d.Properties?.DistributionConfig?.CacheBehaviors ?? []), d.Properties?.DistributionConfig?.DefaultCacheBehavior ?? {}].some(
+          (b: any) => (b.LambdaFunctionAssociations ?? []).some((a: any) => lambdaBehind(view, a.LambdaFunctionARN) === id),
         ),
       );
     return [
@@ -514,14 +561,25 @@ const READERS: Readonly<Record<string, Reader>> = {
   'AWS::DynamoDB::GlobalTable': (view, id, r) => {
     const p = r.Properties ?? {};
     const replicas: string[] = (p.Replicas ?? []).map((replica: any) => literal(replica.Region, 'replica Region'));
-    return [{ ...view.base(id, r), kind: 'dynamodb-table', billingMode: p.BillingMode ?? 'PROVISIONED', replicaRegions: replicas.length > 0 ? replicas : [view.region] }];
+    return [
+      {
+        ...view.base(id, r),
+        kind: 'dynamodb-table',
+        billingMode: p.BillingMode ?? 'PROVISIONED',
+        replicaRegions: replicas.length > 0 ? replicas : [view.region],
+      },
+    ];
   },
   'AWS::DynamoDB::Table': (view, id, r) => [
     { ...view.base(id, r), kind: 'dynamodb-table', billingMode: r.Properties?.BillingMode ?? 'PROVISIONED', replicaRegions: [view.region] },
   ],
   'AWS::Route53::HostedZone': (view, id, r) => [{ ...view.base(id, r), kind: 'hosted-zone' }],
   'AWS::Route53::RecordSet': (view, id, r) => [
-    { ...view.base(id, r), kind: 'dns-record', routing: r.Properties?.AliasTarget ? 'alias' : r.Properties?.Region ? 'latency' : 'standard' },
+    {
+      ...view.base(id, r),
+      kind: 'dns-record',
+      routing: r.Properties?.AliasTarget ? 'alias' : r.Properties?.Region ? 'latency' : 'standard',
+    },
   ],
 };
 
@@ -559,7 +617,10 @@ export function discoverResources(stage: string, stacks: StackTemplate[]): Stage
  * with the name of a DynamoDB table the stage's stacks create (an ECS container's environment, or
  * instance user data). The fargate stage publishes every environment to the edge stage's table this way.
  */
-export function controlPlaneStacks(stacks: StackTemplate[], candidates: StackTemplate[]): { stacks: StackTemplate[]; reason: string } | undefined {
+export function controlPlaneStacks(
+  stacks: StackTemplate[],
+  candidates: StackTemplate[],
+): { stacks: StackTemplate[]; reason: string } | undefined {
   const tableNames = stacks.flatMap((stack) =>
     Object.values(stack.template.Resources ?? {})
       .filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table')
@@ -570,12 +631,21 @@ export function controlPlaneStacks(stacks: StackTemplate[], candidates: StackTem
     tableNames.find((name) =>
       Object.values(stack.template.Resources ?? {}).some((r) => {
         const p = r.Properties as Record<string, any> | undefined;
-        if (r.Type === 'AWS::ECS::TaskDefinition') return (p?.ContainerDefinitions ?? []).some((c: any) => (c.Environment ?? []).some((e: any) => e.Value === name));
-        const userData = r.Type === 'AWS::EC2::Instance' ? p?.UserData : r.Type === 'AWS::EC2::LaunchTemplate' ? p?.LaunchTemplateData?.UserData : undefined;
+        if (r.Type === 'AWS::ECS::TaskDefinition')
+          return (p?.ContainerDefinitions ?? []).some((c: any) => (c.Environment ?? []).some((e: any) => e.Value === name));
+        const userData =
+          r.Type === 'AWS::EC2::Instance'
+            ? p?.UserData
+            : r.Type === 'AWS::EC2::LaunchTemplate'
+              ? p?.LaunchTemplateData?.UserData
+              : undefined;
         return userData !== undefined && JSON.stringify(userData).includes(name);
       }),
     );
   const found = candidates.map((stack) => ({ stack, table: configuredWith(stack) })).filter((c) => c.table !== undefined);
   if (found.length === 0) return undefined;
-  return { stacks: found.map((c) => c.stack), reason: found.map((c) => `${c.stack.stackName} publishes to the table ${c.table}`).join('; ') };
+  return {
+    stacks: found.map((c) => c.stack),
+    reason: found.map((c) => `${c.stack.stackName} publishes to the table ${c.table}`).join('; '),
+  };
 }

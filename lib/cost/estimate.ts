@@ -49,7 +49,11 @@ export interface StageEstimate {
 }
 
 /** Prices charges: free allowances first (per account), then volume tiers (per price and region). */
-export function priceCharges(charges: Charge[], options: PricingOptions, stage?: string): { lines: PricedCharge[]; unpriced: UnpricedResource[] } {
+export function priceCharges(
+  charges: Charge[],
+  options: PricingOptions,
+  stage?: string,
+): { lines: PricedCharge[]; unpriced: UnpricedResource[] } {
   const unpriced: UnpricedResource[] = [];
   const priced: { charge: Charge; priceRegion: string; price: Price }[] = [];
   for (const charge of charges) {
@@ -58,7 +62,8 @@ export function priceCharges(charges: Charge[], options: PricingOptions, stage?:
     let price: Price;
     try {
       price = priceTable(priceRegion).get(charge.priceKey);
-      if (price.unit !== charge.unit) throw new Error(`price ${charge.priceKey} is per ${price.unit}, but the usage model counts ${charge.unit}`);
+      if (price.unit !== charge.unit)
+        throw new Error(`price ${charge.priceKey} is per ${price.unit}, but the usage model counts ${charge.unit}`);
     } catch (error) {
       if (error instanceof MissingPriceError || error instanceof MissingPriceTableError) {
         unpriced.push({ stage, stack, id, type: charge.priceKey, reason: error.message });
@@ -185,7 +190,11 @@ export function cheapestStage(costs: { stage: string; monthlyUsd: number }[]): s
  * Where the cheapest stage changes between `low` and `high`: scanned on a log grid, each change
  * narrowed down by bisection to 0.1%.
  */
-export function findCrossovers(costAt: (volume: number) => { stage: string; monthlyUsd: number }[], low: number, high: number): Crossover[] {
+export function findCrossovers(
+  costAt: (volume: number) => { stage: string; monthlyUsd: number }[],
+  low: number,
+  high: number,
+): Crossover[] {
   const grid = logVolumes(low, high, 48);
   const crossovers: Crossover[] = [];
   let previousVolume = grid[0];

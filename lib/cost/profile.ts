@@ -13,7 +13,16 @@ export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
 const Share = (fallback: number, description: string) => Type.Number({ minimum: 0, maximum: 1, default: fallback, description });
 
 /** CloudFront region groups, as priced (lib/cost/prices/global.json). */
-export const REGION_GROUPS = ['north-america', 'europe', 'south-africa-middle-east', 'south-america', 'japan', 'australia-new-zealand', 'asia', 'india'] as const;
+export const REGION_GROUPS = [
+  'north-america',
+  'europe',
+  'south-africa-middle-east',
+  'south-america',
+  'japan',
+  'australia-new-zealand',
+  'asia',
+  'india',
+] as const;
 export type RegionGroup = (typeof REGION_GROUPS)[number];
 
 /**
@@ -38,28 +47,44 @@ export const TrafficProfileSchema = Type.Object(
       default: 5800,
       description: 'bytes per response, headers included (measured: 5,821 for the flag list of a 20-flag environment, uncompressed)',
     }),
-    requestBodyBytes: Type.Number({ minimum: 0, default: 150, description: 'bytes of an identity request body (measured: 121-123 with two traits)' }),
+    requestBodyBytes: Type.Number({
+      minimum: 0,
+      default: 150,
+      description: 'bytes of an identity request body (measured: 121-123 with two traits)',
+    }),
     identityShare: Share(0.3, 'share of requests that are identity requests (POST/GET /api/v1/identities/: never cached, read traits)'),
-    identityWriteShare: Share(0.1, 'share of identity requests that change a trait (a database write); SDKs resend unchanged traits, which cost no write'),
-    requestsPerConnection: Type.Number({ minimum: 1, default: 100, description: 'requests per connection the load balancer sees (CloudFront reuses origin connections)' }),
+    identityWriteShare: Share(
+      0.1,
+      'share of identity requests that change a trait (a database write); SDKs resend unchanged traits, which cost no write',
+    ),
+    requestsPerConnection: Type.Number({
+      minimum: 1,
+      default: 100,
+      description: 'requests per connection the load balancer sees (CloudFront reuses origin connections)',
+    }),
     lambdaDurationMs: Type.Number({ minimum: 1, default: 20, description: 'mean billed duration of an edge function invocation, ms' }),
     cacheHitRatio: Share(0.5, 'share of cacheable flag-list requests CloudFront answers from its cache (5-second TTL per environment key)'),
     logBytesPerRequest: Type.Number({
       minimum: 0,
       default: 420,
-      description: "service log bytes per request (measured: 416, fastify's 'incoming request' and 'request completed' lines at LOG_LEVEL=info)",
+      description:
+        "service log bytes per request (measured: 416, fastify's 'incoming request' and 'request completed' lines at LOG_LEVEL=info)",
     }),
     functionLogBytesPerRequest: Type.Number({
       minimum: 0,
       default: 0,
-      description: "an edge function's own log bytes per invocation, besides Lambda's START/END/REPORT lines (the edge handler logs errors only)",
+      description:
+        "an edge function's own log bytes per invocation, besides Lambda's START/END/REPORT lines (the edge handler logs errors only)",
     }),
     dataSizeGb: Type.Number({ minimum: 0, default: 1, description: 'database size: flags, identities and traits, GB' }),
     targetCpuUtilisation: Share(0.5, 'average CPU utilisation capacity is sized for, leaving headroom for peaks'),
-    viewerShares: Type.Partial(Type.Record(Type.Union(REGION_GROUPS.map((group) => Type.Literal(group))), Type.Number({ minimum: 0, maximum: 1 })), {
-      default: { 'north-america': 0.5, europe: 0.35, asia: 0.1, 'south-america': 0.05 },
-      description: 'where viewers are, by CloudFront region group (shares summing to 1)',
-    }),
+    viewerShares: Type.Partial(
+      Type.Record(Type.Union(REGION_GROUPS.map((group) => Type.Literal(group))), Type.Number({ minimum: 0, maximum: 1 })),
+      {
+        default: { 'north-america': 0.5, europe: 0.35, asia: 0.1, 'south-america': 0.05 },
+        description: 'where viewers are, by CloudFront region group (shares summing to 1)',
+      },
+    ),
   },
   { additionalProperties: false },
 );
@@ -111,7 +136,8 @@ export function capacityFromBench(bench: unknown, fileName: string, vcpusOverrid
   const measured = (prefix: string): Load & { rps: number } => {
     const scenario = doc.scenarios?.find((s) => typeof s.name === 'string' && s.name.startsWith(prefix));
     const value = scenario?.service?.rps;
-    if (typeof value !== 'number' || !(value > 0)) throw new Error(`${fileName}: no "${prefix}" scenario with service.rps (is it \`npm run bench -- --json\` output?)`);
+    if (typeof value !== 'number' || !(value > 0))
+      throw new Error(`${fileName}: no "${prefix}" scenario with service.rps (is it \`npm run bench -- --json\` output?)`);
     return { ...scenario!.service, rps: value };
   };
   const flags = measured('GET /api/v1/flags/');

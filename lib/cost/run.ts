@@ -57,9 +57,19 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
     }
     const resources = discoverResources(stage, stageStacks);
     const otherStages = STAGE_IDS.filter((other) => other !== stage);
-    const plane = controlPlaneStacks(stageStacks, otherStages.flatMap((other) => stacksOfStage(other, stacks)));
+    const plane = controlPlaneStacks(
+      stageStacks,
+      otherStages.flatMap((other) => stacksOfStage(other, stacks)),
+    );
     const planeStage = plane && otherStages.find((other) => stacksOfStage(other, plane.stacks).length > 0);
-    found.push(plane && planeStage ? { ...resources, controlPlane: { reason: plane.reason, resources: discoverResources(planeStage, stacksOfStage(planeStage, plane.stacks)) } } : resources);
+    found.push(
+      plane && planeStage
+        ? {
+            ...resources,
+            controlPlane: { reason: plane.reason, resources: discoverResources(planeStage, stacksOfStage(planeStage, plane.stacks)) },
+          }
+        : resources,
+    );
   }
 
   const plans: StagePlan[] = [];
@@ -90,7 +100,9 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
     }
     if (metricsRequested > 0) {
       const price = priceTable(priceRegion).get('cloudwatch.get-metric-data');
-      notes.push(`This run read ${metricsRequested} metrics with GetMetricData: $${((metricsRequested / 1000) * price.usd).toFixed(4)} at $${price.usd} per 1,000.`);
+      notes.push(
+        `This run read ${metricsRequested} metrics with GetMetricData: $${((metricsRequested / 1000) * price.usd).toFixed(4)} at $${price.usd} per 1,000.`,
+      );
     }
   }
   if (plans.length === 0) {
@@ -99,7 +111,15 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
   progress.update('pricing');
   const report = buildReport(plans, {
     mode: request.live ? 'live' : 'offline',
-    templates: request.cdkOut ? `cloud assembly ${request.cdkOut}` : `synthesised in-process${Object.keys(request.context).length > 0 ? ` with ${Object.entries(request.context).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`,
+    templates: request.cdkOut
+      ? `cloud assembly ${request.cdkOut}`
+      : `synthesised in-process${
+          Object.keys(request.context).length > 0
+            ? ` with ${Object.entries(request.context)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')}`
+            : ''
+        }`,
     priceRegion,
     freeTier: request.freeTier,
     capacity: request.capacity,

@@ -38,7 +38,11 @@ export function synthesiseApp(context: Record<string, string> = {}): { stacks: S
     const app = new App({ outdir, context: { ...cdkJson.context, ...context } });
     const { config } = addFlagstackStacks(app);
     const assembly = app.synth();
-    const stacks = assembly.stacks.map((stack) => ({ stackName: stack.stackName, region: stack.environment.region, template: stack.template as CfnTemplate }));
+    const stacks = assembly.stacks.map((stack) => ({
+      stackName: stack.stackName,
+      region: stack.environment.region,
+      template: stack.template as CfnTemplate,
+    }));
     return { stacks, homeRegion: config.region };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
@@ -51,7 +55,11 @@ export function readCloudAssembly(directory: string): { stacks: StackTemplate[];
     throw new Error(`${directory} is not a cloud assembly (no manifest.json); run \`npx cdk synth\` or pass the cdk.out directory`);
   }
   const assembly = new CloudAssembly(directory);
-  const stacks = assembly.stacks.map((stack) => ({ stackName: stack.stackName, region: stack.environment.region, template: stack.template as CfnTemplate }));
+  const stacks = assembly.stacks.map((stack) => ({
+    stackName: stack.stackName,
+    region: stack.environment.region,
+    template: stack.template as CfnTemplate,
+  }));
   if (stacks.length === 0) throw new Error(`${directory} holds no stacks`);
   // Every stage's main stack is in the home region.
   const home = stacks.find((stack) => STAGES.some((stage) => stage.stackName === stack.stackName)) ?? stacks[0];

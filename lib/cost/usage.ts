@@ -8,7 +8,16 @@ import type { CacheBehavior, Resource, ResourceOf, StageResources, UnpricedResou
 import { formatVolume } from './format';
 import { instanceTypeSpec } from './instance-types';
 import { REGION_LOCATIONS } from '../edge-regions';
-import { ASSUMPTIONS, type Capacity, HOURS_PER_MONTH, REGION_GROUP_LOCATIONS, REGION_GROUPS, type RegionGroup, SECONDS_PER_MONTH, type TrafficProfile } from './profile';
+import {
+  ASSUMPTIONS,
+  type Capacity,
+  HOURS_PER_MONTH,
+  REGION_GROUP_LOCATIONS,
+  REGION_GROUPS,
+  type RegionGroup,
+  SECONDS_PER_MONTH,
+  type TrafficProfile,
+} from './profile';
 
 /** The AWS services rows are grouped by. */
 export const SERVICES = [
@@ -76,7 +85,9 @@ const IDENTITY_PATH = '/api/v1/identities/';
 /** Great-circle distance, km. */
 function distanceKm(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }): number {
   const rad = Math.PI / 180;
-  const h = Math.sin(((b.latitude - a.latitude) * rad) / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(((b.longitude - a.longitude) * rad) / 2) ** 2;
+  const h =
+    Math.sin(((b.latitude - a.latitude) * rad) / 2) ** 2 +
+    Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(((b.longitude - a.longitude) * rad) / 2) ** 2;
   return 12742 * Math.asin(Math.sqrt(h));
 }
 
@@ -94,7 +105,9 @@ function shareByNearestRegion(functions: ResourceOf<'lambda-function'>[], profil
   }
   for (const [group, share] of Object.entries(profile.viewerShares) as [RegionGroup, number][]) {
     const viewers = REGION_GROUP_LOCATIONS[group];
-    const nearest = functions.reduce((best, fn) => (distanceKm(viewers, REGION_LOCATIONS[fn.region]) < distanceKm(viewers, REGION_LOCATIONS[best.region]) ? fn : best));
+    const nearest = functions.reduce((best, fn) =>
+      distanceKm(viewers, REGION_LOCATIONS[fn.region]) < distanceKm(viewers, REGION_LOCATIONS[best.region]) ? fn : best,
+    );
     const there = functions.filter((fn) => fn.region === nearest.region);
     for (const fn of there) shares.set(fn, (shares.get(fn) ?? 0) + share / there.length);
   }
@@ -103,12 +116,20 @@ function shareByNearestRegion(functions: ResourceOf<'lambda-function'>[], profil
 
 /** The behaviour CloudFront serves `path` with: the first whose pattern matches, else the default. */
 function behaviorFor(distribution: ResourceOf<'cloudfront'>, path: string): CacheBehavior {
-  return distribution.behaviors.find((b) => b.pathPattern !== null && globMatches(b.pathPattern, path)) ?? distribution.behaviors[distribution.behaviors.length - 1];
+  return (
+    distribution.behaviors.find((b) => b.pathPattern !== null && globMatches(b.pathPattern, path)) ??
+    distribution.behaviors[distribution.behaviors.length - 1]
+  );
 }
 
 function globMatches(pattern: string, path: string): boolean {
   const normalised = pattern.startsWith('/') ? pattern : `/${pattern}`;
-  const regex = new RegExp(`^${normalised.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const regex = new RegExp(
+    `^${normalised
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return regex.test(path);
 }
 
@@ -171,7 +192,10 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
     ] as const) {
       for (const association of [...behavior.lambdaEdge, ...behavior.cloudFrontFunctions]) {
         if (association.functionId === undefined) {
-          cannotQuantify(distribution, `a function on behaviour ${behavior.pathPattern ?? '(default)'} is defined outside the stack: its invocations are not priced`);
+          cannotQuantify(
+            distribution,
+            `a function on behaviour ${behavior.pathPattern ?? '(default)'} is defined outside the stack: its invocations are not priced`,
+          );
           continue;
         }
         const key = `${distribution.stack}/${association.functionId}`;
@@ -188,8 +212,11 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   const databaseOnServiceHost = databases.length === 0 && of('dynamodb-table').length === 0;
   const identityCpuShareOnService = databaseOnServiceHost ? 1 : 1 - capacity.databaseShareOfIdentityCpu;
   const serviceVcpus =
-    perSecond(originFlagRequests) / capacity.flagRpsPerVcpu + (perSecond(identityRequests) * identityCpuShareOnService) / capacity.identityRpsPerVcpu;
-  const databaseVcpus = databaseOnServiceHost ? 0 : (perSecond(identityRequests) * capacity.databaseShareOfIdentityCpu) / capacity.identityRpsPerVcpu;
+    perSecond(originFlagRequests) / capacity.flagRpsPerVcpu +
+    (perSecond(identityRequests) * identityCpuShareOnService) / capacity.identityRpsPerVcpu;
+  const databaseVcpus = databaseOnServiceHost
+    ? 0
+    : (perSecond(identityRequests) * capacity.databaseShareOfIdentityCpu) / capacity.identityRpsPerVcpu;
   const servingFunctions = of('lambda-function').filter((f) => f.serving);
   const functionShares = shareByNearestRegion(servingFunctions, profile);
   const computeGroups = [...of('ec2-instance'), ...of('auto-scaling-group'), ...of('fargate-service'), ...servingFunctions];
@@ -204,8 +231,10 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   ) => {
     const floor = Math.max(bounds.min, bounds.desired ?? 0);
     const forCpu = Math.ceil((serviceVcpus * computeShare) / profile.targetCpuUtilisation / vcpusEach - 1e-9);
-    const requestsPerMinute = (perSecond(originRequests) * computeShare) * 60;
-    const forPolicy = bounds.scaling ? Math.min(bounds.max, Math.ceil(requestsPerMinute / bounds.scaling.requestsPerTargetPerMinute - 1e-9)) : 0;
+    const requestsPerMinute = perSecond(originRequests) * computeShare * 60;
+    const forPolicy = bounds.scaling
+      ? Math.min(bounds.max, Math.ceil(requestsPerMinute / bounds.scaling.requestsPerTargetPerMinute - 1e-9))
+      : 0;
     const count = Math.max(floor, forCpu, forPolicy);
     if (forCpu > bounds.max) {
       notes.push(
@@ -223,20 +252,53 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
     return Math.max(0, demandVcpus - count * spec.vcpus * spec.burstableBaseline) * HOURS_PER_MONTH;
   };
 
-  const ec2Instances = (resource: Resource, instanceType: string, count: number, detailedMonitoring: boolean, volumes: { volumeType: string; sizeGiB: number }[], demandVcpus: number) => {
+  const ec2Instances = (
+    resource: Resource,
+    instanceType: string,
+    count: number,
+    detailedMonitoring: boolean,
+    volumes: { volumeType: string; sizeGiB: number }[],
+    demandVcpus: number,
+  ) => {
     const region = resource.region;
-    charge(resource, 'Amazon EC2', region, `ec2.instance:${instanceType}`, 'instance-hour', count * HOURS_PER_MONTH, `${count} × ${instanceType}`);
+    charge(
+      resource,
+      'Amazon EC2',
+      region,
+      `ec2.instance:${instanceType}`,
+      'instance-hour',
+      count * HOURS_PER_MONTH,
+      `${count} × ${instanceType}`,
+    );
     const surplus = surplusVcpuHours(instanceType, count, demandVcpus);
     charge(resource, 'Amazon EC2', region, 'ec2.cpu-credits.surplus', 'vCPU-hour', surplus, `CPU above the ${instanceType} baseline`);
     if (surplus > 0) {
-      notes.push(`${stage.stage}: at ${volume} requests/month ${resource.id} runs above the ${instanceType} CPU baseline: ${Math.round(surplus)} surplus vCPU-hours a month`);
+      notes.push(
+        `${stage.stage}: at ${volume} requests/month ${resource.id} runs above the ${instanceType} CPU baseline: ${Math.round(surplus)} surplus vCPU-hours a month`,
+      );
     }
     for (const disk of volumes) {
-      charge(resource, 'Amazon EBS', region, `ebs.${disk.volumeType}.storage`, 'GB-month', count * disk.sizeGiB, `${count} × ${disk.sizeGiB} GiB ${disk.volumeType}`);
+      charge(
+        resource,
+        'Amazon EBS',
+        region,
+        `ebs.${disk.volumeType}.storage`,
+        'GB-month',
+        count * disk.sizeGiB,
+        `${count} × ${disk.sizeGiB} GiB ${disk.volumeType}`,
+      );
     }
     if (detailedMonitoring) {
       const metrics = count * ASSUMPTIONS.detailedMonitoringMetrics;
-      charge(resource, 'Amazon CloudWatch', region, 'cloudwatch.metric', 'metric-month', metrics, `detailed monitoring, ${metrics} metrics`);
+      charge(
+        resource,
+        'Amazon CloudWatch',
+        region,
+        'cloudwatch.metric',
+        'metric-month',
+        metrics,
+        `detailed monitoring, ${metrics} metrics`,
+      );
     }
   };
 
@@ -250,9 +312,8 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   for (const service of of('fargate-service')) counts.set(service, scaledCount(service, service.cpu / 1024, service, 'fargateMaxTasks'));
   const fargateTasks = of('fargate-service').reduce((sum, service) => sum + (counts.get(service) ?? 0), 0);
   const insightClusters = of('ecs-cluster').filter((c) => c.containerInsights === 'enabled');
-  const insightsBytes = insightClusters.length > 0
-    ? fargateTasks * HOURS_PER_MONTH * 60 * ASSUMPTIONS.containerInsightsBytesPerTaskMinute
-    : 0;
+  const insightsBytes =
+    insightClusters.length > 0 ? fargateTasks * HOURS_PER_MONTH * 60 * ASSUMPTIONS.containerInsightsBytesPerTaskMinute : 0;
   const serverlessAcus = new Map<string, number>();
 
   for (const resource of stage.resources) {
@@ -268,16 +329,26 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           );
         }
         ec2Instances(resource, resource.instanceType, 1, resource.detailedMonitoring, resource.volumes, demand);
-        if (resource.autoAssignedPublicIp) charge(resource, 'Amazon VPC', region, 'vpc.public-ipv4', 'IP-hour', HOURS_PER_MONTH, 'public IPv4 address');
+        if (resource.autoAssignedPublicIp)
+          charge(resource, 'Amazon VPC', region, 'vpc.public-ipv4', 'IP-hour', HOURS_PER_MONTH, 'public IPv4 address');
         break;
       }
       case 'auto-scaling-group': {
         const count = counts.get(resource);
-        if (count !== undefined) ec2Instances(resource, resource.instanceType, count, resource.detailedMonitoring, resource.volumes, serviceVcpus * computeShare);
+        if (count !== undefined)
+          ec2Instances(resource, resource.instanceType, count, resource.detailedMonitoring, resource.volumes, serviceVcpus * computeShare);
         break;
       }
       case 'ebs-volume':
-        charge(resource, 'Amazon EBS', region, `ebs.${resource.volume.volumeType}.storage`, 'GB-month', resource.volume.sizeGiB, `${resource.volume.sizeGiB} GiB ${resource.volume.volumeType}`);
+        charge(
+          resource,
+          'Amazon EBS',
+          region,
+          `ebs.${resource.volume.volumeType}.storage`,
+          'GB-month',
+          resource.volume.sizeGiB,
+          `${resource.volume.sizeGiB} GiB ${resource.volume.volumeType}`,
+        );
         break;
       case 'elastic-ip':
         charge(resource, 'Amazon VPC', region, 'vpc.public-ipv4', 'IP-hour', HOURS_PER_MONTH, 'Elastic IP address');
@@ -292,7 +363,15 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
       }
       case 'load-balancer': {
         if (resource.loadBalancerType !== 'application') {
-          charge(resource, 'Elastic Load Balancing', region, `elb.${resource.loadBalancerType}.hour`, 'LB-hour', HOURS_PER_MONTH, `${resource.loadBalancerType} load balancer`);
+          charge(
+            resource,
+            'Elastic Load Balancing',
+            region,
+            `elb.${resource.loadBalancerType}.hour`,
+            'LB-hour',
+            HOURS_PER_MONTH,
+            `${resource.loadBalancerType} load balancer`,
+          );
           break;
         }
         charge(resource, 'Elastic Load Balancing', region, 'elb.alb.hour', 'ALB-hour', HOURS_PER_MONTH, 'Application Load Balancer');
@@ -307,9 +386,25 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           'rule evaluations': (rps * Math.max(0, resource.rules - 10)) / 1000,
         };
         const [dimension, lcus] = Object.entries(dimensions).reduce((a, b) => (b[1] > a[1] ? b : a));
-        charge(resource, 'Elastic Load Balancing', region, 'elb.alb.lcu', 'LCU-hour', lcus * HOURS_PER_MONTH, `${lcus.toFixed(2)} LCU (by ${dimension})`);
+        charge(
+          resource,
+          'Elastic Load Balancing',
+          region,
+          'elb.alb.lcu',
+          'LCU-hour',
+          lcus * HOURS_PER_MONTH,
+          `${lcus.toFixed(2)} LCU (by ${dimension})`,
+        );
         if (resource.internetFacing) {
-          charge(resource, 'Amazon VPC', region, 'vpc.public-ipv4', 'IP-hour', resource.subnets * HOURS_PER_MONTH, `${resource.subnets} public IPv4 addresses of the load balancer nodes`);
+          charge(
+            resource,
+            'Amazon VPC',
+            region,
+            'vpc.public-ipv4',
+            'IP-hour',
+            resource.subnets * HOURS_PER_MONTH,
+            `${resource.subnets} public IPv4 addresses of the load balancer nodes`,
+          );
         }
         break;
       }
@@ -327,15 +422,47 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           byGroup.set(billedIn, (byGroup.get(billedIn) ?? 0) + share * requests);
         }
         for (const [group, groupRequests] of byGroup) {
-          charge(resource, 'Amazon CloudFront', region, `cloudfront.requests.https:${group}`, '10,000 requests', groupRequests / 1e4, `HTTPS requests, ${group}`);
-          charge(resource, 'Amazon CloudFront', region, `cloudfront.data-out:${group}`, 'GB', (groupRequests * profile.meanResponseBytes) / GB, `data out, ${group}`);
+          charge(
+            resource,
+            'Amazon CloudFront',
+            region,
+            `cloudfront.requests.https:${group}`,
+            '10,000 requests',
+            groupRequests / 1e4,
+            `HTTPS requests, ${group}`,
+          );
+          charge(
+            resource,
+            'Amazon CloudFront',
+            region,
+            `cloudfront.data-out:${group}`,
+            'GB',
+            (groupRequests * profile.meanResponseBytes) / GB,
+            `data out, ${group}`,
+          );
         }
-        charge(resource, 'Amazon CloudFront', region, 'cloudfront.origin-out', 'GB', ((identityRequests / distributions.length) * profile.requestBodyBytes) / GB, 'request bodies to the origin');
+        charge(
+          resource,
+          'Amazon CloudFront',
+          region,
+          'cloudfront.origin-out',
+          'GB',
+          ((identityRequests / distributions.length) * profile.requestBodyBytes) / GB,
+          'request bodies to the origin',
+        );
         break;
       }
       case 'cloudfront-function': {
         const invocations = behaviorInvocations.get(`${resource.stack}/${resource.id}`) ?? 0;
-        charge(resource, 'Amazon CloudFront', region, 'cloudfront.functions', 'million invocations', invocations / MILLION, 'CloudFront Functions invocations');
+        charge(
+          resource,
+          'Amazon CloudFront',
+          region,
+          'cloudfront.functions',
+          'million invocations',
+          invocations / MILLION,
+          'CloudFront Functions invocations',
+        );
         break;
       }
       case 'fargate-service': {
@@ -344,18 +471,50 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         const taskHours = count * HOURS_PER_MONTH;
         const size = `${count} × ${vcpusEach} vCPU / ${resource.memoryMiB / 1024} GB ${resource.architecture}`;
         charge(resource, 'AWS Fargate', region, `fargate.vcpu:${resource.architecture}`, 'vCPU-hour', taskHours * vcpusEach, size);
-        charge(resource, 'AWS Fargate', region, `fargate.memory:${resource.architecture}`, 'GB-hour', (taskHours * resource.memoryMiB) / 1024, size);
+        charge(
+          resource,
+          'AWS Fargate',
+          region,
+          `fargate.memory:${resource.architecture}`,
+          'GB-hour',
+          (taskHours * resource.memoryMiB) / 1024,
+          size,
+        );
         break;
       }
       case 'lambda-function': {
         if (resource.edge) {
           const invocations = behaviorInvocations.get(`${resource.stack}/${resource.id}`) ?? 0;
           const gbSeconds = invocations * (ASSUMPTIONS.lambdaEdgeDurationMs / 1000) * (resource.memoryMiB / 1024);
-          charge(resource, 'AWS Lambda', region, 'lambda-edge.requests', 'million requests', invocations / MILLION, 'Lambda@Edge invocations');
-          charge(resource, 'AWS Lambda', region, 'lambda-edge.duration', 'GB-second', gbSeconds, `Lambda@Edge, ${resource.memoryMiB} MB, ${ASSUMPTIONS.lambdaEdgeDurationMs} ms`);
+          charge(
+            resource,
+            'AWS Lambda',
+            region,
+            'lambda-edge.requests',
+            'million requests',
+            invocations / MILLION,
+            'Lambda@Edge invocations',
+          );
+          charge(
+            resource,
+            'AWS Lambda',
+            region,
+            'lambda-edge.duration',
+            'GB-second',
+            gbSeconds,
+            `Lambda@Edge, ${resource.memoryMiB} MB, ${ASSUMPTIONS.lambdaEdgeDurationMs} ms`,
+          );
           const logGb = (invocations * ASSUMPTIONS.lambdaPlatformLogBytes) / GB;
           charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', logGb, 'Lambda@Edge logs');
-          charge(resource, 'Amazon CloudWatch', region, 'logs.storage', 'GB-month', logGb * ASSUMPTIONS.logStorageCompression * retainedMonths(resource.logRetentionDays), 'Lambda@Edge logs kept');
+          charge(
+            resource,
+            'Amazon CloudWatch',
+            region,
+            'logs.storage',
+            'GB-month',
+            logGb * ASSUMPTIONS.logStorageCompression * retainedMonths(resource.logRetentionDays),
+            'Lambda@Edge logs kept',
+          );
           break;
         }
         if (!resource.serving) {
@@ -369,8 +528,25 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         charge(resource, 'AWS Lambda', region, `lambda.duration:${resource.architecture}`, 'GB-second', gbSeconds, what);
         const logGb = (invocations * (ASSUMPTIONS.lambdaPlatformLogBytes + profile.functionLogBytesPerRequest)) / GB;
         charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', logGb, 'function logs');
-        charge(resource, 'Amazon CloudWatch', region, 'logs.storage', 'GB-month', logGb * ASSUMPTIONS.logStorageCompression * retainedMonths(resource.logRetentionDays), 'function logs kept');
-        if (distributions.length === 0) charge(resource, 'Data transfer', region, 'data-transfer.internet-out', 'GB', (invocations * profile.meanResponseBytes) / GB, 'responses to the internet');
+        charge(
+          resource,
+          'Amazon CloudWatch',
+          region,
+          'logs.storage',
+          'GB-month',
+          logGb * ASSUMPTIONS.logStorageCompression * retainedMonths(resource.logRetentionDays),
+          'function logs kept',
+        );
+        if (distributions.length === 0)
+          charge(
+            resource,
+            'Data transfer',
+            region,
+            'data-transfer.internet-out',
+            'GB',
+            (invocations * profile.meanResponseBytes) / GB,
+            'responses to the internet',
+          );
         break;
       }
       case 'aurora-cluster': {
@@ -381,21 +557,64 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           if (instance.instanceClass === 'db.serverless') {
             const instanceAcus = instance.followsWriter ? writerAcus : (resource.serverless?.min ?? 0);
             acus.set(instance.id, instanceAcus);
-            charge(resource, 'Amazon RDS', region, `rds.${storage}.serverless-v2`, 'ACU-hour', instanceAcus * HOURS_PER_MONTH, `${instance.id}: ${instanceAcus} ACU`);
+            charge(
+              resource,
+              'Amazon RDS',
+              region,
+              `rds.${storage}.serverless-v2`,
+              'ACU-hour',
+              instanceAcus * HOURS_PER_MONTH,
+              `${instance.id}: ${instanceAcus} ACU`,
+            );
           } else {
-            charge(resource, 'Amazon RDS', region, `rds.${storage}.instance:${instance.instanceClass}`, 'instance-hour', HOURS_PER_MONTH, `${instance.id}: ${instance.instanceClass}`);
+            charge(
+              resource,
+              'Amazon RDS',
+              region,
+              `rds.${storage}.instance:${instance.instanceClass}`,
+              'instance-hour',
+              HOURS_PER_MONTH,
+              `${instance.id}: ${instance.instanceClass}`,
+            );
           }
         }
-        serverlessAcus.set(resource.id, [...acus.values()].reduce((a, b) => a + b, 0));
+        serverlessAcus.set(
+          resource.id,
+          [...acus.values()].reduce((a, b) => a + b, 0),
+        );
         charge(resource, 'Amazon RDS', region, `rds.${storage}.storage`, 'GB-month', profile.dataSizeGb, 'cluster storage');
-        charge(resource, 'Amazon RDS', region, `rds.${storage}.io`, 'million I/O requests', (identityWrites * ASSUMPTIONS.auroraIosPerIdentityWrite) / MILLION / databases.length, 'write I/O of trait writes');
+        charge(
+          resource,
+          'Amazon RDS',
+          region,
+          `rds.${storage}.io`,
+          'million I/O requests',
+          (identityWrites * ASSUMPTIONS.auroraIosPerIdentityWrite) / MILLION / databases.length,
+          'write I/O of trait writes',
+        );
         break;
       }
       case 'rds-instance': {
         const az = resource.multiAz ? 'multi-az' : 'single-az';
         const { engine } = resource;
-        charge(resource, 'Amazon RDS', region, `rds.${engine}.instance:${resource.instanceClass}:${az}`, 'instance-hour', HOURS_PER_MONTH, `${resource.instanceClass} ${az}`);
-        charge(resource, 'Amazon RDS', region, `rds.${engine}.storage:${resource.storageType}:${az}`, 'GB-month', resource.storageGiB, `${resource.storageGiB} GiB ${resource.storageType} ${az}`);
+        charge(
+          resource,
+          'Amazon RDS',
+          region,
+          `rds.${engine}.instance:${resource.instanceClass}:${az}`,
+          'instance-hour',
+          HOURS_PER_MONTH,
+          `${resource.instanceClass} ${az}`,
+        );
+        charge(
+          resource,
+          'Amazon RDS',
+          region,
+          `rds.${engine}.storage:${resource.storageType}:${az}`,
+          'GB-month',
+          resource.storageGiB,
+          `${resource.storageGiB} GiB ${resource.storageType} ${az}`,
+        );
         const spec = instanceTypeSpec(resource.instanceClass);
         const demand = databaseVcpus / databases.length;
         if (spec === undefined) {
@@ -408,15 +627,35 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           );
         }
         const surplus = surplusVcpuHours(resource.instanceClass, 1, demand);
-        charge(resource, 'Amazon RDS', region, 'rds.cpu-credits.surplus', 'vCPU-hour', surplus, `CPU above the ${resource.instanceClass} baseline`);
+        charge(
+          resource,
+          'Amazon RDS',
+          region,
+          'rds.cpu-credits.surplus',
+          'vCPU-hour',
+          surplus,
+          `CPU above the ${resource.instanceClass} baseline`,
+        );
         break;
       }
       case 'ecs-cluster':
         if (resource.containerInsights === 'enabled') {
-          const metrics = ASSUMPTIONS.containerInsightsMetricsPerCluster + ASSUMPTIONS.containerInsightsMetricsPerService * resource.services;
-          charge(resource, 'Amazon CloudWatch', region, 'cloudwatch.metric', 'metric-month', metrics, `Container Insights, ${metrics} metrics`);
+          const metrics =
+            ASSUMPTIONS.containerInsightsMetricsPerCluster + ASSUMPTIONS.containerInsightsMetricsPerService * resource.services;
+          charge(
+            resource,
+            'Amazon CloudWatch',
+            region,
+            'cloudwatch.metric',
+            'metric-month',
+            metrics,
+            `Container Insights, ${metrics} metrics`,
+          );
         } else if (resource.containerInsights === 'enhanced') {
-          cannotQuantify(resource, 'Container Insights with enhanced observability is billed per observation, which the model does not estimate');
+          cannotQuantify(
+            resource,
+            'Container Insights with enhanced observability is billed per observation, which the model does not estimate',
+          );
         }
         break;
       case 'log-group': {
@@ -425,11 +664,27 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           const serviceGroups = of('log-group').filter((group) => group.carries === 'service').length;
           const gb = (originRequests * profile.logBytesPerRequest) / GB / serviceGroups;
           charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', gb, 'service request log');
-          charge(resource, 'Amazon CloudWatch', region, 'logs.storage', 'GB-month', gb * ASSUMPTIONS.logStorageCompression * months, `request log kept ${resource.retentionDays ?? 'forever'} days`);
+          charge(
+            resource,
+            'Amazon CloudWatch',
+            region,
+            'logs.storage',
+            'GB-month',
+            gb * ASSUMPTIONS.logStorageCompression * months,
+            `request log kept ${resource.retentionDays ?? 'forever'} days`,
+          );
         } else if (resource.carries === 'flow-log') {
           const gb = ASSUMPTIONS.flowLogGbPerMonth;
           charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', gb, 'rejected-traffic flow logs');
-          charge(resource, 'Amazon CloudWatch', region, 'logs.storage', 'GB-month', gb * ASSUMPTIONS.logStorageCompression * months, `flow logs kept ${resource.retentionDays ?? 'forever'} days`);
+          charge(
+            resource,
+            'Amazon CloudWatch',
+            region,
+            'logs.storage',
+            'GB-month',
+            gb * ASSUMPTIONS.logStorageCompression * months,
+            `flow logs kept ${resource.retentionDays ?? 'forever'} days`,
+          );
         } else if (resource.carries === 'unknown') {
           cannotQuantify(resource, 'a log group outside the request path and flow logs: its volume is unknown');
         }
@@ -439,7 +694,15 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         charge(resource, 'Amazon CloudWatch', region, 'cloudwatch.metric', 'metric-month', resource.metrics, 'metric from a log filter');
         break;
       case 'alarm':
-        charge(resource, 'Amazon CloudWatch', region, resource.highResolution ? 'cloudwatch.alarm.high-resolution' : 'cloudwatch.alarm', 'alarm-metric-month', resource.metrics, `alarm on ${resource.metrics} metric(s)`);
+        charge(
+          resource,
+          'Amazon CloudWatch',
+          region,
+          resource.highResolution ? 'cloudwatch.alarm.high-resolution' : 'cloudwatch.alarm',
+          'alarm-metric-month',
+          resource.metrics,
+          `alarm on ${resource.metrics} metric(s)`,
+        );
         break;
       case 'composite-alarm':
         charge(resource, 'Amazon CloudWatch', region, 'cloudwatch.composite-alarm', 'alarm-month', 1, 'composite alarm');
@@ -455,7 +718,8 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           cannotQuantify(resource, 'a bucket that holds neither backups nor anything else the model knows: its size is unknown');
         } else {
           const days = resource.expirationDays ?? 365;
-          if (resource.expirationDays === undefined) notes.push(`${stage.stage}: ${resource.id} keeps backups forever; priced for a year of nightly dumps`);
+          if (resource.expirationDays === undefined)
+            notes.push(`${stage.stage}: ${resource.id} keeps backups forever; priced for a year of nightly dumps`);
           const gb = profile.dataSizeGb * ASSUMPTIONS.backupBytesPerDataByte * days;
           charge(resource, 'Amazon S3', region, 's3.standard.storage', 'GB-month', gb, `${days} nightly dumps`);
         }
@@ -477,21 +741,39 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           regionShares.set(fn.region, (regionShares.get(fn.region) ?? 0) + (functionShares.get(fn) ?? 0));
         }
         const served = [...regionShares.values()].reduce((a, b) => a + b, 0);
-        const requestRegions: [string, number][] = served > 0 ? [...regionShares].map(([r, share]) => [r, share / served]) : [[resource.region, 1]];
+        const requestRegions: [string, number][] =
+          served > 0 ? [...regionShares].map(([r, share]) => [r, share / served]) : [[resource.region, 1]];
         // Identity requests read their traits; warm edge functions check each cached environment's
         // version every few seconds, so flag lists cost (duration / refresh interval) half-unit reads.
-        const versionChecks = servingFunctions.length > 0 ? originFlagRequests * (profile.lambdaDurationMs / 1000 / ASSUMPTIONS.edgeRefreshSeconds) * 0.5 : 0;
+        const versionChecks =
+          servingFunctions.length > 0 ? originFlagRequests * (profile.lambdaDurationMs / 1000 / ASSUMPTIONS.edgeRefreshSeconds) * 0.5 : 0;
         const reads = (identityRequests * ASSUMPTIONS.dynamoReadUnitsPerIdentityRequest + versionChecks) / tables;
         const writes = (identityWrites * ASSUMPTIONS.dynamoWriteUnitsPerIdentityWrite) / tables;
         for (const [requestRegion, share] of requestRegions) {
-          charge(resource, 'Amazon DynamoDB', requestRegion, 'dynamodb.read', 'million RRU', (reads * share) / MILLION, 'trait reads and version checks');
+          charge(
+            resource,
+            'Amazon DynamoDB',
+            requestRegion,
+            'dynamodb.read',
+            'million RRU',
+            (reads * share) / MILLION,
+            'trait reads and version checks',
+          );
           charge(resource, 'Amazon DynamoDB', requestRegion, 'dynamodb.write', 'million WRU', (writes * share) / MILLION, 'trait writes');
         }
         for (const replica of replicas) {
           // Every write is replicated to every other replica: a replica receives the writes made elsewhere.
           const madeHere = requestRegions.find(([r]) => r === replica)?.[1] ?? 0;
           const received = writes * (1 - madeHere);
-          charge(resource, 'Amazon DynamoDB', replica, 'dynamodb.replicated-write', 'million rWRU', received / MILLION, `writes replicated into ${replica}`);
+          charge(
+            resource,
+            'Amazon DynamoDB',
+            replica,
+            'dynamodb.replicated-write',
+            'million rWRU',
+            received / MILLION,
+            `writes replicated into ${replica}`,
+          );
           charge(resource, 'Amazon DynamoDB', replica, 'dynamodb.storage', 'GB-month', profile.dataSizeGb, `replica in ${replica}`);
         }
         break;
@@ -501,7 +783,15 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         break;
       case 'dns-record':
         if (resource.routing !== 'alias') {
-          charge(resource, 'Amazon Route 53', region, `route53.queries.${resource.routing}`, 'million queries', (requestsPerMonth * ASSUMPTIONS.dnsQueriesPerRequest) / MILLION, `${resource.routing} DNS queries`);
+          charge(
+            resource,
+            'Amazon Route 53',
+            region,
+            `route53.queries.${resource.routing}`,
+            'million queries',
+            (requestsPerMonth * ASSUMPTIONS.dnsQueriesPerRequest) / MILLION,
+            `${resource.routing} DNS queries`,
+          );
         }
         break;
       case 'rds-proxy':
@@ -517,17 +807,39 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
     for (const target of targets) {
       if (target.kind === 'aurora-cluster') {
         acus += serverlessAcus.get(target.id) ?? 0;
-        for (const instance of target.instances.filter((i) => i.instanceClass !== 'db.serverless')) vcpus += instanceTypeSpec(instance.instanceClass)?.vcpus ?? NaN;
+        for (const instance of target.instances.filter((i) => i.instanceClass !== 'db.serverless'))
+          vcpus += instanceTypeSpec(instance.instanceClass)?.vcpus ?? NaN;
       } else if (target.kind === 'rds-instance') {
         vcpus += instanceTypeSpec(target.instanceClass)?.vcpus ?? NaN;
       }
     }
     if (Number.isNaN(vcpus) || targets.length === 0) {
-      cannotQuantify(proxy, targets.length === 0 ? 'its target database is not in the stack' : 'a target\'s vCPU count is unknown (lib/cost/instance-types.ts)');
+      cannotQuantify(
+        proxy,
+        targets.length === 0 ? 'its target database is not in the stack' : "a target's vCPU count is unknown (lib/cost/instance-types.ts)",
+      );
       continue;
     }
-    if (acus > 0) charge(proxy, 'Amazon RDS', proxy.region, 'rds.proxy.acu', 'ACU-hour', Math.max(acus, ASSUMPTIONS.proxyMinimumAcus) * HOURS_PER_MONTH, `over ${acus} ACU (billed at least ${ASSUMPTIONS.proxyMinimumAcus})`);
-    if (vcpus > 0) charge(proxy, 'Amazon RDS', proxy.region, 'rds.proxy.vcpu', 'vCPU-hour', Math.max(vcpus, ASSUMPTIONS.proxyMinimumVcpus) * HOURS_PER_MONTH, `over ${vcpus} vCPUs (billed at least ${ASSUMPTIONS.proxyMinimumVcpus})`);
+    if (acus > 0)
+      charge(
+        proxy,
+        'Amazon RDS',
+        proxy.region,
+        'rds.proxy.acu',
+        'ACU-hour',
+        Math.max(acus, ASSUMPTIONS.proxyMinimumAcus) * HOURS_PER_MONTH,
+        `over ${acus} ACU (billed at least ${ASSUMPTIONS.proxyMinimumAcus})`,
+      );
+    if (vcpus > 0)
+      charge(
+        proxy,
+        'Amazon RDS',
+        proxy.region,
+        'rds.proxy.vcpu',
+        'vCPU-hour',
+        Math.max(vcpus, ASSUMPTIONS.proxyMinimumVcpus) * HOURS_PER_MONTH,
+        `over ${vcpus} vCPUs (billed at least ${ASSUMPTIONS.proxyMinimumVcpus})`,
+      );
   }
 
   // Container Insights performance logs, per running task.
@@ -539,7 +851,15 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   // Without CloudFront, responses leave the serving instances straight to the internet.
   if (distributions.length === 0) {
     for (const compute of [...of('ec2-instance'), ...of('auto-scaling-group'), ...of('fargate-service')]) {
-      charge(compute, 'Data transfer', compute.region, 'data-transfer.internet-out', 'GB', (originRequests * computeShare * profile.meanResponseBytes) / GB, 'responses to the internet');
+      charge(
+        compute,
+        'Data transfer',
+        compute.region,
+        'data-transfer.internet-out',
+        'GB',
+        (originRequests * computeShare * profile.meanResponseBytes) / GB,
+        'responses to the internet',
+      );
     }
   }
 
@@ -558,7 +878,9 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
     const { min, max } = cluster.serverless!;
     const needed = halfSteps(databaseVcpus / databases.length / ASSUMPTIONS.vcpusPerAcu / profile.targetCpuUtilisation);
     if (needed > max) {
-      notes.push(`${stage.stage}: at ${volume} requests/month ${cluster.id} needs ${needed} ACU, past its maximum of ${max} (auroraMaxCapacity); priced at ${needed}`);
+      notes.push(
+        `${stage.stage}: at ${volume} requests/month ${cluster.id} needs ${needed} ACU, past its maximum of ${max} (auroraMaxCapacity); priced at ${needed}`,
+      );
     }
     return Math.max(min, needed);
   }

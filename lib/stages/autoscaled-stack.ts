@@ -76,7 +76,11 @@ export class AutoscaledStack extends LoadBalancedStack {
     host.grantTo(role);
     this.database.secret.grantRead(role);
 
-    const instanceSg = new ec2.SecurityGroup(this, 'InstanceSg', { vpc, description: 'flagstack instances: only the ALB', allowAllOutbound: true });
+    const instanceSg = new ec2.SecurityGroup(this, 'InstanceSg', {
+      vpc,
+      description: 'flagstack instances: only the ALB',
+      allowAllOutbound: true,
+    });
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Asg', {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
@@ -87,7 +91,9 @@ export class AutoscaledStack extends LoadBalancedStack {
         role,
         securityGroup: instanceSg,
         requireImdsv2: true,
-        blockDevices: [{ deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }) }],
+        blockDevices: [
+          { deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }) },
+        ],
       }),
       minCapacity: props.minInstances,
       maxCapacity: props.maxInstances,
@@ -108,7 +114,11 @@ export class AutoscaledStack extends LoadBalancedStack {
     userData.addSignalOnExitCommand(this.autoScalingGroup);
     this.database.allowFrom(this.autoScalingGroup, 'from the service instances');
 
-    const targetGroup = this.frontDoor.listener.addTargets('Service', { ...this.serviceRule, ...SERVICE_TARGET, targets: [this.autoScalingGroup] });
+    const targetGroup = this.frontDoor.listener.addTargets('Service', {
+      ...this.serviceRule,
+      ...SERVICE_TARGET,
+      targets: [this.autoScalingGroup],
+    });
     this.autoScalingGroup.scaleOnRequestCount('RequestsPerTarget', { targetRequestsPerMinute: this.requestsPerTarget });
 
     this.addLoadBalancerAlarms(targetGroup.metrics);

@@ -25,7 +25,10 @@ export class EdgeRegionStack extends Stack {
   constructor(scope: Construct, id: string, props: EdgeRegionStackProps) {
     super(scope, id, props);
     // Dashboards are global to the account: one per region, named for it.
-    this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: `${props.edgeName}-${this.region}`, alarmEmail: props.alarmEmail });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      dashboardName: `${props.edgeName}-${this.region}`,
+      alarmEmail: props.alarmEmail,
+    });
     this.edge = new EdgeRegion(this, 'Edge', {
       tableName: props.edgeName,
       functionName: props.edgeName,
@@ -40,7 +43,13 @@ export class EdgeRegionStack extends Stack {
       alarmP99Duration: props.alarmP99Duration,
       bundleDir: props.bundleDir,
     });
-    new CfnOutput(this, 'FunctionName', { value: this.edge.function.functionName, description: 'The edge function in this region (alias live)' });
-    new CfnOutput(this, 'FunctionUrl', { value: this.edge.functionUrl.url, description: 'Its URL: reachable only through CloudFront (IAM auth, signed by origin access control)' });
+    new CfnOutput(this, 'FunctionName', {
+      value: this.edge.function.functionName,
+      description: 'The edge function in this region (alias live)',
+    });
+    new CfnOutput(this, 'FunctionUrl', {
+      value: this.edge.functionUrl.url,
+      description: 'Its URL: reachable only through CloudFront (IAM auth, signed by origin access control)',
+    });
   }
 }

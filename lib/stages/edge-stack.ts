@@ -51,7 +51,10 @@ export class EdgeStack extends EdgeRegionStack {
       TableRegions: [regions.join(','), 'Regions holding the table (home, then replicas)'],
       EdgeFunctions: [regions.map((region) => `${region}:${edgeName}`).join(','), 'The edge function in each region, region:name'],
       RouterFunctionName: [this.front.router.functionName, 'The CloudFront Function that routes viewers to regions'],
-      ContentHashFunctionName: [`us-east-1:${this.front.contentHash.functionName}`, 'The Lambda@Edge function (us-east-1) that hashes request bodies'],
+      ContentHashFunctionName: [
+        `us-east-1:${this.front.contentHash.functionName}`,
+        'The Lambda@Edge function (us-east-1) that hashes request bodies',
+      ],
     };
     for (const [name, [value, description]] of Object.entries(outputs)) new CfnOutput(this, name, { value, description });
   }

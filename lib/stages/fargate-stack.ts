@@ -60,7 +60,9 @@ export function taskMemoryProblem(cpu: number, memoryMiB: number): string | unde
   if (cpu === 256) return [512, 1024, 2048].includes(memoryMiB) ? undefined : 'must be 512, 1024 or 2048';
   const range = TASK_MEMORY_MIB[cpu];
   if (range === undefined) return `cannot be sized: CPU must be one of ${Object.keys(TASK_MEMORY_MIB).join(', ')}`;
-  return memoryMiB >= range.min && memoryMiB <= range.max && memoryMiB % 1024 === 0 ? undefined : `must be a multiple of 1024 from ${range.min} to ${range.max}`;
+  return memoryMiB >= range.min && memoryMiB <= range.max && memoryMiB % 1024 === 0
+    ? undefined
+    : `must be a multiple of 1024 from ${range.min} to ${range.max}`;
 }
 
 export class FargateStack extends LoadBalancedStack {
@@ -86,7 +88,8 @@ export class FargateStack extends LoadBalancedStack {
     });
     const adminToken = new AdminToken(this, 'AdminToken');
     const serviceLogs = new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_MONTH });
-    const edgePublishing = props.edgeTableName !== undefined ? { FLAGSTACK_EDGE_TABLE: props.edgeTableName, FLAGSTACK_EDGE_REGION: this.region } : undefined;
+    const edgePublishing =
+      props.edgeTableName !== undefined ? { FLAGSTACK_EDGE_TABLE: props.edgeTableName, FLAGSTACK_EDGE_REGION: this.region } : undefined;
     taskDefinition.addContainer('service', {
       image: ecs.ContainerImage.fromAsset(REPO_ROOT, {
         file: 'service/Dockerfile',
@@ -110,19 +113,23 @@ export class FargateStack extends LoadBalancedStack {
     });
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'The plain environment holds only the database URL without password, a timeout, the CORS origins and the flag table name; secrets come from Secrets Manager.',
+      reason:
+        'The plain environment holds only the database URL without password, a timeout, the CORS origins and the flag table name; secrets come from Secrets Manager.',
     });
     if (edgePublishing) {
-      for (const statement of publisherStatements(edgeTableArn(this, edgePublishing.FLAGSTACK_EDGE_TABLE))) taskDefinition.addToTaskRolePolicy(statement);
+      for (const statement of publisherStatements(edgeTableArn(this, edgePublishing.FLAGSTACK_EDGE_TABLE)))
+        taskDefinition.addToTaskRolePolicy(statement);
     }
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken has no resource-level permissions; every other statement of the execution role names its resource.',
+      reason:
+        'ecr:GetAuthorizationToken has no resource-level permissions; every other statement of the execution role names its resource.',
     });
 
     // Blue/green: the production rule forwards to one target group, ECS shifts it to the other.
     const { listener, loadBalancer } = this.frontDoor;
-    const targetGroup = (id: string) => new elbv2.ApplicationTargetGroup(this, id, { vpc, targetType: elbv2.TargetType.IP, ...SERVICE_TARGET });
+    const targetGroup = (id: string) =>
+      new elbv2.ApplicationTargetGroup(this, id, { vpc, targetType: elbv2.TargetType.IP, ...SERVICE_TARGET });
     const blue = targetGroup('Blue');
     const green = targetGroup('Green');
     const productionRule = new elbv2.ApplicationListenerRule(this, 'ProductionRule', {
@@ -134,7 +141,11 @@ export class FargateStack extends LoadBalancedStack {
     // Two periods, not three: these alarms also decide a blue/green rollback during the bake.
     const { errorRate, latency } = this.addLoadBalancerAlarms(loadBalancer.metrics, 2);
 
-    const serviceSg = new ec2.SecurityGroup(this, 'ServiceSg', { vpc, description: 'flagstack tasks: only the ALB', allowAllOutbound: true });
+    const serviceSg = new ec2.SecurityGroup(this, 'ServiceSg', {
+      vpc,
+      description: 'flagstack tasks: only the ALB',
+      allowAllOutbound: true,
+    });
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition,

@@ -71,7 +71,8 @@ export class SingleBoxStack extends Stack {
       allowAllOutbound: true,
     });
     const webPorts = props.domainName !== undefined ? [80, 443] : [80];
-    for (const port of webPorts) securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from anywhere`);
+    for (const port of webPorts)
+      securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from anywhere`);
     Validations.of(securityGroup).acknowledge({
       id: 'AwsSolutions-EC23',
       reason: 'A public web service: ports 80 (and 443 with a domain) are open to the internet by design; nothing else is.',
@@ -92,7 +93,8 @@ export class SingleBoxStack extends Stack {
     });
     Validations.of(this.backupBucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'Only the instance role writes nightly dumps here; CloudTrail records access, server access logs would add a second bucket for little.',
+      reason:
+        'Only the instance role writes nightly dumps here; CloudTrail records access, server access logs would add a second bucket for little.',
     });
 
     const host = new ServiceHost(this, 'Service', {
@@ -153,7 +155,8 @@ export class SingleBoxStack extends Stack {
     });
     Validations.of(this.instance).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.backupBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${BACKUP_PREFIX}*]`,
-      reason: 'Each nightly dump is a new object under the backup prefix; the role may only put objects there (versioning keeps overwrites recoverable).',
+      reason:
+        'Each nightly dump is a new object under the backup prefix; the role may only put objects there (versioning keeps overwrites recoverable).',
     });
 
     const address = new ec2.CfnEIP(this, 'Address', { instanceId: this.instance.instanceId });
@@ -192,7 +195,11 @@ export class SingleBoxStack extends Stack {
     });
     this.monitoring.addGraph('Requests per minute', [requestCount.metric({ statistic: 'Sum', period: Duration.minutes(1) })]);
     this.monitoring.addGraph('CPU utilisation (%)', [
-      new cloudwatch.Metric({ namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensionsMap: { InstanceId: this.instance.instanceId } }),
+      new cloudwatch.Metric({
+        namespace: 'AWS/EC2',
+        metricName: 'CPUUtilization',
+        dimensionsMap: { InstanceId: this.instance.instanceId },
+      }),
     ]);
 
     new CfnOutput(this, 'PublicIp', { value: address.ref, description: 'Point the domain (or your browser) here' });

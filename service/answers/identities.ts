@@ -21,8 +21,7 @@ export async function identityFlagsBody(
   const transientIdentity = request.transient === true || request.identifier === '';
   const identifier = request.identifier === '' ? randomUUID() : request.identifier;
   // An environment may refuse traits sent with its client key (Flagsmith's allow_client_traits).
-  const acceptedTraits =
-    audience === 'client' && env.compiled.document.allow_client_traits === false ? [] : (request.traits ?? []);
+  const acceptedTraits = audience === 'client' && env.compiled.document.allow_client_traits === false ? [] : (request.traits ?? []);
 
   const effective = new Map<string, TraitValue>();
   const transientKeys = new Set<string>();

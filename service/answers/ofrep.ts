@@ -109,11 +109,17 @@ export function evaluateOfrep(env: PreparedEnvironment, context: OfrepContext, a
 
 function toOfrep(flag: FlagResult, hasContext: boolean): OfrepSuccess {
   const metadata = { featureId: flag.featureId, flagsmithReason: flag.reason };
-  const reason = flag.reason.startsWith('SPLIT') ? 'SPLIT' : flag.reason.startsWith('TARGETING_MATCH') ? 'TARGETING_MATCH' : hasContext ? 'DEFAULT' : 'STATIC';
+  const reason = flag.reason.startsWith('SPLIT')
+    ? 'SPLIT'
+    : flag.reason.startsWith('TARGETING_MATCH')
+      ? 'TARGETING_MATCH'
+      : hasContext
+        ? 'DEFAULT'
+        : 'STATIC';
   if (flag.value === null) {
     return { key: flag.featureName, value: flag.enabled, reason, variant: flag.enabled ? 'on' : 'off', metadata };
   }
-  const value = typeof flag.value === 'string' ? parseObject(flag.value) ?? flag.value : flag.value;
+  const value = typeof flag.value === 'string' ? (parseObject(flag.value) ?? flag.value) : flag.value;
   return {
     key: flag.featureName,
     value,
@@ -160,7 +166,14 @@ export function ofrepBulkAnswer(
   const results = evaluateOfrep(env, context ?? {}, audience);
   const etag = bulkEtag(results);
   if (ifNoneMatch === etag) return { etag, body: undefined };
-  return { etag, body: joinedBytes('{"flags":[', results.map((flag) => flag.bytes), ']}') };
+  return {
+    etag,
+    body: joinedBytes(
+      '{"flags":[',
+      results.map((flag) => flag.bytes),
+      ']}',
+    ),
+  };
 }
 
 /**
@@ -185,7 +198,10 @@ export const ofrepErrorBody = (key: string | undefined, errorCode: string, error
 export function ofrepErrorResponse(error: unknown, key: string | undefined): { statusCode: number; body: object } | undefined {
   if (error instanceof OfrepContextError) return { statusCode: 400, body: ofrepErrorBody(key, 'INVALID_CONTEXT', error.message) };
   if (error instanceof HttpError) {
-    return { statusCode: error.statusCode, body: ofrepErrorBody(key, error.statusCode === 404 ? 'FLAG_NOT_FOUND' : 'GENERAL', error.message) };
+    return {
+      statusCode: error.statusCode,
+      body: ofrepErrorBody(key, error.statusCode === 404 ? 'FLAG_NOT_FOUND' : 'GENERAL', error.message),
+    };
   }
   return undefined;
 }

@@ -12,7 +12,7 @@ export const EdgeConfigSchema = Type.Object({
     minimum: 100,
     maximum: 3_600_000,
     default: 5000,
-    description: "How long an environment is served from memory before its version is checked in the table",
+    description: 'How long an environment is served from memory before its version is checked in the table',
   }),
   FLAGSTACK_EDGE_TRAIT_TTL_DAYS: Type.Integer({
     minimum: 0,
@@ -31,4 +31,5 @@ export const EdgeConfigSchema = Type.Object({
 export type EdgeConfig = Static<typeof EdgeConfigSchema>;
 
 /** Reads and validates the configuration; throws SettingsError naming every bad variable. */
-export const loadEdgeConfig = (env: NodeJS.ProcessEnv = process.env): EdgeConfig => loadSettings(EdgeConfigSchema, env, { title: 'edge configuration' });
+export const loadEdgeConfig = (env: NodeJS.ProcessEnv = process.env): EdgeConfig =>
+  loadSettings(EdgeConfigSchema, env, { title: 'edge configuration' });

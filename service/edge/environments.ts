@@ -12,7 +12,16 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HttpError } from '../errors';
 import { prepareEnvironment, type PreparedEnvironment } from '../environments/prepared-environment';
 import { isServerKey, keyLookupId } from '../answers/sdk-keys';
-import { decodeDocument, documentKey, headKey, sdkKeyKey, type DocumentItem, type HeadItem, type SdkKeyItem, type TableKey } from './flag-table';
+import {
+  decodeDocument,
+  documentKey,
+  headKey,
+  sdkKeyKey,
+  type DocumentItem,
+  type HeadItem,
+  type SdkKeyItem,
+  type TableKey,
+} from './flag-table';
 import type { Log } from '../log';
 
 export interface EdgeEnvironmentsOptions {

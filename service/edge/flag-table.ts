@@ -126,7 +126,9 @@ export function encodeDocument(environment: PublishedEnvironment): DocumentItem 
 export function decodeDocument(item: DocumentItem): PublishedEnvironment | undefined {
   if (item.deleted) return undefined;
   if (item.format !== DOCUMENT_FORMAT || item.body === undefined) {
-    throw new Error(`document item ${item.pk}: format ${item.format} is not ${DOCUMENT_FORMAT}; deploy the edge that matches the publisher`);
+    throw new Error(
+      `document item ${item.pk}: format ${item.format} is not ${DOCUMENT_FORMAT}; deploy the edge that matches the publisher`,
+    );
   }
   const json = item.encoding === 'gzip' ? gunzipSync(item.body as Uint8Array).toString('utf8') : String(item.body);
   const body = JSON.parse(json) as DocumentBody;

@@ -14,7 +14,10 @@ import { jsonLineLog, type Log } from '../log';
 import { EdgeSdkApi, type EdgeRequest } from './sdk-api';
 import { EdgeTraitStore } from './traits';
 
-export type FunctionUrlHandler = (event: LambdaFunctionURLEvent, context?: Pick<Context, 'awsRequestId'>) => Promise<LambdaFunctionURLResult>;
+export type FunctionUrlHandler = (
+  event: LambdaFunctionURLEvent,
+  context?: Pick<Context, 'awsRequestId'>,
+) => Promise<LambdaFunctionURLResult>;
 
 /** A handler over the given table client (tests pass one whose calls are mocked). */
 export function createHandler(env: NodeJS.ProcessEnv, table: DynamoDBDocumentClient, log: Log = jsonLineLog()): FunctionUrlHandler {
@@ -39,7 +42,8 @@ export function createHandler(env: NodeJS.ProcessEnv, table: DynamoDBDocumentCli
 }
 
 export function toRequest(event: LambdaFunctionURLEvent, requestId: string): EdgeRequest {
-  const body = event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const body =
+    event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   return {
     method: event.requestContext.http.method,
     path: event.rawPath,

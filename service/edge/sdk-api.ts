@@ -204,7 +204,8 @@ export class EdgeSdkApi {
       throw new RequestRefused(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type');
     }
     if (Buffer.byteLength(body) > this.deps.bodyLimit) throw new RequestRefused(413, 'BODY_TOO_LARGE', 'Request body is too large');
-    if (body.length === 0) throw new RequestRefused(400, 'INVALID_JSON', "Body cannot be empty when content-type is set to 'application/json'");
+    if (body.length === 0)
+      throw new RequestRefused(400, 'INVALID_JSON', "Body cannot be empty when content-type is set to 'application/json'");
     try {
       return secureJsonParse(body, { protoAction: 'error', constructorAction: 'error' });
     } catch {
@@ -275,7 +276,11 @@ export class EdgeSdkApi {
         schemas: {},
         answer: async ({ headers }) => {
           const keyed = await this.sdkEnvironment(headers, true);
-          return { keyed, body: keyed.env.documentBody, headers: { 'x-flagsmith-document-updated-at': documentUpdatedAtHeader(keyed.env) } };
+          return {
+            keyed,
+            body: keyed.env.documentBody,
+            headers: { 'x-flagsmith-document-updated-at': documentUpdatedAtHeader(keyed.env) },
+          };
         },
       },
       {
@@ -297,7 +302,12 @@ export class EdgeSdkApi {
         schemas: { body: OfrepRequest },
         answer: async ({ headers, body }) => {
           const keyed = await this.ofrepEnvironment(headers);
-          const answer = ofrepBulkAnswer(keyed.env, (body as OfrepRequest).context as OfrepContext | undefined, audienceOf(keyed), headers['if-none-match']);
+          const answer = ofrepBulkAnswer(
+            keyed.env,
+            (body as OfrepRequest).context as OfrepContext | undefined,
+            audienceOf(keyed),
+            headers['if-none-match'],
+          );
           return { keyed, statusCode: answer.body === undefined ? 304 : 200, body: answer.body, headers: { etag: answer.etag } };
         },
       },
@@ -309,7 +319,12 @@ export class EdgeSdkApi {
         schemas: { params: OfrepFlagParams, body: OfrepRequest },
         answer: async ({ headers, body, params }) => {
           const keyed = await this.ofrepEnvironment(headers);
-          const answer = ofrepFlagAnswer(keyed.env, params.key, (body as OfrepRequest).context as OfrepContext | undefined, audienceOf(keyed));
+          const answer = ofrepFlagAnswer(
+            keyed.env,
+            params.key,
+            (body as OfrepRequest).context as OfrepContext | undefined,
+            audienceOf(keyed),
+          );
           return { keyed, ...answer };
         },
       },
@@ -319,7 +334,11 @@ export class EdgeSdkApi {
 
 const audienceOf = (keyed: KeyedEnvironment) => (keyed.server ? ('server' as const) : ('client' as const));
 
-const json = (statusCode: number, body: object): EdgeResponse => ({ statusCode, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(body) });
+const json = (statusCode: number, body: object): EdgeResponse => ({
+  statusCode,
+  headers: { 'content-type': JSON_TYPE },
+  body: JSON.stringify(body),
+});
 
 /** Query strings as Fastify reads them: `+` is a space, a repeated name gives an array. */
 function parseQuery(query: string): Record<string, unknown> {

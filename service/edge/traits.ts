@@ -94,7 +94,11 @@ export class EdgeTraitStore implements IdentityTraitStore {
     if (!within && !shrinks) throw boundsExceeded(ref.identifier, after.size, bytes, bounds);
 
     const names: Record<string, string> = { '#identifier': 'identifier', '#environmentId': 'environmentId', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':identifier': ref.identifier, ':environmentId': ref.environmentId, ':updatedAt': new Date(this.now()).toISOString() };
+    const values: Record<string, unknown> = {
+      ':identifier': ref.identifier,
+      ':environmentId': ref.environmentId,
+      ':updatedAt': new Date(this.now()).toISOString(),
+    };
     const seen = item?.updatedAt;
     if (seen !== undefined) values[':seen'] = seen;
     const set = ['#identifier = :identifier', '#environmentId = :environmentId', '#updatedAt = :updatedAt'];
@@ -148,9 +152,7 @@ export class EdgeTraitStore implements IdentityTraitStore {
 
   private async get(ref: IdentityRef, key = traitsKey(ref.environmentId, ref.identifier)): Promise<Item | undefined> {
     try {
-      const { Item } = await this.table.send(
-        new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }),
-      );
+      const { Item } = await this.table.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }));
       return Item;
     } catch (error) {
       this.log.error({ environmentId: ref.environmentId, err: error }, 'trait read failed');
@@ -162,8 +164,11 @@ export class EdgeTraitStore implements IdentityTraitStore {
     const traits = new Map<string, TraitValue>();
     if (!item || this.expired(item)) return traits;
     // By key: the table keeps no order, and the service answers a fresh write in key order too.
-    const attributes = Object.keys(item).filter((attribute) => attribute.startsWith(TRAIT_PREFIX)).sort();
-    for (const attribute of attributes) traits.set(attribute.slice(TRAIT_PREFIX.length), JSON.parse(item[attribute] as string) as TraitValue);
+    const attributes = Object.keys(item)
+      .filter((attribute) => attribute.startsWith(TRAIT_PREFIX))
+      .sort();
+    for (const attribute of attributes)
+      traits.set(attribute.slice(TRAIT_PREFIX.length), JSON.parse(item[attribute] as string) as TraitValue);
     return traits;
   }
 

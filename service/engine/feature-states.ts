@@ -52,7 +52,8 @@ export function compileState(source: DocumentFeatureState, reason: string): Comp
   for (const allocation of sortedAllocations(allocations)) {
     const weight = allocation.percentage_allocation;
     const limit = start + weight;
-    if (limit > start) variants.push({ start, limit, result: flag(allocation.multivariate_feature_option.value, `SPLIT; weight=${weight}`) });
+    if (limit > start)
+      variants.push({ start, limit, result: flag(allocation.multivariate_feature_option.value, `SPLIT; weight=${weight}`) });
     start = limit;
   }
   return {

@@ -43,10 +43,14 @@ export function compilePattern(pattern: string): Pattern | { problem: string } {
     compiled = RE2JS.compile(pattern);
   } catch (error) {
     // re2js's messages read "error parsing regexp: invalid or unsupported Perl syntax: `(?=`".
-    return { problem: `not supported by the linear-time matcher, RE2 (${(error as Error).message.replace(/^error parsing regexp: /, '')})` };
+    return {
+      problem: `not supported by the linear-time matcher, RE2 (${(error as Error).message.replace(/^error parsing regexp: /, '')})`,
+    };
   }
   if (compiled.programSize() > MAX_PROGRAM_SIZE) {
-    return { problem: `too large: it compiles to ${compiled.programSize()} instructions, at most ${MAX_PROGRAM_SIZE} are allowed (large counted repeats such as {1,999} cost the most)` };
+    return {
+      problem: `too large: it compiles to ${compiled.programSize()} instructions, at most ${MAX_PROGRAM_SIZE} are allowed (large counted repeats such as {1,999} cost the most)`,
+    };
   }
   return compiled;
 }
@@ -68,10 +72,12 @@ function divergentSyntax(pattern: string): string | undefined {
     if (char === '\\') {
       const escaped = pattern[++i];
       if (escaped === 'x' && /^[0-9A-Fa-f]{2}$/.test(pattern.slice(i + 1, i + 3))) continue;
-      if (escaped === undefined || !SHARED_ESCAPES.has(escaped)) return `the escape \\${escaped ?? ''} ${DIFFERENT}: write the character or class another way`;
+      if (escaped === undefined || !SHARED_ESCAPES.has(escaped))
+        return `the escape \\${escaped ?? ''} ${DIFFERENT}: write the character or class another way`;
     } else if (inClass) {
       if (char === ']') inClass = false;
-      else if (char === '[' && POSIX_CLASS.test(pattern.slice(i))) return `a POSIX class such as [:alpha:] ${DIFFERENT}: use \\d, \\w or a range`;
+      else if (char === '[' && POSIX_CLASS.test(pattern.slice(i)))
+        return `a POSIX class such as [:alpha:] ${DIFFERENT}: use \\d, \\w or a range`;
     } else if (char === '[') {
       inClass = true;
       // RE2 reads a ] first in a class as a member; JavaScript as the end of an empty class.
@@ -82,7 +88,8 @@ function divergentSyntax(pattern: string): string | undefined {
       // Look-around ((?=, (?!, (?<=, (?<!) is left to RE2, which refuses it.
       const next = pattern[i + 2];
       const lookaround = next === '=' || next === '!' || (next === '<' && (pattern[i + 3] === '=' || pattern[i + 3] === '!'));
-      if (next !== ':' && !lookaround && !(next === '<' && /[A-Za-z_$]/.test(pattern[i + 3] ?? ''))) return `the group (?${next ?? ''} ${DIFFERENT}: use (?:…) or a named group (?<name>…)`;
+      if (next !== ':' && !lookaround && !(next === '<' && /[A-Za-z_$]/.test(pattern[i + 3] ?? '')))
+        return `the group (?${next ?? ''} ${DIFFERENT}: use (?:…) or a named group (?<name>…)`;
     }
   }
   return undefined;

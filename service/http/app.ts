@@ -88,7 +88,12 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
       },
       components: {
         securitySchemes: {
-          environmentKey: { type: 'apiKey', in: 'header', name: 'X-Environment-Key', description: "An environment's client key or a server key (ser.…)" },
+          environmentKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Environment-Key',
+            description: "An environment's client key or a server key (ser.…)",
+          },
           ofrepApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An environment key (OFREP)' },
           ofrepBearer: { type: 'http', scheme: 'bearer', description: 'An environment key (OFREP)' },
           adminToken: { type: 'http', scheme: 'bearer' },
@@ -111,7 +116,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   app.get('/api/v1/docs/openapi.json', operations, async () => app.swagger());
   sdkRoutes(app, deps);
   ofrepRoutes(app, deps.cache, deps.traitLimits);
-  await app.register(adminPlugin, { ...deps, prefix: '/api/v1/admin', cors: options.adminCors ? fastifyCorsOptions(options.adminCors) : false });
+  await app.register(adminPlugin, {
+    ...deps,
+    prefix: '/api/v1/admin',
+    cors: options.adminCors ? fastifyCorsOptions(options.adminCors) : false,
+  });
   return app;
 }
 

@@ -108,12 +108,19 @@ export class RequestMetrics {
 
   constructor(registry: Registry) {
     // The registry reads any metric through get(); its types name only prom-client's own classes.
-    const register = (name: string, help: string, type: 'counter' | 'histogram', values: (series: RequestSeries, name: string) => object[]) => {
+    const register = (
+      name: string,
+      help: string,
+      type: 'counter' | 'histogram',
+      values: (series: RequestSeries, name: string) => object[],
+    ) => {
       const metric = { name, help, type, aggregator: 'sum' };
       const get = async () => ({ ...metric, values: [...this.series.values()].flatMap((series) => values(series, name)) });
       registry.registerMetric({ ...metric, get, reset: () => this.series.clear() } as unknown as Metric);
     };
-    register('flagstack_http_requests_total', 'HTTP requests by route, method and status', 'counter', (s) => [{ labels: s.labels, value: s.count }]);
+    register('flagstack_http_requests_total', 'HTTP requests by route, method and status', 'counter', (s) => [
+      { labels: s.labels, value: s.count },
+    ]);
     register(
       'flagstack_http_request_duration_seconds',
       'HTTP request latency by route, method and status, until the response is handed to the socket',
@@ -126,7 +133,12 @@ export class RequestMetrics {
     const key = `${route} ${method} ${status}`;
     let series = this.series.get(key);
     if (!series) {
-      series = { labels: { route, method, status: String(status) }, count: 0, sum: 0, inBucket: new Float64Array(LATENCY_BUCKETS.length + 1) };
+      series = {
+        labels: { route, method, status: String(status) },
+        count: 0,
+        sum: 0,
+        inBucket: new Float64Array(LATENCY_BUCKETS.length + 1),
+      };
       this.series.set(key, series);
     }
     let bucket = 0;

@@ -21,7 +21,9 @@ function ofrepErrorHandler(error: FastifyError, request: FastifyRequest, reply: 
   if (known) return reply.code(known.statusCode).send(known.body);
   if (error.validation || error instanceof SyntaxError || error.code?.startsWith('FST_ERR_CTP')) {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-    return reply.code(status).send(ofrepErrorBody(key, error.validationContext === 'body' && error.validation ? 'INVALID_CONTEXT' : 'PARSE_ERROR', error.message));
+    return reply
+      .code(status)
+      .send(ofrepErrorBody(key, error.validationContext === 'body' && error.validation ? 'INVALID_CONTEXT' : 'PARSE_ERROR', error.message));
   }
   request.log.error({ err: error }, 'OFREP evaluation failed');
   return reply.code(500).send(ofrepErrorBody(key, 'GENERAL', 'Internal server error'));

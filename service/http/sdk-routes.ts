@@ -11,7 +11,16 @@ import { identityFlagsBody } from '../answers/identities';
 import { documentUpdatedAtHeader, type PreparedEnvironment } from '../environments/prepared-environment';
 import { checkSdkKey, environmentKeyOf, requireEnvironment } from '../answers/sdk-keys';
 import { EnvironmentDocument } from '../schemas/environment-document';
-import { AnalyticsBody, FlagsQuery, identityBody, IdentityQuery, IdentityResponse, SdkFlag, type IdentityBody, type TraitLimits } from '../schemas/sdk';
+import {
+  AnalyticsBody,
+  FlagsQuery,
+  identityBody,
+  IdentityQuery,
+  IdentityResponse,
+  SdkFlag,
+  type IdentityBody,
+  type TraitLimits,
+} from '../schemas/sdk';
 import type { AnalyticsStore } from '../storage/analytics';
 import type { DatabaseHealth } from '../storage/health';
 import type { TraitStore } from '../storage/traits';
@@ -29,8 +38,7 @@ export interface SdkRouteDeps {
 // The X-Environment-Key header is documented as the `environmentKey` security scheme and checked by
 // checkSdkKey() rather than by a header schema, which would cost every flag read a validation pass.
 // Responses are documented for OpenAPI; flag bodies are pre-encoded Buffers, which Fastify sends as they are.
-const responses = (ok: TSchema) =>
-  ({ 200: ok, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }) as Record<string, TSchema>;
+const responses = (ok: TSchema) => ({ 200: ok, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }) as Record<string, TSchema>;
 
 export function sdkRoutes(app: FastifyInstance, { cache, traits, analytics, health, traitLimits }: SdkRouteDeps): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();

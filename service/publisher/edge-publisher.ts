@@ -155,7 +155,10 @@ export class EdgePublisher {
       if (published === version || this.refused.get(id) === version) continue;
       if (published !== undefined && published > version) {
         // Only a database restored from a backup goes back in time; the next change publishes anew.
-        this.log.warn({ environmentId: id, published, version }, 'the edge holds a newer version than the database (restored from a backup?)');
+        this.log.warn(
+          { environmentId: id, published, version },
+          'the edge holds a newer version than the database (restored from a backup?)',
+        );
         continue;
       }
       stale.push(id);
@@ -240,7 +243,9 @@ export class EdgePublisher {
     const tombstone = { version: TOMBSTONE_VERSION, deleted: true, [EXPIRES_AT]: expiresAt };
     const put = (item: object, returnPrevious = false) =>
       this.retrying(() =>
-        this.table.send(new PutCommand({ TableName: this.options.tableName, Item: item, ReturnValues: returnPrevious ? 'ALL_OLD' : 'NONE' })),
+        this.table.send(
+          new PutCommand({ TableName: this.options.tableName, Item: item, ReturnValues: returnPrevious ? 'ALL_OLD' : 'NONE' }),
+        ),
       );
     await put({ ...documentKey(environmentId), ...tombstone });
     const previous = (await put({ ...headKey(environmentId), ...tombstone }, true)).Attributes as HeadItem | undefined;

@@ -9,15 +9,11 @@ import { traitKey, traitValue, type TraitLimits } from './sdk';
 export const ofrepRequest = (limits: TraitLimits) =>
   Type.Object({
     context: Type.Optional(
-      Type.Record(
-        traitKey(limits),
-        Type.Union([traitValue(limits), Type.Null(), Type.Array(Type.Unknown()), Type.Object({})]),
-        {
-          // One more than the traits: the targeting key.
-          maxProperties: limits.maxTraits + 1,
-          description: '`targetingKey` is the identity; other primitive values are traits for this evaluation',
-        },
-      ),
+      Type.Record(traitKey(limits), Type.Union([traitValue(limits), Type.Null(), Type.Array(Type.Unknown()), Type.Object({})]), {
+        // One more than the traits: the targeting key.
+        maxProperties: limits.maxTraits + 1,
+        description: '`targetingKey` is the identity; other primitive values are traits for this evaluation',
+      }),
     ),
   });
 export type OfrepRequest = Static<ReturnType<typeof ofrepRequest>>;

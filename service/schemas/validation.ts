@@ -85,7 +85,8 @@ function unsafeTextPath(root: unknown, rootPath: string): string | undefined {
     } else if (typeof value === 'object' && value !== null) {
       const keys = Object.keys(value);
       for (const key of keys) if (isUnsafe(key)) return `${path}/${pointerEscape(key.replace(/[\u0000\ud800-\udfff]/g, '\ufffd'))}`;
-      for (let i = keys.length - 1; i >= 0; i--) pending.push([(value as Record<string, unknown>)[keys[i]], `${path}/${pointerEscape(keys[i])}`]);
+      for (let i = keys.length - 1; i >= 0; i--)
+        pending.push([(value as Record<string, unknown>)[keys[i]], `${path}/${pointerEscape(keys[i])}`]);
     }
   }
   return undefined;
@@ -93,7 +94,8 @@ function unsafeTextPath(root: unknown, rootPath: string): string | undefined {
 
 const pointerEscape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
-type SchemaError = Pick<ErrorObject, 'instancePath' | 'message'> & Partial<Pick<ErrorObject, 'keyword' | 'schemaPath' | 'params' | 'parentSchema'>>;
+type SchemaError = Pick<ErrorObject, 'instancePath' | 'message'> &
+  Partial<Pick<ErrorObject, 'keyword' | 'schemaPath' | 'params' | 'parentSchema'>>;
 
 /**
  * Schema errors as one line, each naming the failing value's path: `body/traits/0/trait_value must
@@ -107,7 +109,9 @@ export function formatSchemaErrors(errors: readonly SchemaError[], dataVar: stri
 
 /** The errors worth telling, each with its value's path: a union's as one, Ajv's terse ones completed. */
 export const explainSchemaErrors = (errors: readonly SchemaError[]): Array<{ instancePath: string; message?: string }> =>
-  explain(errors).map((e) => (e.keyword === 'required' ? { ...e, instancePath: `${e.instancePath}/${String(e.params?.missingProperty)}`, message: 'must be set' } : e));
+  explain(errors).map((e) =>
+    e.keyword === 'required' ? { ...e, instancePath: `${e.instancePath}/${String(e.params?.missingProperty)}`, message: 'must be set' } : e,
+  );
 
 function explain(errors: readonly SchemaError[]): SchemaError[] {
   const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
@@ -133,7 +137,8 @@ function explainUnion(union: SchemaError, inside: readonly SchemaError[], prefix
     const [first] = alternative;
     const atUnion = alternative.every((e) => e.instancePath === union.instancePath);
     if (atUnion && alternative.length === 1 && first.keyword === 'const') allowedValues.push(first.params?.allowedValue);
-    else if (atUnion && alternative.length === 1 && first.keyword === 'enum') allowedValues.push(...(first.params?.allowedValues as unknown[]));
+    else if (atUnion && alternative.length === 1 && first.keyword === 'enum')
+      allowedValues.push(...(first.params?.allowedValues as unknown[]));
     else if (atUnion && alternative.every((e) => e.keyword === 'type')) allowedTypes.push(String(first.params?.type));
     // Of the value's type but wrong in some other way (too long, a bad property...): the closest match.
     else return explain(alternative);
@@ -147,8 +152,10 @@ function explainUnion(union: SchemaError, inside: readonly SchemaError[], prefix
 
 /** Ajv's messages, with what they leave out: which property is unknown, which values are allowed. */
 function withDetail(e: SchemaError): SchemaError {
-  if (e.keyword === 'additionalProperties') return { ...e, message: `must NOT have the unknown property ${JSON.stringify(e.params?.additionalProperty)}` };
-  if (e.keyword === 'enum') return { ...e, message: `must be one of: ${(e.params?.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+  if (e.keyword === 'additionalProperties')
+    return { ...e, message: `must NOT have the unknown property ${JSON.stringify(e.params?.additionalProperty)}` };
+  if (e.keyword === 'enum')
+    return { ...e, message: `must be one of: ${(e.params?.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
   if (e.keyword === 'const') return { ...e, message: `must be ${JSON.stringify(e.params?.allowedValue)}` };
   // A number with both bounds says them both, whichever it broke (or its type).
   const range = e.parentSchema as { type?: string; minimum?: number; maximum?: number } | undefined;
@@ -160,6 +167,7 @@ function withDetail(e: SchemaError): SchemaError {
   if (e.keyword === 'type' && e.params?.type === 'boolean') return { ...e, message: 'must be true or false' };
   // A pattern says little to a reader; a schema's examples say what it wants.
   const examples = e.parentSchema?.examples as unknown[] | undefined;
-  if (e.keyword === 'pattern' && examples) return { ...e, message: `must look like ${examples.map((x) => JSON.stringify(x)).join(' or ')}` };
+  if (e.keyword === 'pattern' && examples)
+    return { ...e, message: `must look like ${examples.map((x) => JSON.stringify(x)).join(' or ')}` };
   return e;
 }

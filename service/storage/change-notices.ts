@@ -8,8 +8,7 @@
 export const ENVIRONMENT_CHANGES_CHANNEL = 'flagstack_environment_changes';
 
 /** A notice: the announcing instance (which has refreshed already), then the changed environment ids. */
-export const changeNotice = (instanceId: string, environmentIds: readonly number[]): string =>
-  `${instanceId}:${environmentIds.join(',')}`;
+export const changeNotice = (instanceId: string, environmentIds: readonly number[]): string => `${instanceId}:${environmentIds.join(',')}`;
 
 /** A notice read back. */
 export function readChangeNotice(payload: string): { from: string; environmentIds: number[] } {

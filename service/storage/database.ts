@@ -47,9 +47,7 @@ export interface DatabaseOptions {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolMax, options.timeoutMs ?? 3000)
-    : openPGlite(options.dataDir);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolMax, options.timeoutMs ?? 3000) : openPGlite(options.dataDir);
 }
 
 function openPostgres(connectionString: string, max: number, timeoutMs: number): Database {
@@ -135,7 +133,11 @@ class Pinger {
       }
       return;
     }
-    const once = new Client({ connectionString: this.connectionString, connectionTimeoutMillis: this.timeoutMs, query_timeout: this.timeoutMs });
+    const once = new Client({
+      connectionString: this.connectionString,
+      connectionTimeoutMillis: this.timeoutMs,
+      query_timeout: this.timeoutMs,
+    });
     once.on('error', () => undefined);
     try {
       await once.connect();

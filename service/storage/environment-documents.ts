@@ -118,7 +118,14 @@ export async function loadEnvironment(db: Queryable, environmentId: number): Pro
        FROM feature_states WHERE environment_id = $1 ORDER BY id`,
     [environmentId],
   );
-  const allocationRows = await db.query<{ id: number; feature_state_id: number; option_id: number; percentage_allocation: number; uuid: string; value: FlagValue }>(
+  const allocationRows = await db.query<{
+    id: number;
+    feature_state_id: number;
+    option_id: number;
+    percentage_allocation: number;
+    uuid: string;
+    value: FlagValue;
+  }>(
     `SELECT a.id, a.feature_state_id, a.option_id, a.percentage_allocation, a.uuid, o.value
        FROM multivariate_allocations a
        JOIN feature_states s ON s.id = a.feature_state_id
@@ -163,20 +170,24 @@ export async function loadEnvironment(db: Queryable, environmentId: number): Pro
       feature_state_value: row.value,
       featurestate_uuid: numericKey ? row.uuid : hashKey,
       feature_segment: row.segment_id === null ? null : { priority: row.priority ?? 0 },
-      multivariate_feature_state_values: (allocationsByState.get(row.id) ?? []).map(
-        (a): MultivariateFeatureStateValue => ({
-          id: a.id,
-          multivariate_feature_option: { id: a.option_id, value: a.value },
-          percentage_allocation: a.percentage_allocation,
-          mv_fs_value_uuid: a.uuid,
-        }),
-      ),
+      multivariate_feature_state_values: (allocationsByState.get(row.id) ?? []).map((a): MultivariateFeatureStateValue => ({
+        id: a.id,
+        multivariate_feature_option: { id: a.option_id, value: a.value },
+        percentage_allocation: a.percentage_allocation,
+        mv_fs_value_uuid: a.uuid,
+      })),
     };
   };
 
   const defaults = stateRows.filter((row) => row.segment_id === null && row.identity_id === null);
-  const bySegment = groupBy(stateRows.filter((row) => row.segment_id !== null), (row) => row.segment_id!);
-  const byIdentity = groupBy(stateRows.filter((row) => row.identity_id !== null), (row) => row.identity_id!);
+  const bySegment = groupBy(
+    stateRows.filter((row) => row.segment_id !== null),
+    (row) => row.segment_id!,
+  );
+  const byIdentity = groupBy(
+    stateRows.filter((row) => row.identity_id !== null),
+    (row) => row.identity_id!,
+  );
 
   const document: EnvironmentDocument = {
     id: environment.id,

@@ -174,7 +174,10 @@ export class TraitStore implements IdentityTraitStore {
     if (ready.length > 0) this.track(ready, this.writeIsolated(ready));
     if (waiting.length > 0) {
       const earlier = new Set(waiting.map((entry) => this.lastBatch.get(entry.ref)!));
-      this.track(waiting, Promise.all(earlier).then(() => this.writeIsolated(waiting)));
+      this.track(
+        waiting,
+        Promise.all(earlier).then(() => this.writeIsolated(waiting)),
+      );
     }
   }
 
@@ -227,7 +230,9 @@ export class TraitStore implements IdentityTraitStore {
       refs.map((r) => r.environmentId),
       refs.map((r) => r.identifier),
     ]);
-    const byRef = new Map(rows.map((row) => [refKey({ environmentId: row.environment_id, identifier: row.identifier }), traitsInKeyOrder(row.traits)]));
+    const byRef = new Map(
+      rows.map((row) => [refKey({ environmentId: row.environment_id, identifier: row.identifier }), traitsInKeyOrder(row.traits)]),
+    );
     return refs.map((ref) => byRef.get(refKey(ref)) ?? new Map());
   }
 

@@ -59,7 +59,12 @@ describe("the attacker's values", () => {
 test("the attacker's requests alternate OFREP and the SDK route, each with its own length and both shapes, under the client key", () => {
   const lengths = { ofrep: 10_000, sdk: 2_000 };
   const requests = [0, 1, 2, 3].map((n) => attackRequest('client_key', n, hostileValue, lengths));
-  expect(requests.map((r) => r.path)).toEqual(['/ofrep/v1/evaluate/flags', '/api/v1/identities/', '/ofrep/v1/evaluate/flags', '/api/v1/identities/']);
+  expect(requests.map((r) => r.path)).toEqual([
+    '/ofrep/v1/evaluate/flags',
+    '/api/v1/identities/',
+    '/ofrep/v1/evaluate/flags',
+    '/api/v1/identities/',
+  ]);
   expect(requests[0].headers).toEqual({ 'x-api-key': 'client_key' });
   expect(requests[1].headers).toEqual({ 'x-environment-key': 'client_key' });
   const ofrep = JSON.parse(requests[0].body);
@@ -123,7 +128,11 @@ describe('the summary', () => {
   const lengths = { ofrep: 10_000, sdk: 2_000 };
 
   test('ratio of the medians, longest stall each way', () => {
-    const result = summarize([turn(false, 10, 20), turn(true, 13, 30), turn(false, 8, 25), turn(true, 11, 15), turn(false, 12, 18), turn(true, 30, 22)], 5, lengths);
+    const result = summarize(
+      [turn(false, 10, 20), turn(true, 13, 30), turn(false, 8, 25), turn(true, 11, 15), turn(false, 12, 18), turn(true, 30, 22)],
+      5,
+      lengths,
+    );
     expect(result.withoutAttacker.p99Ms).toEqual({ median: 10, min: 8, max: 12, atLeast: false });
     expect(result.withAttacker.p99Ms).toEqual({ median: 13, min: 11, max: 30, atLeast: false });
     expect(result.p99Ratio).toBeCloseTo(1.3, 9);
@@ -134,7 +143,11 @@ describe('the summary', () => {
   });
 
   test('a stalled service: lower bounds, and the restarts counted', () => {
-    const result = summarize([turn(false, 10, 20), turn(true, 2000, 6000, true), turn(false, 10, 20), turn(true, 2000, 6000, true)], 5, lengths);
+    const result = summarize(
+      [turn(false, 10, 20), turn(true, 2000, 6000, true), turn(false, 10, 20), turn(true, 2000, 6000, true)],
+      5,
+      lengths,
+    );
     expect(result.p99RatioAtLeast).toBe(true);
     expect(result.withAttacker.stallAtLeast).toBe(true);
     expect(result.restarts).toBe(2);

@@ -34,6 +34,8 @@ test('--help lists --warmup and the scenarios, the hostile one with what it does
   expect(result.status).toBe(0);
   expect(result.stdout).toContain('--warmup');
   expect(result.stdout).toContain('e.g. flags, identities, ofrep, hostile');
-  expect(result.stdout).toContain('Scenarios: GET /api/v1/flags/; POST /api/v1/identities/ (3 traits); POST /ofrep/v1/evaluate/flags; GET /api/v1/environment-document/; hostile REGEX');
+  expect(result.stdout).toContain(
+    'Scenarios: GET /api/v1/flags/; POST /api/v1/identities/ (3 traits); POST /ofrep/v1/evaluate/flags; GET /api/v1/environment-document/; hostile REGEX',
+  );
   expect(result.stdout).toMatch(/attacker with the same client key\s+sends 1% of the requests/);
 });

@@ -41,12 +41,17 @@ describe('the hostile scenario', () => {
     stallAtLeast: lowerBound,
   });
   const run = (hostile: MeasuredRun['hostile']): MeasuredRun => ({ scenarios: [], peakRssMb: 100, hostile });
-  const hostileChecks = (hostile: MeasuredRun['hostile']) => checkTargets(run(hostile)).filter((c) => !c.target.startsWith('service peak RSS'));
+  const hostileChecks = (hostile: MeasuredRun['hostile']) =>
+    checkTargets(run(hostile)).filter((c) => !c.target.startsWith('service peak RSS'));
 
   test('p99 within 20% of the p99 without the attacker, and no stall over 50 ms with it, met at the limits', () => {
     expect(hostileChecks({ withAttacker: side(12, 50), withoutAttacker: side(10, 12), p99Ratio: 1.2, p99RatioAtLeast: false })).toEqual([
       { target: 'honest identity p99 with a 1% REGEX attacker ≤ 1.2× without', measured: '1.20× (12.0 ms against 10.0 ms)', met: true },
-      { target: 'no event-loop stall over 50 ms under a 1% REGEX attacker', measured: 'longest 50.0 ms (without the attacker: 12.0 ms)', met: true },
+      {
+        target: 'no event-loop stall over 50 ms under a 1% REGEX attacker',
+        measured: 'longest 50.0 ms (without the attacker: 12.0 ms)',
+        met: true,
+      },
     ]);
   });
 
@@ -56,21 +61,44 @@ describe('the hostile scenario', () => {
     expect(checks[1].measured).toBe('longest 50.1 ms (without the attacker: 12.0 ms)');
   });
 
-  test("a stall without the attacker is shown, not counted against it", () => {
+  test('a stall without the attacker is shown, not counted against it', () => {
     const [, stall] = hostileChecks({ withAttacker: side(10, 20), withoutAttacker: side(10, 80), p99Ratio: 1, p99RatioAtLeast: false });
-    expect(stall).toEqual({ target: 'no event-loop stall over 50 ms under a 1% REGEX attacker', measured: 'longest 20.0 ms (without the attacker: 80.0 ms)', met: true });
+    expect(stall).toEqual({
+      target: 'no event-loop stall over 50 ms under a 1% REGEX attacker',
+      measured: 'longest 20.0 ms (without the attacker: 80.0 ms)',
+      met: true,
+    });
   });
 
   test('a service that stopped answering: lower bounds, neither met', () => {
-    expect(hostileChecks({ withAttacker: side(2012, 6053, true), withoutAttacker: side(15.8, 39.2), p99Ratio: 127.34, p99RatioAtLeast: true })).toEqual([
-      { target: 'honest identity p99 with a 1% REGEX attacker ≤ 1.2× without', measured: '≥ 127.34× (≥ 2,012 ms against 15.8 ms)', met: false },
-      { target: 'no event-loop stall over 50 ms under a 1% REGEX attacker', measured: 'longest ≥ 6,053 ms (without the attacker: 39.2 ms)', met: false },
+    expect(
+      hostileChecks({ withAttacker: side(2012, 6053, true), withoutAttacker: side(15.8, 39.2), p99Ratio: 127.34, p99RatioAtLeast: true }),
+    ).toEqual([
+      {
+        target: 'honest identity p99 with a 1% REGEX attacker ≤ 1.2× without',
+        measured: '≥ 127.34× (≥ 2,012 ms against 15.8 ms)',
+        met: false,
+      },
+      {
+        target: 'no event-loop stall over 50 ms under a 1% REGEX attacker',
+        measured: 'longest ≥ 6,053 ms (without the attacker: 39.2 ms)',
+        met: false,
+      },
     ]);
   });
 
   test('a p99 without the attacker that is only a lower bound makes the ratio unknown: not met', () => {
-    const [ratio] = hostileChecks({ withAttacker: side(11, 20), withoutAttacker: side(10, 20, true), p99Ratio: 1.1, p99RatioAtLeast: false });
-    expect(ratio).toEqual({ target: 'honest identity p99 with a 1% REGEX attacker ≤ 1.2× without', measured: '1.10× (11.0 ms against ≥ 10.0 ms)', met: false });
+    const [ratio] = hostileChecks({
+      withAttacker: side(11, 20),
+      withoutAttacker: side(10, 20, true),
+      p99Ratio: 1.1,
+      p99RatioAtLeast: false,
+    });
+    expect(ratio).toEqual({
+      target: 'honest identity p99 with a 1% REGEX attacker ≤ 1.2× without',
+      measured: '1.10× (11.0 ms against ≥ 10.0 ms)',
+      met: false,
+    });
   });
 
   test('left out when the run did not measure it', () => {

@@ -49,7 +49,15 @@ describe('npm run cost (offline)', () => {
       STAGE_IDS.flatMap((stage) => [20e6, 600e6, 3e9].map((v) => `${stage}@${v}`)),
     );
     for (const row of doc.rows) {
-      expect(Object.keys(row)).toEqual(['stage', 'requestsPerMonth', 'monthlyUsd', 'usdPerMillion', 'fixedUsd', 'variableUsd', 'byService']);
+      expect(Object.keys(row)).toEqual([
+        'stage',
+        'requestsPerMonth',
+        'monthlyUsd',
+        'usdPerMillion',
+        'fixedUsd',
+        'variableUsd',
+        'byService',
+      ]);
       const services = Object.values(row.byService as Record<string, number>).reduce((a, b) => a + b, 0);
       expect(services).toBeCloseTo(row.monthlyUsd, 0);
       expect(row.fixedUsd + row.variableUsd).toBeCloseTo(row.monthlyUsd, 1);
@@ -91,7 +99,17 @@ describe('npm run cost (offline)', () => {
 
   it('reads the capacity figures from a bench file', async () => {
     const bench = path.join(work, 'bench.json');
-    fs.writeFileSync(bench, JSON.stringify({ measuredAt: '2026-11-01T00:00:00Z', cpus: 4, scenarios: [{ name: 'GET /api/v1/flags/', service: { rps: 40000 } }, { name: 'POST /api/v1/identities/ (3 traits)', service: { rps: 4000 } }] }));
+    fs.writeFileSync(
+      bench,
+      JSON.stringify({
+        measuredAt: '2026-11-01T00:00:00Z',
+        cpus: 4,
+        scenarios: [
+          { name: 'GET /api/v1/flags/', service: { rps: 40000 } },
+          { name: 'POST /api/v1/identities/ (3 traits)', service: { rps: 4000 } },
+        ],
+      }),
+    );
     const out = path.join(work, 'bench-report');
     expect((await cost([...offline, '--bench', 'bench.json', '--out', out, '--stage', 'single-box'])).code).toBe(0);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'cost-report.json'), 'utf8'));
@@ -124,7 +142,8 @@ describe('npm run cost (offline)', () => {
       flagRpsPerVcpu: 25000,
       identityRpsPerVcpu: 4000,
       databaseShareOfIdentityCpu: 0.4,
-      source: 'bench-cpu.json (2026-11-02T00:00:00Z): 40 µs of CPU per flag request, 150 + 100 µs (service + database) per identity request',
+      source:
+        'bench-cpu.json (2026-11-02T00:00:00Z): 40 µs of CPU per flag request, 150 + 100 µs (service + database) per identity request',
     });
   });
 
@@ -143,7 +162,8 @@ describe('npm run cost (offline)', () => {
   it('prints its help', async () => {
     const run = await cost(['--help']);
     expect(run.code).toBe(0);
-    for (const option of ['--stage', '--requests', '--region', '--live', '--window', '--format', '--out']) expect(run.stdout).toContain(option);
+    for (const option of ['--stage', '--requests', '--region', '--live', '--window', '--format', '--out'])
+      expect(run.stdout).toContain(option);
   });
 
   it.each([
@@ -196,13 +216,18 @@ describe('npm run cost --live (mocked AWS)', () => {
 
   it('prices each deployed stage at its measured volume and reports the ones that are not deployed', async () => {
     cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
-      if (input.StackName === 'Flagstack-SingleBox') return { Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] };
+      if (input.StackName === 'Flagstack-SingleBox')
+        return { Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] };
       throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), { name: 'ValidationError' });
     });
     cloudFormation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
     // 14 days of 1,000,000 requests a day.
     cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
-      MetricDataResults: input.MetricDataQueries!.map((q) => ({ Id: q.Id, Values: Array(14).fill(1_000_000), Timestamps: Array(14).fill(now) })),
+      MetricDataResults: input.MetricDataQueries!.map((q) => ({
+        Id: q.Id,
+        Values: Array(14).fill(1_000_000),
+        Timestamps: Array(14).fill(now),
+      })),
     }));
     const run = await live(['--format', 'json']);
     expect(run.code).toBe(0);
@@ -212,13 +237,19 @@ describe('npm run cost --live (mocked AWS)', () => {
     expect(doc.rows[0].requestsPerMonth).toBeCloseTo((14e6 / (14 * 86400)) * 2_628_000, 0);
     // Asked for every stage, it estimated the one deployed; the others are reported, not an error.
     expect(cloudFormation.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input.StackName)).toEqual(
-      expect.arrayContaining(['Flagstack-SingleBox', 'Flagstack-Autoscaled', 'Flagstack-Fargate', expect.stringMatching(/^Flagstack-Edge/)]),
+      expect.arrayContaining([
+        'Flagstack-SingleBox',
+        'Flagstack-Autoscaled',
+        'Flagstack-Fargate',
+        expect.stringMatching(/^Flagstack-Edge/),
+      ]),
     );
   });
 
   it('markdown lists what was measured and which stages are not deployed', async () => {
     cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
-      if (input.StackName === 'Flagstack-SingleBox') return { Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] };
+      if (input.StackName === 'Flagstack-SingleBox')
+        return { Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }] };
       throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), { name: 'ValidationError' });
     });
     cloudFormation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
@@ -233,16 +264,22 @@ describe('npm run cost --live (mocked AWS)', () => {
   });
 
   it('exits 1 naming a stage that is named but not deployed', async () => {
-    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Flagstack-Fargate does not exist'), { name: 'ValidationError' }));
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id Flagstack-Fargate does not exist'), { name: 'ValidationError' }));
     const run = await live(['--stage', 'fargate']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('fargate: stack Flagstack-Fargate is not deployed in us-east-1');
   });
 
   it('exits 1 with what to do when there are no credentials', async () => {
-    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
     const run = await live([]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/cost: no AWS credentials while describing stack Flagstack-SingleBox in us-east-1: set AWS_PROFILE .* or run without --live/);
+    expect(run.stderr).toMatch(
+      /cost: no AWS credentials while describing stack Flagstack-SingleBox in us-east-1: set AWS_PROFILE .* or run without --live/,
+    );
   });
 });

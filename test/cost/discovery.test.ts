@@ -14,7 +14,8 @@ import { input, synthesise } from './support';
 
 const { stacks } = synthesise();
 const stage = (name: StageId, from: StackTemplate[] = stacks) => discoverResources(name, stacksOfStage(name, from));
-const only = <K extends Resource['kind']>(resources: StageResources, kind: K) => resources.resources.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
+const only = <K extends Resource['kind']>(resources: StageResources, kind: K) =>
+  resources.resources.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
 
 describe('discovery on the synthesised rounds', () => {
   it('accounts for every resource of every template: read, free with a reason, or unpriced', () => {
@@ -33,7 +34,9 @@ describe('discovery on the synthesised rounds', () => {
       expect(found.unpriced).toEqual([]);
       // Free only by the table of free types, or as a custom resource (whose provider runs at deployment).
       for (const free of found.free) {
-        expect(free.reason).toBe(free.type.startsWith('Custom::') ? 'a custom resource: its provider runs at deployment only' : FREE_TYPES[free.type]);
+        expect(free.reason).toBe(
+          free.type.startsWith('Custom::') ? 'a custom resource: its provider runs at deployment only' : FREE_TYPES[free.type],
+        );
       }
     }
   });
@@ -44,20 +47,33 @@ describe('discovery on the synthesised rounds', () => {
       expect.objectContaining({
         instanceType: 't4g.small',
         detailedMonitoring: true,
-        volumes: [{ volumeType: 'gp3', sizeGiB: 8 }, { volumeType: 'gp3', sizeGiB: 20 }],
+        volumes: [
+          { volumeType: 'gp3', sizeGiB: 8 },
+          { volumeType: 'gp3', sizeGiB: 20 },
+        ],
         autoAssignedPublicIp: false, // the Elastic IP replaces it
       }),
     ]);
     expect(only(found, 'elastic-ip')).toHaveLength(1);
     expect(only(found, 'metric-filter')).toEqual([expect.objectContaining({ namespace: 'Flagstack', metricName: 'RequestCount' })]);
     expect(only(found, 's3-bucket')).toEqual([expect.objectContaining({ holdsBackups: true, expirationDays: 35 })]);
-    expect(only(found, 'log-group').map((g) => g.carries).sort()).toEqual(['flow-log', 'service']);
+    expect(
+      only(found, 'log-group')
+        .map((g) => g.carries)
+        .sort(),
+    ).toEqual(['flow-log', 'service']);
   });
 
   it('round 2: the Auto Scaling group with its bounds and request target, Aurora Serverless v2 behind the proxy, the ALB, CloudFront, NAT', () => {
     const found = stage('autoscaled');
     expect(only(found, 'auto-scaling-group')).toEqual([
-      expect.objectContaining({ instanceType: 't4g.micro', min: 2, max: 6, scaling: { requestsPerTargetPerMinute: 1000 }, volumes: [{ volumeType: 'gp3', sizeGiB: 8 }] }),
+      expect.objectContaining({
+        instanceType: 't4g.micro',
+        min: 2,
+        max: 6,
+        scaling: { requestsPerTargetPerMinute: 1000 },
+        volumes: [{ volumeType: 'gp3', sizeGiB: 8 }],
+      }),
     ]);
     const [cluster] = only(found, 'aurora-cluster');
     expect(cluster).toEqual(expect.objectContaining({ storageType: 'aurora', serverless: { min: 0.5, max: 4 } }));
@@ -66,7 +82,9 @@ describe('discovery on the synthesised rounds', () => {
       ['db.serverless', true],
     ]);
     expect(only(found, 'rds-proxy')).toEqual([expect.objectContaining({ targets: [cluster.id] })]);
-    expect(only(found, 'load-balancer')).toEqual([expect.objectContaining({ loadBalancerType: 'application', internetFacing: true, subnets: 2, rules: 1 })]);
+    expect(only(found, 'load-balancer')).toEqual([
+      expect.objectContaining({ loadBalancerType: 'application', internetFacing: true, subnets: 2, rules: 1 }),
+    ]);
     expect(only(found, 'cloudfront')).toEqual([
       expect.objectContaining({
         priceClass: 'PriceClass_100',
@@ -83,12 +101,26 @@ describe('discovery on the synthesised rounds', () => {
   it('round 3: the Fargate service with its task size, architecture and bounds; RDS Multi-AZ; Container Insights', () => {
     const found = stage('fargate');
     expect(only(found, 'fargate-service')).toEqual([
-      expect.objectContaining({ cpu: 512, memoryMiB: 1024, architecture: 'arm64', desired: 2, min: 2, max: 10, scaling: { requestsPerTargetPerMinute: 1000 } }),
+      expect.objectContaining({
+        cpu: 512,
+        memoryMiB: 1024,
+        architecture: 'arm64',
+        desired: 2,
+        min: 2,
+        max: 10,
+        scaling: { requestsPerTargetPerMinute: 1000 },
+      }),
     ]);
-    expect(only(found, 'rds-instance')).toEqual([expect.objectContaining({ engine: 'postgres', instanceClass: 'db.t4g.medium', multiAz: true, storageGiB: 20, storageType: 'gp3' })]);
+    expect(only(found, 'rds-instance')).toEqual([
+      expect.objectContaining({ engine: 'postgres', instanceClass: 'db.t4g.medium', multiAz: true, storageGiB: 20, storageType: 'gp3' }),
+    ]);
     expect(only(found, 'ecs-cluster')).toEqual([expect.objectContaining({ containerInsights: 'enabled', services: 1 })]);
     // 5xx rate (two metrics), p99 latency, database connections, failed publishes to round 4's table.
-    expect(only(found, 'alarm').map((a) => a.metrics).sort()).toEqual([1, 1, 1, 2]);
+    expect(
+      only(found, 'alarm')
+        .map((a) => a.metrics)
+        .sort(),
+    ).toEqual([1, 1, 1, 2]);
   });
 });
 
@@ -102,22 +134,39 @@ describe('round 4 as built (Flagstack-Edge and its regional stacks)', () => {
       ['Flagstack-Edge-eu-west-1', 'eu-west-1'],
     ]);
     const functions = only(found, 'lambda-function');
-    expect(functions.filter((f) => f.serving).map((f) => [f.region, f.memoryMiB, f.architecture, f.logRetentionDays]).sort()).toEqual([
+    expect(
+      functions
+        .filter((f) => f.serving)
+        .map((f) => [f.region, f.memoryMiB, f.architecture, f.logRetentionDays])
+        .sort(),
+    ).toEqual([
       ['ap-southeast-1', 512, 'arm64', 30],
       ['eu-west-1', 512, 'arm64', 30],
       ['us-east-1', 512, 'arm64', 30],
     ]);
     expect(functions.filter((f) => f.edge).map((f) => [f.region, f.memoryMiB, f.architecture])).toEqual([['us-east-1', 128, 'x86_64']]);
-    expect(only(found, 'dynamodb-table')).toEqual([expect.objectContaining({ billingMode: 'PAY_PER_REQUEST', replicaRegions: expect.arrayContaining(['us-east-1', 'eu-west-1', 'ap-southeast-1']) })]);
+    expect(only(found, 'dynamodb-table')).toEqual([
+      expect.objectContaining({
+        billingMode: 'PAY_PER_REQUEST',
+        replicaRegions: expect.arrayContaining(['us-east-1', 'eu-west-1', 'ap-southeast-1']),
+      }),
+    ]);
     const [distribution] = only(found, 'cloudfront');
     expect(distribution.priceClass).toBe('PriceClass_All');
     // The router runs on every behaviour; the hasher on the default one (identities, OFREP), at the origin.
-    for (const behavior of distribution.behaviors) expect(behavior.cloudFrontFunctions).toEqual([{ eventType: 'viewer-request', functionId: expect.stringMatching(/^FrontRouter/) }]);
-    expect(distribution.behaviors.at(-1)!.lambdaEdge).toEqual([{ eventType: 'origin-request', functionId: expect.stringMatching(/^FrontContentHash/) }]);
+    for (const behavior of distribution.behaviors)
+      expect(behavior.cloudFrontFunctions).toEqual([{ eventType: 'viewer-request', functionId: expect.stringMatching(/^FrontRouter/) }]);
+    expect(distribution.behaviors.at(-1)!.lambdaEdge).toEqual([
+      { eventType: 'origin-request', functionId: expect.stringMatching(/^FrontContentHash/) },
+    ]);
   });
 
   it('has round 3 as its control plane, found by the table name round 3 publishes to', () => {
-    const plane = controlPlaneStacks(stacksOfStage('edge', stacks), [...stacksOfStage('fargate', stacks), ...stacksOfStage('autoscaled', stacks), ...stacksOfStage('single-box', stacks)]);
+    const plane = controlPlaneStacks(stacksOfStage('edge', stacks), [
+      ...stacksOfStage('fargate', stacks),
+      ...stacksOfStage('autoscaled', stacks),
+      ...stacksOfStage('single-box', stacks),
+    ]);
     expect(plane?.stacks.map((s) => s.stackName)).toEqual(['Flagstack-Fargate']);
     expect(plane?.reason).toBe('Flagstack-Fargate publishes to the table flagstack-edge');
     const withPlane = { ...found, controlPlane: { reason: plane!.reason, resources: stage('fargate') } };
@@ -125,7 +174,9 @@ describe('round 4 as built (Flagstack-Edge and its regional stacks)', () => {
     const both = estimateStage(withPlane, 1e9, input());
     // The control plane adds round 3's cost with no SDK traffic, all of it fixed.
     expect(both.fixedUsd - alone.fixedUsd).toBeCloseTo(estimateStage(stage('fargate'), 0, input()).monthlyUsd, 1);
-    expect(both.notes).toContain('edge: includes its control plane, the fargate stage with no SDK traffic (Flagstack-Fargate publishes to the table flagstack-edge)');
+    expect(both.notes).toContain(
+      'edge: includes its control plane, the fargate stage with no SDK traffic (Flagstack-Fargate publishes to the table flagstack-edge)',
+    );
   });
 });
 
@@ -136,7 +187,8 @@ describe('the estimate follows the stacks', () => {
   it('a larger task, more tasks and a Single-AZ database change the estimate, with no change to the cost code', () => {
     const before = monthly(stage('fargate'));
     const after = monthly(stage('fargate', bigger));
-    const usd = (estimate: typeof before, key: string) => estimate.lines.filter((l) => l.priceKey === key).reduce((sum, l) => sum + l.usd, 0);
+    const usd = (estimate: typeof before, key: string) =>
+      estimate.lines.filter((l) => l.priceKey === key).reduce((sum, l) => sum + l.usd, 0);
     expect(usd(before, 'fargate.vcpu:arm64')).toBeCloseTo(2 * 0.5 * 730 * 0.03238, 6);
     expect(usd(after, 'fargate.vcpu:arm64')).toBeCloseTo(3 * 1 * 730 * 0.03238, 6);
     expect(usd(after, 'fargate.memory:arm64')).toBeCloseTo(3 * 2 * 730 * 0.00356, 6);
@@ -148,10 +200,25 @@ describe('the estimate follows the stacks', () => {
   it('lists a resource type it does not know as unpriced', () => {
     const app = new App();
     const test = new Stack(app, 'Flagstack-Fargate', { env: { account: '123456789012', region: 'us-east-1' } });
-    new CfnResource(test, 'Firewall', { type: 'AWS::WAFv2::WebACL', properties: { Scope: 'CLOUDFRONT', DefaultAction: { Allow: {} }, VisibilityConfig: { CloudWatchMetricsEnabled: false, MetricName: 'firewall', SampledRequestsEnabled: false } } });
+    new CfnResource(test, 'Firewall', {
+      type: 'AWS::WAFv2::WebACL',
+      properties: {
+        Scope: 'CLOUDFRONT',
+        DefaultAction: { Allow: {} },
+        VisibilityConfig: { CloudWatchMetricsEnabled: false, MetricName: 'firewall', SampledRequestsEnabled: false },
+      },
+    });
     const template = app.synth().getStackByName('Flagstack-Fargate').template;
     const found = discoverResources('fargate', [{ stackName: 'Flagstack-Fargate', region: 'us-east-1', template }]);
-    expect(found.unpriced).toEqual([{ stage: 'fargate', stack: 'Flagstack-Fargate', id: 'Firewall', type: 'AWS::WAFv2::WebACL', reason: 'no price model for this resource type' }]);
+    expect(found.unpriced).toEqual([
+      {
+        stage: 'fargate',
+        stack: 'Flagstack-Fargate',
+        id: 'Firewall',
+        type: 'AWS::WAFv2::WebACL',
+        reason: 'no price model for this resource type',
+      },
+    ]);
     expect(estimateStage(found, 1e6, input()).unpriced).toHaveLength(1);
   });
 });
@@ -177,7 +244,11 @@ describe('edge-shaped stacks: Lambda function URLs in two regions, a DynamoDB gl
     replicas: [{ region: 'eu-west-2' }],
   });
   const url = handler(home);
-  const flags = new cloudfront.CachePolicy(home, 'Flags', { defaultTtl: Duration.seconds(5), maxTtl: Duration.seconds(5), minTtl: Duration.seconds(0) });
+  const flags = new cloudfront.CachePolicy(home, 'Flags', {
+    defaultTtl: Duration.seconds(5),
+    maxTtl: Duration.seconds(5),
+    minTtl: Duration.seconds(0),
+  });
   // Lambda@Edge on the behaviour that carries identity bodies (in us-east-1, so in the same stack).
   const bodyHash = new cloudfront.experimental.EdgeFunction(home, 'BodyHash', {
     runtime: lambda.Runtime.NODEJS_24_X,
@@ -192,7 +263,9 @@ describe('edge-shaped stacks: Lambda function URLs in two regions, a DynamoDB gl
         origin: new origins.FunctionUrlOrigin(url),
         cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-        edgeLambdas: [{ functionVersion: bodyHash.currentVersion, eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST, includeBody: true }],
+        edgeLambdas: [
+          { functionVersion: bodyHash.currentVersion, eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST, includeBody: true },
+        ],
       },
     },
     priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
@@ -208,11 +281,17 @@ describe('edge-shaped stacks: Lambda function URLs in two regions, a DynamoDB gl
 
   it('finds the serving functions with their memory, architecture and region, and the table replicas', () => {
     expect(found.unpriced).toEqual([]);
-    expect(only(found, 'lambda-function').filter((f) => f.serving).map((f) => [f.region, f.memoryMiB, f.architecture])).toEqual([
+    expect(
+      only(found, 'lambda-function')
+        .filter((f) => f.serving)
+        .map((f) => [f.region, f.memoryMiB, f.architecture]),
+    ).toEqual([
       ['us-east-1', 1024, 'arm64'],
       ['eu-west-2', 1024, 'arm64'],
     ]);
-    expect(only(found, 'dynamodb-table')).toEqual([expect.objectContaining({ billingMode: 'PAY_PER_REQUEST', replicaRegions: expect.arrayContaining(['us-east-1', 'eu-west-2']) })]);
+    expect(only(found, 'dynamodb-table')).toEqual([
+      expect.objectContaining({ billingMode: 'PAY_PER_REQUEST', replicaRegions: expect.arrayContaining(['us-east-1', 'eu-west-2']) }),
+    ]);
     const [distribution] = only(found, 'cloudfront');
     expect(distribution.priceClass).toBe('PriceClass_All');
     expect(distribution.behaviors.map((b) => [b.pathPattern, b.cached])).toEqual([
@@ -228,7 +307,8 @@ describe('edge-shaped stacks: Lambda function URLs in two regions, a DynamoDB gl
 
   it('prices invocations and duration in each function region, and table traffic in both replicas', () => {
     const estimate = estimateStage(found, 300e6, input());
-    const regions = (prefix: string) => [...new Set(estimate.lines.filter((l) => l.priceKey.startsWith(prefix)).map((l) => l.priceRegion))].sort();
+    const regions = (prefix: string) =>
+      [...new Set(estimate.lines.filter((l) => l.priceKey.startsWith(prefix)).map((l) => l.priceRegion))].sort();
     expect(regions('lambda.requests')).toEqual(['eu-west-2', 'us-east-1']);
     expect(regions('lambda.duration:arm64')).toEqual(['eu-west-2', 'us-east-1']);
     expect(regions('dynamodb.read')).toEqual(['eu-west-2', 'us-east-1']);

@@ -13,7 +13,8 @@ import { cdn, input, resource, stageOf } from './support';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const available = fs.existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true';
-if (!available && !inCi) console.warn(`Skipping the HTML report test: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM=/path/to/chromium).`);
+if (!available && !inCi)
+  console.warn(`Skipping the HTML report test: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM=/path/to/chromium).`);
 const withChromium = available || inCi ? it : it.skip;
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flagstack-cost-html-'));
@@ -24,17 +25,28 @@ async function bodyAfterLoad(html: string): Promise<Record<string, string>> {
   if (!available) throw new Error(`${CHROMIUM} is missing: CI needs Debian's chromium package (.ci/run installs it)`);
   const file = path.join(work, `report-${Math.random().toString(36).slice(2)}.html`);
   fs.writeFileSync(file, html);
-  const { stdout } = await promisify(execFile)(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', `file://${file}`], {
-    timeout: 90_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await promisify(execFile)(
+    CHROMIUM,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', `file://${file}`],
+    {
+      timeout: 90_000,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const body = /<body([^>]*)>/.exec(stdout)?.[1] ?? '';
   return Object.fromEntries([...body.matchAll(/([\w-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
 }
 
 const report = buildReport(
   [
-    { resources: stageOf([resource('ec2-instance', { instanceType: 't4g.small', detailedMonitoring: false, volumes: [], autoAssignedPublicIp: true })], 'single-box'), volumes: [20e6, 3e9], input: input() },
+    {
+      resources: stageOf(
+        [resource('ec2-instance', { instanceType: 't4g.small', detailedMonitoring: false, volumes: [], autoAssignedPublicIp: true })],
+        'single-box',
+      ),
+      volumes: [20e6, 3e9],
+      input: input(),
+    },
     {
       resources: stageOf(
         [

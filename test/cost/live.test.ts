@@ -54,7 +54,17 @@ describe('CloudWatch period rules', () => {
     const period = sent.MetricDataQueries![0].MetricStat!.Period!;
     expect(period).toBe(600);
     expect(sent.MetricDataQueries![0].MetricStat).toEqual(
-      expect.objectContaining({ Stat: 'Sum', Metric: { Namespace: 'AWS/CloudFront', MetricName: 'Requests', Dimensions: [{ Name: 'DistributionId', Value: 'E123' }, { Name: 'Region', Value: 'Global' }] } }),
+      expect.objectContaining({
+        Stat: 'Sum',
+        Metric: {
+          Namespace: 'AWS/CloudFront',
+          MetricName: 'Requests',
+          Dimensions: [
+            { Name: 'DistributionId', Value: 'E123' },
+            { Name: 'Region', Value: 'Global' },
+          ],
+        },
+      }),
     );
     expect(sent.StartTime!.getTime() % (period * 1000)).toBe(0);
     expect(sent.EndTime!.getTime() % (period * 1000)).toBe(0);
@@ -65,7 +75,10 @@ describe('GetMetricData', () => {
   it('follows NextToken through every page and sums the values', async () => {
     cloudWatch
       .on(GetMetricDataCommand)
-      .resolvesOnce({ MetricDataResults: [{ Id: 'q0', Values: [100, 200], Timestamps: [daysAgo(2), daysAgo(1)], StatusCode: 'PartialData' }], NextToken: 'page-2' })
+      .resolvesOnce({
+        MetricDataResults: [{ Id: 'q0', Values: [100, 200], Timestamps: [daysAgo(2), daysAgo(1)], StatusCode: 'PartialData' }],
+        NextToken: 'page-2',
+      })
       .resolvesOnce({ MetricDataResults: [{ Id: 'q0', Values: [300], Timestamps: [now], StatusCode: 'Complete' }] });
     const result = await fetchMetricSums(new CloudWatchClient({ region: 'us-east-1' }), [query], { start: daysAgo(14), end: now, now });
     expect(result.sums.get('q0')).toEqual({ sum: 600, datapoints: 3 });
@@ -91,13 +104,18 @@ describe('GetMetricData', () => {
       .rejectsOnce(throttled())
       .resolves({ MetricDataResults: [{ Id: 'q0', Values: [7], Timestamps: [now] }] });
     const waits: number[] = [];
-    const result = await fetchMetricSums(new CloudWatchClient({ region: 'us-east-1' }), [query], { start: daysAgo(1), end: now, now }, {
-      sleep: async (ms) => {
-        waits.push(ms);
+    const result = await fetchMetricSums(
+      new CloudWatchClient({ region: 'us-east-1' }),
+      [query],
+      { start: daysAgo(1), end: now, now },
+      {
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+        random: () => 1,
+        baseDelayMs: 100,
       },
-      random: () => 1,
-      baseDelayMs: 100,
-    });
+    );
     expect(result.sums.get('q0')!.sum).toBe(7);
     expect(waits).toEqual([100, 200]);
     expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(3);
@@ -105,67 +123,133 @@ describe('GetMetricData', () => {
 
   it('gives up after the last attempt, and never retries an error that is not throttling', async () => {
     cloudWatch.on(GetMetricDataCommand).rejects(throttled());
-    await expect(withRetry(() => new CloudWatchClient({ region: 'us-east-1' }).send(new GetMetricDataCommand({} as never)), { attempts: 4, ...noWait })).rejects.toThrow('Rate exceeded');
+    await expect(
+      withRetry(() => new CloudWatchClient({ region: 'us-east-1' }).send(new GetMetricDataCommand({} as never)), {
+        attempts: 4,
+        ...noWait,
+      }),
+    ).rejects.toThrow('Rate exceeded');
     expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(4);
 
     cloudWatch.reset();
     cloudWatch.on(GetMetricDataCommand).rejects(Object.assign(new Error('bad query'), { name: 'InvalidParameterValueException' }));
-    await expect(fetchMetricSums(new CloudWatchClient({ region: 'us-east-1' }), [query], { start: daysAgo(1), end: now, now }, noWait)).rejects.toThrow('bad query');
+    await expect(
+      fetchMetricSums(new CloudWatchClient({ region: 'us-east-1' }), [query], { start: daysAgo(1), end: now, now }, noWait),
+    ).rejects.toThrow('bad query');
     expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(1);
   });
 
   it('reports a metric it may not read, naming it', async () => {
-    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'q0', StatusCode: 'Forbidden', Values: [], Timestamps: [] }] });
-    await expect(fetchMetricSums(new CloudWatchClient({ region: 'us-east-1' }), [query], { start: daysAgo(1), end: now, now })).rejects.toThrow(
-      'GetMetricData could not read AWS/CloudFront Requests (DistributionId=E123, Region=Global): Forbidden',
-    );
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolves({ MetricDataResults: [{ Id: 'q0', StatusCode: 'Forbidden', Values: [], Timestamps: [] }] });
+    await expect(
+      fetchMetricSums(new CloudWatchClient({ region: 'us-east-1' }), [query], { start: daysAgo(1), end: now, now }),
+    ).rejects.toThrow('GetMetricData could not read AWS/CloudFront Requests (DistributionId=E123, Region=Global): Forbidden');
   });
 });
 
 describe('ECS', () => {
   it('reads the running task count and the task size of its task definition', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [{ runningCount: 3, desiredCount: 3, taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/service:7' }], failures: [] });
+    ecs
+      .on(DescribeServicesCommand)
+      .resolves({
+        services: [{ runningCount: 3, desiredCount: 3, taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/service:7' }],
+        failures: [],
+      });
     ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/service:7' }).resolves({
       taskDefinition: { cpu: '1024', memory: '2048', runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' } },
     });
     const running = await describeRunningService(new ECSClient({ region: 'us-east-1' }), 'cluster', 'service', noWait);
-    expect(running).toEqual({ runningCount: 3, desiredCount: 3, cpu: 1024, memoryMiB: 2048, architecture: 'arm64', taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/service:7' });
+    expect(running).toEqual({
+      runningCount: 3,
+      desiredCount: 3,
+      cpu: 1024,
+      memoryMiB: 2048,
+      architecture: 'arm64',
+      taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/service:7',
+    });
     expect(ecs.commandCalls(DescribeServicesCommand)[0].args[0].input).toEqual({ cluster: 'cluster', services: ['service'] });
   });
 
   it('names a service ECS does not know', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: 'arn:aws:ecs:us-east-1:123456789012:service/cluster/gone', reason: 'MISSING' }] });
-    await expect(describeRunningService(new ECSClient({ region: 'us-east-1' }), 'cluster', 'gone', noWait)).rejects.toThrow('ECS service gone in cluster cluster was not found (MISSING)');
+    ecs
+      .on(DescribeServicesCommand)
+      .resolves({ services: [], failures: [{ arn: 'arn:aws:ecs:us-east-1:123456789012:service/cluster/gone', reason: 'MISSING' }] });
+    await expect(describeRunningService(new ECSClient({ region: 'us-east-1' }), 'cluster', 'gone', noWait)).rejects.toThrow(
+      'ECS service gone in cluster cluster was not found (MISSING)',
+    );
   });
 
   it('retries a throttled DescribeServices', async () => {
-    ecs.on(DescribeServicesCommand).rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' })).resolves({ services: [{ runningCount: 1, taskDefinition: 'td' }] });
+    ecs
+      .on(DescribeServicesCommand)
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
+      .resolves({ services: [{ runningCount: 1, taskDefinition: 'td' }] });
     ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { cpu: '256', memory: '512' } });
-    await expect(describeRunningService(new ECSClient({ region: 'us-east-1' }), 'c', 's', noWait)).resolves.toEqual(expect.objectContaining({ runningCount: 1, architecture: 'x86_64' }));
+    await expect(describeRunningService(new ECSClient({ region: 'us-east-1' }), 'c', 's', noWait)).resolves.toEqual(
+      expect.objectContaining({ runningCount: 1, architecture: 'x86_64' }),
+    );
   });
 });
 
 describe('CloudFormation and credentials', () => {
   it('names a stack that is not deployed', async () => {
-    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Flagstack-Edge does not exist'), { name: 'ValidationError' }));
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id Flagstack-Edge does not exist'), { name: 'ValidationError' }));
     const attempt = describeDeployedStack(new CloudFormationClient({ region: 'eu-west-2' }), 'Flagstack-Edge', 'eu-west-2', noWait);
     await expect(attempt).rejects.toThrow(LiveError);
     await expect(attempt).rejects.toThrow('stack Flagstack-Edge is not deployed in eu-west-2');
   });
 
   it('says what to do without credentials', async () => {
-    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
     const attempt = describeDeployedStack(new CloudFormationClient({ region: 'us-east-1' }), 'Flagstack-Fargate', 'us-east-1', noWait);
     await expect(attempt).rejects.toThrow(CredentialsError);
     await expect(attempt).rejects.toThrow(/no AWS credentials while describing stack Flagstack-Fargate in us-east-1: set AWS_PROFILE/);
   });
 
   it('collects physical ids across ListStackResources pages', async () => {
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'S', CreationTime: daysAgo(3), StackStatus: 'UPDATE_COMPLETE', Outputs: [{ OutputKey: 'ServiceUrl', OutputValue: 'https://x' }] }] });
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [
+          {
+            StackName: 'S',
+            CreationTime: daysAgo(3),
+            StackStatus: 'UPDATE_COMPLETE',
+            Outputs: [{ OutputKey: 'ServiceUrl', OutputValue: 'https://x' }],
+          },
+        ],
+      });
     cloudFormation
       .on(ListStackResourcesCommand)
-      .resolvesOnce({ StackResourceSummaries: [{ LogicalResourceId: 'A', PhysicalResourceId: 'a-1', ResourceType: 'T', LastUpdatedTimestamp: now, ResourceStatus: 'CREATE_COMPLETE' }], NextToken: 'n' })
-      .resolvesOnce({ StackResourceSummaries: [{ LogicalResourceId: 'B', PhysicalResourceId: 'b-1', ResourceType: 'T', LastUpdatedTimestamp: now, ResourceStatus: 'CREATE_COMPLETE' }] });
+      .resolvesOnce({
+        StackResourceSummaries: [
+          {
+            LogicalResourceId: 'A',
+            PhysicalResourceId: 'a-1',
+            ResourceType: 'T',
+            LastUpdatedTimestamp: now,
+            ResourceStatus: 'CREATE_COMPLETE',
+          },
+        ],
+        NextToken: 'n',
+      })
+      .resolvesOnce({
+        StackResourceSummaries: [
+          {
+            LogicalResourceId: 'B',
+            PhysicalResourceId: 'b-1',
+            ResourceType: 'T',
+            LastUpdatedTimestamp: now,
+            ResourceStatus: 'CREATE_COMPLETE',
+          },
+        ],
+      });
     const stack = await describeDeployedStack(new CloudFormationClient({ region: 'us-east-1' }), 'S', 'us-east-1', noWait);
     expect([...stack.physicalIds]).toEqual([
       ['A', 'a-1'],
@@ -181,25 +265,43 @@ describe('measuring a deployed stage', () => {
     stacks: [{ name: 'Flagstack-Fargate', region: 'us-east-1' }],
     resources: [
       cdn('PriceClass_100', ['/api/v1/flags/*'], { id: 'Cdn', stack: 'Flagstack-Fargate' }),
-      resource('load-balancer', { loadBalancerType: 'application', internetFacing: true, subnets: 2, rules: 1 }, { id: 'Alb', stack: 'Flagstack-Fargate' }),
+      resource(
+        'load-balancer',
+        { loadBalancerType: 'application', internetFacing: true, subnets: 2, rules: 1 },
+        { id: 'Alb', stack: 'Flagstack-Fargate' },
+      ),
       resource('ecs-cluster', { containerInsights: 'enabled', services: 1 }, { id: 'Cluster', stack: 'Flagstack-Fargate' }),
-      resource('fargate-service', { clusterId: 'Cluster', cpu: 512, memoryMiB: 1024, architecture: 'arm64', desired: 2, min: 2, max: 10 }, { id: 'Service', stack: 'Flagstack-Fargate' }),
+      resource(
+        'fargate-service',
+        { clusterId: 'Cluster', cpu: 512, memoryMiB: 1024, architecture: 'arm64', desired: 2, min: 2, max: 10 },
+        { id: 'Service', stack: 'Flagstack-Fargate' },
+      ),
     ],
     free: [],
     unpriced: [],
   };
   const deployed = (createdDaysAgo: number) => {
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Flagstack-Fargate', CreationTime: daysAgo(createdDaysAgo), StackStatus: 'CREATE_COMPLETE' }] });
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: 'Flagstack-Fargate', CreationTime: daysAgo(createdDaysAgo), StackStatus: 'CREATE_COMPLETE' }] });
     cloudFormation.on(ListStackResourcesCommand).resolves({
       StackResourceSummaries: [
         ['Cdn', 'E2EXAMPLE'],
         ['Alb', 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/Flags-Alb/50dc6c495c0c9188'],
         ['Cluster', 'flagstack-cluster'],
         ['Service', 'arn:aws:ecs:us-east-1:123456789012:service/flagstack-cluster/flagstack-service'],
-      ].map(([logical, physical]) => ({ LogicalResourceId: logical, PhysicalResourceId: physical, ResourceType: 'T', LastUpdatedTimestamp: now, ResourceStatus: 'CREATE_COMPLETE' })),
+      ].map(([logical, physical]) => ({
+        LogicalResourceId: logical,
+        PhysicalResourceId: physical,
+        ResourceType: 'T',
+        LastUpdatedTimestamp: now,
+        ResourceStatus: 'CREATE_COMPLETE',
+      })),
     });
     ecs.on(DescribeServicesCommand).resolves({ services: [{ runningCount: 4, taskDefinition: 'td:9' }] });
-    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { cpu: '1024', memory: '2048', runtimePlatform: { cpuArchitecture: 'ARM64' } } });
+    ecs
+      .on(DescribeTaskDefinitionCommand)
+      .resolves({ taskDefinition: { cpu: '1024', memory: '2048', runtimePlatform: { cpuArchitecture: 'ARM64' } } });
   };
   const metrics = (values: Record<string, number[]>) =>
     cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
@@ -208,7 +310,13 @@ describe('measuring a deployed stage', () => {
         return { Id: q.Id, Values: found, Timestamps: found.map(() => now) };
       }),
     }));
-  const options = { clients: sdkClients(), window: { seconds: 14 * 86400, label: '14d' }, now, regionOf: (region: string) => region, retry: noWait };
+  const options = {
+    clients: sdkClients(),
+    window: { seconds: 14 * 86400, label: '14d' },
+    now,
+    regionOf: (region: string) => region,
+    retry: noWait,
+  };
 
   it('extrapolates the window to a month, and measures the response size, the cache hit ratio and the running tasks', async () => {
     deployed(30);
@@ -220,17 +328,40 @@ describe('measuring a deployed stage', () => {
     expect(measured.profile.meanResponseBytes).toBe(5000);
     // 65% reach the origin with 30% identities: half of the flag lists were cache hits.
     expect(measured.profile.cacheHitRatio).toBeCloseTo(0.5, 9);
-    expect(measured.resources.resources.find((r) => r.id === 'Service')).toEqual(expect.objectContaining({ cpu: 1024, memoryMiB: 2048, min: 4, desired: 4 }));
+    expect(measured.resources.resources.find((r) => r.id === 'Service')).toEqual(
+      expect.objectContaining({ cpu: 1024, memoryMiB: 2048, min: 4, desired: 4 }),
+    );
     const queries = cloudWatch.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries!.map((q) => q.MetricStat!.Metric);
     expect(queries).toEqual([
-      { Namespace: 'AWS/CloudFront', MetricName: 'Requests', Dimensions: [{ Name: 'DistributionId', Value: 'E2EXAMPLE' }, { Name: 'Region', Value: 'Global' }] },
-      { Namespace: 'AWS/CloudFront', MetricName: 'BytesDownloaded', Dimensions: [{ Name: 'DistributionId', Value: 'E2EXAMPLE' }, { Name: 'Region', Value: 'Global' }] },
-      { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: [{ Name: 'LoadBalancer', Value: 'app/Flags-Alb/50dc6c495c0c9188' }] },
+      {
+        Namespace: 'AWS/CloudFront',
+        MetricName: 'Requests',
+        Dimensions: [
+          { Name: 'DistributionId', Value: 'E2EXAMPLE' },
+          { Name: 'Region', Value: 'Global' },
+        ],
+      },
+      {
+        Namespace: 'AWS/CloudFront',
+        MetricName: 'BytesDownloaded',
+        Dimensions: [
+          { Name: 'DistributionId', Value: 'E2EXAMPLE' },
+          { Name: 'Region', Value: 'Global' },
+        ],
+      },
+      {
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'RequestCount',
+        Dimensions: [{ Name: 'LoadBalancer', Value: 'app/Flags-Alb/50dc6c495c0c9188' }],
+      },
     ]);
-    expect(ecs.commandCalls(DescribeServicesCommand)[0].args[0].input).toEqual({ cluster: 'flagstack-cluster', services: ['arn:aws:ecs:us-east-1:123456789012:service/flagstack-cluster/flagstack-service'] });
+    expect(ecs.commandCalls(DescribeServicesCommand)[0].args[0].input).toEqual({
+      cluster: 'flagstack-cluster',
+      services: ['arn:aws:ecs:us-east-1:123456789012:service/flagstack-cluster/flagstack-service'],
+    });
   });
 
-  it('extrapolates from the stack\'s age when it is younger than the window', async () => {
+  it("extrapolates from the stack's age when it is younger than the window", async () => {
     deployed(5);
     metrics({ Requests: [500_000], RequestCount: [400_000] });
     const measured = await measureStage(fargateStage, trafficProfile(), options);
@@ -246,12 +377,28 @@ describe('measuring a deployed stage', () => {
     );
   });
 
-  it('reads an edge stage: CloudFront in us-east-1, each function\'s invocations and duration in its own region', async () => {
-    cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => ({ Stacks: [{ StackName: input.StackName, CreationTime: daysAgo(30), StackStatus: 'CREATE_COMPLETE' }] }));
+  it("reads an edge stage: CloudFront in us-east-1, each function's invocations and duration in its own region", async () => {
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .callsFake((input: { StackName: string }) => ({
+        Stacks: [{ StackName: input.StackName, CreationTime: daysAgo(30), StackStatus: 'CREATE_COMPLETE' }],
+      }));
     cloudFormation.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => ({
       StackResourceSummaries: [
-        { LogicalResourceId: 'Cdn', PhysicalResourceId: 'E3EDGE', ResourceType: 'T', LastUpdatedTimestamp: now, ResourceStatus: 'CREATE_COMPLETE' },
-        { LogicalResourceId: 'Fn', PhysicalResourceId: 'flagstack-edge', ResourceType: 'T', LastUpdatedTimestamp: now, ResourceStatus: 'CREATE_COMPLETE' },
+        {
+          LogicalResourceId: 'Cdn',
+          PhysicalResourceId: 'E3EDGE',
+          ResourceType: 'T',
+          LastUpdatedTimestamp: now,
+          ResourceStatus: 'CREATE_COMPLETE',
+        },
+        {
+          LogicalResourceId: 'Fn',
+          PhysicalResourceId: 'flagstack-edge',
+          ResourceType: 'T',
+          LastUpdatedTimestamp: now,
+          ResourceStatus: 'CREATE_COMPLETE',
+        },
       ].filter((r) => input.StackName === 'Flagstack-Edge' || r.LogicalResourceId === 'Fn'),
     }));
     // 1M viewer requests (4 GB); 400k invocations of 10 ms in us-east-1, 250k of 30 ms in eu-west-1.
@@ -276,8 +423,16 @@ describe('measuring a deployed stage', () => {
       ],
       resources: [
         cdn('PriceClass_All', ['/api/v1/flags/*'], { id: 'Cdn', stack: 'Flagstack-Edge' }),
-        resource('lambda-function', { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 }, { id: 'Fn', stack: 'Flagstack-Edge' }),
-        resource('lambda-function', { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 }, { id: 'Fn', stack: 'Flagstack-Edge-eu-west-1', region: 'eu-west-1' }),
+        resource(
+          'lambda-function',
+          { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 },
+          { id: 'Fn', stack: 'Flagstack-Edge' },
+        ),
+        resource(
+          'lambda-function',
+          { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 },
+          { id: 'Fn', stack: 'Flagstack-Edge-eu-west-1', region: 'eu-west-1' },
+        ),
       ],
       free: [],
       unpriced: [],
@@ -299,19 +454,27 @@ describe('measuring a deployed stage', () => {
   });
 
   it('reads round 1 from its own RequestCount metric', async () => {
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: daysAgo(60), StackStatus: 'CREATE_COMPLETE' }] });
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: daysAgo(60), StackStatus: 'CREATE_COMPLETE' }] });
     cloudFormation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
     metrics({ RequestCount: [1000, 2000] });
     const single = {
       stage: 'single-box',
       stacks: [{ name: 'Flagstack-SingleBox', region: 'us-east-1' }],
-      resources: [resource('metric-filter', { metrics: 1, namespace: 'Flagstack', metricName: 'RequestCount' }, { stack: 'Flagstack-SingleBox' })],
+      resources: [
+        resource('metric-filter', { metrics: 1, namespace: 'Flagstack', metricName: 'RequestCount' }, { stack: 'Flagstack-SingleBox' }),
+      ],
       free: [],
       unpriced: [],
     };
     const measured = await measureStage(single, trafficProfile(), options);
     expect(measured.measurement.requestsInWindow).toBe(3000);
     expect(measured.measurement.sources).toEqual(['Flagstack RequestCount in us-east-1']);
-    expect(cloudWatch.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat!.Metric).toEqual({ Namespace: 'Flagstack', MetricName: 'RequestCount', Dimensions: [] });
+    expect(cloudWatch.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat!.Metric).toEqual({
+      Namespace: 'Flagstack',
+      MetricName: 'RequestCount',
+      Dimensions: [],
+    });
   });
 });

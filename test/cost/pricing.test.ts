@@ -23,13 +23,18 @@ describe('price tables', () => {
 
   it('the complete tables price the same things', () => {
     expect(COMPLETE_REGIONS).toEqual(['us-east-1', 'eu-west-2']);
-    const keys = (region: string) => priceTable(region).keys().filter((key) => !key.startsWith('ec2.instance:') && !key.startsWith('rds.aurora.instance:'));
+    const keys = (region: string) =>
+      priceTable(region)
+        .keys()
+        .filter((key) => !key.startsWith('ec2.instance:') && !key.startsWith('rds.aurora.instance:'));
     expect(keys('eu-west-2').sort()).toEqual(keys('us-east-1').sort());
   });
 
   it.each(['eu-west-1', 'ap-southeast-1'])('%s (an edge region) prices everything serverless that us-east-1 does', (region) => {
     const serverless = /^(lambda|dynamodb|logs|cloudwatch|data-transfer|secretsmanager|s3|kms)\./;
-    const wanted = priceTable('us-east-1').keys().filter((key) => serverless.test(key));
+    const wanted = priceTable('us-east-1')
+      .keys()
+      .filter((key) => serverless.test(key));
     expect(wanted.filter((key) => !priceTable(region).has(key))).toEqual([]);
     for (const key of wanted) expect(priceTable(region).get(key).unit).toBe(priceTable('us-east-1').get(key).unit);
   });
@@ -40,12 +45,17 @@ describe('price tables', () => {
     broken.prices['elb.alb.hour'].usd = -1;
     expect(() => validatePriceFile(broken, 'broken.json')).toThrow(/vpc.public-ipv4\/source[\s\S]*elb.alb.hour\/usd/);
     const unordered = structuredClone(usEast1) as any;
-    unordered.prices['data-transfer.internet-out'].tiers = [{ from: 500, usd: 0.08 }, { from: 100, usd: 0.07 }];
+    unordered.prices['data-transfer.internet-out'].tiers = [
+      { from: 500, usd: 0.08 },
+      { from: 100, usd: 0.07 },
+    ];
     expect(() => validatePriceFile(unordered, 'unordered.json')).toThrow(/tiers must rise/);
   });
 
   it('names the regions that have a table when asked for another', () => {
-    expect(() => priceTable('sa-east-1')).toThrow(/no price table for region "sa-east-1" \(have: us-east-1, eu-west-2, eu-west-1, ap-southeast-1\)/);
+    expect(() => priceTable('sa-east-1')).toThrow(
+      /no price table for region "sa-east-1" \(have: us-east-1, eu-west-2, eu-west-1, ap-southeast-1\)/,
+    );
   });
 
   it('charges each volume tier at its own rate', () => {
@@ -58,7 +68,15 @@ describe('price tables', () => {
 });
 
 describe('EC2, EBS and public IPv4', () => {
-  const box = resource('ec2-instance', { instanceType: 't4g.small', detailedMonitoring: true, volumes: [{ volumeType: 'gp3', sizeGiB: 8 }, { volumeType: 'gp3', sizeGiB: 20 }], autoAssignedPublicIp: true });
+  const box = resource('ec2-instance', {
+    instanceType: 't4g.small',
+    detailedMonitoring: true,
+    volumes: [
+      { volumeType: 'gp3', sizeGiB: 8 },
+      { volumeType: 'gp3', sizeGiB: 20 },
+    ],
+    autoAssignedPublicIp: true,
+  });
 
   it('prices instance hours, volumes, detailed monitoring and the address', () => {
     const { byKey } = costOf([box], 0);
@@ -97,10 +115,16 @@ describe('EC2, EBS and public IPv4', () => {
   });
 
   it('lists an instance type the table has no price for as unpriced, never $0', () => {
-    const unknown = resource('ec2-instance', { instanceType: 'm5.large', detailedMonitoring: false, volumes: [], autoAssignedPublicIp: false }, { id: 'Big' });
+    const unknown = resource(
+      'ec2-instance',
+      { instanceType: 'm5.large', detailedMonitoring: false, volumes: [], autoAssignedPublicIp: false },
+      { id: 'Big' },
+    );
     const { estimate } = costOf([unknown], 0);
     expect(estimate.lines.some((line) => line.priceKey.startsWith('ec2.instance'))).toBe(false);
-    expect(estimate.unpriced).toEqual([expect.objectContaining({ id: 'Big', reason: 'no price "ec2.instance:m5.large" in the us-east-1 price table' })]);
+    expect(estimate.unpriced).toEqual([
+      expect.objectContaining({ id: 'Big', reason: 'no price "ec2.instance:m5.large" in the us-east-1 price table' }),
+    ]);
   });
 });
 
@@ -131,7 +155,9 @@ describe('Auto Scaling groups and Fargate services scale with traffic', () => {
     const { byKey, estimate } = costOf([group], monthly(10_000), { capacity });
     expect(byKey('ec2.instance:t4g.micro')).toBeCloseTo(10 * 730 * 0.0084, 6);
     expect(byKey('ebs.gp3.storage')).toBeCloseTo(10 * 8 * 0.08, 6);
-    expect(estimate.notes).toEqual(expect.arrayContaining([expect.stringMatching(/needs 10 .* maximum of 6 \(autoscaledMaxInstances\); priced at 10/)]));
+    expect(estimate.notes).toEqual(
+      expect.arrayContaining([expect.stringMatching(/needs 10 .* maximum of 6 \(autoscaledMaxInstances\); priced at 10/)]),
+    );
   });
 
   it('prices Fargate vCPU and GB hours by architecture', () => {
@@ -150,7 +176,12 @@ describe('Auto Scaling groups and Fargate services scale with traffic', () => {
 
 describe('databases', () => {
   it('prices RDS instance hours and storage, Single- and Multi-AZ, and the proxy by vCPU', () => {
-    const rds = (multiAz: boolean) => resource('rds-instance', { engine: 'postgres', instanceClass: 'db.t4g.medium', multiAz, storageGiB: 20, storageType: 'gp3' }, { id: 'Db' });
+    const rds = (multiAz: boolean) =>
+      resource(
+        'rds-instance',
+        { engine: 'postgres', instanceClass: 'db.t4g.medium', multiAz, storageGiB: 20, storageType: 'gp3' },
+        { id: 'Db' },
+      );
     const proxy = resource('rds-proxy', { targets: ['Db'] });
     const multi = costOf([rds(true), proxy], 0);
     expect(multi.byKey('rds.postgres.instance:db.t4g.medium:multi-az')).toBeCloseTo(730 * 0.129, 6);
@@ -194,13 +225,18 @@ describe('databases', () => {
   it('prices DynamoDB on-demand reads, writes, replicated writes and storage in each replica region', () => {
     const table = resource('dynamodb-table', { billingMode: 'PAY_PER_REQUEST', replicaRegions: ['us-east-1', 'eu-west-2'] });
     const functions = ['us-east-1', 'eu-west-2'].map((region) =>
-      resource('lambda-function', { memoryMiB: 1024, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 }, { region, id: `Fn-${region}` }),
+      resource(
+        'lambda-function',
+        { memoryMiB: 1024, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 },
+        { region, id: `Fn-${region}` },
+      ),
     );
     // 100M requests, 30% identities: 30M trait reads, plus 70M flag lists × (20 ms / 5 s) × ½ unit of
     // version checks = 0.14M; 3M writes (1.5M per region), each replicated to the other region.
     // Viewers split evenly between North America and Europe, each served by the nearest function.
     const { estimate } = costOf([table, ...functions], 100e6, { profile: { viewerShares: { 'north-america': 0.5, europe: 0.5 } } });
-    const usd = (key: string, region: string) => estimate.lines.filter((l) => l.priceKey === key && l.priceRegion === region).reduce((sum, l) => sum + l.usd, 0);
+    const usd = (key: string, region: string) =>
+      estimate.lines.filter((l) => l.priceKey === key && l.priceRegion === region).reduce((sum, l) => sum + l.usd, 0);
     expect(usd('dynamodb.read', 'us-east-1')).toBeCloseTo(15.07 * 0.125, 6);
     expect(usd('dynamodb.read', 'eu-west-2')).toBeCloseTo(15.07 * 0.1485, 6);
     expect(usd('dynamodb.write', 'us-east-1')).toBeCloseTo(1.5 * 0.625, 6);
@@ -210,9 +246,17 @@ describe('databases', () => {
   });
 
   it('lists a replica in a region without a price table as unpriced', () => {
-    const table = resource('dynamodb-table', { billingMode: 'PAY_PER_REQUEST', replicaRegions: ['us-east-1', 'sa-east-1'] }, { id: 'Table' });
+    const table = resource(
+      'dynamodb-table',
+      { billingMode: 'PAY_PER_REQUEST', replicaRegions: ['us-east-1', 'sa-east-1'] },
+      { id: 'Table' },
+    );
     const { estimate } = costOf([table], 100e6);
-    expect(estimate.unpriced).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'Table', reason: expect.stringMatching(/no price table for region "sa-east-1"/) })]));
+    expect(estimate.unpriced).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'Table', reason: expect.stringMatching(/no price table for region "sa-east-1"/) }),
+      ]),
+    );
   });
 });
 
@@ -258,23 +302,32 @@ describe('load balancer, NAT gateway and CloudFront', () => {
   });
 
   it('sends only cache misses of flag lists and every identity request to the origin', () => {
-    const service = resource('fargate-service', { clusterId: 'C', cpu: 512, memoryMiB: 1024, architecture: 'arm64', desired: 1, min: 1, max: 1 });
+    const service = resource('fargate-service', {
+      clusterId: 'C',
+      cpu: 512,
+      memoryMiB: 1024,
+      architecture: 'arm64',
+      desired: 1,
+      min: 1,
+      max: 1,
+    });
     const origin = (cached: string[]) =>
       costOf([cdn('PriceClass_100', cached), alb(1), service], monthly(100), {
         profile: { identityShare: 0.3, cacheHitRatio: 0.5 },
       }).quantity('elb.alb.lcu');
     // Processed bytes scale with origin requests: 70% × 50% + 30% = 65% of them when flag lists are cached.
-    expect(origin(['/api/v1/flags/*']) / origin([])).toBeCloseTo(
-      (0.65 * (5800 + 400 + (0.3 / 0.65) * 150)) / (5800 + 400 + 0.3 * 150),
-      6,
-    );
+    expect(origin(['/api/v1/flags/*']) / origin([])).toBeCloseTo((0.65 * (5800 + 400 + (0.3 / 0.65) * 150)) / (5800 + 400 + 0.3 * 150), 6);
   });
 });
 
 describe('Lambda, CloudWatch and the rest', () => {
   it('prices Lambda requests and Arm GB-seconds, with the free allowance shared across regions', () => {
     const functions = ['us-east-1', 'eu-west-2'].map((region) =>
-      resource('lambda-function', { memoryMiB: 1024, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 }, { region, id: `Fn-${region}` }),
+      resource(
+        'lambda-function',
+        { memoryMiB: 1024, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 },
+        { region, id: `Fn-${region}` },
+      ),
     );
     const edge = [cdn('PriceClass_100', []), ...functions];
     // 100M invocations of 20 ms at 1 GB: 2M GB-s.
@@ -291,13 +344,27 @@ describe('Lambda, CloudWatch and the rest', () => {
   });
 
   it('prices Lambda@Edge and CloudFront Functions on the requests of the behaviours they are on', () => {
-    const edgeFn = resource('lambda-function', { memoryMiB: 128, architecture: 'x86_64', serving: false, edge: true, logRetentionDays: 30 }, { id: 'BodyHash' });
+    const edgeFn = resource(
+      'lambda-function',
+      { memoryMiB: 128, architecture: 'x86_64', serving: false, edge: true, logRetentionDays: 30 },
+      { id: 'BodyHash' },
+    );
     const router = resource('cloudfront-function', {}, { id: 'Router' });
     const distribution = resource('cloudfront', {
       priceClass: 'PriceClass_100',
       behaviors: [
-        { pathPattern: '/api/v1/identities/*', cached: false, lambdaEdge: [{ eventType: 'origin-request', functionId: 'BodyHash' }], cloudFrontFunctions: [] },
-        { pathPattern: '/api/v1/flags/*', cached: true, lambdaEdge: [], cloudFrontFunctions: [{ eventType: 'viewer-request', functionId: 'Router' }] },
+        {
+          pathPattern: '/api/v1/identities/*',
+          cached: false,
+          lambdaEdge: [{ eventType: 'origin-request', functionId: 'BodyHash' }],
+          cloudFrontFunctions: [],
+        },
+        {
+          pathPattern: '/api/v1/flags/*',
+          cached: true,
+          lambdaEdge: [],
+          cloudFrontFunctions: [{ eventType: 'viewer-request', functionId: 'Router' }],
+        },
         { pathPattern: null, cached: false, lambdaEdge: [], cloudFrontFunctions: [] },
       ],
     });
@@ -308,9 +375,13 @@ describe('Lambda, CloudWatch and the rest', () => {
     expect(byKey('cloudfront.functions')).toBeCloseTo(70 * 0.1, 6);
   });
 
-  it('sends each region group to the nearest function, as round 4\'s router does', () => {
+  it("sends each region group to the nearest function, as round 4's router does", () => {
     const functions = ['us-east-1', 'eu-west-1', 'ap-southeast-1'].map((region) =>
-      resource('lambda-function', { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 }, { region, id: `Fn-${region}` }),
+      resource(
+        'lambda-function',
+        { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 },
+        { region, id: `Fn-${region}` },
+      ),
     );
     // Default viewers: North and South America 55% → us-east-1, Europe 35% → eu-west-1, Asia 10% → ap-southeast-1.
     const { estimate } = costOf([cdn('PriceClass_All', []), ...functions], 100e6);
@@ -323,7 +394,11 @@ describe('Lambda, CloudWatch and the rest', () => {
   });
 
   it('leaves a function outside the request path unpriced per request, with a note', () => {
-    const helper = resource('lambda-function', { memoryMiB: 128, architecture: 'x86_64', serving: false, edge: false }, { id: 'DeployHelper' });
+    const helper = resource(
+      'lambda-function',
+      { memoryMiB: 128, architecture: 'x86_64', serving: false, edge: false },
+      { id: 'DeployHelper' },
+    );
     const { estimate } = costOf([helper], 100e6);
     expect(estimate.lines).toEqual([]);
     expect(estimate.notes).toEqual([expect.stringMatching(/DeployHelper runs outside the request path/)]);
@@ -346,7 +421,10 @@ describe('Lambda, CloudWatch and the rest', () => {
   });
 
   it('prices secrets, nightly backups and customer managed keys', () => {
-    const { byKey } = costOf([resource('secret', {}), resource('s3-bucket', { holdsBackups: true, expirationDays: 35 }), resource('kms-key', {})], 0);
+    const { byKey } = costOf(
+      [resource('secret', {}), resource('s3-bucket', { holdsBackups: true, expirationDays: 35 }), resource('kms-key', {})],
+      0,
+    );
     expect(byKey('secretsmanager.secret')).toBeCloseTo(0.4, 6);
     expect(byKey('s3.standard.storage')).toBeCloseTo(35 * 0.3 * 0.023, 6);
     expect(byKey('kms.key')).toBeCloseTo(1, 6);
@@ -354,7 +432,11 @@ describe('Lambda, CloudWatch and the rest', () => {
 
   it('lists what it cannot quantify as unpriced', () => {
     const { estimate } = costOf(
-      [resource('s3-bucket', { holdsBackups: false }, { id: 'Assets' }), resource('log-group', { carries: 'unknown' }, { id: 'Audit' }), resource('alarm', { metrics: 1, highResolution: true }, { id: 'Fast' })],
+      [
+        resource('s3-bucket', { holdsBackups: false }, { id: 'Assets' }),
+        resource('log-group', { carries: 'unknown' }, { id: 'Audit' }),
+        resource('alarm', { metrics: 1, highResolution: true }, { id: 'Fast' }),
+      ],
       0,
     );
     expect(estimate.unpriced.map((u) => u.id).sort()).toEqual(['Assets', 'Audit', 'Fast']);

@@ -14,12 +14,27 @@ const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk
 type Fields<K extends Resource['kind']> = Omit<Extract<Resource, { kind: K }>, 'id' | 'type' | 'stack' | 'region' | 'kind'>;
 
 /** A resource as discovery would produce it, in stack "Test" in us-east-1 unless told otherwise. */
-export function resource<K extends Resource['kind']>(kind: K, fields: Fields<K>, where: Partial<Pick<Resource, 'id' | 'region' | 'type' | 'stack'>> = {}): Resource {
-  return { id: where.id ?? kind, type: where.type ?? `Test::${kind}`, stack: where.stack ?? 'Test', region: where.region ?? 'us-east-1', kind, ...fields } as Resource;
+export function resource<K extends Resource['kind']>(
+  kind: K,
+  fields: Fields<K>,
+  where: Partial<Pick<Resource, 'id' | 'region' | 'type' | 'stack'>> = {},
+): Resource {
+  return {
+    id: where.id ?? kind,
+    type: where.type ?? `Test::${kind}`,
+    stack: where.stack ?? 'Test',
+    region: where.region ?? 'us-east-1',
+    kind,
+    ...fields,
+  } as Resource;
 }
 
 /** A CloudFront distribution whose `cachedPatterns` behaviours cache and whose default behaviour does not. */
-export function cdn(priceClass: string, cachedPatterns: string[], where: Partial<Pick<Resource, 'id' | 'region' | 'stack'>> = {}): Resource {
+export function cdn(
+  priceClass: string,
+  cachedPatterns: string[],
+  where: Partial<Pick<Resource, 'id' | 'region' | 'stack'>> = {},
+): Resource {
   const behaviors = [
     ...cachedPatterns.map((pathPattern) => ({ pathPattern, cached: true, lambdaEdge: [], cloudFrontFunctions: [] })),
     { pathPattern: null, cached: false, lambdaEdge: [], cloudFrontFunctions: [] },
@@ -31,7 +46,9 @@ export function stageOf(resources: Resource[], stage = 'test'): StageResources {
   return { stage, stacks: [{ name: 'Test', region: 'us-east-1' }], resources, free: [], unpriced: [] };
 }
 
-export function input(options: { profile?: Partial<TrafficProfile>; capacity?: Capacity; freeTier?: boolean; priceRegion?: string } = {}): EstimateInput {
+export function input(
+  options: { profile?: Partial<TrafficProfile>; capacity?: Capacity; freeTier?: boolean; priceRegion?: string } = {},
+): EstimateInput {
   return {
     profile: trafficProfile(options.profile),
     capacity: options.capacity ?? DEFAULT_CAPACITY,
@@ -42,8 +59,10 @@ export function input(options: { profile?: Partial<TrafficProfile>; capacity?: C
 /** The monthly USD of one resource kind's price key at a volume. */
 export function costOf(resources: Resource[], volume: number, options: Parameters<typeof input>[0] = {}) {
   const estimate = estimateStage(stageOf(resources), volume, input(options));
-  const byKey = (prefix: string) => estimate.lines.filter((line) => line.priceKey.startsWith(prefix)).reduce((sum, line) => sum + line.usd, 0);
-  const quantity = (prefix: string) => estimate.lines.filter((line) => line.priceKey.startsWith(prefix)).reduce((sum, line) => sum + line.quantity, 0);
+  const byKey = (prefix: string) =>
+    estimate.lines.filter((line) => line.priceKey.startsWith(prefix)).reduce((sum, line) => sum + line.usd, 0);
+  const quantity = (prefix: string) =>
+    estimate.lines.filter((line) => line.priceKey.startsWith(prefix)).reduce((sum, line) => sum + line.quantity, 0);
   return { estimate, byKey, quantity };
 }
 
@@ -53,7 +72,11 @@ export function synthesise(context: Record<string, unknown> = {}, outdir?: strin
   const app = new App({ outdir: dir, context: { ...cdkJson.context, ...context } });
   const { config } = addFlagstackStacks(app);
   const assembly = app.synth();
-  const stacks = assembly.stacks.map((stack) => ({ stackName: stack.stackName, region: stack.environment.region, template: stack.template }));
+  const stacks = assembly.stacks.map((stack) => ({
+    stackName: stack.stackName,
+    region: stack.environment.region,
+    template: stack.template,
+  }));
   if (outdir === undefined) fs.rmSync(dir, { recursive: true, force: true });
   return { stacks, homeRegion: config.region };
 }

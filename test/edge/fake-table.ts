@@ -66,8 +66,18 @@ export class FakeTable {
     return { Item: item && copy(item) };
   }
 
-  private put({ Item, ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, ReturnValues }: {
-    Item?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValues?: string;
+  private put({
+    Item,
+    ConditionExpression,
+    ExpressionAttributeNames,
+    ExpressionAttributeValues,
+    ReturnValues,
+  }: {
+    Item?: Item;
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Names;
+    ExpressionAttributeValues?: Values;
+    ReturnValues?: string;
   }) {
     const key = keyOf(Item!);
     const previous = this.items.get(key);
@@ -77,26 +87,53 @@ export class FakeTable {
     return { Attributes: ReturnValues === 'ALL_OLD' && previous ? copy(previous) : undefined };
   }
 
-  private update({ Key, UpdateExpression, ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, ReturnValues }: {
-    Key?: Item; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValues?: string;
+  private update({
+    Key,
+    UpdateExpression,
+    ConditionExpression,
+    ExpressionAttributeNames,
+    ExpressionAttributeValues,
+    ReturnValues,
+  }: {
+    Key?: Item;
+    UpdateExpression?: string;
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Names;
+    ExpressionAttributeValues?: Values;
+    ReturnValues?: string;
   }) {
     const key = keyOf(Key!);
     const previous = this.items.get(key);
     this.check(previous, ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues);
     const next: Item = { ...(previous ?? {}), ...Key };
     const [, setPart = '', removePart = ''] = /^SET (.*?)(?: REMOVE (.*))?$/.exec(UpdateExpression!) ?? [];
-    for (const assignment of setPart.split(',').map((a) => a.trim()).filter(Boolean)) {
+    for (const assignment of setPart
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean)) {
       const [name, value] = assignment.split('=').map((p) => p.trim());
       next[resolveName(name, ExpressionAttributeNames)] = ExpressionAttributeValues![value];
     }
-    for (const name of removePart.split(',').map((a) => a.trim()).filter(Boolean)) delete next[resolveName(name, ExpressionAttributeNames)];
+    for (const name of removePart
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean))
+      delete next[resolveName(name, ExpressionAttributeNames)];
     if (sizeOf(next) > MAX_ITEM_BYTES) throw validation('Item size to update has exceeded the maximum allowed size');
     this.items.set(key, copy(next));
     return { Attributes: ReturnValues === 'ALL_NEW' ? copy(next) : undefined };
   }
 
-  private delete({ Key, ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues }: {
-    Key?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values;
+  private delete({
+    Key,
+    ConditionExpression,
+    ExpressionAttributeNames,
+    ExpressionAttributeValues,
+  }: {
+    Key?: Item;
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Names;
+    ExpressionAttributeValues?: Values;
   }) {
     const key = keyOf(Key!);
     this.check(this.items.get(key), ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues);
@@ -104,8 +141,16 @@ export class FakeTable {
     return {};
   }
 
-  private query({ KeyConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, ProjectionExpression }: {
-    KeyConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ProjectionExpression?: string;
+  private query({
+    KeyConditionExpression,
+    ExpressionAttributeNames,
+    ExpressionAttributeValues,
+    ProjectionExpression,
+  }: {
+    KeyConditionExpression?: string;
+    ExpressionAttributeNames?: Names;
+    ExpressionAttributeValues?: Values;
+    ProjectionExpression?: string;
   }) {
     const [name, value] = KeyConditionExpression!.split('=').map((p) => p.trim());
     const attribute = resolveName(name, ExpressionAttributeNames);
@@ -137,12 +182,18 @@ function evaluate(term: string, item: Item | undefined, names: Names, values: Va
   const right = values![comparison[3]] as number;
   if (left === undefined) return false;
   switch (comparison[2]) {
-    case '=': return left === right;
-    case '<>': return left !== right;
-    case '<': return left < right;
-    case '<=': return left <= right;
-    case '>': return left > right;
-    default: return left >= right;
+    case '=':
+      return left === right;
+    case '<>':
+      return left !== right;
+    case '<':
+      return left < right;
+    case '<=':
+      return left <= right;
+    case '>':
+      return left > right;
+    default:
+      return left >= right;
   }
 }
 
@@ -151,10 +202,24 @@ const keyOf = (item: Item): string => `${item.pk}\u0000${item.sk}`;
 // structuredClone turns Buffers into plain Uint8Arrays, as the real client returns binary attributes.
 const copy = (item: Item): Item => structuredClone(item);
 const sizeOf = (item: Item): number =>
-  Object.entries(item).reduce((sum, [name, value]) => sum + name.length + (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value))), 0);
-const validation = (message: string) => new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', message, $metadata: {} });
+  Object.entries(item).reduce(
+    (sum, [name, value]) => sum + name.length + (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value))),
+    0,
+  );
+const validation = (message: string) =>
+  new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', message, $metadata: {} });
 
 export const throttled = () =>
-  new DynamoDBServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+  new DynamoDBServiceException({
+    name: 'ThrottlingException',
+    $fault: 'client',
+    message: 'Rate exceeded',
+    $metadata: { httpStatusCode: 400 },
+  });
 export const serverError = () =>
-  new DynamoDBServiceException({ name: 'InternalServerError', $fault: 'server', message: 'Internal error', $metadata: { httpStatusCode: 500 } });
+  new DynamoDBServiceException({
+    name: 'InternalServerError',
+    $fault: 'server',
+    message: 'Internal error',
+    $metadata: { httpStatusCode: 500 },
+  });

@@ -5,7 +5,14 @@ import { featuresOf } from './support';
 
 const environment = (values: string[]): PublishedEnvironment => {
   const document = documentWith({ feature_states: values.map((value, i) => state(i + 1, `f${i}`, value)) });
-  return { environmentId: 1, version: 1_700_000_000_000_000, updatedAt: new Date('2026-01-01T00:00:00.123Z'), document, features: featuresOf(document), keys: ['env_key'] };
+  return {
+    environmentId: 1,
+    version: 1_700_000_000_000_000,
+    updatedAt: new Date('2026-01-01T00:00:00.123Z'),
+    document,
+    features: featuresOf(document),
+    keys: ['env_key'],
+  };
 };
 
 test('a small environment is stored as JSON and read back whole', () => {
@@ -30,7 +37,9 @@ test('one that does not fit even gzipped is refused, naming the environment and 
 });
 
 test('an unknown format is refused with a message saying what to do; a tombstone holds no environment', () => {
-  expect(() => decodeDocument({ pk: 'env#1', sk: 'document', version: 1, format: 2, encoding: 'json', body: '{}' })).toThrow(/format 2 is not 1; deploy the edge/);
+  expect(() => decodeDocument({ pk: 'env#1', sk: 'document', version: 1, format: 2, encoding: 'json', body: '{}' })).toThrow(
+    /format 2 is not 1; deploy the edge/,
+  );
   expect(decodeDocument({ pk: 'env#1', sk: 'document', version: Number.MAX_SAFE_INTEGER, deleted: true })).toBeUndefined();
 });
 

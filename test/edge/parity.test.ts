@@ -61,7 +61,11 @@ function corsOf(headers: Iterable<[string, string]>): Record<string, string[]> {
   const cors: Record<string, string[]> = {};
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
-    if (lower.startsWith('access-control-')) cors[lower] = value.split(',').map((item) => item.trim().toLowerCase()).sort();
+    if (lower.startsWith('access-control-'))
+      cors[lower] = value
+        .split(',')
+        .map((item) => item.trim().toLowerCase())
+        .sort();
     if (lower === 'vary' && /origin/i.test(value)) cors.vary = ['origin'];
   }
   return cors;
@@ -92,7 +96,11 @@ async function fromEdge({ method, path, headers = {}, json, raw }: Probe): Promi
     body: json !== undefined ? JSON.stringify(json) : raw === undefined ? undefined : Buffer.from(raw).toString('utf8'),
     requestContext: { ...template.requestContext, http: { ...template.requestContext.http, method, path: rawPath } },
   };
-  const result = (await handler(event, { awsRequestId: 'parity' })) as { statusCode: number; headers: Record<string, string>; body: string };
+  const result = (await handler(event, { awsRequestId: 'parity' })) as {
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+  };
   return {
     status: result.statusCode,
     contentType: result.headers['content-type'],
@@ -118,7 +126,10 @@ const probes: Array<[string, () => Probe]> = [
   ['flags, server key', () => ({ method: 'GET', path: '/api/v1/flags/', headers: server() })],
   ['flags without the trailing slash', () => ({ method: 'GET', path: '/api/v1/flags', headers: client() })],
   ['one flag', () => ({ method: 'GET', path: '/api/v1/flags/?feature=checkout', headers: client() })],
-  ['one flag, spaces and repeats in the query', () => ({ method: 'GET', path: '/api/v1/flags/?feature=banner&other=a+b', headers: client() })],
+  [
+    'one flag, spaces and repeats in the query',
+    () => ({ method: 'GET', path: '/api/v1/flags/?feature=banner&other=a+b', headers: client() }),
+  ],
   ['a server-only flag by a client key', () => ({ method: 'GET', path: '/api/v1/flags/?feature=secret_flag', headers: client() })],
   ['an unknown flag', () => ({ method: 'GET', path: '/api/v1/flags/?feature=nope', headers: client() })],
   ['a repeated feature parameter', () => ({ method: 'GET', path: '/api/v1/flags/?feature=a&feature=b', headers: client() })],
@@ -131,46 +142,137 @@ const probes: Array<[string, () => Probe]> = [
   ['the admin token as an SDK key', () => ({ method: 'GET', path: '/api/v1/flags/', headers: { 'X-Environment-Key': ADMIN_TOKEN } })],
   ['an unknown route', () => ({ method: 'GET', path: '/api/v1/nothing-here', headers: client() })],
   ['a method no route takes', () => ({ method: 'DELETE', path: '/api/v1/flags/', headers: client() })],
-  ['a transient identity by GET', () => ({ method: 'GET', path: '/api/v1/identities/?identifier=vip-user&transient=true', headers: client() })],
-  ['an identity with transient traits', () => ({
-    method: 'POST',
-    path: '/api/v1/identities/',
-    headers: client(),
-    json: { identifier: 'parity-transient', transient: true, traits: [{ trait_key: 'age', trait_value: 44 }, { trait_key: 'email', trait_value: 'x@beta.io' }] },
-  })],
-  ['malformed JSON', () => ({ method: 'POST', path: '/api/v1/identities/', headers: { ...client(), 'content-type': 'application/json' }, raw: '{"identifier": ' })],
-  ['an empty JSON body', () => ({ method: 'POST', path: '/api/v1/identities/', headers: { ...client(), 'content-type': 'application/json' }, raw: '' })],
-  ['a body without a content type', () => ({ method: 'POST', path: '/api/v1/identities/', headers: client(), raw: new TextEncoder().encode('{"identifier":"a"}') })],
-  ['a body over the limit', () => ({ method: 'POST', path: '/api/v1/identities/', headers: client(), json: { identifier: 'a', traits: [{ trait_key: 'x', trait_value: 'y'.repeat(1_100_000) }] } })],
-  ['prototype poisoning', () => ({ method: 'POST', path: '/api/v1/identities/', headers: { ...client(), 'content-type': 'application/json' }, raw: '{"identifier":"a","__proto__":{"x":1}}' })],
-  ['a text/plain body', () => ({ method: 'POST', path: '/api/v1/identities/', headers: { ...client(), 'content-type': 'text/plain' }, raw: 'identifier=a' })],
+  [
+    'a transient identity by GET',
+    () => ({ method: 'GET', path: '/api/v1/identities/?identifier=vip-user&transient=true', headers: client() }),
+  ],
+  [
+    'an identity with transient traits',
+    () => ({
+      method: 'POST',
+      path: '/api/v1/identities/',
+      headers: client(),
+      json: {
+        identifier: 'parity-transient',
+        transient: true,
+        traits: [
+          { trait_key: 'age', trait_value: 44 },
+          { trait_key: 'email', trait_value: 'x@beta.io' },
+        ],
+      },
+    }),
+  ],
+  [
+    'malformed JSON',
+    () => ({
+      method: 'POST',
+      path: '/api/v1/identities/',
+      headers: { ...client(), 'content-type': 'application/json' },
+      raw: '{"identifier": ',
+    }),
+  ],
+  [
+    'an empty JSON body',
+    () => ({ method: 'POST', path: '/api/v1/identities/', headers: { ...client(), 'content-type': 'application/json' }, raw: '' }),
+  ],
+  [
+    'a body without a content type',
+    () => ({ method: 'POST', path: '/api/v1/identities/', headers: client(), raw: new TextEncoder().encode('{"identifier":"a"}') }),
+  ],
+  [
+    'a body over the limit',
+    () => ({
+      method: 'POST',
+      path: '/api/v1/identities/',
+      headers: client(),
+      json: { identifier: 'a', traits: [{ trait_key: 'x', trait_value: 'y'.repeat(1_100_000) }] },
+    }),
+  ],
+  [
+    'prototype poisoning',
+    () => ({
+      method: 'POST',
+      path: '/api/v1/identities/',
+      headers: { ...client(), 'content-type': 'application/json' },
+      raw: '{"identifier":"a","__proto__":{"x":1}}',
+    }),
+  ],
+  [
+    'a text/plain body',
+    () => ({ method: 'POST', path: '/api/v1/identities/', headers: { ...client(), 'content-type': 'text/plain' }, raw: 'identifier=a' }),
+  ],
   ['an identifier that is a number', () => ({ method: 'POST', path: '/api/v1/identities/', headers: client(), json: { identifier: 5 } })],
-  ['a trait value that is an object', () => ({
-    method: 'POST',
-    path: '/api/v1/identities/',
-    headers: client(),
-    json: { identifier: 'a', traits: [{ trait_key: 'x', trait_value: { a: 1 } }] },
-  })],
+  [
+    'a trait value that is an object',
+    () => ({
+      method: 'POST',
+      path: '/api/v1/identities/',
+      headers: client(),
+      json: { identifier: 'a', traits: [{ trait_key: 'x', trait_value: { a: 1 } }] },
+    }),
+  ],
   ['an identity without identifier', () => ({ method: 'GET', path: '/api/v1/identities/', headers: client() })],
   ['a non-boolean transient', () => ({ method: 'GET', path: '/api/v1/identities/?identifier=a&transient=yes', headers: client() })],
-  ['analytics with a bad count', () => ({ method: 'POST', path: '/api/v1/analytics/flags/', headers: client(), json: { banner: 'three' } })],
-  ['OFREP: one flag, with context', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/banner', headers: ofrep(), json: { context: { targetingKey: 'p', age: 30 } } })],
-  ['OFREP: an object flag', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/theme', headers: ofrep(), json: { context: { targetingKey: 'p', email: 'a@beta.io' } } })],
-  ['OFREP: a split without targeting key', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/checkout', headers: ofrep(), json: {} })],
+  [
+    'analytics with a bad count',
+    () => ({ method: 'POST', path: '/api/v1/analytics/flags/', headers: client(), json: { banner: 'three' } }),
+  ],
+  [
+    'OFREP: one flag, with context',
+    () => ({
+      method: 'POST',
+      path: '/ofrep/v1/evaluate/flags/banner',
+      headers: ofrep(),
+      json: { context: { targetingKey: 'p', age: 30 } },
+    }),
+  ],
+  [
+    'OFREP: an object flag',
+    () => ({
+      method: 'POST',
+      path: '/ofrep/v1/evaluate/flags/theme',
+      headers: ofrep(),
+      json: { context: { targetingKey: 'p', email: 'a@beta.io' } },
+    }),
+  ],
+  [
+    'OFREP: a split without targeting key',
+    () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/checkout', headers: ofrep(), json: {} }),
+  ],
   ['OFREP: an unknown flag', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/nope', headers: ofrep(), json: { context: {} } })],
   ['OFREP: bulk, no context', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags', headers: ofrep(), json: { context: {} } })],
-  ['OFREP: bulk, server key by Bearer', () => ({
-    method: 'POST',
-    path: '/ofrep/v1/evaluate/flags/',
-    headers: { Authorization: `Bearer ${seeded.serverKey}` },
-    json: { context: { targetingKey: 'q', plan: 'pro' } },
-  })],
-  ['OFREP: a targeting key that is a number', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/banner', headers: ofrep(), json: { context: { targetingKey: 5 } } })],
-  ['OFREP: a context that is not an object', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags', headers: ofrep(), json: { context: [] } })],
-  ['OFREP: malformed JSON', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/banner', headers: { ...ofrep(), 'content-type': 'application/json' }, raw: '{' })],
-  ['OFREP: no body', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags' , headers: ofrep() })],
+  [
+    'OFREP: bulk, server key by Bearer',
+    () => ({
+      method: 'POST',
+      path: '/ofrep/v1/evaluate/flags/',
+      headers: { Authorization: `Bearer ${seeded.serverKey}` },
+      json: { context: { targetingKey: 'q', plan: 'pro' } },
+    }),
+  ],
+  [
+    'OFREP: a targeting key that is a number',
+    () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/banner', headers: ofrep(), json: { context: { targetingKey: 5 } } }),
+  ],
+  [
+    'OFREP: a context that is not an object',
+    () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags', headers: ofrep(), json: { context: [] } }),
+  ],
+  [
+    'OFREP: malformed JSON',
+    () => ({
+      method: 'POST',
+      path: '/ofrep/v1/evaluate/flags/banner',
+      headers: { ...ofrep(), 'content-type': 'application/json' },
+      raw: '{',
+    }),
+  ],
+  ['OFREP: no body', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags', headers: ofrep() })],
   ['OFREP: no key', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags', json: {} })],
-  ['OFREP: an unknown key', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/banner', headers: { 'X-API-Key': 'nope' }, json: {} })],
+  [
+    'OFREP: an unknown key',
+    () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags/banner', headers: { 'X-API-Key': 'nope' }, json: {} }),
+  ],
 ];
 
 const fromSite = { Origin: 'https://shop.example' };
@@ -181,11 +283,36 @@ const preflight = (path: string, method: string, requestHeaders: string): Probe 
 });
 probes.push(
   ['CORS: flags from a web page', () => ({ method: 'GET', path: '/api/v1/flags/', headers: { ...client(), ...fromSite } })],
-  ['CORS: an identity from a web page', () => ({ method: 'POST', path: '/api/v1/identities/', headers: { ...client(), ...fromSite }, json: { identifier: 'cors-1', transient: true } })],
-  ['CORS: an error from a web page', () => ({ method: 'GET', path: '/api/v1/flags/', headers: { ...fromSite, 'X-Environment-Key': 'not_a_key_at_all' } })],
-  ['CORS: OFREP from a web page', () => ({ method: 'POST', path: '/ofrep/v1/evaluate/flags', headers: { ...ofrep(), ...fromSite }, json: { context: { targetingKey: 'c' } } })],
-  ['CORS: preflight of the identities endpoint', () => preflight('/api/v1/identities/', 'POST', 'content-type,x-environment-key,flagsmith-sdk-user-agent')],
-  ['CORS: preflight of the flags endpoint', () => preflight('/api/v1/flags/', 'GET', 'x-environment-key,flagsmith-application-name,flagsmith-application-version')],
+  [
+    'CORS: an identity from a web page',
+    () => ({
+      method: 'POST',
+      path: '/api/v1/identities/',
+      headers: { ...client(), ...fromSite },
+      json: { identifier: 'cors-1', transient: true },
+    }),
+  ],
+  [
+    'CORS: an error from a web page',
+    () => ({ method: 'GET', path: '/api/v1/flags/', headers: { ...fromSite, 'X-Environment-Key': 'not_a_key_at_all' } }),
+  ],
+  [
+    'CORS: OFREP from a web page',
+    () => ({
+      method: 'POST',
+      path: '/ofrep/v1/evaluate/flags',
+      headers: { ...ofrep(), ...fromSite },
+      json: { context: { targetingKey: 'c' } },
+    }),
+  ],
+  [
+    'CORS: preflight of the identities endpoint',
+    () => preflight('/api/v1/identities/', 'POST', 'content-type,x-environment-key,flagsmith-sdk-user-agent'),
+  ],
+  [
+    'CORS: preflight of the flags endpoint',
+    () => preflight('/api/v1/flags/', 'GET', 'x-environment-key,flagsmith-application-name,flagsmith-application-version'),
+  ],
   ['CORS: preflight of OFREP', () => preflight('/ofrep/v1/evaluate/flags/banner', 'POST', 'content-type,x-api-key,if-none-match')],
 );
 
@@ -194,7 +321,12 @@ test.each(probes)('%s', async (_name, probe) => {
 });
 
 test('OFREP bulk ETags agree, and each side honours the other’s If-None-Match', async () => {
-  const probe = { method: 'POST', path: '/ofrep/v1/evaluate/flags', headers: ofrep(), json: { context: { targetingKey: 'etag-1', age: 20 } } };
+  const probe = {
+    method: 'POST',
+    path: '/ofrep/v1/evaluate/flags',
+    headers: ofrep(),
+    json: { context: { targetingKey: 'etag-1', age: 20 } },
+  };
   const service = await fromService(probe);
   const edge = await fromEdge(probe);
   expect(edge.etag).toBe(service.etag);
@@ -209,7 +341,10 @@ test('identities with stored traits: the same writes, then the same reads, for e
       method: 'POST',
       path: '/api/v1/identities/',
       headers: client(),
-      json: { identifier: `parity-${identifier}`, traits: Object.entries(traits).map(([trait_key, trait_value]) => ({ trait_key, trait_value })) },
+      json: {
+        identifier: `parity-${identifier}`,
+        traits: Object.entries(traits).map(([trait_key, trait_value]) => ({ trait_key, trait_value })),
+      },
     };
     expectSame(await fromService(post), await fromEdge(post));
     const get = { method: 'GET', path: `/api/v1/identities/?identifier=parity-${encodeURIComponent(identifier)}`, headers: client() };
@@ -219,7 +354,13 @@ test('identities with stored traits: the same writes, then the same reads, for e
     method: 'POST',
     path: '/api/v1/identities/',
     headers: client(),
-    json: { identifier: 'parity-adult-1', traits: [{ trait_key: 'age', trait_value: null }, { trait_key: 'plan', trait_value: 'enterprise' }] },
+    json: {
+      identifier: 'parity-adult-1',
+      traits: [
+        { trait_key: 'age', trait_value: null },
+        { trait_key: 'plan', trait_value: 'enterprise' },
+      ],
+    },
   };
   expectSame(await fromService(update), await fromEdge(update));
 });

@@ -15,9 +15,12 @@ const SERVER = 'ser.edge_server_key_0123456789';
 
 /** Three flags, one server-only, a segment on `age`, a 50% split and an identity override. */
 function sampleDocument(extra: Partial<EnvironmentDocument> = {}): EnvironmentDocument {
-  const adults = segment(7, 'adults', [rule('ALL', [{ operator: 'GREATER_THAN_INCLUSIVE', property_: 'age', value: '18' }])], [
-    state(1, 'banner', 'adult banner', { django_id: 901, feature_segment: { priority: 1 } }),
-  ]);
+  const adults = segment(
+    7,
+    'adults',
+    [rule('ALL', [{ operator: 'GREATER_THAN_INCLUSIVE', property_: 'age', value: '18' }])],
+    [state(1, 'banner', 'adult banner', { django_id: 901, feature_segment: { priority: 1 } })],
+  );
   const doc = documentWith({
     id: 42,
     api_key: CLIENT,
@@ -25,7 +28,9 @@ function sampleDocument(extra: Partial<EnvironmentDocument> = {}): EnvironmentDo
       state(1, 'banner', 'hello'),
       state(2, 'secret', 'internal'),
       state(3, 'checkout', 'control', {
-        multivariate_feature_state_values: [{ id: 1, multivariate_feature_option: { id: 1, value: 'variant_a' }, percentage_allocation: 50 }],
+        multivariate_feature_state_values: [
+          { id: 1, multivariate_feature_option: { id: 1, value: 'variant_a' }, percentage_allocation: 50 },
+        ],
       }),
     ],
     segments: [adults],
@@ -61,7 +66,15 @@ describe('flags', () => {
     expect(asClient.body.map((f: any) => f.feature.name)).toEqual(['banner', 'checkout']);
     expect(asClient.body[0]).toEqual({
       id: 100,
-      feature: { id: 1, name: 'banner', created_date: '2026-01-01T00:00:00.000Z', description: null, initial_value: 'hello', default_enabled: true, type: 'STANDARD' },
+      feature: {
+        id: 1,
+        name: 'banner',
+        created_date: '2026-01-01T00:00:00.000Z',
+        description: null,
+        initial_value: 'hello',
+        default_enabled: true,
+        type: 'STANDARD',
+      },
       feature_state_value: 'hello',
       environment: 42,
       identity: null,
@@ -91,13 +104,26 @@ describe('identities', () => {
     const { call } = edge(table);
     const posted = await call('POST', '/api/v1/identities/', {
       headers: client,
-      json: { identifier: 'ann', traits: [{ trait_key: 'age', trait_value: 30 }, { trait_key: 'plan', trait_value: 'pro' }, { trait_key: 'beta', trait_value: true }] },
+      json: {
+        identifier: 'ann',
+        traits: [
+          { trait_key: 'age', trait_value: 30 },
+          { trait_key: 'plan', trait_value: 'pro' },
+          { trait_key: 'beta', trait_value: true },
+        ],
+      },
     });
     expect(posted.status).toBe(200);
     expect(posted.body.identifier).toBe('ann');
     expect(posted.body.flags.find((f: any) => f.feature.name === 'banner').feature_state_value).toBe('adult banner');
     const item = table.item(traitsKey(42, 'ann').pk, 'traits')!;
-    expect(item).toMatchObject({ identifier: 'ann', environmentId: 42, [`${TRAIT_PREFIX}age`]: '30', [`${TRAIT_PREFIX}plan`]: '"pro"', [`${TRAIT_PREFIX}beta`]: 'true' });
+    expect(item).toMatchObject({
+      identifier: 'ann',
+      environmentId: 42,
+      [`${TRAIT_PREFIX}age`]: '30',
+      [`${TRAIT_PREFIX}plan`]: '"pro"',
+      [`${TRAIT_PREFIX}beta`]: 'true',
+    });
 
     const got = await call('GET', '/api/v1/identities/?identifier=ann', { headers: client });
     expect(got.body.traits).toEqual([
@@ -111,11 +137,20 @@ describe('identities', () => {
   test('null deletes a trait; unchanged traits cost a read and no write', async () => {
     await publish(table, sampleDocument());
     const { call } = edge(table);
-    await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'bo', traits: [{ trait_key: 'age', trait_value: 20 }] } });
+    await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'bo', traits: [{ trait_key: 'age', trait_value: 20 }] },
+    });
     const updates = table.calls('Update');
-    await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'bo', traits: [{ trait_key: 'age', trait_value: 20 }] } });
+    await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'bo', traits: [{ trait_key: 'age', trait_value: 20 }] },
+    });
     expect(table.calls('Update')).toBe(updates);
-    const deleted = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'bo', traits: [{ trait_key: 'age', trait_value: null }] } });
+    const deleted = await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'bo', traits: [{ trait_key: 'age', trait_value: null }] },
+    });
     expect(deleted.body.traits).toEqual([]);
     expect(deleted.body.flags.find((f: any) => f.feature.name === 'banner').feature_state_value).toBe('hello');
     expect(table.item(traitsKey(42, 'bo').pk, 'traits')![`${TRAIT_PREFIX}age`]).toBeUndefined();
@@ -126,15 +161,32 @@ describe('identities', () => {
     const { call } = edge(table);
     const mixed = await call('POST', '/api/v1/identities/', {
       headers: client,
-      json: { identifier: 'cy', traits: [{ trait_key: 'age', trait_value: 40, transient: true }, { trait_key: 'plan', trait_value: 'free' }] },
+      json: {
+        identifier: 'cy',
+        traits: [
+          { trait_key: 'age', trait_value: 40, transient: true },
+          { trait_key: 'plan', trait_value: 'free' },
+        ],
+      },
     });
-    expect(mixed.body.traits).toEqual([{ trait_key: 'plan', trait_value: 'free' }, { trait_key: 'age', trait_value: 40, transient: true }]);
-    expect(Object.keys(table.item(traitsKey(42, 'cy').pk, 'traits')!).filter((k) => k.startsWith(TRAIT_PREFIX))).toEqual([`${TRAIT_PREFIX}plan`]);
+    expect(mixed.body.traits).toEqual([
+      { trait_key: 'plan', trait_value: 'free' },
+      { trait_key: 'age', trait_value: 40, transient: true },
+    ]);
+    expect(Object.keys(table.item(traitsKey(42, 'cy').pk, 'traits')!).filter((k) => k.startsWith(TRAIT_PREFIX))).toEqual([
+      `${TRAIT_PREFIX}plan`,
+    ]);
 
     const writes = table.calls('Update');
-    const transient = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'dee', transient: true, traits: [{ trait_key: 'age', trait_value: 70 }] } });
+    const transient = await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'dee', transient: true, traits: [{ trait_key: 'age', trait_value: 70 }] },
+    });
     expect(transient.body.flags.find((f: any) => f.feature.name === 'banner').feature_state_value).toBe('adult banner');
-    const anonymous = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: '', traits: [{ trait_key: 'age', trait_value: 70 }] } });
+    const anonymous = await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: '', traits: [{ trait_key: 'age', trait_value: 70 }] },
+    });
     expect(anonymous.body.identifier).toMatch(/^[0-9a-f-]{36}$/);
     expect(table.calls('Update')).toBe(writes);
     expect(table.item(traitsKey(42, 'dee').pk, 'traits')).toBeUndefined();
@@ -153,30 +205,45 @@ describe('identities', () => {
     expect(values).toEqual(new Set(['control', 'variant_a']));
   });
 
-  test("an environment that refuses client traits ignores them from client keys", async () => {
+  test('an environment that refuses client traits ignores them from client keys', async () => {
     await publish(table, sampleDocument({ allow_client_traits: false }), { serverKeys: [SERVER] });
     const { call } = edge(table);
-    const asClient = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'eve', traits: [{ trait_key: 'age', trait_value: 30 }] } });
+    const asClient = await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'eve', traits: [{ trait_key: 'age', trait_value: 30 }] },
+    });
     expect(asClient.body.traits).toEqual([]);
-    const asServer = await call('POST', '/api/v1/identities/', { headers: server, json: { identifier: 'eve', traits: [{ trait_key: 'age', trait_value: 30 }] } });
+    const asServer = await call('POST', '/api/v1/identities/', {
+      headers: server,
+      json: { identifier: 'eve', traits: [{ trait_key: 'age', trait_value: 30 }] },
+    });
     expect(asServer.body.traits).toEqual([{ trait_key: 'age', trait_value: 30 }]);
   });
 
   test('with a TTL, traits expire, and an expired item starts afresh', async () => {
     await publish(table, sampleDocument());
     const { call, clock } = edge(table, { ttlDays: 1 });
-    await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'fay', traits: [{ trait_key: 'age', trait_value: 30 }] } });
+    await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'fay', traits: [{ trait_key: 'age', trait_value: 30 }] },
+    });
     const item = table.item(traitsKey(42, 'fay').pk, 'traits')!;
     expect(item.expiresAt).toBe(Math.floor(clock.now / 1000) + 86_400);
 
     // Half the TTL on, an unchanged write renews the expiry.
     clock.now += 13 * 3600 * 1000;
-    await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'fay', traits: [{ trait_key: 'age', trait_value: 30 }] } });
+    await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'fay', traits: [{ trait_key: 'age', trait_value: 30 }] },
+    });
     expect(table.item(traitsKey(42, 'fay').pk, 'traits')!.expiresAt).toBe(Math.floor(clock.now / 1000) + 86_400);
 
     clock.now += 25 * 3600 * 1000;
     expect((await call('GET', '/api/v1/identities/?identifier=fay', { headers: client })).body.traits).toEqual([]);
-    const fresh = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'fay', traits: [{ trait_key: 'plan', trait_value: 'pro' }] } });
+    const fresh = await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'fay', traits: [{ trait_key: 'plan', trait_value: 'pro' }] },
+    });
     expect(fresh.body.traits).toEqual([{ trait_key: 'plan', trait_value: 'pro' }]);
     expect(table.item(traitsKey(42, 'fay').pk, 'traits')![`${TRAIT_PREFIX}age`]).toBeUndefined();
   });
@@ -186,17 +253,29 @@ describe('identities', () => {
     const { call } = edge(table);
     const traits = (prefix: string, count: number, size: number) =>
       Array.from({ length: count }, (_, i) => ({ trait_key: `${prefix}${i}`, trait_value: 'x'.repeat(size) }));
-    expect((await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'gus', traits: traits('a', 20, 1900) } })).status).toBe(200);
+    expect(
+      (await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'gus', traits: traits('a', 20, 1900) } })).status,
+    ).toBe(200);
     // 20 + 20 values of 1,900 characters: past the 65,536 bytes an identity may hold by default.
-    const tooBig = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'gus', traits: traits('b', 20, 1900) } });
+    const tooBig = await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'gus', traits: traits('b', 20, 1900) },
+    });
     expect(tooBig).toMatchObject({ status: 400, body: { error: { code: 'TRAIT_LIMIT_EXCEEDED' } } });
     expect(tooBig.body.error.message).toMatch(/bytes of traits; at most 65536 are allowed per identity/);
     // 200 traits at most: 20 stored and 181 more is one too many.
-    const tooMany = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'gus', traits: [...traits('c', 181, 1)] } });
+    const tooMany = await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'gus', traits: [...traits('c', 181, 1)] },
+    });
     expect(tooMany).toMatchObject({ status: 400, body: { error: { code: 'TRAIT_LIMIT_EXCEEDED' } } });
     expect(tooMany.body.error.message).toMatch(/201 traits; at most 200/);
     const stored = await call('GET', '/api/v1/identities/?identifier=gus', { headers: client });
-    expect(stored.body.traits.map((t: { trait_key: string }) => t.trait_key).sort()).toEqual(traits('a', 20, 0).map((t) => t.trait_key).sort());
+    expect(stored.body.traits.map((t: { trait_key: string }) => t.trait_key).sort()).toEqual(
+      traits('a', 20, 0)
+        .map((t) => t.trait_key)
+        .sort(),
+    );
   });
 });
 
@@ -220,17 +299,29 @@ describe('OFREP', () => {
   test('single flag, bulk with ETag and If-None-Match, Bearer keys', async () => {
     await publish(table, sampleDocument(), { serverKeys: [SERVER] });
     const { call } = edge(table);
-    const one = await call('POST', '/ofrep/v1/evaluate/flags/banner', { headers: ofrep, json: { context: { targetingKey: 'x', age: 30 } } });
-    expect(one).toMatchObject({ status: 200, body: { key: 'banner', value: 'adult banner', reason: 'TARGETING_MATCH', variant: 'adult banner' } });
+    const one = await call('POST', '/ofrep/v1/evaluate/flags/banner', {
+      headers: ofrep,
+      json: { context: { targetingKey: 'x', age: 30 } },
+    });
+    expect(one).toMatchObject({
+      status: 200,
+      body: { key: 'banner', value: 'adult banner', reason: 'TARGETING_MATCH', variant: 'adult banner' },
+    });
     const bulk = await call('POST', '/ofrep/v1/evaluate/flags', { headers: ofrep, json: { context: {} } });
     expect(bulk.status).toBe(200);
-    expect(Object.fromEntries(bulk.body.flags.map((f: any) => [f.key, f.errorCode ?? f.value]))).toEqual({ banner: 'hello', checkout: 'TARGETING_KEY_MISSING' });
+    expect(Object.fromEntries(bulk.body.flags.map((f: any) => [f.key, f.errorCode ?? f.value]))).toEqual({
+      banner: 'hello',
+      checkout: 'TARGETING_KEY_MISSING',
+    });
     const etag = bulk.headers.etag;
     expect(etag).toMatch(/^".+"$/);
     const again = await call('POST', '/ofrep/v1/evaluate/flags', { headers: { ...ofrep, 'If-None-Match': etag }, json: { context: {} } });
     expect(again).toMatchObject({ status: 304, text: '' });
     expect(again.headers.etag).toBe(etag);
-    const bearer = await call('POST', '/ofrep/v1/evaluate/flags', { headers: { Authorization: `Bearer ${SERVER}` }, json: { context: {} } });
+    const bearer = await call('POST', '/ofrep/v1/evaluate/flags', {
+      headers: { Authorization: `Bearer ${SERVER}` },
+      json: { context: {} },
+    });
     expect(bearer.body.flags.map((f: any) => f.key)).toContain('secret');
   });
 
@@ -241,21 +332,34 @@ describe('OFREP', () => {
       status: 404,
       body: { key: 'nope', errorCode: 'FLAG_NOT_FOUND', errorDetails: "Flag 'nope' not found" },
     });
-    expect(await call('POST', '/ofrep/v1/evaluate/flags/checkout', { headers: ofrep, json: {} })).toMatchObject({ status: 400, body: { key: 'checkout', errorCode: 'TARGETING_KEY_MISSING' } });
-    expect(await call('POST', '/ofrep/v1/evaluate/flags/banner', { headers: ofrep, json: { context: { targetingKey: 5 } } })).toMatchObject({
+    expect(await call('POST', '/ofrep/v1/evaluate/flags/checkout', { headers: ofrep, json: {} })).toMatchObject({
       status: 400,
-      body: { key: 'banner', errorCode: 'INVALID_CONTEXT' },
+      body: { key: 'checkout', errorCode: 'TARGETING_KEY_MISSING' },
     });
+    expect(await call('POST', '/ofrep/v1/evaluate/flags/banner', { headers: ofrep, json: { context: { targetingKey: 5 } } })).toMatchObject(
+      {
+        status: 400,
+        body: { key: 'banner', errorCode: 'INVALID_CONTEXT' },
+      },
+    );
     expect(await call('POST', '/ofrep/v1/evaluate/flags/banner', { headers: ofrep, json: { context: 5 } })).toMatchObject({
       status: 400,
       body: { key: 'banner', errorCode: 'INVALID_CONTEXT', errorDetails: 'body/context must be object' },
     });
-    expect(await call('POST', '/ofrep/v1/evaluate/flags', { headers: { ...ofrep, 'content-type': 'application/json' }, body: '{"context": ' })).toMatchObject({
+    expect(
+      await call('POST', '/ofrep/v1/evaluate/flags', { headers: { ...ofrep, 'content-type': 'application/json' }, body: '{"context": ' }),
+    ).toMatchObject({
       status: 400,
       body: { errorCode: 'PARSE_ERROR' },
     });
-    expect(await call('POST', '/ofrep/v1/evaluate/flags', { json: {} })).toMatchObject({ status: 401, body: { errorCode: 'GENERAL', errorDetails: 'Missing X-API-Key or Authorization: Bearer header' } });
-    expect(await call('POST', '/ofrep/v1/evaluate/flags', { headers: { 'X-API-Key': 'nope' }, json: {} })).toMatchObject({ status: 401, body: { errorDetails: 'Invalid environment key' } });
+    expect(await call('POST', '/ofrep/v1/evaluate/flags', { json: {} })).toMatchObject({
+      status: 401,
+      body: { errorCode: 'GENERAL', errorDetails: 'Missing X-API-Key or Authorization: Bearer header' },
+    });
+    expect(await call('POST', '/ofrep/v1/evaluate/flags', { headers: { 'X-API-Key': 'nope' }, json: {} })).toMatchObject({
+      status: 401,
+      body: { errorDetails: 'Invalid environment key' },
+    });
   });
 });
 
@@ -263,16 +367,40 @@ describe('request errors, as the service gives them', () => {
   test.each([
     ['malformed JSON', 'POST', '/api/v1/identities/', { 'content-type': 'application/json' }, '{"identifier": ', 400, 'INVALID_JSON'],
     ['empty JSON body', 'POST', '/api/v1/identities/', { 'content-type': 'application/json' }, '', 400, 'INVALID_JSON'],
-    ['prototype poisoning', 'POST', '/api/v1/identities/', { 'content-type': 'application/json' }, '{"identifier":"a","__proto__":{"x":1}}', 400, 'INVALID_JSON'],
+    [
+      'prototype poisoning',
+      'POST',
+      '/api/v1/identities/',
+      { 'content-type': 'application/json' },
+      '{"identifier":"a","__proto__":{"x":1}}',
+      400,
+      'INVALID_JSON',
+    ],
     ['text/plain', 'POST', '/api/v1/identities/', { 'content-type': 'text/plain' }, 'x', 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['a body without a content type', 'POST', '/api/v1/identities/', {}, '{"identifier":"a"}', 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['no body at all', 'POST', '/api/v1/identities/', {}, undefined, 400, 'VALIDATION_ERROR'],
-    ['identifier not a string', 'POST', '/api/v1/identities/', { 'content-type': 'application/json' }, '{"identifier":5}', 400, 'VALIDATION_ERROR'],
+    [
+      'identifier not a string',
+      'POST',
+      '/api/v1/identities/',
+      { 'content-type': 'application/json' },
+      '{"identifier":5}',
+      400,
+      'VALIDATION_ERROR',
+    ],
     ['GET identities without identifier', 'GET', '/api/v1/identities/', {}, undefined, 400, 'VALIDATION_ERROR'],
     ['empty feature name', 'GET', '/api/v1/flags/?feature=', {}, undefined, 400, 'VALIDATION_ERROR'],
     ['unknown route', 'GET', '/api/v1/nope', {}, undefined, 404, 'NOT_FOUND'],
     ['wrong method', 'PUT', '/api/v1/flags/', {}, undefined, 404, 'NOT_FOUND'],
-    ['analytics: negative count', 'POST', '/api/v1/analytics/flags/', { 'content-type': 'application/json' }, '{"banner":-1}', 400, 'VALIDATION_ERROR'],
+    [
+      'analytics: negative count',
+      'POST',
+      '/api/v1/analytics/flags/',
+      { 'content-type': 'application/json' },
+      '{"banner":-1}',
+      400,
+      'VALIDATION_ERROR',
+    ],
   ])('%s', async (_name, method, path, headers, body, status, code) => {
     await publish(table, sampleDocument());
     const { call } = edge(table);
@@ -292,7 +420,10 @@ describe('request errors, as the service gives them', () => {
   test('a body over the limit is 413', async () => {
     await publish(table, sampleDocument());
     const { call } = edge(table, { bodyLimit: 2048 });
-    const response = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'a', traits: [{ trait_key: 'x', trait_value: 'y'.repeat(3000) }] } });
+    const response = await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'a', traits: [{ trait_key: 'x', trait_value: 'y'.repeat(3000) }] },
+    });
     expect(response).toMatchObject({ status: 413, body: { error: { code: 'BODY_TOO_LARGE' } } });
   });
 
@@ -315,7 +446,10 @@ describe('keys', () => {
   ])('%s is 401', async (_name, headers, message) => {
     await publish(table, sampleDocument());
     const { call } = edge(table);
-    expect(await call('GET', '/api/v1/flags/', { headers })).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED', message } } });
+    expect(await call('GET', '/api/v1/flags/', { headers })).toMatchObject({
+      status: 401,
+      body: { error: { code: 'UNAUTHORIZED', message } },
+    });
   });
 
   test('an unknown key is remembered: a stream of bad keys costs one read per refresh interval', async () => {
@@ -383,7 +517,10 @@ describe('the in-memory copy', () => {
     await publish(table, sampleDocument());
     const { call } = edge(table);
     table.failNext('Get', serverError(), 1);
-    expect(await call('GET', '/api/v1/flags/', { headers: client })).toMatchObject({ status: 503, body: { error: { code: 'TABLE_UNAVAILABLE' } } });
+    expect(await call('GET', '/api/v1/flags/', { headers: client })).toMatchObject({
+      status: 503,
+      body: { error: { code: 'TABLE_UNAVAILABLE' } },
+    });
     table.failNext('Get', serverError(), 2);
     expect(await call('POST', '/ofrep/v1/evaluate/flags', { headers: { 'X-API-Key': CLIENT }, json: {} })).toMatchObject({
       status: 503,
@@ -396,7 +533,10 @@ describe('the in-memory copy', () => {
     const { call } = edge(table);
     await call('GET', '/api/v1/flags/', { headers: client });
     table.failNext('Update', serverError(), 1);
-    const response = await call('POST', '/api/v1/identities/', { headers: client, json: { identifier: 'h', traits: [{ trait_key: 'age', trait_value: 1 }] } });
+    const response = await call('POST', '/api/v1/identities/', {
+      headers: client,
+      json: { identifier: 'h', traits: [{ trait_key: 'age', trait_value: 1 }] },
+    });
     expect(response).toMatchObject({ status: 503, body: { error: { code: 'TABLE_UNAVAILABLE' } } });
   });
 
@@ -416,7 +556,9 @@ describe('the Lambda entry point', () => {
     const { createHandler } = await import('../../service/edge/handler');
     await publish(table, sampleDocument());
     expect(() => createHandler({}, table.client)).toThrow(/FLAGSTACK_EDGE_TABLE/);
-    expect(() => createHandler({ FLAGSTACK_EDGE_TABLE: TABLE, FLAGSTACK_EDGE_REFRESH_MS: 'soon' }, table.client)).toThrow(/FLAGSTACK_EDGE_REFRESH_MS="soon"/);
+    expect(() => createHandler({ FLAGSTACK_EDGE_TABLE: TABLE, FLAGSTACK_EDGE_REFRESH_MS: 'soon' }, table.client)).toThrow(
+      /FLAGSTACK_EDGE_REFRESH_MS="soon"/,
+    );
     const handler = createHandler({ FLAGSTACK_EDGE_TABLE: TABLE, AWS_REGION: 'eu-west-1' }, table.client);
     const event = JSON.parse(readFileSync(join(__dirname, 'function-url-event.json'), 'utf8'));
     event.headers['x-environment-key'] = CLIENT;

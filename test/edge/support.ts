@@ -81,7 +81,14 @@ export function edge(table: FakeTable, { refreshMs = 5000, ttlDays = 0, bodyLimi
     const [path, query = ''] = pathAndQuery.split('?');
     const lowered = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
     if (json !== undefined) lowered['content-type'] ??= 'application/json';
-    const response = await api.handle({ method, path, query, headers: lowered, body: json !== undefined ? JSON.stringify(json) : body, requestId: 'test-request' });
+    const response = await api.handle({
+      method,
+      path,
+      query,
+      headers: lowered,
+      body: json !== undefined ? JSON.stringify(json) : body,
+      requestId: 'test-request',
+    });
     let parsed: unknown;
     try {
       parsed = response.body ? JSON.parse(response.body) : undefined;

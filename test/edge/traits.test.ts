@@ -8,7 +8,8 @@ let table: FakeTable;
 beforeEach(() => (table = new FakeTable()));
 afterEach(() => table.restore());
 
-const traits = (prefix: string, count: number) => new Map(Array.from({ length: count }, (_, i) => [`${prefix}${i}`, i] as [string, number]));
+const traits = (prefix: string, count: number) =>
+  new Map(Array.from({ length: count }, (_, i) => [`${prefix}${i}`, i] as [string, number]));
 
 test('two writers racing past the bounds: one is stored, the other refused after reading the first', async () => {
   const store = new EdgeTraitStore(table.client, { tableName: TABLE, bounds: { maxTraits: 20, maxBytes: 65_536 } }, silentLog);
@@ -25,7 +26,17 @@ test('an identity past bounds that were lowered may shrink, but not grow', async
   await new EdgeTraitStore(table.client, { tableName: TABLE }, silentLog).write(ref, traits('a', 10));
   const strict = new EdgeTraitStore(table.client, { tableName: TABLE, bounds: { maxTraits: 5, maxBytes: 65_536 } }, silentLog);
   await expect(strict.write(ref, new Map([['b', 1]]))).rejects.toMatchObject({ statusCode: 400 });
-  expect((await strict.write(ref, new Map([['a0', null], ['a1', 'changed']]))).size).toBe(9);
+  expect(
+    (
+      await strict.write(
+        ref,
+        new Map([
+          ['a0', null],
+          ['a1', 'changed'],
+        ]),
+      )
+    ).size,
+  ).toBe(9);
   // Unchanged traits resent: nothing to store, nothing refused.
   expect((await strict.write(ref, new Map([['a2', 2]]))).size).toBe(9);
 });

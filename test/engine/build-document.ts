@@ -57,7 +57,11 @@ export function documentWith(parts: Partial<EnvironmentDocument> & { segments?: 
   };
 }
 
-export const rule = (type: SegmentRule['type'], conditions: SegmentCondition[], rules: SegmentRule[] = []): SegmentRule => ({ type, conditions, rules });
+export const rule = (type: SegmentRule['type'], conditions: SegmentCondition[], rules: SegmentRule[] = []): SegmentRule => ({
+  type,
+  conditions,
+  rules,
+});
 
 export const condition = (
   operator: SegmentCondition['operator'],
@@ -66,7 +70,8 @@ export const condition = (
 ): SegmentCondition => (value === undefined ? { operator, property_ } : { operator, property_, value });
 
 /** A document whose one segment (id 7) turns feature `f` from 'off' to 'on'. */
-export const segmentDocument = (rules: SegmentRule[]) => documentWith({ segments: [segment(7, 'target', rules, [override('on', 0, 900)])] });
+export const segmentDocument = (rules: SegmentRule[]) =>
+  documentWith({ segments: [segment(7, 'target', rules, [override('on', 0, 900)])] });
 
 /** Whether an identity is in a segment with these rules (in the environment of `segmentDocument`). */
 export const inSegment = (rules: SegmentRule[], traits: Record<string, TraitValue> = {}, identifier = 'someone') =>

@@ -140,7 +140,22 @@ const splitCondition = fc
   .tuple(
     fc.oneof(
       { weight: 3, arbitrary: fc.constant(null) },
-      { weight: 2, arbitrary: fc.constantFrom('$.identity.identifier', '$.identity.key', '$.identity.traits.age', '$.identity.traits["age"]', "$.identity['identifier']", '$.identity.traits.plan', '$.identity.traits.a.b', '$.identity.traits', '$.environment.name', 'age', '$.nowhere') },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          '$.identity.identifier',
+          '$.identity.key',
+          '$.identity.traits.age',
+          '$.identity.traits["age"]',
+          "$.identity['identifier']",
+          '$.identity.traits.plan',
+          '$.identity.traits.a.b',
+          '$.identity.traits',
+          '$.environment.name',
+          'age',
+          '$.nowhere',
+        ),
+      },
     ),
     fc.oneof(fc.integer({ min: 0, max: 100 }).map(String), fc.constantFrom('33.3', '66.6', '-1', 'abc', null)),
   )
@@ -171,17 +186,23 @@ let nextKey = 1;
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
 /** 0 to 4 allocations, ids out of order or missing (then ordered by uuid), weights adding up to anything. */
-const allocationsArbitrary: fc.Arbitrary<MultivariateFeatureStateValue[]> = fc.array(
-  fc.tuple(fc.option(fc.integer({ min: 1000, max: 1010 }), { nil: null }), flagValue, fc.constantFrom(0, 10, 12.5, 20, 25, 33.3, 50, 100)),
-  { maxLength: 4 },
-).map((variants) =>
-  variants.map(([id, value, weight]) => ({
-    id,
-    multivariate_feature_option: { id: nextKey++, value: value ?? null },
-    percentage_allocation: weight,
-    mv_fs_value_uuid: uuid(nextKey++),
-  })),
-);
+const allocationsArbitrary: fc.Arbitrary<MultivariateFeatureStateValue[]> = fc
+  .array(
+    fc.tuple(
+      fc.option(fc.integer({ min: 1000, max: 1010 }), { nil: null }),
+      flagValue,
+      fc.constantFrom(0, 10, 12.5, 20, 25, 33.3, 50, 100),
+    ),
+    { maxLength: 4 },
+  )
+  .map((variants) =>
+    variants.map(([id, value, weight]) => ({
+      id,
+      multivariate_feature_option: { id: nextKey++, value: value ?? null },
+      percentage_allocation: weight,
+      mv_fs_value_uuid: uuid(nextKey++),
+    })),
+  );
 
 interface Feature {
   id: number;
@@ -190,7 +211,13 @@ interface Feature {
 
 const featureStateArbitrary = (feature: Feature, priority: fc.Arbitrary<number | null | undefined>): fc.Arbitrary<DocumentFeatureState> =>
   fc
-    .record({ enabled: fc.boolean(), value: flagValue, allocations: fc.oneof(fc.constant<MultivariateFeatureStateValue[]>([]), allocationsArbitrary), keyless: fc.boolean(), priority })
+    .record({
+      enabled: fc.boolean(),
+      value: flagValue,
+      allocations: fc.oneof(fc.constant<MultivariateFeatureStateValue[]>([]), allocationsArbitrary),
+      keyless: fc.boolean(),
+      priority,
+    })
     .map(({ enabled, value, allocations, keyless, priority }) => {
       const key = nextKey++;
       return state(feature.id, feature.name, value, {
@@ -209,9 +236,11 @@ const identityOverrideArbitrary = (features: Feature[]): fc.Arbitrary<DocumentId
   fc
     .record({
       identifier: fc.constantFrom(...IDENTIFIERS),
-      overrides: fc.subarray(features, { minLength: 0 }).chain((subset) =>
-        fc.tuple(...subset.map((feature) => fc.tuple(fc.constant(feature), fc.boolean(), fc.constantFrom('x', 'y'), fc.boolean()))),
-      ),
+      overrides: fc
+        .subarray(features, { minLength: 0 })
+        .chain((subset) =>
+          fc.tuple(...subset.map((feature) => fc.tuple(fc.constant(feature), fc.boolean(), fc.constantFrom('x', 'y'), fc.boolean()))),
+        ),
     })
     .map(({ identifier, overrides }) => ({
       identifier,
@@ -220,7 +249,9 @@ const identityOverrideArbitrary = (features: Feature[]): fc.Arbitrary<DocumentId
           enabled,
           django_id: nextKey++,
           featurestate_uuid: uuid(nextKey++),
-          multivariate_feature_state_values: split ? [{ id: 7, multivariate_feature_option: { id: 8, value: 'v' }, percentage_allocation: 50 }] : [],
+          multivariate_feature_state_values: split
+            ? [{ id: 7, multivariate_feature_option: { id: 8, value: 'v' }, percentage_allocation: 50 }]
+            : [],
         }),
       ),
     }));
@@ -249,7 +280,9 @@ const documentArbitrary: fc.Arbitrary<EnvironmentDocument> = fc
             id: fc.constant(id),
             name: fc.constant(`segment_${i}`),
             rules: fc.array(ruleAt(3), { maxLength: 3 }),
-            overrides: fc.subarray(overridable).chain((subset) => fc.tuple(...subset.map((feature) => featureStateArbitrary(feature, priority)))),
+            overrides: fc
+              .subarray(overridable)
+              .chain((subset) => fc.tuple(...subset.map((feature) => featureStateArbitrary(feature, priority)))),
           }),
         ),
       ),
@@ -273,9 +306,7 @@ const identityArbitrary = fc.record({
     fc.string({ unit: 'binary', minLength: 1, maxLength: 6 }), // any code points, lone surrogates included
   ),
   // Built like the service builds them (Object.fromEntries), so `__proto__` is an own key.
-  traits: fc
-    .array(traitEntry, { minLength: 1, maxLength: 8 })
-    .map((entries) => Object.fromEntries(entries) as Record<string, TraitValue>),
+  traits: fc.array(traitEntry, { minLength: 1, maxLength: 8 }).map((entries) => Object.fromEntries(entries) as Record<string, TraitValue>),
 });
 
 test(`identity and environment flags equal Flagsmith's engine on ${RUNS} generated environments`, async () => {
@@ -295,7 +326,11 @@ test(`identity and environment flags equal Flagsmith's engine on ${RUNS} generat
 
       for (const { identifier, traits } of identities) {
         const ours = evaluateIdentityFlags(env, identifier, traits);
-        expect({ identifier, traits, flags: byName(ours) }).toEqual({ identifier, traits, flags: await theirs.identityFlags(identifier, traits) });
+        expect({ identifier, traits, flags: byName(ours) }).toEqual({
+          identifier,
+          traits,
+          flags: await theirs.identityFlags(identifier, traits),
+        });
         expect(ours.map((flag) => flag.featureName)).toEqual(documentOrder);
         for (const flag of ours) reasons.add(flag.reason.replace(/segment_\d+/, 'segment_N').replace(/weight=.*/, 'weight=W'));
         comparisons++;
@@ -304,7 +339,12 @@ test(`identity and environment flags equal Flagsmith's engine on ${RUNS} generat
     { numRuns: RUNS, seed: SEED },
   );
   // The generator must reach every kind of outcome, or the comparison proves little.
-  expect([...reasons].sort()).toEqual(['DEFAULT', 'SPLIT; weight=W', 'TARGETING_MATCH; segment=identity_overrides', 'TARGETING_MATCH; segment=segment_N']);
+  expect([...reasons].sort()).toEqual([
+    'DEFAULT',
+    'SPLIT; weight=W',
+    'TARGETING_MATCH; segment=identity_overrides',
+    'TARGETING_MATCH; segment=segment_N',
+  ]);
   expect(comparisons).toBeGreaterThan(RUNS * 3);
 });
 
@@ -322,7 +362,14 @@ describe('known differences from the oracle', () => {
   test('JSONPath other than plain steps into the identity and the environment is not resolved: the literal trait is read', async () => {
     // The oracle runs jsonpath-plus over its whole evaluation context, features included.
     const document = documentWith({
-      segments: [segment(1, 's', [rule('ALL', [condition('EQUAL', 'true', '$.features.f.enabled')])], [state(1, 'f', 'on', { feature_segment: { priority: 0 } })])],
+      segments: [
+        segment(
+          1,
+          's',
+          [rule('ALL', [condition('EQUAL', 'true', '$.features.f.enabled')])],
+          [state(1, 'f', 'on', { feature_segment: { priority: 0 } })],
+        ),
+      ],
     });
     expect((await oracle(document).identityFlags('a', {})).f.value).toBe('on');
     expect(evaluateIdentityFlags(compileEnvironment(document), 'a', {})[0].value).toBe('off');

@@ -8,7 +8,11 @@ import { byName, oracle } from './oracle';
 const percentage = (text: string) => (Number(BigInt(`0x${createHash('md5').update(text).digest('hex')}`) % 9999n) / 9998) * 100;
 
 /** Our identity flags, asserted equal to the oracle's. */
-async function identityFlags(document: EnvironmentDocument, identifier: string, traits: Record<string, TraitValue> = {}): Promise<FlagResult[]> {
+async function identityFlags(
+  document: EnvironmentDocument,
+  identifier: string,
+  traits: Record<string, TraitValue> = {},
+): Promise<FlagResult[]> {
   const ours = evaluateIdentityFlags(compileEnvironment(document), identifier, traits);
   expect(byName(ours)).toEqual(await oracle(document).identityFlags(identifier, traits));
   return ours;
@@ -77,20 +81,32 @@ describe('environment flags', () => {
 describe('segment overrides', () => {
   test('a matching segment overrides the default, with its name in the reason', async () => {
     const document = documentWith({ segments: [segment(3, 'pros', plan('pro'), [override('on', 1, 31)])] });
-    expect(await flagF(document, 'a', { plan: 'pro' })).toMatchObject({ value: 'on', reason: 'TARGETING_MATCH; segment=pros', featureState: document.project.segments[0].feature_states[0] });
+    expect(await flagF(document, 'a', { plan: 'pro' })).toMatchObject({
+      value: 'on',
+      reason: 'TARGETING_MATCH; segment=pros',
+      featureState: document.project.segments[0].feature_states[0],
+    });
     expect(await flagF(document, 'a', { plan: 'free' })).toMatchObject({ value: 'off', reason: 'DEFAULT' });
   });
 
   test('the lowest priority wins, whatever the segment order', async () => {
     const document = documentWith({
-      segments: [segment(1, 'one', everyone, [override('p5', 5, 11)]), segment(2, 'two', everyone, [override('p2', 2, 21)]), segment(3, 'three', everyone, [override('p9', 9, 31)])],
+      segments: [
+        segment(1, 'one', everyone, [override('p5', 5, 11)]),
+        segment(2, 'two', everyone, [override('p2', 2, 21)]),
+        segment(3, 'three', everyone, [override('p9', 9, 31)]),
+      ],
     });
     expect(await flagF(document)).toMatchObject({ value: 'p2', reason: 'TARGETING_MATCH; segment=two' });
   });
 
   test('a negative priority beats 0; no priority loses to any', async () => {
     const document = documentWith({
-      segments: [segment(1, 'none', everyone, [override('none', null, 11)]), segment(2, 'zero', everyone, [override('zero', 0, 21)]), segment(3, 'neg', everyone, [override('neg', -1, 31)])],
+      segments: [
+        segment(1, 'none', everyone, [override('none', null, 11)]),
+        segment(2, 'zero', everyone, [override('zero', 0, 21)]),
+        segment(3, 'neg', everyone, [override('neg', -1, 31)]),
+      ],
     });
     expect((await flagF(document)).value).toBe('neg');
     document.project.segments.pop();
@@ -107,7 +123,11 @@ describe('segment overrides', () => {
   test('ids beyond 2^32 - 2 come after the others, in document order', async () => {
     const big = 4294967295;
     const document = documentWith({
-      segments: [segment(big + 5, 'huge', everyone, [override('huge', 1, 11)]), segment(big, 'big', everyone, [override('big', 1, 12)]), segment(9, 'nine', everyone, [override('nine', 1, 13)])],
+      segments: [
+        segment(big + 5, 'huge', everyone, [override('huge', 1, 11)]),
+        segment(big, 'big', everyone, [override('big', 1, 12)]),
+        segment(9, 'nine', everyone, [override('nine', 1, 13)]),
+      ],
     });
     expect((await flagF(document)).value).toBe('nine');
     document.project.segments.pop();
@@ -116,23 +136,33 @@ describe('segment overrides', () => {
 
   test('a repeated segment id: its last definition, at its first place', async () => {
     const document = documentWith({
-      segments: [segment(5, 'old', everyone, [override('old', 1, 11)]), segment(6, 'six', everyone, [override('six', 1, 12)]), segment(5, 'new', everyone, [override('new', 1, 13)])],
+      segments: [
+        segment(5, 'old', everyone, [override('old', 1, 11)]),
+        segment(6, 'six', everyone, [override('six', 1, 12)]),
+        segment(5, 'new', everyone, [override('new', 1, 13)]),
+      ],
     });
     expect((await flagF(document)).value).toBe('new');
   });
 
   test('a segment that does not match, or has no rules, overrides nothing', async () => {
-    const document = documentWith({ segments: [segment(1, 'no rules', [], [override('x', 0, 11)]), segment(2, 'pros', plan('pro'), [override('y', 0, 12)])] });
+    const document = documentWith({
+      segments: [segment(1, 'no rules', [], [override('x', 0, 11)]), segment(2, 'pros', plan('pro'), [override('y', 0, 12)])],
+    });
     expect(await flagF(document)).toMatchObject({ value: 'off', reason: 'DEFAULT' });
   });
 
   test("a segment's override of a feature the environment lacks is ignored", async () => {
-    const document = documentWith({ segments: [segment(1, 's', everyone, [state(9, 'ghost', 'boo', { feature_segment: { priority: 0 } })])] });
+    const document = documentWith({
+      segments: [segment(1, 's', everyone, [state(9, 'ghost', 'boo', { feature_segment: { priority: 0 } })])],
+    });
     expect((await identityFlags(document, 'x')).map((f) => f.featureName)).toEqual(['f']);
   });
 
   test('the winning state gives the flag its feature id and enabled state', async () => {
-    const document = documentWith({ segments: [segment(1, 's', everyone, [override('on', 0, 11, { feature: { id: 77, name: 'f' }, enabled: false })])] });
+    const document = documentWith({
+      segments: [segment(1, 's', everyone, [override('on', 0, 11, { feature: { id: 77, name: 'f' }, enabled: false })])],
+    });
     expect(await flagF(document)).toMatchObject({ featureId: 77, enabled: false, value: 'on' });
   });
 });
@@ -177,8 +207,16 @@ describe('multivariate splits', () => {
       feature_states: [
         state(1, 'f', 'own', {
           multivariate_feature_state_values: [
-            { multivariate_feature_option: { value: 'second' }, percentage_allocation: 50, mv_fs_value_uuid: 'ffffffff-0000-4000-8000-000000000000' },
-            { multivariate_feature_option: { value: 'first' }, percentage_allocation: 50, mv_fs_value_uuid: '0fffffff-0000-4000-8000-000000000000' },
+            {
+              multivariate_feature_option: { value: 'second' },
+              percentage_allocation: 50,
+              mv_fs_value_uuid: 'ffffffff-0000-4000-8000-000000000000',
+            },
+            {
+              multivariate_feature_option: { value: 'first' },
+              percentage_allocation: 50,
+              mv_fs_value_uuid: '0fffffff-0000-4000-8000-000000000000',
+            },
           ],
         }),
       ],
@@ -206,7 +244,9 @@ describe('multivariate splits', () => {
     });
     for (let i = 0; i < 20; i++) {
       const at = percentage(`555,env_key_u${i}`);
-      expect(await flagF(document, `u${i}`)).toMatchObject(at < 40 ? { value: 'v', reason: 'SPLIT; weight=40' } : { value: 'seg', reason: 'TARGETING_MATCH; segment=all' });
+      expect(await flagF(document, `u${i}`)).toMatchObject(
+        at < 40 ? { value: 'v', reason: 'SPLIT; weight=40' } : { value: 'seg', reason: 'TARGETING_MATCH; segment=all' },
+      );
     }
   });
 });
@@ -259,7 +299,10 @@ describe('identity overrides', () => {
   test('an identifier listed twice: per feature, the first listing’s override', async () => {
     const document = documentWith({
       feature_states: [state(1, 'f', 'off'), state(2, 'g', 'G')],
-      identity_overrides: [overridden('ann', 'first', 901), { identifier: 'ann', identity_features: [state(1, 'f', 'second'), state(2, 'g', 'g2')] }],
+      identity_overrides: [
+        overridden('ann', 'first', 901),
+        { identifier: 'ann', identity_features: [state(1, 'f', 'second'), state(2, 'g', 'g2')] },
+      ],
     });
     expect((await identityFlags(document, 'ann')).map((f) => f.value)).toEqual(['first', 'g2']);
   });
@@ -282,7 +325,11 @@ describe('compiled environment', () => {
 
   test('knows which features can hang on a hash', () => {
     const document = documentWith({
-      feature_states: [state(1, 'f', 'x'), state(2, 'mv', 'x', { multivariate_feature_state_values: allocations([1, 'a', 10]) }), state(3, 'g', 'x')],
+      feature_states: [
+        state(1, 'f', 'x'),
+        state(2, 'mv', 'x', { multivariate_feature_state_values: allocations([1, 'a', 10]) }),
+        state(3, 'g', 'x'),
+      ],
       segments: [segment(1, 's', [rule('ALL', [c('PERCENTAGE_SPLIT', '50', null)])], [override('on', 0, 11)])],
     });
     expect([...compileEnvironment(document).hashedFeatures].sort()).toEqual(['f', 'mv']);

@@ -55,9 +55,16 @@ describe('which patterns count', () => {
   test('a refused condition is found at any depth, with its path', () => {
     const condition = (value: string) => ({ operator: 'REGEX' as const, property_: 'p', value });
     const rules = [
-      { type: 'ALL' as const, conditions: [condition('^ok$')], rules: [{ type: 'ANY' as const, conditions: [condition('x'), condition('(?!x)')], rules: [] }] },
+      {
+        type: 'ALL' as const,
+        conditions: [condition('^ok$')],
+        rules: [{ type: 'ANY' as const, conditions: [condition('x'), condition('(?!x)')], rules: [] }],
+      },
     ];
-    expect(firstRefusedCondition(rules)).toEqual({ path: '0/rules/0/conditions/1/value', problem: expect.stringMatching(/^REGEX "\(\?!x\)": /) });
+    expect(firstRefusedCondition(rules)).toEqual({
+      path: '0/rules/0/conditions/1/value',
+      problem: expect.stringMatching(/^REGEX "\(\?!x\)": /),
+    });
     expect(firstRefusedCondition([{ type: 'ALL', conditions: [condition('')], rules: [] }])).toBeUndefined();
   });
 });
@@ -69,7 +76,14 @@ describe('every operator is bounded on 10 KB hostile values', () => {
     // The operators as plain JavaScript, for a worker thread to load.
     dir = mkdtempSync(join(tmpdir(), 'flagstack-operators-'));
     bundle = join(dir, 'operators.js');
-    buildSync({ entryPoints: [join(__dirname, '../../service/engine/operators.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'warning' });
+    buildSync({
+      entryPoints: [join(__dirname, '../../service/engine/operators.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundle,
+      logLevel: 'warning',
+    });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -56,12 +56,17 @@ test.each(['$.identity', '$.identity.traits', '$.environment', '$.features', '$.
   expect(typeof JSONPath({ path, json: context })[0]).toBe('object');
 });
 
-test.each(['$..identifier', '$.identity.*', '$.identity.traits[age,plan]', '$.identity.traits[?(@ > 1)]', '$.features.f.enabled', '$.identity.traits.', "$.identity.traits['a~b']"])(
-  '%s is JSONPath we do not resolve',
-  (path) => {
-    expect(contextPath(path, environment)).toBeUndefined();
-  },
-);
+test.each([
+  '$..identifier',
+  '$.identity.*',
+  '$.identity.traits[age,plan]',
+  '$.identity.traits[?(@ > 1)]',
+  '$.features.f.enabled',
+  '$.identity.traits.',
+  "$.identity.traits['a~b']",
+])('%s is JSONPath we do not resolve', (path) => {
+  expect(contextPath(path, environment)).toBeUndefined();
+});
 
 test('a percentage split keys on the identity key, a $. path, or nothing', () => {
   expect(splitKey(null, environment)!(identity)).toBe('env_key_ada');

@@ -22,10 +22,20 @@ import { startTestService, type TestService } from '../support/service';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const available = fs.existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true';
-if (!available && !inCi) console.warn(`Skipping the browser SDK tests: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM=/path/to/chromium).`);
+if (!available && !inCi)
+  console.warn(`Skipping the browser SDK tests: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM=/path/to/chromium).`);
 const withChromium = available || inCi ? test : test.skip;
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const OTHER_ORIGIN = 'https://not-this-page.example';
 /** The identity the page identifies, with a trait that puts it in the 'seniors' segment below. */
 const USER = 'browser-user-1';
@@ -141,14 +151,33 @@ async function seed(svc: TestService): Promise<SeededEnvironment & { greetingId:
     if (status >= 300) throw new Error(`admin call failed with ${status}: ${JSON.stringify(body)}`);
     return body;
   };
-  const greeting = await must(svc.admin('POST', `/projects/${seeded.projectId}/features`, { name: 'browser_greeting', default_enabled: true, initial_value: ENV_GREETING }));
+  const greeting = await must(
+    svc.admin('POST', `/projects/${seeded.projectId}/features`, {
+      name: 'browser_greeting',
+      default_enabled: true,
+      initial_value: ENV_GREETING,
+    }),
+  );
   const seniors = await must(
     svc.admin('POST', `/projects/${seeded.projectId}/segments`, {
       name: 'seniors',
-      rules: [{ type: 'ALL', conditions: [], rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'GREATER_THAN_INCLUSIVE', property_: 'age', value: '65' }] }] }],
+      rules: [
+        {
+          type: 'ALL',
+          conditions: [],
+          rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'GREATER_THAN_INCLUSIVE', property_: 'age', value: '65' }] }],
+        },
+      ],
     }),
   );
-  await must(svc.admin('POST', `/environments/${seeded.clientKey}/segment-overrides`, { feature: 'browser_greeting', segment_id: seniors.id, enabled: true, value: SENIOR_GREETING }));
+  await must(
+    svc.admin('POST', `/environments/${seeded.clientKey}/segment-overrides`, {
+      feature: 'browser_greeting',
+      segment_id: seniors.id,
+      enabled: true,
+      value: SENIOR_GREETING,
+    }),
+  );
   return { ...seeded, greetingId: greeting.id };
 }
 
@@ -184,7 +213,11 @@ const preflight = (svc: TestService, origin: string, requestPath = '/api/v1/iden
       'access-control-request-headers': 'content-type,x-environment-key,flagsmith-sdk-user-agent',
     },
   });
-const headerList = (value: string | null) => (value ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+const headerList = (value: string | null) =>
+  (value ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
 
 // ---- lifecycle: everything started is stopped in afterAll, even when a test fails half-way ----
 
@@ -213,7 +246,12 @@ async function browserAndPageServer(): Promise<{ context: BrowserContext; pageSe
   if (!context) {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'flagstack-browser-sdk-'));
     cleanups.push(async () => fs.rmSync(profile, { recursive: true, force: true }));
-    const started = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+    const started = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      timeout: 30_000,
+    });
     context = started;
     cleanups.push(() => started.close());
   }
@@ -250,7 +288,10 @@ async function visit(svc: TestService, clientKey: string): Promise<Visit> {
         .request()
         .allHeaders()
         .then((headers) => {
-          sentHeaders[request] = Object.keys(headers).map((name) => name.toLowerCase()).filter((name) => /^(x-|flagsmith-|content-type$)/.test(name)).sort();
+          sentHeaders[request] = Object.keys(headers)
+            .map((name) => name.toLowerCase())
+            .filter((name) => /^(x-|flagsmith-|content-type$)/.test(name))
+            .sort();
         }),
     );
   });
@@ -262,7 +303,10 @@ async function visit(svc: TestService, clientKey: string): Promise<Visit> {
     expect(pageServer.origin).not.toBe(svc.url);
     // The tests share the page's origin: nothing an earlier visit stored may answer for the service.
     await page.evaluate('localStorage.clear()');
-    const result = (await page.evaluate(([api, key]) => (globalThis as any).runFlagsmith(api, key), [`${svc.url}/api/v1/`, clientKey])) as PageResult;
+    const result = (await page.evaluate(
+      ([api, key]) => (globalThis as any).runFlagsmith(api, key),
+      [`${svc.url}/api/v1/`, clientKey],
+    )) as PageResult;
     await Promise.all(reading);
     return { result, requests, serviceResponses, sentHeaders, console: consoleLines };
   } finally {
@@ -275,7 +319,9 @@ async function visit(svc: TestService, clientKey: string): Promise<Visit> {
 withChromium(
   'the browser SDK on another origin reads environment and identity flags, and stores the trait, through CORS',
   async () => {
-    const { pageServer: { origin } } = await browserAndPageServer();
+    const {
+      pageServer: { origin },
+    } = await browserAndPageServer();
     const svc = await service();
     const seeded = await seed(svc);
 
@@ -345,7 +391,11 @@ withChromium(
     // (One preflight per URL: the SDK's custom headers need one even for the GET, and the profile is fresh.)
     expect(increase(before, after)).toEqual({ 'GET /api/v1/flags/ 200': 1, 'POST /api/v1/identities/ 200': 1, 'OPTIONS 204': 2 });
     expect(pageServer?.served).toEqual(expect.arrayContaining(['GET /', 'GET /flagsmith.js']));
-    expect(requests.filter((r) => !r.startsWith(`GET ${pageServer?.origin}/`) && !r.startsWith(`GET ${svc.url}/`) && !r.startsWith(`POST ${svc.url}/`))).toEqual([]);
+    expect(
+      requests.filter(
+        (r) => !r.startsWith(`GET ${pageServer?.origin}/`) && !r.startsWith(`GET ${svc.url}/`) && !r.startsWith(`POST ${svc.url}/`),
+      ),
+    ).toEqual([]);
     // The headers the service's CORS rules had to allow, as the SDK really sent them.
     const sdkHeaders = ['flagsmith-application-name', 'flagsmith-application-version', 'flagsmith-sdk-user-agent', 'x-environment-key'];
     expect(sentHeaders).toEqual({ 'GET /api/v1/flags/': sdkHeaders, 'POST /api/v1/identities/': ['content-type', ...sdkHeaders] });
@@ -356,7 +406,9 @@ withChromium(
 withChromium(
   'the same page reads nothing when the service allows only another origin',
   async () => {
-    const { pageServer: { origin } } = await browserAndPageServer();
+    const {
+      pageServer: { origin },
+    } = await browserAndPageServer();
     const svc = await service({ FLAGSTACK_CORS_ORIGINS: OTHER_ORIGIN });
     const seeded = await seed(svc);
 
@@ -395,7 +447,9 @@ withChromium(
 withChromium(
   'the same page reads its flags again once the list names its origin',
   async () => {
-    const { pageServer: { origin } } = await browserAndPageServer();
+    const {
+      pageServer: { origin },
+    } = await browserAndPageServer();
     const svc = await service({ FLAGSTACK_CORS_ORIGINS: `${OTHER_ORIGIN}, ${origin}` });
     const seeded = await seed(svc);
     const answer = await preflight(svc, origin);
@@ -404,7 +458,12 @@ withChromium(
     expect(headerList(answer.headers.get('vary'))).toContain('origin');
 
     const { result, serviceResponses, console: consoleLines } = await visit(svc, seeded.clientKey);
-    expect({ init: result.init, identify: result.identify, errors: result.errors, console: consoleLines }).toEqual({ init: 'resolved', identify: 'resolved', errors: [], console: [] });
+    expect({ init: result.init, identify: result.identify, errors: result.errors, console: consoleLines }).toEqual({
+      init: 'resolved',
+      identify: 'resolved',
+      errors: [],
+      console: [],
+    });
     expect(result.environment).toMatchObject({ greeting: ENV_GREETING, banner: 'hello' });
     expect(result.identity).toMatchObject({ greeting: SENIOR_GREETING, banner: 'adult banner', age: USER_AGE });
     expect(serviceResponses).toEqual(['GET /api/v1/flags/ 200', 'POST /api/v1/identities/ 200']);

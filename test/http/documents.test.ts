@@ -55,7 +55,10 @@ test('import into a new environment creates it, and every identity gets the same
   const offline = new Flagsmith({ offlineMode: true, offlineHandler: new LocalFileHandler(file) });
   for (const { identifier, traits } of SAMPLE_IDENTITIES) {
     const expected = Object.fromEntries(
-      (await offline.getIdentityFlags(identifier, traits)).allFlags().filter((f) => f.featureName !== 'secret_flag').map((f) => [f.featureName, [f.enabled, f.value]]),
+      (await offline.getIdentityFlags(identifier, traits))
+        .allFlags()
+        .filter((f) => f.featureName !== 'secret_flag')
+        .map((f) => [f.featureName, [f.enabled, f.value]]),
     );
     expect({ identifier, flags: await flagsOf('copy_client_key_09', identifier, traits) }).toEqual({ identifier, flags: expected });
   }
@@ -78,13 +81,26 @@ test('a hand-written Flagsmith document keeps its ids, and remote and local eval
           name: 'quarter',
           rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'PERCENTAGE_SPLIT', property_: null, value: '25' }] }],
           feature_states: [
-            { feature: { id: 901, name: 'colour', type: 'STANDARD' }, enabled: true, django_id: 40001, feature_state_value: 'green', feature_segment: { priority: 0 }, multivariate_feature_state_values: [] },
+            {
+              feature: { id: 901, name: 'colour', type: 'STANDARD' },
+              enabled: true,
+              django_id: 40001,
+              feature_state_value: 'green',
+              feature_segment: { priority: 0 },
+              multivariate_feature_state_values: [],
+            },
           ],
         },
       ],
     },
     feature_states: [
-      { feature: { id: 901, name: 'colour', type: 'STANDARD' }, enabled: true, django_id: 30001, feature_state_value: 'blue', multivariate_feature_state_values: [] },
+      {
+        feature: { id: 901, name: 'colour', type: 'STANDARD' },
+        enabled: true,
+        django_id: 30001,
+        feature_state_value: 'blue',
+        multivariate_feature_state_values: [],
+      },
       {
         feature: { id: 902, name: 'layout', type: 'MULTIVARIATE' },
         enabled: true,
@@ -97,7 +113,12 @@ test('a hand-written Flagsmith document keeps its ids, and remote and local eval
       },
     ],
     identity_overrides: [
-      { identifier: 'special', identity_features: [{ feature: { id: 901, name: 'colour', type: 'STANDARD' }, enabled: false, django_id: 50001, feature_state_value: 'red' }] },
+      {
+        identifier: 'special',
+        identity_features: [
+          { feature: { id: 901, name: 'colour', type: 'STANDARD' }, enabled: false, django_id: 50001, feature_state_value: 'red' },
+        ],
+      },
     ],
   };
   const created = await svc.admin('PUT', '/environments/imported_key_0001/document', document);
@@ -108,7 +129,12 @@ test('a hand-written Flagsmith document keeps its ids, and remote and local eval
 
   const { body: serverKey } = await svc.admin('POST', '/environments/imported_key_0001/server-keys', {});
   const remote = new Flagsmith({ environmentKey: 'imported_key_0001', apiUrl: `${svc.url}/api/v1/` });
-  const local = new Flagsmith({ environmentKey: serverKey.key, apiUrl: `${svc.url}/api/v1/`, enableLocalEvaluation: true, environmentRefreshIntervalSeconds: 3600 });
+  const local = new Flagsmith({
+    environmentKey: serverKey.key,
+    apiUrl: `${svc.url}/api/v1/`,
+    enableLocalEvaluation: true,
+    environmentRefreshIntervalSeconds: 3600,
+  });
   try {
     const seen = new Set<string>();
     for (let i = 0; i < 40; i++) {
@@ -158,7 +184,16 @@ test('every admin change is in the audit log with actor, time, before and after,
   expect(second.body.items[0].id).toBeLessThan(first.body.items[0].id);
   const all = await svc.admin('GET', '/audit-log?limit=1000');
   const types = new Set(all.body.items.map((item: any) => item.entity_type));
-  for (const type of ['project', 'environment', 'server_key', 'feature', 'segment', 'segment_override', 'identity_override', 'environment_document']) {
+  for (const type of [
+    'project',
+    'environment',
+    'server_key',
+    'feature',
+    'segment',
+    'segment_override',
+    'identity_override',
+    'environment_document',
+  ]) {
     expect(types).toContain(type);
   }
 });

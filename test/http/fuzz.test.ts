@@ -22,7 +22,12 @@ beforeAll(async () => {
     name: 'catastrophic',
     rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'REGEX', property_: 'nick', value: '^(a+)+$' }] }],
   });
-  await svc.admin('POST', `/environments/${seeded.clientKey}/segment-overrides`, { feature: 'banner', segment_id: segment.body.id, enabled: true, value: 'matched' });
+  await svc.admin('POST', `/environments/${seeded.clientKey}/segment-overrides`, {
+    feature: 'banner',
+    segment_id: segment.body.id,
+    enabled: true,
+    value: 'matched',
+  });
   const { body } = await svc.call('GET', '/api/v1/docs/openapi.json');
   routes = Object.entries(body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
     Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path })),
@@ -30,10 +35,21 @@ beforeAll(async () => {
 });
 afterAll(() => svc.stop());
 
-
 /** What attackers send: text PostgreSQL cannot store, halves of surrogate pairs, huge strings, catastrophic patterns and their inputs. */
 const hostileText = fc.oneof(
-  fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'x\udc00', '\udfff\ud800', '^(a+)+$', '(a|aa)+$', '(.*a){12}', '^(\\w+\\s?)*$', '(?=a)', '(a)\\1'),
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    'x\udc00',
+    '\udfff\ud800',
+    '^(a+)+$',
+    '(a|aa)+$',
+    '(.*a){12}',
+    '^(\\w+\\s?)*$',
+    '(?=a)',
+    '(a)\\1',
+  ),
   fc.integer({ min: 1, max: 20_000 }).map((n) => `${'a'.repeat(n)}!`),
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
@@ -41,7 +57,23 @@ const hostileText = fc.oneof(
 /** Values that stress parsers and validators. */
 const nasty = fc.oneof(
   fc.string(),
-  fc.constantFrom('', ' ', '../../etc/passwd', '%00', '\u0000', '😀', '9'.repeat(30), '-1', '0', '1.5', 'null', '[]', '{}', "' OR 1=1 --", '<script>'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '../../etc/passwd',
+    '%00',
+    '\u0000',
+    '😀',
+    '9'.repeat(30),
+    '-1',
+    '0',
+    '1.5',
+    'null',
+    '[]',
+    '{}',
+    "' OR 1=1 --",
+    '<script>',
+  ),
   fc.integer().map(String),
   hostileText,
 );
@@ -51,7 +83,9 @@ const percentEncoded = (value: string) =>
   value.replace(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g, (char) => {
     if (!/^[\ud800-\udfff]$/.test(char)) return encodeURIComponent(char);
     const unit = char.charCodeAt(0);
-    return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((byte) => `%${byte.toString(16).toUpperCase()}`).join('');
+    return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+      .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+      .join('');
   });
 
 /** A path from a route template with every parameter replaced by something random. */
@@ -71,8 +105,15 @@ const anyBody = fc.oneof(
   refusedBody,
   fc.jsonValue().map((value) => ({ raw: JSON.stringify(value) })),
   // Well-formed requests of the SDK routes with hostile text where values go (OFREP reads only).
-  fc.record({ identifier: hostileText, traits: fc.array(fc.record({ trait_key: hostileText, trait_value: hostileText }), { maxLength: 3 }) }).map((body) => ({ raw: JSON.stringify(body) })),
-  fc.dictionary(fc.oneof(fc.constant('nick'), hostileText), hostileText, { maxKeys: 4 }).map((context) => ({ raw: JSON.stringify({ context: { targetingKey: 'fuzz', ...context } }) })),
+  fc
+    .record({
+      identifier: hostileText,
+      traits: fc.array(fc.record({ trait_key: hostileText, trait_value: hostileText }), { maxLength: 3 }),
+    })
+    .map((body) => ({ raw: JSON.stringify(body) })),
+  fc
+    .dictionary(fc.oneof(fc.constant('nick'), hostileText), hostileText, { maxKeys: 4 })
+    .map((context) => ({ raw: JSON.stringify({ context: { targetingKey: 'fuzz', ...context } }) })),
 );
 
 const garbageKey = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('ser.', 'ser.x', 'Bearer', ''));
@@ -85,8 +126,17 @@ test(`${RUNS} random and malformed requests: no 5xx, still serving, data unchang
       route: fc.constantFrom(...routes),
       credentials: fc.constantFrom('none', 'garbage', 'wrong-kind', 'valid'),
       key: garbageKey,
-      query: fc.option(fc.dictionary(fc.constantFrom('feature', 'identifier', 'limit', 'cursor', 'hours', 'project', 'environment', 'x'), nasty), { nil: undefined }),
-      contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', undefined),
+      query: fc.option(
+        fc.dictionary(fc.constantFrom('feature', 'identifier', 'limit', 'cursor', 'hours', 'project', 'environment', 'x'), nasty),
+        { nil: undefined },
+      ),
+      contentType: fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        undefined,
+      ),
       body: anyBody,
       refused: refusedBody,
     })

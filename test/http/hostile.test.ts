@@ -33,21 +33,84 @@ describe('text PostgreSQL cannot store: refused with 400 at the schema, on every
   const cases: Case[] = [
     ['identity: identifier with NUL', 'POST', '/api/v1/identities/', `{"identifier": ${NUL}}`, 'client', /^body\/identifier /],
     ['identity: lone low surrogate identifier', 'POST', '/api/v1/identities/', `{"identifier": ${LOW}}`, 'client', /^body\/identifier /],
-    ['identity: trait key with NUL', 'POST', '/api/v1/identities/', `{"identifier": "a", "traits": [{"trait_key": ${NUL}, "trait_value": 1}]}`, 'client', /^body\/traits\/0\/trait_key /],
-    ['identity: trait value with NUL', 'POST', '/api/v1/identities/', `{"identifier": "a", "traits": [{"trait_key": "k", "trait_value": ${NUL}}]}`, 'client', /^body\/traits\/0\/trait_value /],
-    ['identity: trait value a lone surrogate', 'POST', '/api/v1/identities/', `{"identifier": "a", "traits": [{"trait_key": "k", "trait_value": ${HIGH}}]}`, 'client', /^body\/traits\/0\/trait_value /],
+    [
+      'identity: trait key with NUL',
+      'POST',
+      '/api/v1/identities/',
+      `{"identifier": "a", "traits": [{"trait_key": ${NUL}, "trait_value": 1}]}`,
+      'client',
+      /^body\/traits\/0\/trait_key /,
+    ],
+    [
+      'identity: trait value with NUL',
+      'POST',
+      '/api/v1/identities/',
+      `{"identifier": "a", "traits": [{"trait_key": "k", "trait_value": ${NUL}}]}`,
+      'client',
+      /^body\/traits\/0\/trait_value /,
+    ],
+    [
+      'identity: trait value a lone surrogate',
+      'POST',
+      '/api/v1/identities/',
+      `{"identifier": "a", "traits": [{"trait_key": "k", "trait_value": ${HIGH}}]}`,
+      'client',
+      /^body\/traits\/0\/trait_value /,
+    ],
     ['identity: %00 in the query', 'GET', '/api/v1/identities/?identifier=a%00b', undefined, 'client', /^querystring\/identifier /],
     ['flags: %00 in the feature', 'GET', '/api/v1/flags/?feature=%00', undefined, 'client', /^querystring\/feature /],
     ['analytics: feature name with NUL', 'POST', '/api/v1/analytics/flags/', `{${NUL}: 1}`, 'client', /^body\/a\u0000b |^body\/a\ufffdb /],
-    ['ofrep: context value a lone surrogate', 'POST', '/ofrep/v1/evaluate/flags', `{"context": {"targetingKey": "t", "plan": ${HIGH}}}`, 'client', /body\/context\/plan /],
+    [
+      'ofrep: context value a lone surrogate',
+      'POST',
+      '/ofrep/v1/evaluate/flags',
+      `{"context": {"targetingKey": "t", "plan": ${HIGH}}}`,
+      'client',
+      /body\/context\/plan /,
+    ],
     ['ofrep: context key with NUL', 'POST', '/ofrep/v1/evaluate/flags', `{"context": {${NUL}: "x"}}`, 'client', /body\/context\//],
-    ['ofrep: nested context value with NUL', 'POST', '/ofrep/v1/evaluate/flags', `{"context": {"targetingKey": "t", "deep": {"list": [${NUL}]}}}`, 'client', /body\/context\/deep\/list\/0 /],
+    [
+      'ofrep: nested context value with NUL',
+      'POST',
+      '/ofrep/v1/evaluate/flags',
+      `{"context": {"targetingKey": "t", "deep": {"list": [${NUL}]}}}`,
+      'client',
+      /body\/context\/deep\/list\/0 /,
+    ],
     ['ofrep: %00 in the flag key', 'POST', '/ofrep/v1/evaluate/flags/ban%00ner', '{}', 'client', /params\/key /],
     ['admin: project name with NUL', 'POST', '/api/v1/admin/projects', `{"name": ${NUL}}`, 'admin', /^body\/name /],
-    ['admin: feature value with NUL', 'PATCH', '/api/v1/admin/environments/ENV/feature-states/banner', `{"value": ${NUL}}`, 'admin', /^body\/value /],
-    ['admin: condition value with NUL', 'POST', '/api/v1/admin/projects/PROJECT/segments', `{"name": "s", "rules": [{"type": "ALL", "rules": [], "conditions": [{"operator": "EQUAL", "property_": "p", "value": ${NUL}}]}]}`, 'admin', /^body\/rules\/0\/conditions\/0\/value /],
-    ['admin: trait value a lone surrogate', 'PATCH', '/api/v1/admin/environments/ENV/identities/ada/traits', `{"plan": ${HIGH}}`, 'admin', /^body\/plan /],
-    ['admin: %00 in a path parameter', 'GET', '/api/v1/admin/environments/ENV/feature-states/ban%00ner', undefined, 'admin', /^params\/featureName /],
+    [
+      'admin: feature value with NUL',
+      'PATCH',
+      '/api/v1/admin/environments/ENV/feature-states/banner',
+      `{"value": ${NUL}}`,
+      'admin',
+      /^body\/value /,
+    ],
+    [
+      'admin: condition value with NUL',
+      'POST',
+      '/api/v1/admin/projects/PROJECT/segments',
+      `{"name": "s", "rules": [{"type": "ALL", "rules": [], "conditions": [{"operator": "EQUAL", "property_": "p", "value": ${NUL}}]}]}`,
+      'admin',
+      /^body\/rules\/0\/conditions\/0\/value /,
+    ],
+    [
+      'admin: trait value a lone surrogate',
+      'PATCH',
+      '/api/v1/admin/environments/ENV/identities/ada/traits',
+      `{"plan": ${HIGH}}`,
+      'admin',
+      /^body\/plan /,
+    ],
+    [
+      'admin: %00 in a path parameter',
+      'GET',
+      '/api/v1/admin/environments/ENV/feature-states/ban%00ner',
+      undefined,
+      'admin',
+      /^params\/featureName /,
+    ],
   ];
 
   test.each(cases)('%s', async (_name, method, path, raw, who, where) => {
@@ -70,7 +133,10 @@ describe('text PostgreSQL cannot store: refused with 400 at the schema, on every
 
   test('honest identity writes sent together with poisoned ones all succeed', async () => {
     const honest = Array.from({ length: 200 }, (_, i) =>
-      svc.call('POST', '/api/v1/identities/', { headers: client(), body: { identifier: `honest-${i}`, traits: [{ trait_key: 'n', trait_value: i }] } }),
+      svc.call('POST', '/api/v1/identities/', {
+        headers: client(),
+        body: { identifier: `honest-${i}`, traits: [{ trait_key: 'n', trait_value: i }] },
+      }),
     );
     const poisoned = Array.from({ length: 20 }, (_, i) =>
       svc.call('POST', '/api/v1/identities/', {
@@ -97,7 +163,10 @@ describe('bounds per identity, from the settings', () => {
       FLAGSTACK_MAX_IDENTITY_TRAITS_BYTES: '1024',
     });
     key = (await seedEnvironment(small, 'small_limits_key')).clientKey;
-    const stored = await small.call('POST', '/api/v1/identities/', { headers: { 'X-Environment-Key': key }, body: { identifier: 'bounded', traits: traits(3, 5) } });
+    const stored = await small.call('POST', '/api/v1/identities/', {
+      headers: { 'X-Environment-Key': key },
+      body: { identifier: 'bounded', traits: traits(3, 5) },
+    });
     expect(stored.status).toBe(200);
   });
   afterAll(() => small.stop());
@@ -107,10 +176,26 @@ describe('bounds per identity, from the settings', () => {
   const identity = (body: unknown) => small.call('POST', '/api/v1/identities/', { headers: { 'X-Environment-Key': key }, body });
 
   test.each([
-    ['a key past FLAGSTACK_MAX_TRAIT_KEY_LENGTH', { identifier: 'bounded', traits: [{ trait_key: 'k'.repeat(11), trait_value: 1 }] }, /body\/traits\/0\/trait_key must NOT have more than 10 characters/],
-    ['a value past FLAGSTACK_MAX_TRAIT_VALUE_LENGTH', { identifier: 'bounded', traits: [{ trait_key: 'k', trait_value: 'v'.repeat(21) }] }, /body\/traits\/0\/trait_value must NOT have more than 20 characters/],
-    ['more traits in one request than an identity may hold', { identifier: 'fresh', traits: traits(6, 1) }, /body\/traits must NOT have more than 5 items/],
-    ['traits that add up past FLAGSTACK_MAX_TRAITS_PER_IDENTITY', { identifier: 'bounded', traits: traits(3, 1, 'more') }, /"bounded" would hold 6 traits; at most 5/],
+    [
+      'a key past FLAGSTACK_MAX_TRAIT_KEY_LENGTH',
+      { identifier: 'bounded', traits: [{ trait_key: 'k'.repeat(11), trait_value: 1 }] },
+      /body\/traits\/0\/trait_key must NOT have more than 10 characters/,
+    ],
+    [
+      'a value past FLAGSTACK_MAX_TRAIT_VALUE_LENGTH',
+      { identifier: 'bounded', traits: [{ trait_key: 'k', trait_value: 'v'.repeat(21) }] },
+      /body\/traits\/0\/trait_value must NOT have more than 20 characters/,
+    ],
+    [
+      'more traits in one request than an identity may hold',
+      { identifier: 'fresh', traits: traits(6, 1) },
+      /body\/traits must NOT have more than 5 items/,
+    ],
+    [
+      'traits that add up past FLAGSTACK_MAX_TRAITS_PER_IDENTITY',
+      { identifier: 'bounded', traits: traits(3, 1, 'more') },
+      /"bounded" would hold 6 traits; at most 5/,
+    ],
   ])('%s: 400 naming the bound, nothing stored', async (_name, body, message) => {
     const before = await storedState(small.service.db);
     const refused = await identity(body);
@@ -126,7 +211,10 @@ describe('bounds per identity, from the settings', () => {
       const body = { identifier: 'big', traits: traits(3, 400) };
       const refused = await wide.call('POST', '/api/v1/identities/', { headers: { 'X-Environment-Key': wideKey }, body });
       expect(refused.status).toBe(400);
-      expect(refused.body.error).toMatchObject({ code: 'TRAIT_LIMIT_EXCEEDED', message: expect.stringMatching(/bytes of traits; at most 1024/) });
+      expect(refused.body.error).toMatchObject({
+        code: 'TRAIT_LIMIT_EXCEEDED',
+        message: expect.stringMatching(/bytes of traits; at most 1024/),
+      });
       expect((await wide.admin('GET', `/environments/${wideKey}/identities/big`)).status).toBe(404);
     } finally {
       await wide.stop();
@@ -134,8 +222,17 @@ describe('bounds per identity, from the settings', () => {
   });
 
   test('OFREP context values meet the same limits', async () => {
-    const refused = await small.call('POST', '/ofrep/v1/evaluate/flags', { headers: { 'X-API-Key': key }, body: { context: { targetingKey: 't', plan: 'v'.repeat(21) } } });
-    expect(refused).toMatchObject({ status: 400, body: { errorCode: 'INVALID_CONTEXT', errorDetails: expect.stringMatching(/body\/context\/plan must NOT have more than 20 characters/) } });
+    const refused = await small.call('POST', '/ofrep/v1/evaluate/flags', {
+      headers: { 'X-API-Key': key },
+      body: { context: { targetingKey: 't', plan: 'v'.repeat(21) } },
+    });
+    expect(refused).toMatchObject({
+      status: 400,
+      body: {
+        errorCode: 'INVALID_CONTEXT',
+        errorDetails: expect.stringMatching(/body\/context\/plan must NOT have more than 20 characters/),
+      },
+    });
   });
 
   test('admin trait edits meet them too', async () => {
@@ -147,7 +244,10 @@ describe('bounds per identity, from the settings', () => {
 });
 
 describe('REGEX patterns the linear-time matcher cannot run are refused where they are written', () => {
-  const segment = (value: string) => ({ name: 'patterned', rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'REGEX', property_: 'nick', value }] }] });
+  const segment = (value: string) => ({
+    name: 'patterned',
+    rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'REGEX', property_: 'nick', value }] }],
+  });
 
   test.each([
     ['a look-ahead', '^(?=a)a'],
@@ -173,7 +273,9 @@ describe('REGEX patterns the linear-time matcher cannot run are refused where th
     document.project.segments[1].rules = segment('(a)\\1').rules;
     const imported = await svc.admin('PUT', `/environments/${seeded.clientKey}/document`, document);
     expect(imported.status).toBe(400);
-    expect(imported.body.error.message).toMatch(new RegExp(`^body/project/segments/1/rules/0/conditions/0/value \\(segment '${document.project.segments[1].name}'\\)`));
+    expect(imported.body.error.message).toMatch(
+      new RegExp(`^body/project/segments/1/rules/0/conditions/0/value \\(segment '${document.project.segments[1].name}'\\)`),
+    );
     expect(await storedState(svc.service.db)).toEqual(before);
   });
 
@@ -198,45 +300,64 @@ describe('CORS', () => {
         headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': requestHeaders },
       }),
     );
-  const SDK_HEADERS = 'content-type,x-environment-key,flagsmith-application-name,flagsmith-application-version,flagsmith-sdk-user-agent,x-api-key,authorization,if-none-match';
+  const SDK_HEADERS =
+    'content-type,x-environment-key,flagsmith-application-name,flagsmith-application-version,flagsmith-sdk-user-agent,x-api-key,authorization,if-none-match';
 
-  test.each(['/api/v1/flags/', '/api/v1/identities/', '/api/v1/environment-document/', '/api/v1/analytics/flags/', '/ofrep/v1/evaluate/flags', '/ofrep/v1/evaluate/flags/banner'])(
-    'a preflight to %s from any site is allowed, with every header the SDKs send',
-    async (path) => {
-      const response = await preflight(svc.url, path, 'https://shop.example', SDK_HEADERS);
-      expect(response.status).toBe(204);
-      expect(response.headers.get('access-control-allow-origin')).toBe('*');
-      const allowed = response.headers.get('access-control-allow-headers')!.toLowerCase().split(/\s*,\s*/);
-      expect(allowed).toEqual(expect.arrayContaining(SDK_HEADERS.split(',')));
-      expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/);
-    },
-  );
+  test.each([
+    '/api/v1/flags/',
+    '/api/v1/identities/',
+    '/api/v1/environment-document/',
+    '/api/v1/analytics/flags/',
+    '/ofrep/v1/evaluate/flags',
+    '/ofrep/v1/evaluate/flags/banner',
+  ])('a preflight to %s from any site is allowed, with every header the SDKs send', async (path) => {
+    const response = await preflight(svc.url, path, 'https://shop.example', SDK_HEADERS);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    const allowed = response.headers
+      .get('access-control-allow-headers')!
+      .toLowerCase()
+      .split(/\s*,\s*/);
+    expect(allowed).toEqual(expect.arrayContaining(SDK_HEADERS.split(',')));
+    expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/);
+  });
 
   test('answers carry Access-Control-Allow-Origin and expose the headers SDKs read', async () => {
     const response = await headersOf(fetch(`${svc.url}/api/v1/flags/`, { headers: { ...client(), origin: 'https://shop.example' } }));
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
-    const exposed = response.headers.get('access-control-expose-headers')!.toLowerCase().split(/\s*,\s*/);
+    const exposed = response.headers
+      .get('access-control-expose-headers')!
+      .toLowerCase()
+      .split(/\s*,\s*/);
     expect(exposed).toEqual(expect.arrayContaining(['etag', 'x-flagsmith-document-updated-at', 'x-request-id']));
   });
 
-  test.each(['/health', '/ready', '/metrics', '/api/v1/docs/openapi.json'])('%s, for probes and scrapers, sends no CORS headers', async (path) => {
-    const response = await headersOf(fetch(svc.url + path, { headers: { origin: 'https://shop.example' } }));
-    expect(response.status).toBe(200);
-    expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
-  });
+  test.each(['/health', '/ready', '/metrics', '/api/v1/docs/openapi.json'])(
+    '%s, for probes and scrapers, sends no CORS headers',
+    async (path) => {
+      const response = await headersOf(fetch(svc.url + path, { headers: { origin: 'https://shop.example' } }));
+      expect(response.status).toBe(200);
+      expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    },
+  );
 
   test('admin routes send no CORS headers, for preflights or answers', async () => {
     const pre = await preflight(svc.url, '/api/v1/admin/projects', 'https://shop.example', 'authorization,content-type');
     expect(pre.status).toBe(404);
     expect([...pre.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
-    const answer = await headersOf(fetch(`${svc.url}/api/v1/admin/projects`, { headers: { ...adminAuth, origin: 'https://shop.example' } }));
+    const answer = await headersOf(
+      fetch(`${svc.url}/api/v1/admin/projects`, { headers: { ...adminAuth, origin: 'https://shop.example' } }),
+    );
     expect(answer.status).toBe(200);
     expect([...answer.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
 
   test('listed origins: only those are allowed, each answer names its own origin and varies on it', async () => {
-    const listed = await startTestService({ FLAGSTACK_CORS_ORIGINS: 'https://shop.example, https://App.example:443/', FLAGSTACK_ADMIN_CORS_ORIGINS: 'https://console.example' });
+    const listed = await startTestService({
+      FLAGSTACK_CORS_ORIGINS: 'https://shop.example, https://App.example:443/',
+      FLAGSTACK_ADMIN_CORS_ORIGINS: 'https://console.example',
+    });
     try {
       const allowed = await preflight(listed.url, '/api/v1/identities/', 'https://app.example', 'content-type,x-environment-key');
       expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
@@ -305,7 +426,9 @@ describe('slow clients', () => {
     const path = `/environments/${seeded.clientKey}/identities/audited-ada/overrides/banner`;
     await svc.admin('PUT', path, { enabled: true, value: 'first' });
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => (i % 3 === 2 ? svc.admin('DELETE', path) : svc.admin('PUT', path, { enabled: true, value: `v${i}` }))),
+      Array.from({ length: 40 }, (_, i) =>
+        i % 3 === 2 ? svc.admin('DELETE', path) : svc.admin('PUT', path, { enabled: true, value: `v${i}` }),
+      ),
     );
     expect(results.every((r) => r.status === 200 || r.status === 204 || r.status === 404)).toBe(true);
     const rows = await svc.service.db.query<{ before: unknown; after: unknown }>(

@@ -17,7 +17,12 @@ test('the same exposition text as prom-client for the same responses', async () 
   const metrics = new RequestMetrics(ours);
   const theirs = new Registry();
   const labelNames = ['route', 'method', 'status'] as const;
-  const counter = new Counter({ name: 'flagstack_http_requests_total', help: 'HTTP requests by route, method and status', labelNames, registers: [theirs] });
+  const counter = new Counter({
+    name: 'flagstack_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames,
+    registers: [theirs],
+  });
   const histogram = new Histogram({
     name: 'flagstack_http_request_duration_seconds',
     help: 'HTTP request latency by route, method and status, until the response is handed to the socket',

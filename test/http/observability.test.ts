@@ -48,7 +48,8 @@ beforeAll(async () => {
   );
   seeded = await seedEnvironment({
     call,
-    admin: (method: string, path: string, body?: unknown) => call(method, `/api/v1/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body }),
+    admin: (method: string, path: string, body?: unknown) =>
+      call(method, `/api/v1/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body }),
   } as unknown as TestService);
 });
 afterAll(async () => {
@@ -64,14 +65,19 @@ test('/health and /ready', async () => {
 test('/metrics: requests and latency by route and status, cache, reloads, pool, pending trait writes', async () => {
   for (let i = 0; i < 3; i++) await call('GET', '/api/v1/flags/', { headers: { 'X-Environment-Key': seeded.clientKey } });
   await call('GET', '/api/v1/flags/', { headers: { 'X-Environment-Key': 'wrong' } });
-  await call('POST', '/api/v1/identities/', { headers: { 'X-Environment-Key': seeded.clientKey }, body: { identifier: 'm', traits: [{ trait_key: 'a', trait_value: 1 }] } });
+  await call('POST', '/api/v1/identities/', {
+    headers: { 'X-Environment-Key': seeded.clientKey },
+    body: { identifier: 'm', traits: [{ trait_key: 'a', trait_value: 1 }] },
+  });
   const { status, body, headers } = await call('GET', '/metrics');
   expect(status).toBe(200);
   expect(headers.get('content-type')).toMatch(/^text\/plain/);
   const value = (pattern: RegExp) => Number(pattern.exec(body)?.[1]);
   expect(value(/flagstack_http_requests_total\{route="\/api\/v1\/flags\/",method="GET",status="200"\} (\d+)/)).toBeGreaterThanOrEqual(3);
   expect(value(/flagstack_http_requests_total\{route="\/api\/v1\/flags\/",method="GET",status="401"\} (\d+)/)).toBe(1);
-  expect(body).toMatch(/flagstack_http_request_duration_seconds_bucket\{le="0.005",route="\/api\/v1\/flags\/",method="GET",status="200"\} \d+/);
+  expect(body).toMatch(
+    /flagstack_http_request_duration_seconds_bucket\{le="0.005",route="\/api\/v1\/flags\/",method="GET",status="200"\} \d+/,
+  );
   expect(value(/flagstack_environment_cache_lookups_total\{result="hit"\} (\d+)/)).toBeGreaterThanOrEqual(3);
   expect(value(/flagstack_environment_reloads_total\{outcome="ok"\} (\d+)/)).toBeGreaterThanOrEqual(1);
   expect(body).toMatch(/flagstack_db_pool_connections\{state="total"\} \d+/);
@@ -80,7 +86,9 @@ test('/metrics: requests and latency by route and status, cache, reloads, pool, 
 });
 
 test('logs are JSON lines with request ids, and no keys or tokens', async () => {
-  const { headers } = await call('GET', '/api/v1/flags/', { headers: { 'X-Environment-Key': seeded.serverKey, 'X-Request-Id': 'trace-abc-123' } });
+  const { headers } = await call('GET', '/api/v1/flags/', {
+    headers: { 'X-Environment-Key': seeded.serverKey, 'X-Request-Id': 'trace-abc-123' },
+  });
   expect(headers.get('x-request-id')).toBe('trace-abc-123');
   await call('GET', '/api/v1/environment-document/', { headers: { 'X-Environment-Key': seeded.serverKey } });
   const entries = logLines.map((line) => JSON.parse(line));

@@ -144,6 +144,9 @@ describe('on the wire', () => {
     expect(again.status).toBe(304);
     const other = await post('/ofrep/v1/evaluate/flags', { context: { targetingKey: 'someone', age: 40 } }, { 'If-None-Match': etag });
     expect(other.status).toBe(200);
-    expect(Object.fromEntries(other.body.flags.map((f: any) => [f.key, f])).banner).toMatchObject({ value: 'adult banner', reason: 'TARGETING_MATCH' });
+    expect(Object.fromEntries(other.body.flags.map((f: any) => [f.key, f])).banner).toMatchObject({
+      value: 'adult banner',
+      reason: 'TARGETING_MATCH',
+    });
   });
 });

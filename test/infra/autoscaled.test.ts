@@ -76,19 +76,28 @@ describe('Flagstack-Autoscaled', () => {
 
   it('opens the ALB to CloudFront only: origin-facing prefix list and a secret header', () => {
     const ingress = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
-    const albSg = Object.entries(t.findResources('AWS::EC2::SecurityGroup')).find(([, r]) =>
-      String(r.Properties.GroupDescription).includes('AlbSecurityGroup') || String(r.Properties.GroupDescription).includes('Alb'),
+    const albSg = Object.entries(t.findResources('AWS::EC2::SecurityGroup')).find(
+      ([, r]) =>
+        String(r.Properties.GroupDescription).includes('AlbSecurityGroup') || String(r.Properties.GroupDescription).includes('Alb'),
     );
     expect(albSg).toBeDefined();
-    const albIngress = [...(albSg![1].Properties.SecurityGroupIngress ?? []), ...ingress.filter((p) => JSON.stringify(p.GroupId).includes(albSg![0]))];
+    const albIngress = [
+      ...(albSg![1].Properties.SecurityGroupIngress ?? []),
+      ...ingress.filter((p) => JSON.stringify(p.GroupId).includes(albSg![0])),
+    ];
     expect(albIngress).toEqual([expect.objectContaining({ SourcePrefixListId: 'pl-3b927c52', FromPort: 80, ToPort: 80 })]);
-    const allIngress = JSON.stringify([...ingress, ...Object.values(t.findResources('AWS::EC2::SecurityGroup')).map((r) => r.Properties.SecurityGroupIngress ?? [])]);
+    const allIngress = JSON.stringify([
+      ...ingress,
+      ...Object.values(t.findResources('AWS::EC2::SecurityGroup')).map((r) => r.Properties.SecurityGroupIngress ?? []),
+    ]);
     expect(allIngress).not.toContain('0.0.0.0/0');
     expect(allIngress).not.toMatch(/"FromPort":22\b/);
 
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { DefaultActions: [Match.objectLike({ Type: 'fixed-response' })] });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-      Conditions: [Match.objectLike({ Field: 'http-header', HttpHeaderConfig: Match.objectLike({ HttpHeaderName: ORIGIN_SECRET_HEADER }) })],
+      Conditions: [
+        Match.objectLike({ Field: 'http-header', HttpHeaderConfig: Match.objectLike({ HttpHeaderName: ORIGIN_SECRET_HEADER }) }),
+      ],
     });
     t.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
@@ -114,7 +123,9 @@ describe('Flagstack-Autoscaled', () => {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: 5,
         MaxTTL: 5,
-        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['X-Environment-Key', 'Origin'] } }),
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['X-Environment-Key', 'Origin'] },
+        }),
       }),
     });
   });
@@ -138,6 +149,9 @@ describe('Flagstack-Autoscaled', () => {
     );
     const given = buildApp({ region: 'eu-west-1', edgeRegions: 'eu-west-1', cloudFrontPrefixListId: 'pl-4fa04526' });
     expect(given.app.synth().manifest.missing ?? []).toEqual([]);
-    Template.fromStack(given.stacks.autoscaled).hasResourceProperties('AWS::EC2::SecurityGroupIngress', { SourcePrefixListId: 'pl-4fa04526', FromPort: 80 });
+    Template.fromStack(given.stacks.autoscaled).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      SourcePrefixListId: 'pl-4fa04526',
+      FromPort: 80,
+    });
   });
 });

@@ -15,7 +15,13 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 describe('stage configuration', () => {
   it('has defaults for every stage', () => {
     const config = load({});
-    expect(config).toMatchObject({ account: '123456789012', region: 'us-east-1', singleBoxInstanceType: 't4g.small', multiAz: true, corsOrigins: ['*'] });
+    expect(config).toMatchObject({
+      account: '123456789012',
+      region: 'us-east-1',
+      singleBoxInstanceType: 't4g.small',
+      multiAz: true,
+      corsOrigins: ['*'],
+    });
     expect(config).toMatchObject({ edgeName: 'flagstack-edge', edgeMemoryMiB: 512, edgeRefreshSeconds: 5 });
     expect(edgeRegionsOf(config)).toEqual(['us-east-1', 'eu-west-1', 'ap-southeast-1']);
     expect(config.domainName).toBeUndefined();
@@ -42,12 +48,27 @@ describe('stage configuration', () => {
     expect(load({ edgeRegions: 'us-east-1, eu-central-1' }).edgeRegions).toEqual(['us-east-1', 'eu-central-1']);
     expect(load({ edgeRegions: '["us-east-1","sa-east-1"]' }).edgeRegions).toEqual(['us-east-1', 'sa-east-1']);
     expect(load({ edgeRegions: ['us-east-1'] }).edgeRegions).toEqual(['us-east-1']);
-    expect(load({ corsOrigins: 'https://shop.example, http://localhost:3000' }).corsOrigins).toEqual(['https://shop.example', 'http://localhost:3000']);
+    expect(load({ corsOrigins: 'https://shop.example, http://localhost:3000' }).corsOrigins).toEqual([
+      'https://shop.example',
+      'http://localhost:3000',
+    ]);
   });
 
   it('reads command-line context strings as numbers and booleans where the setting is one', () => {
-    const config = load({ autoscaledMaxInstances: '10', multiAz: 'false', auroraMinCapacity: '1.5', fargateCpu: '1024', fargateMemoryMiB: '2048' });
-    expect(config).toMatchObject({ autoscaledMaxInstances: 10, multiAz: false, auroraMinCapacity: 1.5, fargateCpu: 1024, fargateMemoryMiB: 2048 });
+    const config = load({
+      autoscaledMaxInstances: '10',
+      multiAz: 'false',
+      auroraMinCapacity: '1.5',
+      fargateCpu: '1024',
+      fargateMemoryMiB: '2048',
+    });
+    expect(config).toMatchObject({
+      autoscaledMaxInstances: 10,
+      multiAz: false,
+      auroraMinCapacity: 1.5,
+      fargateCpu: 1024,
+      fargateMemoryMiB: 2048,
+    });
   });
 
   it('shows examples of every setting with a pattern, so that its refusal says what it wants', () => {
@@ -82,7 +103,11 @@ describe('stage configuration', () => {
     ['edgeName', 'Flagstack Edge', 'must look like "flagstack-edge"'],
     ['edgeName', 'ab', 'must NOT have fewer than 3 characters'],
     ['fargateMinTasks', '2.5', 'must be an integer from 2 to 1000'],
-    ['corsOrigins', 'https://shop.example/app', '"https://shop.example/app" must look like "*" or "https://shop.example" or "http://localhost:3000"'],
+    [
+      'corsOrigins',
+      'https://shop.example/app',
+      '"https://shop.example/app" must look like "*" or "https://shop.example" or "http://localhost:3000"',
+    ],
     ['corsOrigins', 'https://Shop.example', '"https://Shop.example" must look like'],
     ['corsOrigins', 'shop.example', '"shop.example" must look like'],
     ['corsOrigins', 'capacitor://localhost', '"capacitor://localhost" must look like'],
@@ -92,14 +117,24 @@ describe('stage configuration', () => {
   });
 
   it('rejects a JSON list that does not parse', () => {
-    expect(() => load({ edgeRegions: '["us-east-1",' })).toThrow('context key edgeRegions=["us-east-1",: must be a comma-separated list or a JSON list; this is neither');
+    expect(() => load({ edgeRegions: '["us-east-1",' })).toThrow(
+      'context key edgeRegions=["us-east-1",: must be a comma-separated list or a JSON list; this is neither',
+    );
   });
 
   it('rejects a key that is no setting, naming the one it resembles', () => {
-    expect(() => load({ fargatecpu: '1024' })).toThrow('Invalid stage configuration: context key fargatecpu: not a setting; did you mean fargateCpu?');
+    expect(() => load({ fargatecpu: '1024' })).toThrow(
+      'Invalid stage configuration: context key fargatecpu: not a setting; did you mean fargateCpu?',
+    );
     expect(() => load({ cpu: '1024' })).toThrow(`context key cpu: not a setting; the settings are ${STAGE_CONFIG_KEYS.join(', ')}`);
     // CDK's own keys (feature flags, lookups, the CLI's aws:cdk:…) are not settings and not errors.
-    expect(() => load({ '@aws-cdk/core:defaultCrossStackReferences': 'weak', 'aws:cdk:version-reporting': true, 'availability-zones:account=1:region=x': [] })).not.toThrow();
+    expect(() =>
+      load({
+        '@aws-cdk/core:defaultCrossStackReferences': 'weak',
+        'aws:cdk:version-reporting': true,
+        'availability-zones:account=1:region=x': [],
+      }),
+    ).not.toThrow();
   });
 
   it('lists every bad key, each once', () => {
@@ -119,14 +154,26 @@ describe('stage configuration', () => {
   });
 
   it('rejects inconsistent values', () => {
-    expect(() => load({ autoscaledMinInstances: 5, autoscaledMaxInstances: 3 })).toThrow('context key autoscaledMaxInstances=3: must be at least autoscaledMinInstances (5)');
+    expect(() => load({ autoscaledMinInstances: 5, autoscaledMaxInstances: 3 })).toThrow(
+      'context key autoscaledMaxInstances=3: must be at least autoscaledMinInstances (5)',
+    );
     expect(() => load({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123' })).toThrow('needs domainName');
-    expect(() => load({ edgeRegions: 'eu-west-1,ap-southeast-1' })).toThrow('context key edgeRegions=eu-west-1,ap-southeast-1: must include region (us-east-1)');
+    expect(() => load({ edgeRegions: 'eu-west-1,ap-southeast-1' })).toThrow(
+      'context key edgeRegions=eu-west-1,ap-southeast-1: must include region (us-east-1)',
+    );
     expect(() => load({ edgeRegions: 'us-east-1,xx-nowhere-9' })).toThrow('unknown region xx-nowhere-9');
-    expect(() => load({ region: 'xx-nowhere-9' })).toThrow('Invalid stage configuration: context key region=xx-nowhere-9: unknown region (lib/edge-regions.ts lists the known ones)');
-    expect(() => load({ fargateCpu: '256', fargateMemoryMiB: '4096' })).toThrow('context key fargateMemoryMiB=4096: with fargateCpu=256 must be 512, 1024 or 2048');
-    expect(() => load({ fargateCpu: '1024', fargateMemoryMiB: '3000' })).toThrow('context key fargateMemoryMiB=3000: with fargateCpu=1024 must be a multiple of 1024 from 2048 to 8192');
-    expect(() => load({ corsOrigins: '*,https://shop.example' })).toThrow('context key corsOrigins=*,https://shop.example: * allows every origin, so it stands alone');
+    expect(() => load({ region: 'xx-nowhere-9' })).toThrow(
+      'Invalid stage configuration: context key region=xx-nowhere-9: unknown region (lib/edge-regions.ts lists the known ones)',
+    );
+    expect(() => load({ fargateCpu: '256', fargateMemoryMiB: '4096' })).toThrow(
+      'context key fargateMemoryMiB=4096: with fargateCpu=256 must be 512, 1024 or 2048',
+    );
+    expect(() => load({ fargateCpu: '1024', fargateMemoryMiB: '3000' })).toThrow(
+      'context key fargateMemoryMiB=3000: with fargateCpu=1024 must be a multiple of 1024 from 2048 to 8192',
+    );
+    expect(() => load({ corsOrigins: '*,https://shop.example' })).toThrow(
+      'context key corsOrigins=*,https://shop.example: * allows every origin, so it stands alone',
+    );
     expect(() => load({ corsOrigins: 'https://shop.example:443' })).toThrow('leave the default port out of https://shop.example:443');
     expect(load({ corsOrigins: 'https://shop.example:8443' }).corsOrigins).toEqual(['https://shop.example:8443']);
   });
@@ -139,7 +186,9 @@ describe('stage configuration', () => {
   });
 
   it('stops synth on a bad context value', () => {
-    expect(() => buildApp({ singleBoxInstanceType: 'm5.large' })).toThrow(/^Invalid stage configuration: context key singleBoxInstanceType=m5.large: must look like/);
+    expect(() => buildApp({ singleBoxInstanceType: 'm5.large' })).toThrow(
+      /^Invalid stage configuration: context key singleBoxInstanceType=m5.large: must look like/,
+    );
   });
 
   it('through the CDK CLI: a bad value prints its one-line message, without a stack trace, and fails', () => {
@@ -148,8 +197,21 @@ describe('stage configuration', () => {
     try {
       const run = spawnSync(
         process.execPath,
-        [path.join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--app', 'node dist/infra/flagstack.js', '--output', output,
-          '-c', 'account=012345678901', '-c', 'region=eu-west-1', '-c', 'fargateCpu=300'],
+        [
+          path.join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
+          'synth',
+          '--quiet',
+          '--app',
+          'node dist/infra/flagstack.js',
+          '--output',
+          output,
+          '-c',
+          'account=012345678901',
+          '-c',
+          'region=eu-west-1',
+          '-c',
+          'fargateCpu=300',
+        ],
         { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' }, timeout: 60_000 },
       );
       const message = 'Invalid stage configuration: context key fargateCpu=300: must be one of: 256, 512, 1024, 2048, 4096';

@@ -48,9 +48,10 @@ function behavioursOf(template: Template): Behaviour[] {
     const cache =
       typeof behaviour.CachePolicyId === 'string'
         ? MANAGED_CACHE_POLICIES[behaviour.CachePolicyId]
-        : (({ CachePolicyConfig: c }) => ({ caches: c.MaxTTL > 0, headers: lower(c.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig.Headers) }))(
-            resource('AWS::CloudFront::CachePolicy', behaviour.CachePolicyId),
-          );
+        : (({ CachePolicyConfig: c }) => ({
+            caches: c.MaxTTL > 0,
+            headers: lower(c.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig.Headers),
+          }))(resource('AWS::CloudFront::CachePolicy', behaviour.CachePolicyId));
     expect(cache).toBeDefined();
     let requested: string[] | 'all' = [];
     if (typeof behaviour.OriginRequestPolicyId === 'string') requested = MANAGED_ORIGIN_REQUEST_POLICIES[behaviour.OriginRequestPolicyId];
@@ -79,7 +80,8 @@ const withCloudFront: [string, () => Template][] = [
 
 describe('CORS through CloudFront', () => {
   it.each(withCloudFront)('%s: every behaviour lets preflights (OPTIONS) through', (_stack, template) => {
-    for (const behaviour of behavioursOf(template())) expect([behaviour.path, behaviour.allowedMethods]).toEqual([behaviour.path, expect.arrayContaining(['OPTIONS'])]);
+    for (const behaviour of behavioursOf(template()))
+      expect([behaviour.path, behaviour.allowedMethods]).toEqual([behaviour.path, expect.arrayContaining(['OPTIONS'])]);
   });
 
   it.each(withCloudFront)('%s: every behaviour forwards Origin and the Access-Control-Request-* headers', (_stack, template) => {
@@ -89,7 +91,7 @@ describe('CORS through CloudFront', () => {
     }
   });
 
-  it.each(withCloudFront)("%s: a behaviour that caches keys its answers on Origin, and preflights on what they ask", (_stack, template) => {
+  it.each(withCloudFront)('%s: a behaviour that caches keys its answers on Origin, and preflights on what they ask', (_stack, template) => {
     const cached = behavioursOf(template()).filter((behaviour) => behaviour.caches);
     expect(cached.map((behaviour) => behaviour.path)).toContain('/api/v1/flags/*');
     for (const behaviour of cached) {
@@ -101,7 +103,8 @@ describe('CORS through CloudFront', () => {
   });
 
   it.each(withCloudFront)("%s: no response headers policy rewrites the service's Access-Control-* headers", (_stack, template) => {
-    for (const behaviour of behavioursOf(template())) expect([behaviour.path, behaviour.responseHeadersPolicyId]).toEqual([behaviour.path, undefined]);
+    for (const behaviour of behavioursOf(template()))
+      expect([behaviour.path, behaviour.responseHeadersPolicyId]).toEqual([behaviour.path, undefined]);
     template().resourceCountIs('AWS::CloudFront::ResponseHeadersPolicy', 0);
   });
 
@@ -118,8 +121,12 @@ describe('FLAGSTACK_CORS_ORIGINS', () => {
   const userDataOf = (template: Template, type: string) => JSON.stringify(template.findResources(type));
 
   it('reaches the service in every stage', () => {
-    expect(userDataOf(Template.fromStack(stacks['single-box']), 'AWS::EC2::Instance')).toContain(`Environment=FLAGSTACK_CORS_ORIGINS=${ORIGINS}`);
-    expect(userDataOf(Template.fromStack(stacks.autoscaled), 'AWS::EC2::LaunchTemplate')).toContain(`Environment=FLAGSTACK_CORS_ORIGINS=${ORIGINS}`);
+    expect(userDataOf(Template.fromStack(stacks['single-box']), 'AWS::EC2::Instance')).toContain(
+      `Environment=FLAGSTACK_CORS_ORIGINS=${ORIGINS}`,
+    );
+    expect(userDataOf(Template.fromStack(stacks.autoscaled), 'AWS::EC2::LaunchTemplate')).toContain(
+      `Environment=FLAGSTACK_CORS_ORIGINS=${ORIGINS}`,
+    );
     const task = Object.values(Template.fromStack(stacks.fargate).findResources('AWS::ECS::TaskDefinition'))[0];
     expect(task.Properties.ContainerDefinitions[0].Environment).toContainEqual({ Name: 'FLAGSTACK_CORS_ORIGINS', Value: ORIGINS });
   });

@@ -25,10 +25,16 @@ interface Stage {
 /** The Dockerfile's stages, each with its instructions (comments dropped, continuation lines joined). */
 function parseDockerfile(text: string): Stage[] {
   const stages: { image: string; name?: string; instructions: Instruction[] }[] = [];
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
   for (const line of lines) {
     const [keyword, ...words] = line.split(/\s+/);
-    const flags = Object.fromEntries(words.filter((word) => word.startsWith('--')).map((word) => word.slice(2).split('=', 2) as [string, string]));
+    const flags = Object.fromEntries(
+      words.filter((word) => word.startsWith('--')).map((word) => word.slice(2).split('=', 2) as [string, string]),
+    );
     const args = words.filter((word) => !word.startsWith('--'));
     if (keyword.toUpperCase() === 'FROM') stages.push({ image: args[0], name: args[2], instructions: [] });
     else stages[stages.length - 1].instructions.push({ keyword: keyword.toUpperCase(), flags, args });
@@ -79,13 +85,17 @@ describe('service/Dockerfile', () => {
     expect(copy!.flags.chown?.split(':')[0]).toBe(user);
     const source = stages.find((stage) => stage.name === copy!.flags.from);
     expect(source).toBeDefined();
-    expect(all('RUN', source!).map((run) => run.args.join(' '))).toContainEqual(expect.stringMatching(new RegExp(`^mkdir -p ${copy!.args[0]}$`)));
+    expect(all('RUN', source!).map((run) => run.args.join(' '))).toContainEqual(
+      expect.stringMatching(new RegExp(`^mkdir -p ${copy!.args[0]}$`)),
+    );
     expect(only('VOLUME').args).toEqual([dataDir]);
   });
 
   it('puts PGlite where the bundle requires it from', () => {
     const workdir = only('WORKDIR').args[0];
-    const copies = all('COPY').filter((instruction) => instruction.flags.from === undefined).map((instruction) => instruction.args);
+    const copies = all('COPY')
+      .filter((instruction) => instruction.flags.from === undefined)
+      .map((instruction) => instruction.args);
     expect(copies).toContainEqual(['dist/service/', './']);
     expect(copies).toContainEqual([`node_modules/${PGLITE}/`, `./node_modules/${PGLITE}/`]);
     expect(only('CMD').args.join(' ')).toBe('["node", "server.js"]');
@@ -107,7 +117,7 @@ describe('service/Dockerfile', () => {
       expect(files).toContain('dist/service/server.js');
     });
 
-    it("holds the PGlite version package.json names, which needs no other package", () => {
+    it('holds the PGlite version package.json names, which needs no other package', () => {
       const wanted = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).dependencies[PGLITE];
       const sent = JSON.parse(fs.readFileSync(path.join(context, 'node_modules', PGLITE, 'package.json'), 'utf8'));
       expect(sent.version).toBe(wanted);

@@ -69,8 +69,13 @@ test('a pinned path reaches its region with the prefix removed, and chooses noth
 
 test('an OFREP Bearer key is passed on as X-API-Key, unless X-API-Key is given', () => {
   const run = router(REGIONS);
-  expect(run(request('/ofrep/v1/evaluate/flags', { authorization: { value: 'Bearer ser.abc' } })).request.headers['x-api-key']).toEqual({ value: 'ser.abc' });
-  expect(run(request('/ofrep/v1/evaluate/flags', { authorization: { value: 'Bearer ser.abc' }, 'x-api-key': { value: 'client_key' } })).request.headers['x-api-key']).toEqual({
+  expect(run(request('/ofrep/v1/evaluate/flags', { authorization: { value: 'Bearer ser.abc' } })).request.headers['x-api-key']).toEqual({
+    value: 'ser.abc',
+  });
+  expect(
+    run(request('/ofrep/v1/evaluate/flags', { authorization: { value: 'Bearer ser.abc' }, 'x-api-key': { value: 'client_key' } })).request
+      .headers['x-api-key'],
+  ).toEqual({
     value: 'client_key',
   });
   expect(run(request('/ofrep/v1/evaluate/flags', { authorization: { value: 'Basic abc' } })).request.headers['x-api-key']).toBeUndefined();

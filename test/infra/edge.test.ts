@@ -30,7 +30,10 @@ describe('Flagstack-Edge and its regional stacks', () => {
       Properties: Match.objectLike({
         TableName: 'flagstack-edge',
         BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       }),
@@ -38,48 +41,79 @@ describe('Flagstack-Edge and its regional stacks', () => {
     const { Replicas } = Object.values(home.findResources('AWS::DynamoDB::GlobalTable'))[0].Properties;
     expect(Replicas.map((r: { Region: string }) => r.Region).sort()).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-1']);
     for (const replica of Replicas) {
-      expect(replica).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+      expect(replica).toMatchObject({
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
     }
     for (const template of Object.values(regional)) template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
   });
 
-  it.each(['us-east-1', 'eu-west-1', 'ap-southeast-1'])('run an ARM64 edge function in %s behind an IAM-authenticated URL on its live alias', (region) => {
-    const template = region === 'us-east-1' ? home : regional[region];
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: 'flagstack-edge',
-      Architectures: ['arm64'],
-      Runtime: 'nodejs24.x',
-      Handler: 'handler.handler',
-      MemorySize: 512,
-      Timeout: 10,
-      Environment: { Variables: { FLAGSTACK_EDGE_TABLE: 'flagstack-edge', FLAGSTACK_EDGE_REFRESH_MS: '5000', FLAGSTACK_EDGE_TRAIT_TTL_DAYS: '0', FLAGSTACK_CORS_ORIGINS: '*' } },
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^EdgeLogs') } },
-    });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/flagstack-edge', RetentionInDays: 30 });
-    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live' });
-    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', Qualifier: 'live' });
-    template.hasResource('AWS::Lambda::Version', { DeletionPolicy: 'Retain' });
-    // Only CloudFront, only through the URL, only for this account's distributions.
-    const distributions = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::123456789012:distribution/*']] };
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunctionUrl',
-      FunctionUrlAuthType: 'AWS_IAM',
-      Principal: 'cloudfront.amazonaws.com',
-      SourceAccount: '123456789012',
-      SourceArn: distributions,
-      FunctionName: { Ref: Match.stringLikeRegexp('^EdgeLive') },
-    });
-    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true, SourceArn: distributions });
-    template.resourceCountIs('AWS::Lambda::Permission', 2);
-  });
+  it.each(['us-east-1', 'eu-west-1', 'ap-southeast-1'])(
+    'run an ARM64 edge function in %s behind an IAM-authenticated URL on its live alias',
+    (region) => {
+      const template = region === 'us-east-1' ? home : regional[region];
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'flagstack-edge',
+        Architectures: ['arm64'],
+        Runtime: 'nodejs24.x',
+        Handler: 'handler.handler',
+        MemorySize: 512,
+        Timeout: 10,
+        Environment: {
+          Variables: {
+            FLAGSTACK_EDGE_TABLE: 'flagstack-edge',
+            FLAGSTACK_EDGE_REFRESH_MS: '5000',
+            FLAGSTACK_EDGE_TRAIT_TTL_DAYS: '0',
+            FLAGSTACK_CORS_ORIGINS: '*',
+          },
+        },
+        LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^EdgeLogs') } },
+      });
+      template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/flagstack-edge', RetentionInDays: 30 });
+      template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live' });
+      template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', Qualifier: 'live' });
+      template.hasResource('AWS::Lambda::Version', { DeletionPolicy: 'Retain' });
+      // Only CloudFront, only through the URL, only for this account's distributions.
+      const distributions = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::123456789012:distribution/*']] };
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunctionUrl',
+        FunctionUrlAuthType: 'AWS_IAM',
+        Principal: 'cloudfront.amazonaws.com',
+        SourceAccount: '123456789012',
+        SourceArn: distributions,
+        FunctionName: { Ref: Match.stringLikeRegexp('^EdgeLive') },
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        InvokedViaFunctionUrl: true,
+        SourceArn: distributions,
+      });
+      template.resourceCountIs('AWS::Lambda::Permission', 2);
+    },
+  );
 
   it("give the edge function least privilege: its log group, and the table's replica in its region by key prefix", () => {
     const policy = Object.values(regional['ap-southeast-1'].findResources('AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement;
     const table = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:ap-southeast-1:123456789012:table/flagstack-edge']] };
     expect(policy).toEqual([
-      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EdgeLogs/), 'Arn'] } },
-      { Action: 'dynamodb:GetItem', Effect: 'Allow', Resource: table, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['env#*', 'key#*', 'traits#*'] } } },
-      { Action: 'dynamodb:UpdateItem', Effect: 'Allow', Resource: table, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['traits#*'] } } },
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EdgeLogs/), 'Arn'] },
+      },
+      {
+        Action: 'dynamodb:GetItem',
+        Effect: 'Allow',
+        Resource: table,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['env#*', 'key#*', 'traits#*'] } },
+      },
+      {
+        Action: 'dynamodb:UpdateItem',
+        Effect: 'Allow',
+        Resource: table,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['traits#*'] } },
+      },
     ]);
     const role = Object.values(regional['ap-southeast-1'].findResources('AWS::IAM::Role'))[0].Properties;
     expect(role.ManagedPolicyArns).toBeUndefined();
@@ -100,9 +134,12 @@ describe('Flagstack-Edge and its regional stacks', () => {
     }
     // Other regions' URLs arrive from their stacks' outputs, across regions.
     const apSoutheast = config.Origins.find((origin: { Id: string }) => origin.Id === 'edge-ap-southeast-1');
-    expect(JSON.stringify(apSoutheast.DomainName)).toContain('"Fn::GetStackOutput":{"StackName":"Flagstack-Edge-ap-southeast-1","Region":"ap-southeast-1"');
+    expect(JSON.stringify(apSoutheast.DomainName)).toContain(
+      '"Fn::GetStackOutput":{"StackName":"Flagstack-Edge-ap-southeast-1","Region":"ap-southeast-1"',
+    );
     expect(config.PriceClass).toBe('PriceClass_All');
-    for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) expect(behavior.ViewerProtocolPolicy).toBe('https-only');
+    for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors])
+      expect(behavior.ViewerProtocolPolicy).toBe('https-only');
   });
 
   it('fail over from the home region to the next on 5xx, and let the router pick the nearest pair per viewer', () => {
@@ -122,7 +159,9 @@ describe('Flagstack-Edge and its regional stacks', () => {
     const code = Object.values(home.findResources('AWS::CloudFront::Function'))[0].Properties.FunctionCode as string;
     for (const id of ['edge-us-east-1', 'edge-eu-west-1', 'edge-ap-southeast-1']) expect(code).toContain(`"id":"${id}"`);
     for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
-      expect(behavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [expect.stringMatching(/Router/), 'FunctionARN'] } }]);
+      expect(behavior.FunctionAssociations).toEqual([
+        { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [expect.stringMatching(/Router/), 'FunctionARN'] } },
+      ]);
     }
   });
 
@@ -145,7 +184,10 @@ describe('Flagstack-Edge and its regional stacks', () => {
     });
     expect(flags.CachePolicyId).toEqual({ Ref: expect.stringMatching(/FlagsCache/) });
     expect(byPath['/api/v1/environment-document/*'].CachePolicyId).toBe(CACHING_DISABLED);
-    expect(config.DefaultCacheBehavior).toMatchObject({ CachePolicyId: CACHING_DISABLED, AllowedMethods: expect.arrayContaining(['POST', 'GET']) });
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      CachePolicyId: CACHING_DISABLED,
+      AllowedMethods: expect.arrayContaining(['POST', 'GET']),
+    });
   });
 
   it('hash request bodies for the signature with Lambda@Edge on the default behaviour (identities, OFREP)', () => {
@@ -154,7 +196,12 @@ describe('Flagstack-Edge and its regional stacks', () => {
       { EventType: 'origin-request', IncludeBody: true, LambdaFunctionARN: { Ref: expect.stringMatching(/ContentHash.*CurrentVersion/) } },
     ]);
     for (const behavior of config.CacheBehaviors) expect(behavior.LambdaFunctionAssociations).toBeUndefined();
-    home.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'flagstack-edge-content-hash', Runtime: 'nodejs22.x', Handler: 'index.handler', MemorySize: 128 });
+    home.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'flagstack-edge-content-hash',
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      MemorySize: 128,
+    });
     home.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [
@@ -192,7 +239,11 @@ describe('Flagstack-Edge and its regional stacks', () => {
   it('pin a path to each region for checks through CloudFront', () => {
     const byPath = Object.fromEntries(distribution().CacheBehaviors.map((b: { PathPattern: string }) => [b.PathPattern, b]));
     for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-1']) {
-      expect(byPath[`/_regions/${region}/*`]).toMatchObject({ TargetOriginId: `edge-${region}`, AllowedMethods: ['GET', 'HEAD', 'OPTIONS'], CachePolicyId: CACHING_DISABLED });
+      expect(byPath[`/_regions/${region}/*`]).toMatchObject({
+        TargetOriginId: `edge-${region}`,
+        AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
+        CachePolicyId: CACHING_DISABLED,
+      });
     }
   });
 
@@ -202,13 +253,23 @@ describe('Flagstack-Edge and its regional stacks', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Threshold: 0 });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', ExtendedStatistic: 'p99', Threshold: 250 });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Metrics: Match.arrayWith([Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Url5xxCount' }) }) })]),
+        Metrics: Match.arrayWith([
+          Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Url5xxCount' }) }) }),
+        ]),
       });
     }
   });
 
   it('output what the cost estimator and operators read', () => {
-    for (const name of ['ServiceUrl', 'DistributionId', 'TableName', 'TableRegions', 'EdgeFunctions', 'RouterFunctionName', 'ContentHashFunctionName']) {
+    for (const name of [
+      'ServiceUrl',
+      'DistributionId',
+      'TableName',
+      'TableRegions',
+      'EdgeFunctions',
+      'RouterFunctionName',
+      'ContentHashFunctionName',
+    ]) {
       home.hasOutput(name, {});
     }
     home.hasOutput('TableRegions', { Value: 'us-east-1,eu-west-1,ap-southeast-1' });
@@ -247,17 +308,27 @@ describe('Flagstack-Edge with other settings', () => {
   });
 
   it('serves a custom domain with its certificate and TLS 1.2', () => {
-    const { stacks } = buildApp({ domainName: 'flags.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f' });
-    const config = Object.values(Template.fromStack(stacks.edge.home).findResources('AWS::CloudFront::Distribution'))[0].Properties.DistributionConfig;
-    expect(config).toMatchObject({ Aliases: ['flags.example.com'], ViewerCertificate: { MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' } });
+    const { stacks } = buildApp({
+      domainName: 'flags.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f',
+    });
+    const config = Object.values(Template.fromStack(stacks.edge.home).findResources('AWS::CloudFront::Distribution'))[0].Properties
+      .DistributionConfig;
+    expect(config).toMatchObject({
+      Aliases: ['flags.example.com'],
+      ViewerCertificate: { MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' },
+    });
   });
 
   it('with one region, has no failover group: the home origin serves alone', () => {
     const { stacks } = buildApp({ edgeRegions: 'us-east-1' });
-    const config = Object.values(Template.fromStack(stacks.edge.home).findResources('AWS::CloudFront::Distribution'))[0].Properties.DistributionConfig;
+    const config = Object.values(Template.fromStack(stacks.edge.home).findResources('AWS::CloudFront::Distribution'))[0].Properties
+      .DistributionConfig;
     expect(config.OriginGroups).toBeUndefined();
     expect(config.DefaultCacheBehavior.TargetOriginId).toBe('default-us-east-1');
-    expect(Object.values(Template.fromStack(stacks.edge.home).findResources('AWS::DynamoDB::GlobalTable'))[0].Properties.Replicas).toHaveLength(1);
+    expect(
+      Object.values(Template.fromStack(stacks.edge.home).findResources('AWS::DynamoDB::GlobalTable'))[0].Properties.Replicas,
+    ).toHaveLength(1);
   });
 
   it('lets the fargate stage publish to the table: its name and region, least privilege, an alarm on failures', () => {
@@ -273,8 +344,18 @@ describe('Flagstack-Edge with other settings', () => {
     fargate.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
-          { Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Effect: 'Allow', Resource: table, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['env#*', 'key#*', 'environments*'] } } },
-          { Action: 'dynamodb:Query', Effect: 'Allow', Resource: table, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['environments*'] } } },
+          {
+            Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+            Effect: 'Allow',
+            Resource: table,
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['env#*', 'key#*', 'environments*'] } },
+          },
+          {
+            Action: 'dynamodb:Query',
+            Effect: 'Allow',
+            Resource: table,
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['environments*'] } },
+          },
         ],
         Version: '2012-10-17',
       },

@@ -26,7 +26,9 @@ describe('Flagstack-Fargate', () => {
         }),
       ],
     });
-    const environment = JSON.stringify(Object.values(t.findResources('AWS::ECS::TaskDefinition'))[0].Properties.ContainerDefinitions[0].Environment);
+    const environment = JSON.stringify(
+      Object.values(t.findResources('AWS::ECS::TaskDefinition'))[0].Properties.ContainerDefinitions[0].Environment,
+    );
     expect(environment).toContain('sslmode=verify-full');
     expect(environment).not.toMatch(/PASSWORD|TOKEN/);
   });
@@ -37,7 +39,11 @@ describe('Flagstack-Fargate', () => {
         Strategy: 'BLUE_GREEN',
         BakeTimeInMinutes: 10,
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
-        Alarms: { AlarmNames: [{ Ref: Match.stringLikeRegexp('ErrorRateAlarm') }, { Ref: Match.stringLikeRegexp('LatencyAlarm') }], Enable: true, Rollback: true },
+        Alarms: {
+          AlarmNames: [{ Ref: Match.stringLikeRegexp('ErrorRateAlarm') }, { Ref: Match.stringLikeRegexp('LatencyAlarm') }],
+          Enable: true,
+          Rollback: true,
+        },
         MinimumHealthyPercent: 100,
       }),
       LoadBalancers: [
@@ -65,7 +71,12 @@ describe('Flagstack-Fargate', () => {
   });
 
   it('puts RDS PostgreSQL Multi-AZ (encrypted, TLS only) behind an RDS Proxy', () => {
-    t.hasResourceProperties('AWS::RDS::DBInstance', { Engine: 'postgres', MultiAZ: true, StorageEncrypted: true, DBInstanceClass: 'db.t4g.medium' });
+    t.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      MultiAZ: true,
+      StorageEncrypted: true,
+      DBInstanceClass: 'db.t4g.medium',
+    });
     t.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
     t.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true });
   });

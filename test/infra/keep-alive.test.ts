@@ -39,7 +39,9 @@ describe('keep-alive behind the load balancers and Caddy', () => {
   });
 
   it("Flagstack-SingleBox with a domain: the service's keep-alive timeout exceeds Caddy's upstream keepalive", () => {
-    const instance = Object.values(Template.fromStack(buildApp({ domainName: 'flags.example.com' }).stacks['single-box']).findResources('AWS::EC2::Instance'))[0];
+    const instance = Object.values(
+      Template.fromStack(buildApp({ domainName: 'flags.example.com' }).stacks['single-box']).findResources('AWS::EC2::Instance'),
+    )[0];
     // The user-data script: its text, with each CloudFormation reference as a placeholder.
     const parts: unknown[] = instance.Properties.UserData['Fn::Base64']['Fn::Join'][1];
     const script = parts.map((part) => (typeof part === 'string' ? part : '<ref>')).join('');

@@ -32,7 +32,10 @@ describe('Flagstack-SingleBox', () => {
 
   it('encrypts every EBS volume and keeps the data volume on termination', () => {
     const instance = Object.values(t.findResources('AWS::EC2::Instance'))[0];
-    const devices = instance.Properties.BlockDeviceMappings as { DeviceName: string; Ebs: { Encrypted: boolean; DeleteOnTermination?: boolean } }[];
+    const devices = instance.Properties.BlockDeviceMappings as {
+      DeviceName: string;
+      Ebs: { Encrypted: boolean; DeleteOnTermination?: boolean };
+    }[];
     expect(devices).toHaveLength(2);
     for (const device of devices) expect(device.Ebs.Encrypted).toBe(true);
     expect(devices.find((d) => d.DeviceName === '/dev/sdf')?.Ebs.DeleteOnTermination).toBe(false);
@@ -40,7 +43,14 @@ describe('Flagstack-SingleBox', () => {
 
   it('installs the bundle as a systemd service that restarts on failure, with PostgreSQL and nightly pg_dump', () => {
     const userData = JSON.stringify(Object.values(t.findResources('AWS::EC2::Instance'))[0].Properties.UserData);
-    for (const expected of ['Restart=on-failure', 'systemctl enable --now flagstack', 'postgresql16-server', 'pg_dump', 'OnCalendar=', 'amazon-cloudwatch-agent']) {
+    for (const expected of [
+      'Restart=on-failure',
+      'systemctl enable --now flagstack',
+      'postgresql16-server',
+      'pg_dump',
+      'OnCalendar=',
+      'amazon-cloudwatch-agent',
+    ]) {
       expect(userData).toContain(expected);
     }
     expect(userData).not.toContain('caddy');
@@ -73,7 +83,9 @@ describe('Flagstack-SingleBox', () => {
   });
 
   it('counts requests with a metric filter on the service log (the single box has no load balancer to count them)', () => {
-    const serviceLog = Object.entries(t.findResources('AWS::Logs::LogGroup')).find(([, group]) => group.Properties.RetentionInDays === 30)?.[0];
+    const serviceLog = Object.entries(t.findResources('AWS::Logs::LogGroup')).find(
+      ([, group]) => group.Properties.RetentionInDays === 30,
+    )?.[0];
     t.hasResourceProperties('AWS::Logs::MetricFilter', {
       LogGroupName: { Ref: serviceLog },
       FilterPattern: '{ $.msg = "request completed" }',
@@ -86,7 +98,9 @@ describe('Flagstack-SingleBox', () => {
     const userData = JSON.stringify(Object.values(withDomain.findResources('AWS::EC2::Instance'))[0].Properties.UserData);
     expect(userData).toContain('flags.example.com');
     expect(userData).toContain('caddy run');
-    const ingress = Object.values(withDomain.findResources('AWS::EC2::SecurityGroup')).flatMap((sg) => sg.Properties.SecurityGroupIngress ?? []);
+    const ingress = Object.values(withDomain.findResources('AWS::EC2::SecurityGroup')).flatMap(
+      (sg) => sg.Properties.SecurityGroupIngress ?? [],
+    );
     expect(ingress.map((rule: { FromPort: number }) => rule.FromPort).sort()).toEqual([443, 80]);
   });
 });

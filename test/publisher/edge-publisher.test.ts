@@ -32,7 +32,12 @@ afterAll(async () => {
 
 const documentItem = (id = environmentId) => table.item(documentKey(id).pk, 'document') as DocumentItem | undefined;
 const versionInDatabase = async (id = environmentId) =>
-  (await svc.service.db.query<{ v: number }>('SELECT (extract(epoch from updated_at) * 1000000)::float8 AS v FROM environments WHERE id = $1', [id]))[0].v;
+  (
+    await svc.service.db.query<{ v: number }>(
+      'SELECT (extract(epoch from updated_at) * 1000000)::float8 AS v FROM environments WHERE id = $1',
+      [id],
+    )
+  )[0].v;
 
 /** A publisher of its own over the service's database, with a log and outcomes to inspect. */
 function publisher(options: Partial<ConstructorParameters<typeof EdgePublisher>[2]> = {}) {
@@ -43,9 +48,15 @@ function publisher(options: Partial<ConstructorParameters<typeof EdgePublisher>[
     error: (fields, message) => logged.push({ level: 'error', message, fields }),
   };
   const outcomes: PublishOutcome[] = [];
-  const instance = new EdgePublisher(svc.service.db, table.client, { tableName: TABLE, checkIntervalMs: 60_000, backoffMs: 1, ...options }, log, {
-    published: (outcome) => outcomes.push(outcome),
-  });
+  const instance = new EdgePublisher(
+    svc.service.db,
+    table.client,
+    { tableName: TABLE, checkIntervalMs: 60_000, backoffMs: 1, ...options },
+    log,
+    {
+      published: (outcome) => outcomes.push(outcome),
+    },
+  );
   return { instance, logged, outcomes };
 }
 
@@ -114,7 +125,7 @@ test('a publish that fails is logged, counted, and made good by the next check',
   const { instance, outcomes, logged } = publisher({ maxAttempts: 2 });
   await svc.admin('PATCH', `/environments/${seeded.clientKey}/feature-states/max_items`, { value: 11 });
   await svc.service.edgePublisher!.idle();
-  await svc.service.db.query('UPDATE environments SET updated_at = updated_at + interval \'1 second\' WHERE id = $1', [environmentId]);
+  await svc.service.db.query("UPDATE environments SET updated_at = updated_at + interval '1 second' WHERE id = $1", [environmentId]);
   table.failNext('Put', serverError(), 2);
   instance.schedule([environmentId]);
   await instance.idle();
@@ -129,7 +140,7 @@ test('a publish that fails is logged, counted, and made good by the next check',
 });
 
 test('a publish that stopped half-way (document written, head not) is completed by the next check', async () => {
-  await svc.service.db.query('UPDATE environments SET updated_at = updated_at + interval \'1 second\' WHERE id = $1', [environmentId]);
+  await svc.service.db.query("UPDATE environments SET updated_at = updated_at + interval '1 second' WHERE id = $1", [environmentId]);
   const { instance, outcomes } = publisher({ maxAttempts: 1 });
   table.failNext('Put', serverError(), 1, 1); // the document's put succeeds, the head's fails
   instance.schedule([environmentId]);
@@ -176,7 +187,8 @@ test('the check publishes what the table lacks and deletes what the database no 
   const other = await seedEnvironment(svc, 'unheard_of_key_1');
   const otherId = (await svc.admin('GET', `/environments/${other.clientKey}`)).body.id;
   await svc.service.edgePublisher!.idle();
-  for (const key of [...table.items.keys()]) if (key.startsWith(`env#${otherId}\u0000`) || key.endsWith(`env#${otherId}`)) table.items.delete(key);
+  for (const key of [...table.items.keys()])
+    if (key.startsWith(`env#${otherId}\u0000`) || key.endsWith(`env#${otherId}`)) table.items.delete(key);
   table.items.set(`${KEY_PREFIXES.index}\u0000env#999999`, { ...indexKey(999999), version: 1 });
 
   const { instance, outcomes } = publisher();
@@ -201,7 +213,10 @@ test('large documents are gzipped; one too large even so is refused with a clear
   expect(documentItem(bigId)!.encoding).toBe('json');
   // Incompressible values: random text, 20,000 characters a feature.
   for (let i = 0; i < 8; i++) {
-    await svc.admin('POST', `/projects/${big.projectId}/features`, { name: `noise_${i}`, initial_value: randomBytes(15_000).toString('base64') });
+    await svc.admin('POST', `/projects/${big.projectId}/features`, {
+      name: `noise_${i}`,
+      initial_value: randomBytes(15_000).toString('base64'),
+    });
   }
   await svc.service.edgePublisher!.idle();
   const gzipped = documentItem(bigId)!;
@@ -209,7 +224,10 @@ test('large documents are gzipped; one too large even so is refused with a clear
   expect(decodeDocument(gzipped)!.document.feature_states).toHaveLength(16);
 
   for (let i = 8; i < 26; i++) {
-    await svc.admin('POST', `/projects/${big.projectId}/features`, { name: `noise_${i}`, initial_value: randomBytes(15_000).toString('base64') });
+    await svc.admin('POST', `/projects/${big.projectId}/features`, {
+      name: `noise_${i}`,
+      initial_value: randomBytes(15_000).toString('base64'),
+    });
   }
   await svc.service.edgePublisher!.idle();
   // The service published while the document still fitted; the table keeps the last version that did.
@@ -221,7 +239,9 @@ test('large documents are gzipped; one too large even so is refused with a clear
   await instance.idle();
   expect(outcomes).toEqual(['failed']);
   const failure = logged.find((entry) => entry.message === 'edge publish failed')!;
-  expect(String((failure.fields as { err: Error }).err.message)).toMatch(/environment \d+: its edge document is \d+ KB even gzipped; a DynamoDB item holds at most 400 KB/);
+  expect(String((failure.fields as { err: Error }).err.message)).toMatch(
+    /environment \d+: its edge document is \d+ KB even gzipped; a DynamoDB item holds at most 400 KB/,
+  );
   await instance.check();
   await instance.idle();
   expect(outcomes).toEqual(['failed']);
@@ -234,7 +254,11 @@ test('a publisher that cannot reach the table does not stop the service; its che
   const { instance, logged } = publisher({ maxAttempts: 1 });
   table.failNext('Query', serverError(), 1);
   await instance.check();
-  expect(logged).toContainEqual({ level: 'warn', message: 'edge publish check failed; retrying at the next check', fields: expect.any(Object) });
+  expect(logged).toContainEqual({
+    level: 'warn',
+    message: 'edge publish check failed; retrying at the next check',
+    fields: expect.any(Object),
+  });
   // The service's own publisher failing its check (every attempt) leaves flag reads answering.
   table.failNext('Query', serverError(), 4);
   await svc.service.edgePublisher!.check();

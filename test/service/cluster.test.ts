@@ -19,14 +19,26 @@ test('WEB_CONCURRENCY > 1 without DATABASE_URL stops with a message', () => {
     });
   });
   const child = spawn(process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH, WEB_CONCURRENCY: '2', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.databaseUrl, LOG_LEVEL: 'info' },
+    env: {
+      PATH: process.env.PATH,
+      WEB_CONCURRENCY: '2',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.databaseUrl,
+      LOG_LEVEL: 'info',
+    },
   });
   let logs = '';
   child.stdout.on('data', (chunk) => (logs += chunk));
   try {
     // Each worker logs its requests with its own pid; new connections are spread across the workers.
     const servingPids = () =>
-      new Set(logs.split('\n').filter((line) => line.includes('"req"')).map((line) => JSON.parse(line).pid));
+      new Set(
+        logs
+          .split('\n')
+          .filter((line) => line.includes('"req"'))
+          .map((line) => JSON.parse(line).pid),
+      );
     let healthChecks = 0;
     for (let attempt = 0; attempt < 400 && servingPids().size < 2; attempt++) {
       const response = await fetch(`http://127.0.0.1:${port}/health`, { headers: { connection: 'close' } }).catch(() => undefined);
@@ -37,12 +49,18 @@ test('WEB_CONCURRENCY > 1 without DATABASE_URL stops with a message', () => {
 
     // Whichever worker a scrape lands on, it reports both workers' requests, summed by the primary.
     const pidsServing = (url: string) =>
-      new Set(logs.split('\n').filter((line) => line.includes(`"url":"${url}"`)).map((line) => JSON.parse(line).pid));
+      new Set(
+        logs
+          .split('\n')
+          .filter((line) => line.includes(`"url":"${url}"`))
+          .map((line) => JSON.parse(line).pid),
+      );
     for (let scrape = 0; scrape < 40 && pidsServing('/metrics').size < 2; scrape++) {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } });
       expect(response.status).toBe(200);
       const text = await response.text();
-      const health = (name: string) => Number(new RegExp(`^${name}\\{route="/health",method="GET",status="200"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      const health = (name: string) =>
+        Number(new RegExp(`^${name}\\{route="/health",method="GET",status="200"\\} (\\d+)$`, 'm').exec(text)?.[1]);
       expect(health('flagstack_http_requests_total')).toBe(healthChecks);
       expect(health('flagstack_http_request_duration_seconds_count')).toBe(healthChecks);
     }

@@ -30,7 +30,11 @@ test('the edge publisher needs its table and its region together', () => {
     FLAGSTACK_EDGE_REGION: 'eu-west-1',
     FLAGSTACK_EDGE_CHECK_MS: 30_000,
   });
-  expect(() => loadConfig({ FLAGSTACK_EDGE_TABLE: 'flagstack-edge' })).toThrow(/FLAGSTACK_EDGE_REGION: FLAGSTACK_EDGE_TABLE and FLAGSTACK_EDGE_REGION go together/);
+  expect(() => loadConfig({ FLAGSTACK_EDGE_TABLE: 'flagstack-edge' })).toThrow(
+    /FLAGSTACK_EDGE_REGION: FLAGSTACK_EDGE_TABLE and FLAGSTACK_EDGE_REGION go together/,
+  );
   expect(() => loadConfig({ FLAGSTACK_EDGE_TABLE: 'a b', FLAGSTACK_EDGE_REGION: 'eu-west-1' })).toThrow(/FLAGSTACK_EDGE_TABLE="a b"/);
-  expect(() => loadConfig({ FLAGSTACK_EDGE_TABLE: 'flagstack-edge', FLAGSTACK_EDGE_REGION: 'europe' })).toThrow(/FLAGSTACK_EDGE_REGION="europe"/);
+  expect(() => loadConfig({ FLAGSTACK_EDGE_TABLE: 'flagstack-edge', FLAGSTACK_EDGE_REGION: 'europe' })).toThrow(
+    /FLAGSTACK_EDGE_REGION="europe"/,
+  );
 });

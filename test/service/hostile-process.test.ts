@@ -72,19 +72,33 @@ describe('catastrophic REGEX inputs from the public client key', () => {
   ];
 
   beforeAll(async () => {
-    bundle = await startBundle({ cwd: dataDir, env: { FLAGSTACK_ADMIN_TOKEN: TOKEN, NODE_PATH, FLAGSTACK_DATA_DIR: join(dataDir, 'regex'), ...databaseEnv() } });
+    bundle = await startBundle({
+      cwd: dataDir,
+      env: { FLAGSTACK_ADMIN_TOKEN: TOKEN, NODE_PATH, FLAGSTACK_DATA_DIR: join(dataDir, 'regex'), ...databaseEnv() },
+    });
     const project = await admin(bundle.url, 'POST', '/projects', { name: 'regex' });
     await admin(bundle.url, 'POST', `/projects/${project.id}/environments`, { name: 'traits', client_key: 'regex_traits_key' });
     // Client traits off: the identifier alone is the attacker's input.
-    await admin(bundle.url, 'POST', `/projects/${project.id}/environments`, { name: 'ids', client_key: 'regex_ident_key', allow_client_traits: false });
+    await admin(bundle.url, 'POST', `/projects/${project.id}/environments`, {
+      name: 'ids',
+      client_key: 'regex_ident_key',
+      allow_client_traits: false,
+    });
     for (const [i, [pattern]] of PATTERNS.entries()) {
       await admin(bundle.url, 'POST', `/projects/${project.id}/features`, { name: `guard_${i}`, default_enabled: false });
-      for (const [property, key] of [['nick', 'regex_traits_key'], ['$.identity.identifier', 'regex_ident_key']]) {
+      for (const [property, key] of [
+        ['nick', 'regex_traits_key'],
+        ['$.identity.identifier', 'regex_ident_key'],
+      ]) {
         const segment = await admin(bundle.url, 'POST', `/projects/${project.id}/segments`, {
           name: `catastrophic_${i}_${key}`,
           rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'REGEX', property_: property, value: pattern }] }],
         });
-        await admin(bundle.url, 'POST', `/environments/${key}/segment-overrides`, { feature: `guard_${i}`, segment_id: segment.id, enabled: true });
+        await admin(bundle.url, 'POST', `/environments/${key}/segment-overrides`, {
+          feature: `guard_${i}`,
+          segment_id: segment.id,
+          enabled: true,
+        });
       }
     }
   });
@@ -99,46 +113,53 @@ describe('catastrophic REGEX inputs from the public client key', () => {
     return { status: response.status, body: (await response.json()) as any };
   };
 
-  test.each(PATTERNS)('%s: a stored 2,000-character trait, its later reads, an OFREP context and an identifier all answer, and the segment is evaluated', async (pattern, hostile) => {
-    const i = PATTERNS.findIndex(([p]) => p === pattern);
-    const identifier = `attacker-${i}`;
-    const headers = { 'X-Environment-Key': 'regex_traits_key', 'content-type': 'application/json' };
-    // Health answers all along: the event loop is never held (a stalled one answers it seconds late).
-    const healthMs: number[] = [];
-    const health = setInterval(() => {
-      const sent = Date.now();
-      void fetch(`${bundle.url}/health`, { signal: AbortSignal.timeout(15_000) }).then(
-        () => healthMs.push(Date.now() - sent),
-        () => healthMs.push(Infinity),
-      );
-    }, 20);
-    try {
-      const written = await answered('/api/v1/identities/', { method: 'POST', headers, body: JSON.stringify({ identifier, traits: [{ trait_key: 'nick', trait_value: hostile(2000) }] }) });
-      expect(written.status).toBe(200);
-      // What a backtracking engine would answer, worked out on a short input of the same shape.
-      expect(written.body.flags.find((f: any) => f.feature.name === `guard_${i}`).enabled).toBe(new RegExp(pattern).test(hostile(14)));
-      // The stored value poisons every later read of the identity.
-      const read = await answered(`/api/v1/identities/?identifier=${identifier}`, { headers });
-      expect(read.status).toBe(200);
-      const ofrep = await answered('/ofrep/v1/evaluate/flags', {
-        method: 'POST',
-        headers: { 'X-API-Key': 'regex_traits_key', 'content-type': 'application/json' },
-        body: JSON.stringify({ context: { targetingKey: identifier, nick: hostile(2000) } }),
-      });
-      expect(ofrep.status).toBe(200);
-      const byIdentifier = await answered('/api/v1/identities/', {
-        method: 'POST',
-        headers: { 'X-Environment-Key': 'regex_ident_key', 'content-type': 'application/json' },
-        body: JSON.stringify({ identifier: hostile(2000), traits: [] }),
-      });
-      expect(byIdentifier.status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(healthMs.length).toBeGreaterThan(0);
-      expect(Math.max(...healthMs)).toBeLessThan(2000);
-    } finally {
-      clearInterval(health);
-    }
-  });
+  test.each(PATTERNS)(
+    '%s: a stored 2,000-character trait, its later reads, an OFREP context and an identifier all answer, and the segment is evaluated',
+    async (pattern, hostile) => {
+      const i = PATTERNS.findIndex(([p]) => p === pattern);
+      const identifier = `attacker-${i}`;
+      const headers = { 'X-Environment-Key': 'regex_traits_key', 'content-type': 'application/json' };
+      // Health answers all along: the event loop is never held (a stalled one answers it seconds late).
+      const healthMs: number[] = [];
+      const health = setInterval(() => {
+        const sent = Date.now();
+        void fetch(`${bundle.url}/health`, { signal: AbortSignal.timeout(15_000) }).then(
+          () => healthMs.push(Date.now() - sent),
+          () => healthMs.push(Infinity),
+        );
+      }, 20);
+      try {
+        const written = await answered('/api/v1/identities/', {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ identifier, traits: [{ trait_key: 'nick', trait_value: hostile(2000) }] }),
+        });
+        expect(written.status).toBe(200);
+        // What a backtracking engine would answer, worked out on a short input of the same shape.
+        expect(written.body.flags.find((f: any) => f.feature.name === `guard_${i}`).enabled).toBe(new RegExp(pattern).test(hostile(14)));
+        // The stored value poisons every later read of the identity.
+        const read = await answered(`/api/v1/identities/?identifier=${identifier}`, { headers });
+        expect(read.status).toBe(200);
+        const ofrep = await answered('/ofrep/v1/evaluate/flags', {
+          method: 'POST',
+          headers: { 'X-API-Key': 'regex_traits_key', 'content-type': 'application/json' },
+          body: JSON.stringify({ context: { targetingKey: identifier, nick: hostile(2000) } }),
+        });
+        expect(ofrep.status).toBe(200);
+        const byIdentifier = await answered('/api/v1/identities/', {
+          method: 'POST',
+          headers: { 'X-Environment-Key': 'regex_ident_key', 'content-type': 'application/json' },
+          body: JSON.stringify({ identifier: hostile(2000), traits: [] }),
+        });
+        expect(byIdentifier.status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(healthMs.length).toBeGreaterThan(0);
+        expect(Math.max(...healthMs)).toBeLessThan(2000);
+      } finally {
+        clearInterval(health);
+      }
+    },
+  );
 });
 
 describe('the embedded database has one owner', () => {
@@ -196,9 +217,21 @@ describe("operators' mistakes: one line, no stack trace", () => {
         /FLAGSTACK_CORS_ORIGINS="shop.example": must look like "\*" or "https:\/\/shop.example"/,
       ],
     ],
-    ['a host that is not this machine', { HOST: '192.0.2.123', PORT: '0' }, [/^flagstack: HOST=192\.0\.2\.123 is not an address of this machine/m]],
-    ['a host that does not resolve', { HOST: 'no-such-host.invalid', PORT: '0' }, [/^flagstack: HOST=no-such-host\.invalid does not resolve/m]],
-    ['headers given longer than the whole request', { FLAGSTACK_HEADERS_TIMEOUT_MS: '40000' }, [/FLAGSTACK_HEADERS_TIMEOUT_MS: must not exceed FLAGSTACK_REQUEST_TIMEOUT_MS/]],
+    [
+      'a host that is not this machine',
+      { HOST: '192.0.2.123', PORT: '0' },
+      [/^flagstack: HOST=192\.0\.2\.123 is not an address of this machine/m],
+    ],
+    [
+      'a host that does not resolve',
+      { HOST: 'no-such-host.invalid', PORT: '0' },
+      [/^flagstack: HOST=no-such-host\.invalid does not resolve/m],
+    ],
+    [
+      'headers given longer than the whole request',
+      { FLAGSTACK_HEADERS_TIMEOUT_MS: '40000' },
+      [/FLAGSTACK_HEADERS_TIMEOUT_MS: must not exceed FLAGSTACK_REQUEST_TIMEOUT_MS/],
+    ],
   ])('%s', async (_name, env, messages) => {
     const { code, output } = await runToExit({ FLAGSTACK_DATA_DIR: join(dataDir, 'mistakes'), ...env });
     expect(code).toBe(2);
@@ -213,7 +246,9 @@ describe("operators' mistakes: one line, no stack trace", () => {
       const port = new URL(running.url).port;
       const { code, output } = await runToExit({ PORT: port, FLAGSTACK_DATA_DIR: join(dataDir, 'port-b') });
       expect(code).toBe(2);
-      expect(output).toMatch(new RegExp(`^flagstack: port ${port} is in use on 127\\.0\\.0\\.1 by another process; stop it or set PORT$`, 'm'));
+      expect(output).toMatch(
+        new RegExp(`^flagstack: port ${port} is in use on 127\\.0\\.0\\.1 by another process; stop it or set PORT$`, 'm'),
+      );
       expect(output).not.toMatch(/^\s+at /m);
       // Started without FLAGSTACK_ADMIN_TOKEN and with no token stored: it says how to get one.
       expect(running.output()).toMatch(/No admin token exists, so nobody can use the admin API: restart with FLAGSTACK_ADMIN_TOKEN/);

@@ -41,15 +41,17 @@ afterAll(async () => {
   await database.drop();
 });
 
-const through = (service: RunningService): TestService['call'] => async (method, path, options = {}) => {
-  const response = await fetch(service.address + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...options.headers },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-};
+const through =
+  (service: RunningService): TestService['call'] =>
+  async (method, path, options = {}) => {
+    const response = await fetch(service.address + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...options.headers },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+  };
 
 const bannerOn = async (service: RunningService, key: string) =>
   (await through(service)('GET', '/api/v1/flags/?feature=banner', { headers: { 'X-Environment-Key': key } })).body.feature_state_value;
@@ -64,7 +66,11 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 }
 
 test('an admin change through A is served by B within one second', async () => {
-  const svcA = { call: through(a), admin: (m: string, p: string, body?: unknown) => through(a)(m, `/api/v1/admin${p}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body }) };
+  const svcA = {
+    call: through(a),
+    admin: (m: string, p: string, body?: unknown) =>
+      through(a)(m, `/api/v1/admin${p}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body }),
+  };
   const seeded = await seedEnvironment(svcA as unknown as TestService);
   expect(await bannerOn(b, seeded.clientKey)).toBe('hello');
 
@@ -77,16 +83,20 @@ test('an admin change through A is served by B within one second', async () => {
   }
 
   // A change that bypasses the admin API sends no notification; the version check still finds it.
-  await a.db.query(`UPDATE feature_states SET value = '"written by hand"' WHERE feature_id = $1 AND segment_id IS NULL AND identity_id IS NULL`, [
-    seeded.featureIds.banner,
-  ]);
+  await a.db.query(
+    `UPDATE feature_states SET value = '"written by hand"' WHERE feature_id = $1 AND segment_id IS NULL AND identity_id IS NULL`,
+    [seeded.featureIds.banner],
+  );
   await a.db.query('UPDATE environments SET updated_at = clock_timestamp()');
   await waitFor(async () => (await bannerOn(b, seeded.clientKey)) === 'written by hand', 3000);
   await waitFor(async () => (await bannerOn(a, seeded.clientKey)) === 'written by hand', 3000);
 
   // A new environment created through A is known to B (its key index follows too).
   await svcA.admin('POST', `/projects/${seeded.projectId}/environments`, { name: 'staging', client_key: 'staging_key_0001' });
-  await waitFor(async () => (await through(b)('GET', '/api/v1/flags/', { headers: { 'X-Environment-Key': 'staging_key_0001' } })).status === 200, 1000);
+  await waitFor(
+    async () => (await through(b)('GET', '/api/v1/flags/', { headers: { 'X-Environment-Key': 'staging_key_0001' } })).status === 200,
+    1000,
+  );
 });
 
 (usingPostgres() ? test : test.skip)('connections per instance stay within FLAGSTACK_DB_POOL_MAX under load', async () => {
@@ -94,7 +104,10 @@ test('an admin change through A is served by B within one second', async () => {
   // Admin writes hold a connection for their whole transaction, so 20 at once ask for far more
   // connections than the pool may open: the test sees requests wait instead of new connections open.
   const adminThroughB = (body: unknown) =>
-    call('PATCH', '/api/v1/admin/environments/staging_key_0001/feature-states/banner', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body });
+    call('PATCH', '/api/v1/admin/environments/staging_key_0001/feature-states/banner', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body,
+    });
   const requests = [
     ...Array.from({ length: 20 }, (_, i) => adminThroughB({ value: `load ${i}` })),
     ...Array.from({ length: 200 }, (_, i) =>

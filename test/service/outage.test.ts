@@ -29,7 +29,8 @@ describeWithPostgres('database outages', () => {
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers, ms: Date.now() - started };
   };
-  const sdk = (method: string, path: string, body?: unknown) => call(method, path, { headers: { 'X-Environment-Key': seeded.clientKey }, body });
+  const sdk = (method: string, path: string, body?: unknown) =>
+    call(method, path, { headers: { 'X-Environment-Key': seeded.clientKey }, body });
   const admin = (method: string, path: string, body?: unknown) =>
     call(method, `/api/v1/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body });
   const readyState = async () => (await call('GET', '/ready')).body;
@@ -82,10 +83,16 @@ describeWithPostgres('database outages', () => {
     expect(flags.headers.get('x-flagstack-stale')).toBe('database-unreachable');
     expect(flags.body.find((f: any) => f.feature.name === 'banner').feature_state_value).toBe('hello');
 
-    const readOnly = await sdk('POST', '/api/v1/identities/', { identifier: 'offline-1', traits: [{ trait_key: 'age', trait_value: 30, transient: true }] });
+    const readOnly = await sdk('POST', '/api/v1/identities/', {
+      identifier: 'offline-1',
+      traits: [{ trait_key: 'age', trait_value: 30, transient: true }],
+    });
     expect(readOnly.status).toBe(200);
     expect(readOnly.body.flags.find((f: any) => f.feature.name === 'banner').feature_state_value).toBe('adult banner');
-    const ofrep = await call('POST', '/ofrep/v1/evaluate/flags', { headers: { 'X-API-Key': seeded.clientKey }, body: { context: { targetingKey: 'offline-1' } } });
+    const ofrep = await call('POST', '/ofrep/v1/evaluate/flags', {
+      headers: { 'X-API-Key': seeded.clientKey },
+      body: { context: { targetingKey: 'offline-1' } },
+    });
     expect(ofrep.status).toBe(200);
 
     for (const attempt of [
@@ -134,7 +141,12 @@ describeWithPostgres('database outages', () => {
 
   test('a slow statement is a 503 for its request, not an outage: readiness and the other writes carry on', async () => {
     // Connections the hung test left behind have been replaced by now.
-    await waitFor(async () => (await sdk('POST', '/api/v1/identities/', { identifier: 'locked-1', traits: [{ trait_key: 'age', trait_value: 30 }] })).status === 200, 5000);
+    await waitFor(
+      async () =>
+        (await sdk('POST', '/api/v1/identities/', { identifier: 'locked-1', traits: [{ trait_key: 'age', trait_value: 30 }] })).status ===
+        200,
+      5000,
+    );
     await waitFor(async () => (await readyState()).status === 'ready', 5000);
     // Another session holds the identity's row: the next change to it waits past the 500 ms statement timeout.
     const holder = new Client({ connectionString: database.databaseUrl });

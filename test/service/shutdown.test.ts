@@ -38,7 +38,12 @@ test('SIGTERM: every in-flight request completes with 200, no trait write is los
   await post(url, `/api/v1/admin/projects/${project.id}/features`, { name: 'f', default_enabled: true }, admin);
 
   const inFlight = Array.from({ length: 50 }, (_, i) =>
-    post(url, '/api/v1/identities/', { identifier: `leaving-${i}`, traits: [{ trait_key: 'n', trait_value: i }] }, { 'X-Environment-Key': 'shutdown_key_01' }),
+    post(
+      url,
+      '/api/v1/identities/',
+      { identifier: `leaving-${i}`, traits: [{ trait_key: 'n', trait_value: i }] },
+      { 'X-Environment-Key': 'shutdown_key_01' },
+    ),
   );
   await new Promise((resolve) => setTimeout(resolve, 100));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -52,7 +57,9 @@ test('SIGTERM: every in-flight request completes with 200, no trait write is los
   const again = await startOnDatabase({});
   try {
     for (let i = 0; i < 50; i++) {
-      const response = await fetch(`${again.url}/api/v1/identities/?identifier=leaving-${i}`, { headers: { 'X-Environment-Key': 'shutdown_key_01' } });
+      const response = await fetch(`${again.url}/api/v1/identities/?identifier=leaving-${i}`, {
+        headers: { 'X-Environment-Key': 'shutdown_key_01' },
+      });
       expect(((await response.json()) as any).traits).toEqual([{ trait_key: 'n', trait_value: i }]);
     }
   } finally {
@@ -81,7 +88,12 @@ test('readiness fails at once when shutdown begins, while in-flight requests fin
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
     const project = (await (await post(service.address, '/api/v1/admin/projects', { name: 'p' }, admin)).json()) as { id: number };
     await post(service.address, `/api/v1/admin/projects/${project.id}/environments`, { name: 'e', client_key: 'ready_key_0001' }, admin);
-    const slow = post(service.address, '/api/v1/identities/', { identifier: 'slow', traits: [{ trait_key: 'a', trait_value: 1 }] }, { 'X-Environment-Key': 'ready_key_0001' });
+    const slow = post(
+      service.address,
+      '/api/v1/identities/',
+      { identifier: 'slow', traits: [{ trait_key: 'a', trait_value: 1 }] },
+      { 'X-Environment-Key': 'ready_key_0001' },
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     const stopping = service.stop();
     // Still listening (the shutdown delay lets load balancers see this), but no longer ready.

@@ -43,30 +43,40 @@ describe('on a database', () => {
     const env = await environment(db, 'migrate_test_key');
     const write = (identifier: string, patch: object, contended = false) =>
       db.query('SELECT * FROM flagstack_write_identity_traits($1::int[], $2::text[], $3::jsonb[], $4::boolean[])', [
-        [env], [identifier], [JSON.stringify(patch)], [contended],
+        [env],
+        [identifier],
+        [JSON.stringify(patch)],
+        [contended],
       ]);
     // A write returns the identity's traits after it.
     expect(await write('ada', { plan: 'pro', gone: null })).toEqual([{ environment_id: env, identifier: 'ada', traits: { plan: 'pro' } }]);
     expect(await write('ada', { age: 36 })).toEqual([{ environment_id: env, identifier: 'ada', traits: { plan: 'pro', age: 36 } }]);
     expect(await write('ada', { plan: null }, true)).toEqual([{ environment_id: env, identifier: 'ada', traits: { age: 36 } }]);
-    expect(await db.query('SELECT * FROM flagstack_read_identity_traits($1::int[], $2::text[])', [[env, env], ['ada', 'nobody']])).toEqual([
-      { environment_id: env, identifier: 'ada', traits: { age: 36 } },
-    ]);
+    expect(
+      await db.query('SELECT * FROM flagstack_read_identity_traits($1::int[], $2::text[])', [
+        [env, env],
+        ['ada', 'nobody'],
+      ]),
+    ).toEqual([{ environment_id: env, identifier: 'ada', traits: { age: 36 } }]);
   });
 
   test("the previous release's calls (migration 2's functions) keep working during a deploy", async () => {
     const env = await environment(db, 'previous_release_key');
     const write = (identifier: string, key: string, value: string | null) =>
-      db.query('SELECT * FROM flagstack_write_traits($1::int[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::text[])', [
-        [env], [identifier], [key], [value], [false], [env], [identifier],
-      ]);
+      db.query(
+        'SELECT * FROM flagstack_write_traits($1::int[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::text[])',
+        [[env], [identifier], [key], [value], [false], [env], [identifier]],
+      );
     // That release lays its own changes over what the write returns; now that already holds them.
     expect(await write('ada', 'plan', '"pro"')).toEqual([{ environment_id: env, identifier: 'ada', key: 'plan', value: 'pro' }]);
     await write('ada', 'age', '36');
     await write('ada', 'plan', null);
-    expect(await db.query('SELECT * FROM flagstack_read_traits($1::int[], $2::text[])', [[env, env], ['ada', 'nobody']])).toEqual([
-      { environment_id: env, identifier: 'ada', key: 'age', value: 36 },
-    ]);
+    expect(
+      await db.query('SELECT * FROM flagstack_read_traits($1::int[], $2::text[])', [
+        [env, env],
+        ['ada', 'nobody'],
+      ]),
+    ).toEqual([{ environment_id: env, identifier: 'ada', key: 'age', value: 36 }]);
     const [{ id }] = await db.query<{ id: number }>("SELECT id FROM identities WHERE environment_id = $1 AND identifier = 'ada'", [env]);
     expect(await db.query('SELECT key, value FROM traits WHERE identity_id = $1', [id])).toEqual([{ key: 'age', value: 36 }]);
   });
@@ -76,13 +86,31 @@ test("migration 3 carries every identity's traits over from migration 1's trait 
   const testDb = await createTestDatabase();
   const db = await openDatabase({ databaseUrl: testDb.databaseUrl, dataDir: testDb.dataDir, poolMax: 2 });
   try {
-    expect(await migrate(db, MIGRATIONS.filter((m) => m.version < 3))).toEqual([1, 2]);
+    expect(
+      await migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version < 3),
+      ),
+    ).toEqual([1, 2]);
     const env = await environment(db, 'carried_over_key');
     await db.query(
       `SELECT * FROM flagstack_write_traits($1::int[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::text[])`,
-      [[env, env, env], ['ada', 'ada', 'bo'], ['age', 'plan', 'plan'], ['36', '"pro"', '"free"'], [false, false, false], [env, env], ['ada', 'bo']],
+      [
+        [env, env, env],
+        ['ada', 'ada', 'bo'],
+        ['age', 'plan', 'plan'],
+        ['36', '"pro"', '"free"'],
+        [false, false, false],
+        [env, env],
+        ['ada', 'bo'],
+      ],
     );
-    expect(await migrate(db, MIGRATIONS.filter((m) => m.version <= 3))).toEqual([3]);
+    expect(
+      await migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version <= 3),
+      ),
+    ).toEqual([3]);
     expect(await db.query('SELECT identifier, traits FROM identities ORDER BY identifier')).toEqual([
       { identifier: 'ada', traits: { age: 36, plan: 'pro' } },
       { identifier: 'bo', traits: { plan: 'free' } },

@@ -40,7 +40,13 @@ test('200 concurrent writes for 200 identities take one statement', async () => 
   const store = new TraitStore(recording(db), { batchWindowMs: 20 });
   await Promise.all(
     Array.from({ length: 200 }, (_, i) =>
-      store.write({ environmentId, identifier: `id-${i}` }, new Map<string, string | number | null>([['n', i], ['s', `v${i}`]])),
+      store.write(
+        { environmentId, identifier: `id-${i}` },
+        new Map<string, string | number | null>([
+          ['n', i],
+          ['s', `v${i}`],
+        ]),
+      ),
     ),
   );
   expect(statements).toHaveLength(1);
@@ -55,18 +61,37 @@ test('within a batch the later write to the same trait wins; null deletes', asyn
   const store = new TraitStore(db, { batchWindowMs: 20 });
   const ref = { environmentId, identifier: 'same' };
   await Promise.all([
-    store.write(ref, new Map<string, number | null>([['a', 1], ['b', 1]])),
+    store.write(
+      ref,
+      new Map<string, number | null>([
+        ['a', 1],
+        ['b', 1],
+      ]),
+    ),
     store.write(ref, new Map<string, number | null>([['a', 2]])),
   ]);
   // A write resolves with all of the identity's traits: those stored before and its own changes.
-  expect(Object.fromEntries(await store.write(ref, new Map<string, number | null>([['b', null], ['c', 3]])))).toEqual({ a: 2, c: 3 });
+  expect(
+    Object.fromEntries(
+      await store.write(
+        ref,
+        new Map<string, number | null>([
+          ['b', null],
+          ['c', 3],
+        ]),
+      ),
+    ),
+  ).toEqual({ a: 2, c: 3 });
   expect(Object.fromEntries(await readTraits(store, ref))).toEqual({ a: 2, c: 3 });
 });
 
 test('resending unchanged traits writes nothing, not even a row lock; a changed one is written', async () => {
   const store = new TraitStore(db, { batchWindowMs: 1 });
   const ref = { environmentId, identifier: 'resent' };
-  const traits = new Map<string, string | number>([['plan', 'pro'], ['age', 36]]);
+  const traits = new Map<string, string | number>([
+    ['plan', 'pro'],
+    ['age', 36],
+  ]);
   await store.write(ref, traits);
   // xmin names the transaction that wrote a row version, xmax the last one that locked or deleted it.
   const version = async () =>
@@ -75,7 +100,17 @@ test('resending unchanged traits writes nothing, not even a row lock; a changed 
   expect(Object.fromEntries(await store.write(ref, traits))).toEqual({ plan: 'pro', age: 36 });
   expect(await version()).toEqual(before);
 
-  expect(Object.fromEntries(await store.write(ref, new Map<string, string | number>([['plan', 'pro'], ['age', 37]])))).toEqual({
+  expect(
+    Object.fromEntries(
+      await store.write(
+        ref,
+        new Map<string, string | number>([
+          ['plan', 'pro'],
+          ['age', 37],
+        ]),
+      ),
+    ),
+  ).toEqual({
     plan: 'pro',
     age: 37,
   });
@@ -85,59 +120,81 @@ test('resending unchanged traits writes nothing, not even a row lock; a changed 
 test('a trait named like an object property is a trait like any other', async () => {
   const store = new TraitStore(db, { batchWindowMs: 1 });
   const ref = { environmentId, identifier: 'prototype' };
-  const written = await store.write(ref, new Map<string, string>([['__proto__', 'a'], ['constructor', 'b']]));
-  expect([...written]).toEqual(expect.arrayContaining([['__proto__', 'a'], ['constructor', 'b']]));
-  expect([...(await readTraits(store, ref))].sort()).toEqual([['__proto__', 'a'], ['constructor', 'b']]);
+  const written = await store.write(
+    ref,
+    new Map<string, string>([
+      ['__proto__', 'a'],
+      ['constructor', 'b'],
+    ]),
+  );
+  expect([...written]).toEqual(
+    expect.arrayContaining([
+      ['__proto__', 'a'],
+      ['constructor', 'b'],
+    ]),
+  );
+  expect([...(await readTraits(store, ref))].sort()).toEqual([
+    ['__proto__', 'a'],
+    ['constructor', 'b'],
+  ]);
 });
 
 // PGlite has one connection: a held transaction there holds every other statement too.
-(usingPostgres() ? test : test.skip)('a later write to an identity waits for an earlier batch still committing, and lands after it', async () => {
-  let slowNext = false;
-  let started!: () => void;
-  let release!: () => void;
-  const statementRan = new Promise<void>((resolve) => (started = resolve));
-  const commitHeld = new Promise<void>((resolve) => (release = resolve));
-  let writeStatements = 0;
-  // The armed batch's statement runs in a transaction the test holds open: a slow commit.
-  const slow: Database = {
-    ...db,
-    query: <Row,>(sql: string, params?: readonly unknown[]) => {
-      if (sql.includes('flagstack_write_bounded_identity_traits')) writeStatements++;
-      if (!slowNext || !sql.includes('flagstack_write_bounded_identity_traits')) return db.query<Row>(sql, params);
-      slowNext = false;
-      return db.transaction(async (tx) => {
-        const rows = await tx.query<Row>(sql, params);
-        started();
-        await commitHeld;
-        return rows;
-      });
-    },
-  };
-  const store = new TraitStore(slow, { batchWindowMs: 1 });
-  const ref = { environmentId, identifier: 'overtaken' };
-  await store.write(ref, new Map([['plan', 'X']]));
-  slowNext = true;
-  const first = store.write(ref, new Map([['plan', 'Y']]));
-  await statementRan;
-  // Unchanged as far as a snapshot taken now shows, but the batch in flight is changing it; another
-  // identity in the same window is not held up.
-  const second = store.write(ref, new Map([['plan', 'X']]));
-  const other = store.write({ environmentId, identifier: 'not-overtaken' }, new Map([['plan', 'Z']]));
-  expect(Object.fromEntries(await other)).toEqual({ plan: 'Z' });
-  expect(writeStatements).toBe(3); // X, Y (held), Z: the second write to 'overtaken' has not been sent
-  release();
-  await Promise.all([first, second]);
-  expect(writeStatements).toBe(4);
-  expect(Object.fromEntries(await readTraits(store, ref))).toEqual({ plan: 'X' });
-});
+(usingPostgres() ? test : test.skip)(
+  'a later write to an identity waits for an earlier batch still committing, and lands after it',
+  async () => {
+    let slowNext = false;
+    let started!: () => void;
+    let release!: () => void;
+    const statementRan = new Promise<void>((resolve) => (started = resolve));
+    const commitHeld = new Promise<void>((resolve) => (release = resolve));
+    let writeStatements = 0;
+    // The armed batch's statement runs in a transaction the test holds open: a slow commit.
+    const slow: Database = {
+      ...db,
+      query: <Row>(sql: string, params?: readonly unknown[]) => {
+        if (sql.includes('flagstack_write_bounded_identity_traits')) writeStatements++;
+        if (!slowNext || !sql.includes('flagstack_write_bounded_identity_traits')) return db.query<Row>(sql, params);
+        slowNext = false;
+        return db.transaction(async (tx) => {
+          const rows = await tx.query<Row>(sql, params);
+          started();
+          await commitHeld;
+          return rows;
+        });
+      },
+    };
+    const store = new TraitStore(slow, { batchWindowMs: 1 });
+    const ref = { environmentId, identifier: 'overtaken' };
+    await store.write(ref, new Map([['plan', 'X']]));
+    slowNext = true;
+    const first = store.write(ref, new Map([['plan', 'Y']]));
+    await statementRan;
+    // Unchanged as far as a snapshot taken now shows, but the batch in flight is changing it; another
+    // identity in the same window is not held up.
+    const second = store.write(ref, new Map([['plan', 'X']]));
+    const other = store.write({ environmentId, identifier: 'not-overtaken' }, new Map([['plan', 'Z']]));
+    expect(Object.fromEntries(await other)).toEqual({ plan: 'Z' });
+    expect(writeStatements).toBe(3); // X, Y (held), Z: the second write to 'overtaken' has not been sent
+    release();
+    await Promise.all([first, second]);
+    expect(writeStatements).toBe(4);
+    expect(Object.fromEntries(await readTraits(store, ref))).toEqual({ plan: 'X' });
+  },
+);
 
 test('writes to one identity keep their order while a batch is written again in halves', async () => {
   // The half that rewrites 'old' is slow, so a newer write would overtake it if it did not wait.
   const slowHalf: Database = {
     ...db,
-    query: async <Row,>(sql: string, params?: readonly unknown[]) => {
+    query: async <Row>(sql: string, params?: readonly unknown[]) => {
       const identifiers = params?.[1] as string[] | undefined;
-      if (sql.includes('flagstack_write_bounded_identity_traits') && identifiers?.length === 1 && identifiers[0] === 'ordered' && String(params?.[2]).includes('old')) {
+      if (
+        sql.includes('flagstack_write_bounded_identity_traits') &&
+        identifiers?.length === 1 &&
+        identifiers[0] === 'ordered' &&
+        String(params?.[2]).includes('old')
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
       return db.query<Row>(sql, params);
@@ -177,7 +234,11 @@ describe('one bad write fails only its writer', () => {
 
   test.each(poisons)('%s among 399 honest writes: the honest ones are stored, in few statements', async (_, poison) => {
     const store = new TraitStore(recording(db), { batchWindowMs: 20 });
-    const honest = Array.from({ length: 399 }, (_, i) => ({ environmentId, identifier: `honest-${poison.identifier}-${i}`, traits: new Map([['n', i]]) }));
+    const honest = Array.from({ length: 399 }, (_, i) => ({
+      environmentId,
+      identifier: `honest-${poison.identifier}-${i}`,
+      traits: new Map([['n', i]]),
+    }));
     const bad = { ...poison, environmentId: poison.environmentId || environmentId };
     const writes = [...honest.slice(0, 200), bad, ...honest.slice(200)].map((write) => store.write(write, write.traits));
     const results = await Promise.allSettled(writes);
@@ -185,15 +246,22 @@ describe('one bad write fails only its writer', () => {
     expect(results[200].status).toBe('rejected');
     // Halving isolates the one bad write in about log2(400) rounds, not one statement per write.
     expect(statements.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(400)) + 1);
-    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM identities WHERE identifier LIKE $1', [`honest-${poison.identifier}-%`]);
+    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM identities WHERE identifier LIKE $1', [
+      `honest-${poison.identifier}-%`,
+    ]);
     expect(n).toBe(399);
     expect(await readTraits(store, bad)).toEqual(new Map());
   });
 
   test('a connection failure still fails the whole batch at once (nothing to isolate)', async () => {
-    const down: Database = { ...db, query: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) };
+    const down: Database = {
+      ...db,
+      query: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+    };
     const store = new TraitStore(down, { batchWindowMs: 20 });
-    const results = await Promise.allSettled([1, 2, 3].map((i) => store.write({ environmentId, identifier: `down-${i}` }, new Map([['k', i]]))));
+    const results = await Promise.allSettled(
+      [1, 2, 3].map((i) => store.write({ environmentId, identifier: `down-${i}` }, new Map([['k', i]]))),
+    );
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
   });
 });
@@ -204,9 +272,23 @@ describe('bounds per identity', () => {
   test('a write past a bound fails its writer alone with a 400 naming the bound, and stores nothing', async () => {
     const store = new TraitStore(db, { batchWindowMs: 20, bounds });
     const ref = { environmentId, identifier: 'bounded' };
-    await store.write(ref, new Map([['a', 1], ['b', 2]]));
+    await store.write(
+      ref,
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
     const [tooMany, tooBig, fine] = await Promise.allSettled([
-      store.write(ref, new Map([['c', 3], ['d', 4], ['e', 5], ['f', 6]])),
+      store.write(
+        ref,
+        new Map([
+          ['c', 3],
+          ['d', 4],
+          ['e', 5],
+          ['f', 6],
+        ]),
+      ),
       store.write({ environmentId, identifier: 'bounded-big' }, new Map([['text', 'x'.repeat(300)]])),
       store.write({ environmentId, identifier: 'bounded-fine' }, new Map([['text', 'x'.repeat(100)]])),
     ]);
@@ -223,8 +305,22 @@ describe('bounds per identity', () => {
     const store = new TraitStore(db, { batchWindowMs: 20, bounds });
     const ref = { environmentId, identifier: 'bounded-pair' };
     const [first, second] = await Promise.allSettled([
-      store.write(ref, new Map([['a', 1], ['b', 2], ['c', 3]])),
-      store.write(ref, new Map([['d', 4], ['e', 5], ['f', 6]])),
+      store.write(
+        ref,
+        new Map([
+          ['a', 1],
+          ['b', 2],
+          ['c', 3],
+        ]),
+      ),
+      store.write(
+        ref,
+        new Map([
+          ['d', 4],
+          ['e', 5],
+          ['f', 6],
+        ]),
+      ),
     ]);
     expect(first.status).toBe('fulfilled');
     expect(second.status).toBe('rejected');
@@ -235,10 +331,19 @@ describe('bounds per identity', () => {
     const samples: Array<Map<string, string | number | boolean>> = [
       new Map(),
       new Map([['a', 1]]),
-      new Map<string, string | number | boolean>([['plan', 'pro'], ['age', 36.5], ['beta', true], ['quote"d', 'line\nbreak'], ['é', 'ünïcode ✓'], ['ctl', '\u0001']]),
+      new Map<string, string | number | boolean>([
+        ['plan', 'pro'],
+        ['age', 36.5],
+        ['beta', true],
+        ['quote"d', 'line\nbreak'],
+        ['é', 'ünïcode ✓'],
+        ['ctl', '\u0001'],
+      ]),
     ];
     for (const traits of samples) {
-      const [{ bytes }] = await db.query<{ bytes: number }>('SELECT octet_length($1::jsonb::text) AS bytes', [JSON.stringify(Object.fromEntries(traits))]);
+      const [{ bytes }] = await db.query<{ bytes: number }>('SELECT octet_length($1::jsonb::text) AS bytes', [
+        JSON.stringify(Object.fromEntries(traits)),
+      ]);
       expect(traitsJsonBytes(traits)).toBe(bytes);
     }
   });

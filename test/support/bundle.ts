@@ -25,7 +25,10 @@ export interface BundleOptions {
 }
 
 export function startBundle({ env = {}, nodeArgs = [], cwd }: BundleOptions = {}): Promise<RunningBundle> {
-  const child = spawn(process.execPath, [...nodeArgs, SERVER], { cwd, env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env } });
+  const child = spawn(process.execPath, [...nodeArgs, SERVER], {
+    cwd,
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env },
+  });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const stop = async () => {

@@ -12,7 +12,11 @@ export interface TestService {
   /** Calls the admin API with the bootstrap token; returns status and parsed body. */
   admin<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Calls any route with the given headers. */
-  call<T = any>(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown; rawBody?: string }): Promise<{ status: number; body: T; headers: Headers }>;
+  call<T = any>(
+    method: string,
+    path: string,
+    options?: { headers?: Record<string, string>; body?: unknown; rawBody?: string },
+  ): Promise<{ status: number; body: T; headers: Headers }>;
   stop(): Promise<void>;
 }
 
@@ -53,8 +57,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     service,
     database,
     call,
-    admin: (method, path, body) =>
-      call(method, `/api/v1/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body }),
+    admin: (method, path, body) => call(method, `/api/v1/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body }),
     async stop() {
       await service.stop();
       await database.drop();

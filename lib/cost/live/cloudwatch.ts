@@ -69,7 +69,11 @@ export async function fetchMetricSums(
     const metricDataQueries: MetricDataQuery[] = batch.map((q) => ({
       Id: q.id,
       MetricStat: {
-        Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+        Metric: {
+          Namespace: q.namespace,
+          MetricName: q.metricName,
+          Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
+        },
         Period: period,
         Stat: 'Sum',
       },
@@ -78,12 +82,22 @@ export async function fetchMetricSums(
     let nextToken: string | undefined;
     do {
       const page = await withRetry(
-        () => client.send(new GetMetricDataCommand({ MetricDataQueries: metricDataQueries, StartTime: start, EndTime: end, NextToken: nextToken, ScanBy: 'TimestampAscending' })),
+        () =>
+          client.send(
+            new GetMetricDataCommand({
+              MetricDataQueries: metricDataQueries,
+              StartTime: start,
+              EndTime: end,
+              NextToken: nextToken,
+              ScanBy: 'TimestampAscending',
+            }),
+          ),
         retry,
       );
       metricsRequested += batch.length;
       for (const message of page.Messages ?? []) {
-        if (message.Code !== undefined && message.Code !== 'MaxDatapointsExceeded') throw new LiveError(`GetMetricData: ${message.Code}: ${message.Value}`);
+        if (message.Code !== undefined && message.Code !== 'MaxDatapointsExceeded')
+          throw new LiveError(`GetMetricData: ${message.Code}: ${message.Value}`);
       }
       for (const result of page.MetricDataResults ?? []) {
         const entry = sums.get(result.Id ?? '');

@@ -12,8 +12,15 @@ export interface RunningService {
   readonly taskDefinition: string;
 }
 
-export async function describeRunningService(client: ECSClient, cluster: string, service: string, retry: RetryOptions = {}): Promise<RunningService> {
-  const described = await withRetry(() => client.send(new DescribeServicesCommand({ cluster, services: [service] })), retry).catch(explainedAs(`describing ECS service ${service}`));
+export async function describeRunningService(
+  client: ECSClient,
+  cluster: string,
+  service: string,
+  retry: RetryOptions = {},
+): Promise<RunningService> {
+  const described = await withRetry(() => client.send(new DescribeServicesCommand({ cluster, services: [service] })), retry).catch(
+    explainedAs(`describing ECS service ${service}`),
+  );
   const failure = described.failures?.[0];
   const found = described.services?.[0];
   if (found === undefined || failure !== undefined) {
@@ -21,11 +28,14 @@ export async function describeRunningService(client: ECSClient, cluster: string,
   }
   if (found.taskDefinition === undefined) throw new LiveError(`ECS service ${service} has no task definition`);
   const taskDefinition = found.taskDefinition;
-  const definition = await withRetry(() => client.send(new DescribeTaskDefinitionCommand({ taskDefinition })), retry).catch(explainedAs(`describing task definition ${taskDefinition}`));
+  const definition = await withRetry(() => client.send(new DescribeTaskDefinitionCommand({ taskDefinition })), retry).catch(
+    explainedAs(`describing task definition ${taskDefinition}`),
+  );
   const task = definition.taskDefinition;
   const cpu = Number(task?.cpu);
   const memoryMiB = Number(task?.memory);
-  if (!(cpu > 0) || !(memoryMiB > 0)) throw new LiveError(`task definition ${taskDefinition} has no task-level cpu and memory (not a Fargate task?)`);
+  if (!(cpu > 0) || !(memoryMiB > 0))
+    throw new LiveError(`task definition ${taskDefinition} has no task-level cpu and memory (not a Fargate task?)`);
   return {
     runningCount: found.runningCount ?? 0,
     desiredCount: found.desiredCount ?? 0,

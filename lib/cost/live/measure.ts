@@ -85,12 +85,24 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
   for (const distribution of of('cloudfront')) {
     const dimensions = { DistributionId: physical(distribution, 'the CloudFront distribution'), Region: 'Global' };
     add({ region: CLOUDFRONT_METRICS_REGION, role: 'viewer-requests', namespace: 'AWS/CloudFront', metricName: 'Requests', dimensions });
-    add({ region: CLOUDFRONT_METRICS_REGION, role: 'viewer-bytes', namespace: 'AWS/CloudFront', metricName: 'BytesDownloaded', dimensions });
+    add({
+      region: CLOUDFRONT_METRICS_REGION,
+      role: 'viewer-bytes',
+      namespace: 'AWS/CloudFront',
+      metricName: 'BytesDownloaded',
+      dimensions,
+    });
   }
   for (const balancer of of('load-balancer')) {
     // The physical id is the ARN; the metric dimension is its `app/<name>/<id>` tail.
     const arn = physical(balancer, 'the load balancer');
-    add({ region: regionOf(balancer), role: 'alb-requests', namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions: { LoadBalancer: arn.split(':loadbalancer/')[1] ?? arn } });
+    add({
+      region: regionOf(balancer),
+      role: 'alb-requests',
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'RequestCount',
+      dimensions: { LoadBalancer: arn.split(':loadbalancer/')[1] ?? arn },
+    });
   }
   for (const fn of of('lambda-function').filter((f) => f.serving)) {
     const FunctionName = physical(fn, 'the function');
@@ -107,20 +119,30 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
   const created = Math.min(...[...deployed.values()].map((s) => s.createdAt.getTime()));
   const start = new Date(Math.max(end.getTime() - options.window.seconds * 1000, created));
   const coveredSeconds = (end.getTime() - start.getTime()) / 1000;
-  if (coveredSeconds < 3600) throw new LiveError(`${stage.stage}: deployed less than an hour ago; measure once it has served traffic for a while`);
+  if (coveredSeconds < 3600)
+    throw new LiveError(`${stage.stage}: deployed less than an hour ago; measure once it has served traffic for a while`);
 
   const sums = new Map<string, MetricSum>();
   let metricsRequested = 0;
   for (const region of new Set(queries.map((q) => q.region))) {
     const inRegion = queries.filter((q) => q.region === region);
     say(`${stage.stage}: GetMetricData in ${region} (${inRegion.length} metrics)`);
-    const fetched = await fetchMetricSums(options.clients.cloudWatch(region), inRegion, { start, end, now: options.now }, options.retry).catch(explainedAs(`reading CloudWatch metrics in ${region}`));
+    const fetched = await fetchMetricSums(
+      options.clients.cloudWatch(region),
+      inRegion,
+      { start, end, now: options.now },
+      options.retry,
+    ).catch(explainedAs(`reading CloudWatch metrics in ${region}`));
     metricsRequested += fetched.metricsRequested;
     for (const [id, sum] of fetched.sums) sums.set(id, sum);
   }
   const total = (role: PlannedQuery['role']) => {
     const matching = queries.filter((q) => q.role === role);
-    return { queries: matching, sum: matching.reduce((acc, q) => acc + sums.get(q.id)!.sum, 0), datapoints: matching.reduce((acc, q) => acc + sums.get(q.id)!.datapoints, 0) };
+    return {
+      queries: matching,
+      sum: matching.reduce((acc, q) => acc + sums.get(q.id)!.sum, 0),
+      datapoints: matching.reduce((acc, q) => acc + sums.get(q.id)!.datapoints, 0),
+    };
   };
   const days = (coveredSeconds / 86400).toFixed(1);
   const requireData = (measured: ReturnType<typeof total>) => {
@@ -138,7 +160,9 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
   const own = total('own-requests');
   const outermost = [viewer, alb, invocations, own].find((measured) => measured.queries.length > 0);
   if (outermost === undefined) {
-    throw new LiveError(`${stage.stage}: nothing to read requests from (no CloudFront distribution, load balancer, serving function or RequestCount metric filter in its stacks)`);
+    throw new LiveError(
+      `${stage.stage}: nothing to read requests from (no CloudFront distribution, load balancer, serving function or RequestCount metric filter in its stacks)`,
+    );
   }
   const requests = requireData(outermost).sum;
   const measured: Record<string, string | number> = { 'requests in window': requests };

@@ -19,7 +19,11 @@ const THROTTLING_ERRORS = new Set([
 
 function isThrottling(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } } | undefined;
-  return e !== undefined && e !== null && (THROTTLING_ERRORS.has(e.name ?? '') || e.$metadata?.httpStatusCode === 429 || e.$retryable?.throttling === true);
+  return (
+    e !== undefined &&
+    e !== null &&
+    (THROTTLING_ERRORS.has(e.name ?? '') || e.$metadata?.httpStatusCode === 429 || e.$retryable?.throttling === true)
+  );
 }
 
 export interface RetryOptions {

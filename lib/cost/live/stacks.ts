@@ -12,7 +12,12 @@ export interface DeployedStack {
   readonly physicalIds: Map<string, string>;
 }
 
-export async function describeDeployedStack(client: CloudFormationClient, name: string, region: string, retry: RetryOptions = {}): Promise<DeployedStack> {
+export async function describeDeployedStack(
+  client: CloudFormationClient,
+  name: string,
+  region: string,
+  retry: RetryOptions = {},
+): Promise<DeployedStack> {
   let stack;
   try {
     const described = await withRetry(() => client.send(new DescribeStacksCommand({ StackName: name })), retry);
@@ -31,19 +36,24 @@ export async function describeDeployedStack(client: CloudFormationClient, name: 
   const physicalIds = new Map<string, string>();
   let nextToken: string | undefined;
   do {
-    const page = await withRetry(() => client.send(new ListStackResourcesCommand({ StackName: name, NextToken: nextToken })), retry).catch(explainedAs(`listing the resources of ${name} in ${region}`));
+    const page = await withRetry(() => client.send(new ListStackResourcesCommand({ StackName: name, NextToken: nextToken })), retry).catch(
+      explainedAs(`listing the resources of ${name} in ${region}`),
+    );
     for (const summary of page.StackResourceSummaries ?? []) {
       if (summary.LogicalResourceId && summary.PhysicalResourceId) physicalIds.set(summary.LogicalResourceId, summary.PhysicalResourceId);
     }
     nextToken = page.NextToken;
   } while (nextToken);
-  const outputs = Object.fromEntries((stack.Outputs ?? []).filter((o) => o.OutputKey && o.OutputValue).map((o) => [o.OutputKey as string, o.OutputValue as string]));
+  const outputs = Object.fromEntries(
+    (stack.Outputs ?? []).filter((o) => o.OutputKey && o.OutputValue).map((o) => [o.OutputKey as string, o.OutputValue as string]),
+  );
   return { name, region, createdAt: stack.CreationTime, outputs, physicalIds };
 }
 
 /** The physical id of `logicalId`, or an error naming it. */
 export function physicalId(stack: DeployedStack, logicalId: string, what: string): string {
   const id = stack.physicalIds.get(logicalId);
-  if (id === undefined) throw new LiveError(`${what} (${logicalId}) is not in the deployed stack ${stack.name}: deploy the current templates`);
+  if (id === undefined)
+    throw new LiveError(`${what} (${logicalId}) is not in the deployed stack ${stack.name}: deploy the current templates`);
   return id;
 }

@@ -34,7 +34,11 @@ export const PriceSchema = Type.Object(
     verified: Type.Boolean({ description: 'confirmed by the source named; false: to check' }),
     note: Type.Optional(Type.String()),
     /** Volume tiers: the quantity above `from` (cumulative, per month) costs `usd`. */
-    tiers: Type.Optional(Type.Array(Type.Object({ from: Type.Number({ exclusiveMinimum: 0 }), usd: Type.Number({ minimum: 0 }) }, { additionalProperties: false }))),
+    tiers: Type.Optional(
+      Type.Array(
+        Type.Object({ from: Type.Number({ exclusiveMinimum: 0 }), usd: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
+      ),
+    ),
     free: Type.Optional(FreeAllowance),
   },
   { additionalProperties: false },
@@ -58,7 +62,12 @@ export type PriceFile = Static<typeof PriceFileSchema>;
  * The regions with a price table: full tables for the home regions, the serverless subset for the
  * other regions the edge stage runs in by default.
  */
-const REGION_FILES: Readonly<Record<string, unknown>> = { 'us-east-1': usEast1, 'eu-west-2': euWest2, 'eu-west-1': euWest1, 'ap-southeast-1': apSoutheast1 };
+const REGION_FILES: Readonly<Record<string, unknown>> = {
+  'us-east-1': usEast1,
+  'eu-west-2': euWest2,
+  'eu-west-1': euWest1,
+  'ap-southeast-1': apSoutheast1,
+};
 export const PRICED_REGIONS = Object.keys(REGION_FILES);
 /** The regions whose tables price everything the single-box, autoscaled and fargate stages create: where a home region can be priced. */
 export const COMPLETE_REGIONS = ['us-east-1', 'eu-west-2'];

@@ -53,7 +53,10 @@ export function renderHtml(report: CostReport): string {
       const grid = comparisonGrid(group.estimates, report.mode === 'live');
       const head = `<tr>${grid.header.map((h, i) => `<th${i > 0 ? ' class="num"' : ''}>${escapeHtml(h || 'service')}</th>`).join('')}</tr>`;
       const rows = grid.rows
-        .map((row) => `<tr${row.emphasis ? ' class="total"' : ''}><td>${escapeHtml(row.label.trim())}</td>${row.cells.map((c) => `<td class="num">${escapeHtml(c)}</td>`).join('')}</tr>`)
+        .map(
+          (row) =>
+            `<tr${row.emphasis ? ' class="total"' : ''}><td>${escapeHtml(row.label.trim())}</td>${row.cells.map((c) => `<td class="num">${escapeHtml(c)}</td>`).join('')}</tr>`,
+        )
         .join('');
       return `<h2>Monthly cost ${escapeHtml(group.title)}</h2><table>${head}${rows}</table>`;
     })

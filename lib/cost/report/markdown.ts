@@ -17,12 +17,20 @@ function profileRows(profiles: Record<string, TrafficProfile>): string[][] {
   const first = profiles[stages[0]];
   const same = stages.every((stage) => JSON.stringify(profiles[stage]) === JSON.stringify(first));
   const shown = same ? { all: first } : profiles;
-  return Object.keys(first).map((key) => [key, ...Object.values(shown).map((profile) => JSON.stringify(profile[key as keyof TrafficProfile]))]);
+  return Object.keys(first).map((key) => [
+    key,
+    ...Object.values(shown).map((profile) => JSON.stringify(profile[key as keyof TrafficProfile])),
+  ]);
 }
 
 export function renderMarkdown(report: CostReport): string {
   const stages = stagesOf(report);
-  const out: string[] = [`# flagstack: cost per request by stage`, '', `Generated ${report.generatedAt} (${report.mode}). ${provenance(report)}`, ''];
+  const out: string[] = [
+    `# flagstack: cost per request by stage`,
+    '',
+    `Generated ${report.generatedAt} (${report.mode}). ${provenance(report)}`,
+    '',
+  ];
 
   if (report.mode === 'offline') {
     out.push('## Cost per million requests', '');
@@ -37,7 +45,12 @@ export function renderMarkdown(report: CostReport): string {
         }),
       ];
     });
-    out.push(markdownTable(['volume', ...stages], rows, ['left', ...stages.map(() => 'right' as const)]), '', '(bold: the cheapest at that volume)', '');
+    out.push(
+      markdownTable(['volume', ...stages], rows, ['left', ...stages.map(() => 'right' as const)]),
+      '',
+      '(bold: the cheapest at that volume)',
+      '',
+    );
   }
   const found = findings(report);
   if (found.length > 0) out.push(...found.map((line) => `- ${line}`), '');
@@ -48,7 +61,9 @@ export function renderMarkdown(report: CostReport): string {
     out.push(
       markdownTable(
         ['service', ...grid.header.slice(1)],
-        grid.rows.map((row) => (row.emphasis ? [`**${row.label}**`, ...row.cells.map((c) => `**${c}**`)] : [row.label.trim(), ...row.cells])),
+        grid.rows.map((row) =>
+          row.emphasis ? [`**${row.label}**`, ...row.cells.map((c) => `**${c}**`)] : [row.label.trim(), ...row.cells],
+        ),
         ['left', ...grid.header.slice(1).map(() => 'right' as const)],
       ),
       '',
@@ -61,26 +76,58 @@ export function renderMarkdown(report: CostReport): string {
       out.push(
         `- **${live.stage}**: ${live.requestsInWindow.toLocaleString('en')} requests in ${live.coveredDays.toFixed(1)} days (window ${live.window}), ` +
           `${Math.round(live.requestsPerMonth).toLocaleString('en')} a month. Read: ${live.sources.join('; ')}. ` +
-          `Measured: ${Object.entries(live.measured).map(([k, v]) => `${k} = ${v}`).join(', ')}.`,
+          `Measured: ${Object.entries(live.measured)
+            .map(([k, v]) => `${k} = ${v}`)
+            .join(', ')}.`,
       );
     }
     out.push('');
   }
-  if (report.overCapacity.length > 0) out.push('## Over capacity', '', 'Not counted as the cheapest at these volumes:', '', ...report.overCapacity.map((line) => `- ${line}`), '');
+  if (report.overCapacity.length > 0)
+    out.push(
+      '## Over capacity',
+      '',
+      'Not counted as the cheapest at these volumes:',
+      '',
+      ...report.overCapacity.map((line) => `- ${line}`),
+      '',
+    );
   if (report.notes.length > 0) out.push('## Notes', '', ...report.notes.map((note) => `- ${note}`), '');
-  out.push('## Unpriced', '', ...(report.unpriced.length > 0 ? unpricedLines(report).map((line) => `- ${line}`) : ['Every billable resource the stacks create is priced.']), '');
+  out.push(
+    '## Unpriced',
+    '',
+    ...(report.unpriced.length > 0
+      ? unpricedLines(report).map((line) => `- ${line}`)
+      : ['Every billable resource the stacks create is priced.']),
+    '',
+  );
   if (report.missing.length > 0) out.push('## Not estimated', '', ...missingLines(report).map((line) => `- ${line}`), '');
 
   out.push('## Traffic profile', '');
   const profileTable = profileRows(report.profiles);
   const profileHeader = profileTable[0].length === 2 ? ['field', 'value'] : ['field', ...Object.keys(report.profiles)];
-  out.push(markdownTable(profileHeader, profileTable, profileHeader.map(() => 'left' as const)), '');
+  out.push(
+    markdownTable(
+      profileHeader,
+      profileTable,
+      profileHeader.map(() => 'left' as const),
+    ),
+    '',
+  );
   out.push('## Modelling assumptions', '');
-  out.push(markdownTable(['assumption', 'value'], Object.entries(ASSUMPTIONS).map(([key, value]) => [key, String(value)]), ['left', 'right']), '');
+  out.push(
+    markdownTable(
+      ['assumption', 'value'],
+      Object.entries(ASSUMPTIONS).map(([key, value]) => [key, String(value)]),
+      ['left', 'right'],
+    ),
+    '',
+  );
 
   out.push('## Prices used', '');
   const used = new Map<string, string>();
-  for (const estimate of report.estimates) for (const line of estimate.lines) used.set(`${line.priceRegion}|${line.priceKey}`, line.priceRegion);
+  for (const estimate of report.estimates)
+    for (const line of estimate.lines) used.set(`${line.priceRegion}|${line.priceKey}`, line.priceRegion);
   const priceRows = [...used.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, region]) => {
@@ -90,6 +137,18 @@ export function renderMarkdown(report: CostReport): string {
       const free = price.free ? `${price.free.quantity.toLocaleString('en')} free` : '';
       return [region, priceKey, `${price.usd}${tiers}`, price.unit, free, price.verified ? 'yes' : 'no', price.date, price.source];
     });
-  out.push(markdownTable(['region', 'price', 'USD', 'per', 'free / month', 'verified', 'date', 'source'], priceRows, ['left', 'left', 'right', 'left', 'left', 'left', 'left', 'left']), '');
+  out.push(
+    markdownTable(['region', 'price', 'USD', 'per', 'free / month', 'verified', 'date', 'source'], priceRows, [
+      'left',
+      'left',
+      'right',
+      'left',
+      'left',
+      'left',
+      'left',
+      'left',
+    ]),
+    '',
+  );
   return `${out.join('\n')}\n`;
 }

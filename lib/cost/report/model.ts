@@ -4,7 +4,17 @@
  * Renderers (table, markdown, JSON, HTML) only format this.
  */
 import type { StageResources, UnpricedResource } from '../discovery';
-import { cheapestStage, type Crossover, dedupe, type EstimateInput, estimateStage, findCrossovers, logVolumes, priceCharges, type StageEstimate } from '../estimate';
+import {
+  cheapestStage,
+  type Crossover,
+  dedupe,
+  type EstimateInput,
+  estimateStage,
+  findCrossovers,
+  logVolumes,
+  priceCharges,
+  type StageEstimate,
+} from '../estimate';
 import { priceTable } from '../prices';
 import type { Capacity, TrafficProfile } from '../profile';
 import { formatVolume } from '../format';
@@ -127,7 +137,11 @@ export function buildReport(plans: StagePlan[], context: ReportContext): CostRep
         const bothCarry = (volume: number) => costs(volume).every((cost) => Number.isFinite(cost.monthlyUsd));
         for (const crossover of findCrossovers(costs, low, high)) {
           if (!bothCarry(crossover.requestsPerMonth * 1.01) || !bothCarry(crossover.requestsPerMonth / 1.01)) continue;
-          pairCrossovers.push({ stages: [plans[i].resources.stage, plans[j].resources.stage], requestsPerMonth: crossover.requestsPerMonth, cheaperAbove: crossover.to });
+          pairCrossovers.push({
+            stages: [plans[i].resources.stage, plans[j].resources.stage],
+            requestsPerMonth: crossover.requestsPerMonth,
+            cheaperAbove: crossover.to,
+          });
         }
       }
     }

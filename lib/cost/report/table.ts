@@ -17,10 +17,13 @@ export function renderTable(report: CostReport): string {
     out.push(`Monthly cost ${group.title}`, table.toString(), '');
   }
   for (const live of report.live) {
-    out.push(`Live ${live.stage}: ${live.requestsInWindow.toLocaleString('en')} requests in ${live.coveredDays.toFixed(1)} days (${live.window} window) → ${Math.round(live.requestsPerMonth).toLocaleString('en')} a month; from ${live.sources.join(', ')}`);
+    out.push(
+      `Live ${live.stage}: ${live.requestsInWindow.toLocaleString('en')} requests in ${live.coveredDays.toFixed(1)} days (${live.window} window) → ${Math.round(live.requestsPerMonth).toLocaleString('en')} a month; from ${live.sources.join(', ')}`,
+    );
   }
   out.push(...findings(report));
-  if (report.overCapacity.length > 0) out.push('', 'Over capacity (not counted as cheapest):', ...report.overCapacity.map((line) => `  - ${line}`));
+  if (report.overCapacity.length > 0)
+    out.push('', 'Over capacity (not counted as cheapest):', ...report.overCapacity.map((line) => `  - ${line}`));
   if (report.notes.length > 0) out.push('', 'Notes:', ...report.notes.map((note) => `  - ${note}`));
   if (report.unpriced.length > 0) out.push('', 'Unpriced (not in the totals):', ...unpricedLines(report).map((line) => `  - ${line}`));
   if (report.missing.length > 0) out.push('', 'Not estimated:', ...missingLines(report).map((line) => `  - ${line}`));

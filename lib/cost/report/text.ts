@@ -24,7 +24,11 @@ export function comparisonGrid(estimates: StageEstimate[], live: boolean): Grid 
   rows.push({ label: 'Total per month', cells: estimates.map((e) => formatUsd(e.monthlyUsd)), emphasis: true });
   rows.push({ label: '  fixed', cells: estimates.map((e) => formatUsd(e.fixedUsd)) });
   rows.push({ label: '  per-request', cells: estimates.map((e) => formatUsd(e.variableUsd)) });
-  rows.push({ label: 'Per million requests', cells: estimates.map((e) => `${formatUsd(e.usdPerMillion)}${e.overCapacity.length > 0 ? ' (over capacity)' : ''}`), emphasis: true });
+  rows.push({
+    label: 'Per million requests',
+    cells: estimates.map((e) => `${formatUsd(e.usdPerMillion)}${e.overCapacity.length > 0 ? ' (over capacity)' : ''}`),
+    emphasis: true,
+  });
   return { header, rows };
 }
 
@@ -32,7 +36,11 @@ export function comparisonGrid(estimates: StageEstimate[], live: boolean): Grid 
 export function findings(report: CostReport): string[] {
   const lines: string[] = [];
   for (const { requestsPerMonth, stage } of report.cheapest) {
-    lines.push(stage === 'none' ? `No stage can carry ${formatVolume(requestsPerMonth)} requests a month as built.` : `Cheapest at ${formatVolume(requestsPerMonth)} requests a month: ${stage}.`);
+    lines.push(
+      stage === 'none'
+        ? `No stage can carry ${formatVolume(requestsPerMonth)} requests a month as built.`
+        : `Cheapest at ${formatVolume(requestsPerMonth)} requests a month: ${stage}.`,
+    );
   }
   if (report.cheapest.length > 0) {
     lines.push(

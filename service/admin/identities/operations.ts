@@ -154,7 +154,10 @@ export async function deleteIdentityOverride({ tx, record }: Change, clientKey: 
   // Locked as setIdentityOverride locks it (its upsert), and recorded the same way: the identity's overrides before and after.
   await lockRow(tx, 'identities', identity.id);
   const before = await identityView(tx, identity.id);
-  const deleted = await tx.query('DELETE FROM feature_states WHERE identity_id = $1 AND feature_id = $2 RETURNING id', [identity.id, feature.id]);
+  const deleted = await tx.query('DELETE FROM feature_states WHERE identity_id = $1 AND feature_id = $2 RETURNING id', [
+    identity.id,
+    feature.id,
+  ]);
   if (deleted.length === 0) throw notFound(`Identity '${identifier}' has no override of '${featureName}'`);
   const after = await identityView(tx, identity.id);
   record({
