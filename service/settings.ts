@@ -32,5 +32,5 @@ export function loadSettings<T extends TObject>(
     });
     throw new SettingsError(`Invalid ${title}:\n  ${[...new Set(lines)].join('\n  ')}`);
   }
-  return settings as Static<T>;
+  return settings;
 }

@@ -137,7 +137,7 @@ export class EdgeDistribution extends Construct {
       here.region === 'us-east-1'
         ? here
         : ((Stage.of(this)!.node.tryFindChild(edgeStackId) as Stack | undefined) ??
-          new Stack(Stage.of(this)!, edgeStackId, {
+          new Stack(Stage.of(this), edgeStackId, {
             env: { account: here.account, region: 'us-east-1' },
             description: `flagstack edge: the Lambda@Edge function of ${here.stackName}'s distribution (Lambda@Edge lives in us-east-1)`,
           }));

@@ -147,7 +147,7 @@ function profileFrom(options: ParsedOptions, cwd: string): TrafficProfile {
   if (options.profile) {
     const file = path.resolve(cwd, options.profile);
     try {
-      overrides = JSON.parse(fs.readFileSync(file, 'utf8'));
+      overrides = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TrafficProfile>;
     } catch (error) {
       throw new UsageError(`--profile: cannot read ${options.profile}: ${(error as Error).message}`);
     }

@@ -11,10 +11,12 @@ import { errorBody, HttpError } from '../errors';
 
 const TOO_LARGE = 'Request body is too large';
 
+// eslint-disable-next-line @typescript-eslint/require-await -- Lambda@Edge runs a handler that returns a promise; this one awaits nothing
 export async function handler(event: CloudFrontRequestEvent): Promise<CloudFrontRequestResult> {
   const request = event.Records[0].cf.request;
   const body = request.body;
   if (body?.inputTruncated) {
+    const origin = request.headers.origin?.[0]?.value;
     // OFREP clients parse OFREP's error shape; everyone else gets the service's.
     const flagKey = /^\/ofrep\/v1\/evaluate\/flags\/([^/]+)\/?$/.exec(request.uri)?.[1];
     const payload = request.uri.startsWith('/ofrep/')
@@ -23,7 +25,16 @@ export async function handler(event: CloudFrontRequestEvent): Promise<CloudFront
     return {
       status: '413',
       statusDescription: 'Payload Too Large',
-      headers: { 'content-type': [{ key: 'Content-Type', value: 'application/json; charset=utf-8' }] },
+      headers: {
+        'content-type': [{ key: 'Content-Type', value: 'application/json; charset=utf-8' }],
+        // A browser may read why its request was refused: the answer holds no data of anyone's.
+        ...(origin
+          ? {
+              'access-control-allow-origin': [{ key: 'Access-Control-Allow-Origin', value: origin }],
+              vary: [{ key: 'Vary', value: 'Origin' }],
+            }
+          : {}),
+      },
       body: JSON.stringify(payload),
     };
   }

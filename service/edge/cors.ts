@@ -4,7 +4,6 @@
  * the headers it sets. Synchronous, since the policy's origins are fixed.
  */
 import cors from 'cors';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsPolicy } from '../cors';
 
 /** The CORS headers for a request (lower-case names), given its method and headers. */
@@ -27,7 +26,7 @@ export function corsHeaders(policy: CorsPolicy): CorsHeaders {
       setHeader: (name: string, value: unknown) => void (set[name.toLowerCase()] = String(value)),
       end: () => undefined,
     };
-    middleware({ method, headers } as unknown as IncomingMessage, response as unknown as ServerResponse, () => undefined);
+    middleware({ method, headers }, response, () => undefined);
     delete set['content-length']; // the function URL sets its own
     return set;
   };

@@ -130,7 +130,7 @@ export function decodeDocument(item: DocumentItem): PublishedEnvironment | undef
       `document item ${item.pk}: format ${item.format} is not ${DOCUMENT_FORMAT}; deploy the edge that matches the publisher`,
     );
   }
-  const json = item.encoding === 'gzip' ? gunzipSync(item.body as Uint8Array).toString('utf8') : String(item.body);
+  const json = item.encoding === 'gzip' ? gunzipSync(item.body).toString('utf8') : String(item.body);
   const body = JSON.parse(json) as DocumentBody;
   return {
     environmentId: body.environmentId,

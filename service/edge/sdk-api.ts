@@ -12,7 +12,7 @@ import { errorBody, HttpError, validationFailed } from '../errors';
 import { flagsAnswer, JSON_TYPE } from '../answers/flag-responses';
 import { identityFlagsBody } from '../answers/identities';
 import type { IdentityTraitStore } from '../storage/traits';
-import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer, type OfrepContext } from '../answers/ofrep';
+import { ofrepBulkAnswer, ofrepErrorBody, ofrepErrorResponse, ofrepFlagAnswer } from '../answers/ofrep';
 import { documentUpdatedAtHeader } from '../environments/prepared-environment';
 import { checkOfrepKey, checkSdkKey, environmentKeyOf, ofrepKeyOf } from '../answers/sdk-keys';
 import { OfrepFlagParams, ofrepRequest, type OfrepRequest } from '../schemas/ofrep';
@@ -302,12 +302,7 @@ export class EdgeSdkApi {
         schemas: { body: OfrepRequest },
         answer: async ({ headers, body }) => {
           const keyed = await this.ofrepEnvironment(headers);
-          const answer = ofrepBulkAnswer(
-            keyed.env,
-            (body as OfrepRequest).context as OfrepContext | undefined,
-            audienceOf(keyed),
-            headers['if-none-match'],
-          );
+          const answer = ofrepBulkAnswer(keyed.env, (body as OfrepRequest).context, audienceOf(keyed), headers['if-none-match']);
           return { keyed, statusCode: answer.body === undefined ? 304 : 200, body: answer.body, headers: { etag: answer.etag } };
         },
       },
@@ -319,12 +314,7 @@ export class EdgeSdkApi {
         schemas: { params: OfrepFlagParams, body: OfrepRequest },
         answer: async ({ headers, body, params }) => {
           const keyed = await this.ofrepEnvironment(headers);
-          const answer = ofrepFlagAnswer(
-            keyed.env,
-            params.key,
-            (body as OfrepRequest).context as OfrepContext | undefined,
-            audienceOf(keyed),
-          );
+          const answer = ofrepFlagAnswer(keyed.env, params.key, (body as OfrepRequest).context, audienceOf(keyed));
           return { keyed, ...answer };
         },
       },
@@ -345,7 +335,7 @@ function parseQuery(query: string): Record<string, unknown> {
   const parsed: Record<string, unknown> = {};
   for (const [name, value] of new URLSearchParams(query)) {
     const existing = parsed[name];
-    parsed[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    parsed[name] = existing === undefined ? value : Array.isArray(existing) ? [...(existing as string[]), value] : [existing, value];
   }
   return parsed;
 }

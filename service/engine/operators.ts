@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access --
+   Flagsmith compares a trait with JavaScript's coercing operators whatever its type (ValueTest): on purpose. */
 /**
  * Condition operators, compiled once per condition into a test of the value the condition's property
  * reads. The semantics are Flagsmith's, quirks included: the condition's text is cast to the type of

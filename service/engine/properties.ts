@@ -62,7 +62,7 @@ function stepsOf(path: string): string[] | undefined {
 /** JSONPath's step into a value: own properties of a truthy value only (characters of a string too). */
 function step(value: unknown, steps: readonly string[]): unknown {
   for (const name of steps) {
-    if (!value || !Object.hasOwn(Object(value), name)) return undefined;
+    if (!value || !Object.hasOwn(Object(value) as object, name)) return undefined;
     value = (value as Record<string, unknown>)[name];
   }
   return value;

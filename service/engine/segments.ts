@@ -68,7 +68,9 @@ function compileCondition(condition: SegmentCondition, segmentKey: string, envir
         cost: HASH,
         test: (identity) => {
           const key = resolve(identity);
-          return !!key && hashedPercentage(`${segmentKey},${key}`) <= threshold;
+          // An object hashes as '[object Object]', as in Flagsmith's engine: on purpose.
+          // eslint-disable-next-line @typescript-eslint/no-base-to-string
+          return !!key && hashedPercentage(`${segmentKey},${String(key)}`) <= threshold;
         },
       };
     }

@@ -106,14 +106,14 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   // Operations routes are for probes and scrapers, not web pages: no CORS headers (a page on any site
   // must not read an internal service's metrics through its visitor's browser).
   const operations = { schema: { hide: true }, config: { cors: false } };
-  app.get('/health', operations, async () => ({ status: 'ok' }));
+  app.get('/health', operations, (_request, reply) => reply.send({ status: 'ok' }));
   // Ready while the flags can be served: from memory even when the database is away (the body says so).
-  app.get('/ready', operations, async (_request, reply) =>
+  app.get('/ready', operations, (_request, reply) =>
     deps.lifecycle.shuttingDown
       ? reply.code(503).send({ status: 'shutting_down' })
-      : { status: deps.health.up ? 'ready' : 'degraded', ...deps.health.report() },
+      : reply.send({ status: deps.health.up ? 'ready' : 'degraded', ...deps.health.report() }),
   );
-  app.get('/api/v1/docs/openapi.json', operations, async () => app.swagger());
+  app.get('/api/v1/docs/openapi.json', operations, (_request, reply) => reply.send(app.swagger()));
   sdkRoutes(app, deps);
   ofrepRoutes(app, deps.cache, deps.traitLimits);
   await app.register(adminPlugin, {

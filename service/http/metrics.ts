@@ -115,7 +115,7 @@ export class RequestMetrics {
       values: (series: RequestSeries, name: string) => object[],
     ) => {
       const metric = { name, help, type, aggregator: 'sum' };
-      const get = async () => ({ ...metric, values: [...this.series.values()].flatMap((series) => values(series, name)) });
+      const get = () => ({ ...metric, values: [...this.series.values()].flatMap((series) => values(series, name)) });
       registry.registerMetric({ ...metric, get, reset: () => this.series.clear() } as unknown as Metric);
     };
     register('flagstack_http_requests_total', 'HTTP requests by route, method and status', 'counter', (s) => [

@@ -29,6 +29,10 @@ function ofrepErrorHandler(error: FastifyError, request: FastifyRequest, reply: 
   return reply.code(500).send(ofrepErrorBody(key, 'GENERAL', 'Internal server error'));
 }
 
+/** The error handler Fastify calls (it expects no value back). */
+const answerOfrepError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void =>
+  void ofrepErrorHandler(error, request, reply);
+
 export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache, traitLimits: TraitLimits): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const OfrepRequest = ofrepRequest(traitLimits);
@@ -50,7 +54,7 @@ export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache, trait
   api.post(
     '/ofrep/v1/evaluate/flags/:key',
     {
-      errorHandler: ofrepErrorHandler,
+      errorHandler: answerOfrepError,
       schema: {
         tags: ['ofrep'],
         summary: 'OFREP: evaluate one flag',
@@ -70,7 +74,7 @@ export function ofrepRoutes(app: FastifyInstance, cache: EnvironmentCache, trait
   api.post(
     '/ofrep/v1/evaluate/flags',
     {
-      errorHandler: ofrepErrorHandler,
+      errorHandler: answerOfrepError,
       schema: {
         tags: ['ofrep'],
         summary: 'OFREP: evaluate every flag (ETag / If-None-Match supported)',

@@ -84,6 +84,8 @@ function unsafeTextPath(root: unknown, rootPath: string): string | undefined {
       for (let i = value.length - 1; i >= 0; i--) pending.push([value[i], `${path}/${i}`]);
     } else if (typeof value === 'object' && value !== null) {
       const keys = Object.keys(value);
+      // NUL and surrogates are exactly what this replaces.
+      // eslint-disable-next-line no-control-regex
       for (const key of keys) if (isUnsafe(key)) return `${path}/${pointerEscape(key.replace(/[\u0000\ud800-\udfff]/g, '\ufffd'))}`;
       for (let i = keys.length - 1; i >= 0; i--)
         pending.push([(value as Record<string, unknown>)[keys[i]], `${path}/${pointerEscape(keys[i])}`]);

@@ -151,12 +151,10 @@ describe('GetMetricData', () => {
 
 describe('ECS', () => {
   it('reads the running task count and the task size of its task definition', async () => {
-    ecs
-      .on(DescribeServicesCommand)
-      .resolves({
-        services: [{ runningCount: 3, desiredCount: 3, taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/service:7' }],
-        failures: [],
-      });
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [{ runningCount: 3, desiredCount: 3, taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/service:7' }],
+      failures: [],
+    });
     ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/service:7' }).resolves({
       taskDefinition: { cpu: '1024', memory: '2048', runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' } },
     });
@@ -213,18 +211,16 @@ describe('CloudFormation and credentials', () => {
   });
 
   it('collects physical ids across ListStackResources pages', async () => {
-    cloudFormation
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [
-          {
-            StackName: 'S',
-            CreationTime: daysAgo(3),
-            StackStatus: 'UPDATE_COMPLETE',
-            Outputs: [{ OutputKey: 'ServiceUrl', OutputValue: 'https://x' }],
-          },
-        ],
-      });
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'S',
+          CreationTime: daysAgo(3),
+          StackStatus: 'UPDATE_COMPLETE',
+          Outputs: [{ OutputKey: 'ServiceUrl', OutputValue: 'https://x' }],
+        },
+      ],
+    });
     cloudFormation
       .on(ListStackResourcesCommand)
       .resolvesOnce({
@@ -378,11 +374,9 @@ describe('measuring a deployed stage', () => {
   });
 
   it("reads an edge stage: CloudFront in us-east-1, each function's invocations and duration in its own region", async () => {
-    cloudFormation
-      .on(DescribeStacksCommand)
-      .callsFake((input: { StackName: string }) => ({
-        Stacks: [{ StackName: input.StackName, CreationTime: daysAgo(30), StackStatus: 'CREATE_COMPLETE' }],
-      }));
+    cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => ({
+      Stacks: [{ StackName: input.StackName, CreationTime: daysAgo(30), StackStatus: 'CREATE_COMPLETE' }],
+    }));
     cloudFormation.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => ({
       StackResourceSummaries: [
         {

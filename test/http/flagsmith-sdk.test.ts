@@ -48,7 +48,7 @@ test('environment flags: remote (client key) = remote (server key) minus server-
 
   expect(remoteServer).toEqual(local);
   expect(remoteServer.secret_flag).toEqual({ enabled: true, value: 'internal', featureId: seeded.featureIds.secret_flag });
-  const { secret_flag: _hidden, ...visibleToClients } = remoteServer;
+  const visibleToClients = Object.fromEntries(Object.entries(remoteServer).filter(([name]) => name !== 'secret_flag'));
   expect(remoteClient).toEqual(visibleToClients);
   expect(remoteClient.banner).toEqual({ enabled: true, value: 'hello', featureId: seeded.featureIds.banner });
   expect(remoteClient.max_items.value).toBe(10);

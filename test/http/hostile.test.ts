@@ -59,7 +59,7 @@ describe('text PostgreSQL cannot store: refused with 400 at the schema, on every
     ],
     ['identity: %00 in the query', 'GET', '/api/v1/identities/?identifier=a%00b', undefined, 'client', /^querystring\/identifier /],
     ['flags: %00 in the feature', 'GET', '/api/v1/flags/?feature=%00', undefined, 'client', /^querystring\/feature /],
-    ['analytics: feature name with NUL', 'POST', '/api/v1/analytics/flags/', `{${NUL}: 1}`, 'client', /^body\/a\u0000b |^body\/a\ufffdb /],
+    ['analytics: feature name with NUL', 'POST', '/api/v1/analytics/flags/', `{${NUL}: 1}`, 'client', /^body\/a\ufffdb /],
     [
       'ofrep: context value a lone surrogate',
       'POST',

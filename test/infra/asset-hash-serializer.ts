@@ -8,15 +8,17 @@ const USER_DATA_ID_SUFFIX = /\b([A-Za-z0-9]+[A-F0-9]{8})[a-f0-9]{16}\b/g;
 const LAMBDA_VERSION_ID_SUFFIX = /\b([A-Za-z0-9]+CurrentVersion)[A-F0-9]{8}[a-f0-9]{32}\b/g;
 const masked = new WeakSet<object>();
 
-module.exports = {
+const assetHashSerializer: jest.SnapshotSerializerPlugin = {
   test: (value: unknown) => typeof value === 'object' && value !== null && 'Resources' in value && !masked.has(value),
-  serialize: (template: object, config: unknown, indentation: string, depth: number, refs: unknown, printer: Function) => {
+  serialize: (template: object, config, indentation, depth, refs, printer) => {
     const text = JSON.stringify(template)
       .replace(ASSET_HASH, '[ASSET HASH]')
       .replace(LAMBDA_VERSION_ID_SUFFIX, '$1[CODE HASH]')
       .replace(USER_DATA_ID_SUFFIX, '$1[USER DATA HASH]');
-    const clean = JSON.parse(text);
+    const clean = JSON.parse(text) as object;
     masked.add(clean);
     return printer(clean, config, indentation, depth, refs);
   },
 };
+
+export default assetHashSerializer;

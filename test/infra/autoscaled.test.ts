@@ -1,8 +1,9 @@
+import assetHashSerializer from './asset-hash-serializer';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ORIGIN_SECRET_HEADER } from '../../lib/constructs/front-door';
 import { buildApp } from './app';
 
-expect.addSnapshotSerializer(require('./asset-hash-serializer'));
+expect.addSnapshotSerializer(assetHashSerializer);
 
 const template = (context: Record<string, unknown> = {}) => Template.fromStack(buildApp(context).stacks.autoscaled);
 

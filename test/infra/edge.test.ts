@@ -1,7 +1,8 @@
+import assetHashSerializer from './asset-hash-serializer';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from './app';
 
-expect.addSnapshotSerializer(require('./asset-hash-serializer'));
+expect.addSnapshotSerializer(assetHashSerializer);
 
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const built = buildApp();

@@ -1,7 +1,8 @@
+import assetHashSerializer from './asset-hash-serializer';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from './app';
 
-expect.addSnapshotSerializer(require('./asset-hash-serializer'));
+expect.addSnapshotSerializer(assetHashSerializer);
 
 const template = (context: Record<string, unknown> = {}) => Template.fromStack(buildApp(context).stacks['single-box']);
 

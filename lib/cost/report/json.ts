@@ -28,7 +28,7 @@ function jsonRows(report: CostReport): JsonRow[] {
     usdPerMillion: Math.round(estimate.usdPerMillion * 1e4) / 1e4,
     fixedUsd: cents(estimate.fixedUsd),
     variableUsd: cents(estimate.variableUsd),
-    byService: Object.fromEntries(Object.entries(estimate.byService).map(([service, cost]) => [service, cents(cost!.monthlyUsd)])),
+    byService: Object.fromEntries(Object.entries(estimate.byService).map(([service, cost]) => [service, cents(cost.monthlyUsd)])),
   }));
 }
 
