@@ -102,12 +102,21 @@ export async function getFeatureState(tx: Queryable, clientKey: string, featureN
   return featureStateView(tx, stateId);
 }
 
-export async function updateFeatureState({ tx, record }: Change, clientKey: string, featureName: string, input: FeatureStateUpdate) {
-  const { environment, feature, stateId } = await defaultStateId(tx, clientKey, featureName);
-  await lockRow(tx, 'feature_states', stateId);
-  const before = await featureStateView(tx, stateId);
-  await applyStateUpdate(tx, stateId, feature.id, input);
-  const after = await featureStateView(tx, stateId);
-  record({ action: 'update', entityType: 'feature_state', entityId: stateId, environmentId: environment.id, before, after });
+export async function updateFeatureState(change: Change, clientKey: string, featureName: string, input: FeatureStateUpdate) {
+  const { environment, feature, stateId } = await defaultStateId(change.tx, clientKey, featureName);
+  return updateStateAudited(change, { stateId, featureId: feature.id, environmentId: environment.id, entityType: 'feature_state' }, input);
+}
+
+/** Updates a feature state under its row lock and records it: a default state or a segment override. */
+export async function updateStateAudited(
+  { tx, record }: Change,
+  state: { stateId: number; featureId: number; environmentId: number; entityType: 'feature_state' | 'segment_override' },
+  input: FeatureStateUpdate & { priority?: number },
+) {
+  await lockRow(tx, 'feature_states', state.stateId);
+  const before = await featureStateView(tx, state.stateId);
+  await applyStateUpdate(tx, state.stateId, state.featureId, input);
+  const after = await featureStateView(tx, state.stateId);
+  record({ action: 'update', entityType: state.entityType, entityId: state.stateId, environmentId: state.environmentId, before, after });
   return after;
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, notFound } from '../../errors';
 import { json, type Queryable } from '../../storage/database';
-import { applyStateUpdate, featureStateView } from '../feature-states/operations';
+import { applyStateUpdate, featureStateView, updateStateAudited } from '../feature-states/operations';
 import { environmentByKey, featureByName, lockRow } from '../lookups';
 import type { Change } from '../writer';
 import type { SegmentOverrideCreate, SegmentOverrideUpdate } from './schemas';
@@ -55,15 +55,14 @@ export async function createSegmentOverride({ tx, record }: Change, clientKey: s
   return after;
 }
 
-export async function updateSegmentOverride({ tx, record }: Change, clientKey: string, id: number, input: SegmentOverrideUpdate) {
-  const environment = await environmentByKey(tx, clientKey);
-  const row = await segmentOverrideRow(tx, environment.id, id);
-  await lockRow(tx, 'feature_states', id);
-  const before = await featureStateView(tx, id);
-  await applyStateUpdate(tx, id, row.feature_id, input);
-  const after = await featureStateView(tx, id);
-  record({ action: 'update', entityType: 'segment_override', entityId: id, environmentId: environment.id, before, after });
-  return after;
+export async function updateSegmentOverride(change: Change, clientKey: string, id: number, input: SegmentOverrideUpdate) {
+  const environment = await environmentByKey(change.tx, clientKey);
+  const row = await segmentOverrideRow(change.tx, environment.id, id);
+  return updateStateAudited(
+    change,
+    { stateId: id, featureId: row.feature_id, environmentId: environment.id, entityType: 'segment_override' },
+    input,
+  );
 }
 
 export async function deleteSegmentOverride({ tx, record }: Change, clientKey: string, id: number) {
