@@ -127,8 +127,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
 /** A CORS policy in @fastify/cors's terms. */
 const fastifyCorsOptions = (policy: CorsPolicy): FastifyCorsOptions => ({
   origin: policy.origin === '*' ? '*' : [...policy.origin],
-  methods: [...policy.methods],
-  allowedHeaders: [...policy.allowedHeaders],
-  exposedHeaders: [...policy.exposedHeaders],
+  // Joined once here: the plugin would join an array on every response.
+  methods: policy.methods.join(', '),
+  allowedHeaders: policy.allowedHeaders.join(', '),
+  exposedHeaders: policy.exposedHeaders.join(', '),
   maxAge: policy.maxAge,
 });
