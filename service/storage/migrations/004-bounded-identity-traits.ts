@@ -15,13 +15,24 @@ CREATE FUNCTION flagstack_traits_within(traits jsonb, max_traits integer, max_by
 $function$;
 
 -- Whether traits may be stored: within the bounds, or, for an identity already past them (the bounds
--- were lowered), no more traits and no more bytes than it had, so that it can still shrink.
+-- were lowered), no more traits and no more bytes than it had, so that it can still shrink. PL/pgSQL:
+-- as a SQL function calling flagstack_traits_within it cost four times as much CPU per row (16 µs
+-- against 4 in a loop of 20,000), since the planner does not inline the nested call.
 CREATE FUNCTION flagstack_traits_acceptable(traits jsonb, before jsonb, max_traits integer, max_bytes integer)
-  RETURNS boolean LANGUAGE sql IMMUTABLE AS $function$
-  SELECT flagstack_traits_within(traits, max_traits, max_bytes)
-      OR (before IS NOT NULL
-          AND (SELECT count(*) FROM jsonb_object_keys(traits)) <= (SELECT count(*) FROM jsonb_object_keys(before))
-          AND octet_length(traits::text) <= octet_length(before::text))
+  RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $function$
+DECLARE
+  trait_count integer;
+  trait_bytes integer;
+BEGIN
+  SELECT count(*) INTO trait_count FROM jsonb_object_keys(traits);
+  trait_bytes := octet_length(traits::text);
+  IF trait_count <= max_traits AND trait_bytes <= max_bytes THEN
+    RETURN true;
+  END IF;
+  RETURN before IS NOT NULL
+     AND trait_count <= (SELECT count(*) FROM jsonb_object_keys(before))
+     AND trait_bytes <= octet_length(before::text);
+END
 $function$;
 
 -- As flagstack_write_identity_traits (migration 3), with bounds: a patch that changes nothing is not
