@@ -58,8 +58,12 @@ export function atLeast<T>(settings: T, key: keyof T & string, other: keyof T & 
     : [];
 }
 
-/** Recognised context keys that are not settings: CDK's own (`aws:cdk:…`, `@aws-cdk/…:…`, lookups). */
-const isCdkContextKey = (key: string) => key.includes(':') || key.startsWith('@');
+/**
+ * Recognised context keys that are not settings: CDK's own (`aws:cdk:…`, `@aws-cdk/…:…`, lookups), and
+ * the plain ones its CLI writes into cdk.context.json (`cdk acknowledge`, telemetry).
+ */
+const CDK_PLAIN_KEYS = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
+const isCdkContextKey = (key: string) => key.includes(':') || key.startsWith('@') || CDK_PLAIN_KEYS.has(key);
 
 /** A value as it was given: a command-line string as typed, a list as commas, anything else as JSON. */
 const shown = (value: unknown) => (typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : JSON.stringify(value));

@@ -13,6 +13,17 @@ const load = (context: Record<string, unknown>) => loadStageConfig(context);
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 describe('stage configuration', () => {
+  it('accepts the keys the CDK CLI writes into cdk.context.json itself (cdk acknowledge, telemetry, lookups)', () => {
+    expect(() =>
+      load({
+        'acknowledged-issue-numbers': [32775],
+        'cli-telemetry': false,
+        'availability-zones:account=123456789012:region=us-east-1': ['us-east-1a'],
+      }),
+    ).not.toThrow();
+    expect(() => load({ fargateCPU: 512 })).toThrow(/context key fargateCPU: not a setting; did you mean fargateCpu\?/);
+  });
+
   it('has defaults for every stage', () => {
     const config = load({});
     expect(config).toMatchObject({
