@@ -11,8 +11,14 @@ export const strict = <T extends TProperties>(properties: T, description?: strin
 export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 export const Id = Type.Integer({ minimum: 1, maximum: 2147483647 });
 export const Percentage = Type.Number({ minimum: 0, maximum: 100 });
-/** Keys travel in URLs and headers: letters, digits and `._-` only. */
-export const ClientKey = Type.String({ minLength: 8, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
+/**
+ * An environment's client key, as a path or query names one: letters, digits, `_` and `-` (keys travel
+ * in URLs and headers), of any length Flagsmith could have issued, since an imported document keeps
+ * its key (it is part of every identity's hash).
+ */
+export const ClientKey = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' });
+/** A key chosen for a new environment through the admin API: at least 8 characters. */
+export const NewClientKey = Type.String({ minLength: 8, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' });
 export const FeatureName = Type.String({ minLength: 1, maxLength: 2000 });
 
 // ---- path parameters and paging --------------------------------------------------------------

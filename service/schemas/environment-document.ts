@@ -89,7 +89,8 @@ export const DocumentFeatureState = Type.Object({
   django_id: Type.Optional(Type.Union([Id, Type.Null()])),
   feature_state_value: Type.Optional(FlagValue),
   featurestate_uuid: Type.Optional(Type.String()),
-  feature_segment: Type.Optional(Type.Union([Type.Object({ priority: Type.Integer() }), Type.Null()])),
+  /** A segment override's rank: lower wins; null (Flagsmith's model allows it) ranks after every number. */
+  feature_segment: Type.Optional(Type.Union([Type.Object({ priority: Type.Union([Type.Integer(), Type.Null()]) }), Type.Null()])),
   multivariate_feature_state_values: Type.Optional(Type.Array(MultivariateFeatureStateValue, { maxItems: 100 })),
 });
 export type DocumentFeatureState = Static<typeof DocumentFeatureState>;

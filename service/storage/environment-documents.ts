@@ -169,7 +169,7 @@ export async function loadEnvironment(db: Queryable, environmentId: number): Pro
       django_id: numericKey ? Number(hashKey) : null,
       feature_state_value: row.value,
       featurestate_uuid: numericKey ? row.uuid : hashKey,
-      feature_segment: row.segment_id === null ? null : { priority: row.priority ?? 0 },
+      feature_segment: row.segment_id === null ? null : { priority: row.priority },
       multivariate_feature_state_values: (allocationsByState.get(row.id) ?? []).map((a): MultivariateFeatureStateValue => ({
         id: a.id,
         multivariate_feature_option: { id: a.option_id, value: a.value },

@@ -150,6 +150,53 @@ test('a hand-written Flagsmith document keeps its ids, and remote and local eval
   }
 });
 
+test("a document with a short key and a segment override of priority null imports, keeps both, and evaluates as Flagsmith's engine does", async () => {
+  const feature = { id: 1, name: 'tier', type: 'STANDARD' };
+  const override = (django_id: number, value: string, priority: number | null) => ({
+    feature,
+    enabled: true,
+    django_id,
+    feature_state_value: value,
+    feature_segment: { priority },
+  });
+  const everyone = (id: number, name: string, value: string, priority: number | null) => ({
+    id,
+    name,
+    rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'IS_SET', property_: 'plan', value: null }] }],
+    feature_states: [override(id * 10, value, priority)],
+  });
+  const document = {
+    id: 1,
+    api_key: 'key',
+    name: 'short',
+    project: {
+      id: 1,
+      name: 'short key project',
+      organisation: { id: 1, name: 'o', feature_analytics: false, stop_serving_flags: false, persist_trait_data: true },
+      hide_disabled_flags: false,
+      // Null ranks after every number: 'ranked' wins although 'unranked' comes first.
+      segments: [everyone(101, 'unranked', 'from unranked', null), everyone(102, 'ranked', 'from ranked', 5)],
+    },
+    feature_states: [{ feature, enabled: true, django_id: 9, feature_state_value: 'default' }],
+  };
+  const created = await svc.admin('PUT', '/environments/key/document', document);
+  expect(created.status).toBe(201);
+  expect(created.body.api_key).toBe('key');
+  expect(created.body.project.segments.map((s: any) => s.feature_states[0].feature_segment.priority)).toEqual([null, 5]);
+  expect((await svc.admin('GET', '/environments/key')).status).toBe(200);
+
+  const file = join(mkdtempSync(join(tmpdir(), 'flagstack-doc-')), 'environment.json');
+  writeFileSync(file, JSON.stringify(document));
+  const offline = new Flagsmith({ offlineMode: true, offlineHandler: new LocalFileHandler(file) });
+  const expected = (await offline.getIdentityFlags('ada', { plan: 'pro' })).getFeatureValue('tier');
+  expect(expected).toBe('from ranked');
+  const { body } = await svc.call('POST', '/api/v1/identities/', {
+    headers: { 'X-Environment-Key': 'key' },
+    body: { identifier: 'ada', traits: [{ trait_key: 'plan', trait_value: 'pro' }] },
+  });
+  expect(body.flags.find((f: any) => f.feature.name === 'tier').feature_state_value).toBe(expected);
+});
+
 test('a failing import changes nothing (one transaction)', async () => {
   const { body: before } = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
   const broken = structuredClone(before);

@@ -1,11 +1,11 @@
 /** Request schemas of the environments routes. */
 import { Type, type Static } from '@sinclair/typebox';
-import { ClientKey, Name, strict } from '../schemas';
+import { Name, NewClientKey, strict } from '../schemas';
 
 export const EnvironmentCreate = strict({
   name: Name,
   /** Chosen by the server when absent. */
-  client_key: Type.Optional(ClientKey),
+  client_key: Type.Optional(NewClientKey),
   allow_client_traits: Type.Optional(Type.Boolean()),
 });
 export const EnvironmentUpdate = Type.Partial(strict({ name: Name, allow_client_traits: Type.Boolean() }), {
