@@ -63,7 +63,7 @@ if (options.help) {
   --only TEXT    measure only the scenarios whose name contains TEXT (e.g. flags, identities, ofrep, hostile)
   --profile DIR  run the service with --cpu-prof and write its CPU profile to DIR (open in Chrome DevTools)
   --memory-mb MB size the service's V8 heap as Node does on a machine with this much memory, 512–4096
-                 (default 1024: round 2's t4g.micro, round 3's default task); 0: this machine's memory
+                 (default 1024: the autoscaled stage's t4g.micro, the fargate stage's default task); 0: this machine's memory
 
 Scenarios: ${Object.values(SCENARIOS).join('; ')}.
 The hostile one drives identity requests at full load while an attacker with the same client key

@@ -54,7 +54,7 @@ export const COMMON_SETTINGS = {
 };
 
 /** The shared settings, as every stage reads them. */
-export type CommonConfig = Static<TObject<typeof COMMON_SETTINGS>>;
+type CommonConfig = Static<TObject<typeof COMMON_SETTINGS>>;
 
 type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (intersection: infer I) => void ? I : never;
 /** Every stage's own settings, as one record (a setting two stages read appears once). */

@@ -1,5 +1,5 @@
 // Bundles the project with esbuild: the service (runnable with plain `node`), the edge functions of
-// round 4, the benchmark, the CDK app and the cost estimator.
+// the edge stage, the benchmark, the CDK app and the cost estimator.
 import { build } from 'esbuild';
 
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
@@ -14,7 +14,7 @@ await Promise.all([
     sourcemap: true,
     external: ['@electric-sql/pglite', 'pg-native'],
   }),
-  // Round 4's edge function (Lambda, Node.js 24, ARM64): one minified file. The AWS SDK is bundled, not
+  // The edge stage's function (Lambda, Node.js 24, ARM64): one minified file. The AWS SDK is bundled, not
   // taken from the runtime: the function runs the SDK version its tests ran, whatever the runtime ships,
   // and one minified file loads faster at cold start than the runtime's copy from node_modules. No
   // Fastify, pg or PGlite: the edge imports the engine, the response builders and the schemas only.

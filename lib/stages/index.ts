@@ -235,7 +235,7 @@ const fargate = defineStage({
 // edge
 
 /** The edge regions when `edgeRegions` is not given: the home region, then these (without it). */
-export const DEFAULT_EDGE_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'] as const;
+const DEFAULT_EDGE_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'] as const;
 
 const EDGE_SETTINGS = {
   // No default: it follows `region` (edgeRegionsOf), which a schema default cannot.

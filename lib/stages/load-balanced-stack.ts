@@ -84,7 +84,7 @@ export const SERVICE_TARGET = {
  * stops taking them. The hosts give it 40 s to stop and the tasks 45 s: room for the delay and the
  * requests in flight.
  */
-export const SHUTDOWN_DELAY = Duration.seconds(15);
+const SHUTDOWN_DELAY = Duration.seconds(15);
 
 export abstract class LoadBalancedStack extends Stack {
   readonly vpc: ec2.IVpc;

@@ -14,7 +14,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { Monitoring } from '../constructs/monitoring';
 import { ServiceHost } from '../constructs/service-host';
-import { SERVICE_PORT } from '../constants';
+import { REQUEST_COUNT_METRIC, SERVICE_PORT } from '../constants';
 
 export interface SingleBoxStackProps extends StackProps {
   /** The instance: Graviton (ARM64), as the packages the user data installs are (singleBoxInstanceType). */
@@ -43,8 +43,6 @@ const DATA_DEVICE = '/dev/sdf';
 const BACKUP_PREFIX = 'pg_dump/';
 /** How long Caddy keeps an idle connection to the service: below the service's keep-alive timeout. */
 const CADDY_UPSTREAM_KEEPALIVE_SECONDS = 60;
-/** The single box's request count in CloudWatch (the other stages have their load balancer's or CloudFront's). */
-export const REQUEST_COUNT_METRIC = { namespace: 'Flagstack', metricName: 'RequestCount' } as const;
 
 export class SingleBoxStack extends Stack {
   readonly instance: ec2.Instance;

@@ -31,7 +31,7 @@ export async function projectById(tx: Queryable, projectId: number): Promise<{ i
 }
 
 /** The tables whose rows an admin change reads before it changes them. */
-export type AuditedTable = 'projects' | 'features' | 'multivariate_options' | 'segments' | 'feature_states' | 'identities';
+type AuditedTable = 'projects' | 'features' | 'multivariate_options' | 'segments' | 'feature_states' | 'identities';
 
 /**
  * Takes a row's lock for the rest of the transaction before its `before` is read for the audit log:

@@ -11,7 +11,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, unauthorized } from '../errors';
-import { ErrorBody } from '../http/errors';
+import { ErrorBody } from '../errors';
 import type { TraitLimits } from '../schemas/sdk';
 import type { AnalyticsStore } from '../storage/analytics';
 import type { Database } from '../storage/database';

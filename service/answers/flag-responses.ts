@@ -57,7 +57,7 @@ function visibleFlagBytes(env: FlagContext, flags: readonly FlagResult[], audien
 }
 
 /** A flag list as `GET /api/v1/flags/` returns it. */
-export function flagsBody(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): Buffer {
+function flagsBody(env: FlagContext, flags: readonly FlagResult[], audience: FlagAudience): Buffer {
   return joinedBytes('[', visibleFlagBytes(env, flags, audience), ']');
 }
 

@@ -13,9 +13,9 @@ import type { TraitValue } from '../schemas/environment-document';
 import { isVisible, joinedBytes, type FlagAudience } from './flag-responses';
 import type { PreparedEnvironment } from '../environments/prepared-environment';
 
-export type OfrepContext = Record<string, unknown>;
+type OfrepContext = Record<string, unknown>;
 
-export interface OfrepSuccess {
+interface OfrepSuccess {
   key: string;
   value: string | number | boolean | object;
   reason: 'STATIC' | 'DEFAULT' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED';
@@ -23,7 +23,7 @@ export interface OfrepSuccess {
   metadata: { featureId: number; flagsmithReason: string };
 }
 
-export interface OfrepFailure {
+interface OfrepFailure {
   key: string;
   errorCode: 'FLAG_NOT_FOUND' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'PARSE_ERROR' | 'GENERAL';
   errorDetails: string;
@@ -32,7 +32,7 @@ export interface OfrepFailure {
 export class OfrepContextError extends Error {}
 
 /** One evaluated flag, with its JSON: an engine result is shared by many requests, and so is its JSON. */
-export interface OfrepResult {
+interface OfrepResult {
   readonly key: string;
   readonly failed: boolean;
   /** The result's JSON, encoded: a single-flag body as it is, a bulk body joined from several. */
@@ -78,7 +78,7 @@ function cachedResult(flag: FlagResult, kind: ResultKind): OfrepResult {
 }
 
 /** Evaluates every flag the audience may see, in document order. */
-export function evaluateOfrep(env: PreparedEnvironment, context: OfrepContext, audience: FlagAudience): OfrepResult[] {
+function evaluateOfrep(env: PreparedEnvironment, context: OfrepContext, audience: FlagAudience): OfrepResult[] {
   // One pass over the context (every OFREP request has one): the targeting key, and primitive values as traits.
   let targetingKey: unknown;
   let hasContext = false;

@@ -1,22 +1,9 @@
 /**
- * SDK keys: how a key is looked up (a client key as is, a server key by its SHA-256 hash, so server
- * keys are never stored in the clear) and the checks every SDK request makes, with the same errors on
- * the service and at the edge.
+ * The checks every SDK request makes of its key, with the same errors on the service and at the edge
+ * (how a key is looked up is in service/secrets.ts).
  */
-import { hashSecret } from '../secrets';
 import { forbidden, HttpError, notFound, unauthorized } from '../errors';
-
-export interface ResolvedKey {
-  readonly environmentId: number;
-  /** True for a server-side key (`ser.…`), false for the environment's client key. */
-  readonly server: boolean;
-}
-
-/** Server-side keys start `ser.`; the rest are environments' client keys. */
-export const isServerKey = (key: string): boolean => key.startsWith('ser.');
-
-/** What a key is indexed by: a server key's hash, a client key itself. */
-export const keyLookupId = (key: string): string => (isServerKey(key) ? hashSecret(key) : key);
+import type { ResolvedKey } from '../secrets';
 
 /** The `X-Environment-Key` header's value; 401 when it is missing. */
 export function environmentKeyOf(header: unknown): string {

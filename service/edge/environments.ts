@@ -11,7 +11,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HttpError } from '../errors';
 import { prepareEnvironment, type PreparedEnvironment } from '../environments/prepared-environment';
-import { isServerKey, keyLookupId } from '../answers/sdk-keys';
+import { isServerKey, keyLookupId } from '../secrets';
 import {
   decodeDocument,
   documentKey,

@@ -12,7 +12,6 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
-import { DEFAULT_IDENTITY_BOUNDS } from '../shared-settings';
 import { boundsExceeded, traitsJsonBytes, type IdentityBounds, type IdentityRef, type IdentityTraitStore } from '../storage/traits';
 import { tableUnavailable } from './environments';
 import { EXPIRES_AT, TRAIT_PREFIX, traitsKey } from './flag-table';
@@ -26,11 +25,8 @@ export interface EdgeTraitStoreOptions {
    * @default 0
    */
   readonly ttlDays?: number;
-  /**
-   * What one identity may hold: the service's bounds, from the same settings.
-   * @default the settings' defaults (shared-settings.ts)
-   */
-  readonly bounds?: IdentityBounds;
+  /** What one identity may hold: the service's bounds, from the same settings. */
+  readonly bounds: IdentityBounds;
   /**
    * The clock.
    * @default Date.now
@@ -86,7 +82,7 @@ export class EdgeTraitStore implements IdentityTraitStore {
       if (value === null) after.delete(key);
       else after.set(key, value);
     }
-    const bounds = this.options.bounds ?? DEFAULT_IDENTITY_BOUNDS;
+    const bounds = this.options.bounds;
     const bytes = traitsJsonBytes(after);
     const within = after.size <= bounds.maxTraits && bytes <= bounds.maxBytes;
     // An identity past bounds that were lowered may still shrink, as on the service.

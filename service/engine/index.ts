@@ -5,3 +5,4 @@
 export { compileEnvironment, type CompiledEnvironment } from './compile';
 export { evaluateEnvironmentFlags, evaluateIdentityFlags } from './evaluate';
 export type { FlagResult } from './feature-states';
+export { firstRefusedCondition } from './segments';

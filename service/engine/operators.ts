@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access --
-   Flagsmith compares a trait with JavaScript's coercing operators whatever its type (ValueTest): on purpose. */
 /**
  * Condition operators, compiled once per condition into a test of the value the condition's property
  * reads. The semantics are Flagsmith's, quirks included: the condition's text is cast to the type of
@@ -13,6 +11,7 @@ import { compilePattern } from './patterns';
  * Tests a present (non-null) value. `any`: Flagsmith compares with JavaScript's coercing operators,
  * which this reproduces on purpose (a trait named like an inherited member can even meet a function).
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- on purpose: see above
 export type ValueTest = (value: any) => boolean;
 
 /** What an operator does with a condition: test the property's value, test whether it is set, or split by hash. */
@@ -41,7 +40,7 @@ const comparing = (operator: Comparison): OperatorRule => ({
  * that a missing one does not compile. IS_SET, IS_NOT_SET and PERCENTAGE_SPLIT read no value: segments.ts
  * applies them.
  */
-export const OPERATORS: { readonly [Operator in ConditionOperator]: OperatorRule } = {
+const OPERATORS: { readonly [Operator in ConditionOperator]: OperatorRule } = {
   EQUAL: comparing('EQUAL'),
   NOT_EQUAL: comparing('NOT_EQUAL'),
   GREATER_THAN: comparing('GREATER_THAN'),
@@ -57,6 +56,7 @@ export const OPERATORS: { readonly [Operator in ConditionOperator]: OperatorRule
     kind: 'value',
     compile: (conditionValue) => {
       const pattern = conditionValue ? compilePattern(conditionValue) : undefined;
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access -- any value, by its own toString, as in Flagsmith
       return pattern === undefined || 'problem' in pattern ? undefined : (value) => pattern.test(value.toString());
     },
   },
@@ -65,6 +65,7 @@ export const OPERATORS: { readonly [Operator in ConditionOperator]: OperatorRule
     compile: (conditionValue) => {
       if (typeof conditionValue !== 'string') return undefined;
       const members = inListMembers(conditionValue);
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access -- any value, by its own toString, as in Flagsmith
       return (value) => !!value && typeof value !== 'boolean' && members.has(value.toString());
     },
   },
@@ -103,6 +104,7 @@ function modulo(conditionValue: string | null | undefined): ValueTest | undefine
   const remainder = parseFloat(parts[1]);
   if (isNaN(divisor) || isNaN(remainder) || divisor === 0) return undefined;
   return (value) => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- any value, as Flagsmith parses it
     const number = parseFloat(value);
     return !isNaN(number) && number % divisor === remainder;
   };
@@ -167,6 +169,7 @@ function versionTest(version: string, test: (order: number) => boolean): ValueTe
   }
   return (value) => {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- any value, as Flagsmith hands it to semver
       return test(compareVersions(value, parsed));
     } catch {
       return false; // not a version

@@ -8,7 +8,7 @@ import { ENVIRONMENT_CHANGES_CHANNEL, readChangeNotice } from '../storage/change
 import type { Database } from '../storage/database';
 import { inOneSnapshot, loadEnvironment, loadEnvironmentKeys, loadEnvironmentVersions } from '../storage/environment-documents';
 import { prepareEnvironment, type PreparedEnvironment } from './prepared-environment';
-import { keyLookupId, type ResolvedKey } from '../answers/sdk-keys';
+import { keyLookupId, type ResolvedKey } from '../secrets';
 
 /** Hooks for metrics. */
 export interface CacheObserver {

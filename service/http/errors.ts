@@ -3,15 +3,8 @@
  * Handlers throw HttpError; everything else is mapped here, so no route formats its own errors.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
 import { errorBody, HttpError, validationFailed } from '../errors';
 import { isBusy, isConnectionFailure } from '../storage/failures';
-
-/** The error body, for route response schemas and the OpenAPI document. */
-export const ErrorBody = Type.Object(
-  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
-  { $id: 'ErrorBody', description: 'Every error response' },
-);
 
 // Postgres error classes that mean "the request conflicts with stored data", not "the server broke".
 const PG_CONSTRAINT_ERRORS: Record<string, [number, string]> = {

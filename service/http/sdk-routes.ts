@@ -11,6 +11,7 @@ import { identityFlagsBody } from '../answers/identities';
 import { documentUpdatedAtHeader, type PreparedEnvironment } from '../environments/prepared-environment';
 import { checkSdkKey, environmentKeyOf, requireEnvironment } from '../answers/sdk-keys';
 import { EnvironmentDocument } from '../schemas/environment-document';
+import { ErrorBody } from '../errors';
 import {
   AnalyticsBody,
   FlagsQuery,
@@ -24,7 +25,6 @@ import {
 import type { AnalyticsStore } from '../storage/analytics';
 import type { DatabaseHealth } from '../storage/health';
 import type { TraitStore } from '../storage/traits';
-import { ErrorBody } from './errors';
 
 export interface SdkRouteDeps {
   cache: EnvironmentCache;

@@ -12,7 +12,7 @@
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { keyLookupId } from '../answers/sdk-keys';
+import { keyLookupId } from '../secrets';
 import type { Database } from '../storage/database';
 import { inOneSnapshot, loadEnvironment, loadEnvironmentKeys, loadEnvironmentVersions } from '../storage/environment-documents';
 import {

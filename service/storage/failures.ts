@@ -38,7 +38,7 @@ export function isBusy(error: DriverError): boolean {
 }
 
 /** Every pooled connection stayed busy for the whole wait: this process's demand, not the database's health. */
-export const isPoolExhausted = (error: DriverError): boolean => /timeout exceeded when trying to connect/i.test(error.message ?? '');
+const isPoolExhausted = (error: DriverError): boolean => /timeout exceeded when trying to connect/i.test(error.message ?? '');
 
 /**
  * One row's data is at fault, not the statement or the database: SQLSTATE classes 22 (data exception:

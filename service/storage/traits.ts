@@ -14,7 +14,6 @@ import DataLoader from 'dataloader';
 import { HttpError } from '../errors';
 import type { TraitValue } from '../schemas/environment-document';
 import { json, type Database } from './database';
-import { DEFAULT_IDENTITY_BOUNDS } from '../shared-settings';
 import { isDataError } from './failures';
 import type { DatabaseHealth } from './health';
 
@@ -90,8 +89,8 @@ interface QueuedWrite {
 export interface TraitStoreOptions {
   /** How long a write waits for others to share its statement. */
   readonly batchWindowMs: number;
-  /** @default the settings' defaults (shared-settings.ts) */
-  readonly bounds?: IdentityBounds;
+  /** What one identity may hold (shared-settings.ts reads it from the settings). */
+  readonly bounds: IdentityBounds;
   /**
    * A batch this large is written at once, without waiting out the window.
    * @default 500
@@ -121,7 +120,7 @@ export class TraitStore implements IdentityTraitStore {
     private readonly db: Database,
     options: TraitStoreOptions,
   ) {
-    this.bounds = options.bounds ?? DEFAULT_IDENTITY_BOUNDS;
+    this.bounds = options.bounds;
     this.batchWindowMs = options.batchWindowMs;
     this.maxBatch = options.maxBatch ?? 500;
     this.health = options.health;

@@ -148,7 +148,7 @@ describe('npm run cost (offline)', () => {
   });
 
   it('fails, non-zero, when a stage named on the command line is not in the templates', async () => {
-    // A cloud assembly with round 1 only.
+    // A cloud assembly with the single-box stage only.
     const app = new App({ outdir: path.join(work, 'one-stack.out') });
     const roundOne = new Stack(app, 'Flagstack-SingleBox', { env: { account: '123456789012', region: 'us-east-1' } });
     new CfnResource(roundOne, 'Handle', { type: 'AWS::CloudFormation::WaitConditionHandle' });
@@ -156,7 +156,7 @@ describe('npm run cost (offline)', () => {
     const run = await cost(['--quiet', '--cdk-out', path.join(work, 'one-stack.out'), '--stage', 'single-box,edge', '--no-report']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`edge: no Flagstack-Edge stack in ${path.join(work, 'one-stack.out')}`);
-    expect(run.stdout).toContain('Monthly cost at 20M requests a month'); // round 1 is still estimated
+    expect(run.stdout).toContain('Monthly cost at 20M requests a month'); // the single box is still estimated
   });
 
   it('prints its help', async () => {

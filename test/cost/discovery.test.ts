@@ -1,5 +1,5 @@
 // Template discovery on the real synthesised stacks, and on a small edge-shaped app built here with
-// the resource types round 4 uses (Lambda with function URLs in two regions, a DynamoDB global
+// the resource types the edge stage uses (Lambda with function URLs in two regions, a DynamoDB global
 // table with a replica, CloudFront in front).
 import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -17,7 +17,7 @@ const stage = (name: StageId, from: StackTemplate[] = stacks) => discoverResourc
 const only = <K extends Resource['kind']>(resources: StageResources, kind: K) =>
   resources.resources.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
 
-describe('discovery on the synthesised rounds', () => {
+describe('discovery on the synthesised stages', () => {
   it('accounts for every resource of every template: read, free with a reason, or unpriced', () => {
     for (const name of STAGE_IDS) {
       const found = stage(name);
@@ -41,7 +41,7 @@ describe('discovery on the synthesised rounds', () => {
     }
   });
 
-  it('round 1: one t4g.small with detailed monitoring, its two gp3 volumes, an Elastic IP, a request metric filter, backups', () => {
+  it('single-box: one t4g.small with detailed monitoring, its two gp3 volumes, an Elastic IP, a request metric filter, backups', () => {
     const found = stage('single-box');
     expect(only(found, 'ec2-instance')).toEqual([
       expect.objectContaining({
@@ -64,7 +64,7 @@ describe('discovery on the synthesised rounds', () => {
     ).toEqual(['flow-log', 'service']);
   });
 
-  it('round 2: the Auto Scaling group with its bounds and request target, Aurora Serverless v2 behind the proxy, the ALB, CloudFront, NAT', () => {
+  it('autoscaled: the Auto Scaling group with its bounds and request target, Aurora Serverless v2 behind the proxy, the ALB, CloudFront, NAT', () => {
     const found = stage('autoscaled');
     expect(only(found, 'auto-scaling-group')).toEqual([
       expect.objectContaining({
@@ -98,7 +98,7 @@ describe('discovery on the synthesised rounds', () => {
     expect(only(found, 'elastic-ip')).toHaveLength(1); // the NAT gateway's
   });
 
-  it('round 3: the Fargate service with its task size, architecture and bounds; RDS Multi-AZ; Container Insights', () => {
+  it('fargate: the Fargate service with its task size, architecture and bounds; RDS Multi-AZ; Container Insights', () => {
     const found = stage('fargate');
     expect(only(found, 'fargate-service')).toEqual([
       expect.objectContaining({
@@ -115,7 +115,7 @@ describe('discovery on the synthesised rounds', () => {
       expect.objectContaining({ engine: 'postgres', instanceClass: 'db.t4g.medium', multiAz: true, storageGiB: 20, storageType: 'gp3' }),
     ]);
     expect(only(found, 'ecs-cluster')).toEqual([expect.objectContaining({ containerInsights: 'enabled', services: 1 })]);
-    // 5xx rate (two metrics), p99 latency, database connections, failed publishes to round 4's table.
+    // 5xx rate (two metrics), p99 latency, database connections, failed publishes to the edge stage's table.
     expect(
       only(found, 'alarm')
         .map((a) => a.metrics)
@@ -124,7 +124,7 @@ describe('discovery on the synthesised rounds', () => {
   });
 });
 
-describe('round 4 as built (Flagstack-Edge and its regional stacks)', () => {
+describe('the edge stage as built (Flagstack-Edge and its regional stacks)', () => {
   const found = stage('edge');
 
   it('finds the edge function in every edge region, the Lambda@Edge hasher, the router and the replicated table', () => {
@@ -161,7 +161,7 @@ describe('round 4 as built (Flagstack-Edge and its regional stacks)', () => {
     ]);
   });
 
-  it('has round 3 as its control plane, found by the table name round 3 publishes to', () => {
+  it('has the fargate stage as its control plane, found by the table name it publishes to', () => {
     const plane = controlPlaneStacks(stacksOfStage('edge', stacks), [
       ...stacksOfStage('fargate', stacks),
       ...stacksOfStage('autoscaled', stacks),
@@ -172,7 +172,7 @@ describe('round 4 as built (Flagstack-Edge and its regional stacks)', () => {
     const withPlane = { ...found, controlPlane: { reason: plane!.reason, resources: stage('fargate') } };
     const alone = estimateStage(found, 1e9, input());
     const both = estimateStage(withPlane, 1e9, input());
-    // The control plane adds round 3's cost with no SDK traffic, all of it fixed.
+    // The control plane adds the fargate stage's cost with no SDK traffic, all of it fixed.
     expect(both.fixedUsd - alone.fixedUsd).toBeCloseTo(estimateStage(stage('fargate'), 0, input()).monthlyUsd, 1);
     expect(both.notes).toContain(
       'edge: includes its control plane, the fargate stage with no SDK traffic (Flagstack-Fargate publishes to the table flagstack-edge)',

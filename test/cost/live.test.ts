@@ -447,7 +447,7 @@ describe('measuring a deployed stage', () => {
     ]);
   });
 
-  it('reads round 1 from its own RequestCount metric', async () => {
+  it('reads the single box from its own RequestCount metric', async () => {
     cloudFormation
       .on(DescribeStacksCommand)
       .resolves({ Stacks: [{ StackName: 'Flagstack-SingleBox', CreationTime: daysAgo(60), StackStatus: 'CREATE_COMPLETE' }] });

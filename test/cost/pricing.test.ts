@@ -375,7 +375,7 @@ describe('Lambda, CloudWatch and the rest', () => {
     expect(byKey('cloudfront.functions')).toBeCloseTo(70 * 0.1, 6);
   });
 
-  it("sends each region group to the nearest function, as round 4's router does", () => {
+  it("sends each region group to the nearest function, as the edge stage's router does", () => {
     const functions = ['us-east-1', 'eu-west-1', 'ap-southeast-1'].map((region) =>
       resource(
         'lambda-function',

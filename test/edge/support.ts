@@ -1,6 +1,6 @@
 /** Helpers for the edge tests: environments written into the fake table, and an edge API to call. */
 import { sdkCorsPolicy } from '../../service/cors';
-import { DEFAULT_TRAIT_LIMITS } from '../../service/shared-settings';
+import { DEFAULT_IDENTITY_BOUNDS, DEFAULT_TRAIT_LIMITS } from '../../service/shared-settings';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { EdgeEnvironments } from '../../service/edge/environments';
 import { encodeDocument, headKey, indexKey, sdkKeyKey, type PublishedEnvironment } from '../../service/edge/flag-table';
@@ -67,7 +67,7 @@ export function edge(table: FakeTable, { refreshMs = 5000, ttlDays = 0, bodyLimi
   const now = () => clock.now;
   const api = new EdgeSdkApi({
     environments: new EdgeEnvironments(table.client, { tableName: TABLE, refreshMs, now }, log),
-    traits: new EdgeTraitStore(table.client, { tableName: TABLE, ttlDays, now }, log),
+    traits: new EdgeTraitStore(table.client, { tableName: TABLE, ttlDays, now, bounds: DEFAULT_IDENTITY_BOUNDS }, log),
     bodyLimit,
     traitLimits: DEFAULT_TRAIT_LIMITS,
     cors: sdkCorsPolicy('*'),

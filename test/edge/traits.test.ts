@@ -23,7 +23,10 @@ test('two writers racing past the bounds: one is stored, the other refused after
 
 test('an identity past bounds that were lowered may shrink, but not grow', async () => {
   const ref = { environmentId: 7, identifier: 'lowered' };
-  await new EdgeTraitStore(table.client, { tableName: TABLE }, silentLog).write(ref, traits('a', 10));
+  await new EdgeTraitStore(table.client, { tableName: TABLE, bounds: { maxTraits: 200, maxBytes: 65_536 } }, silentLog).write(
+    ref,
+    traits('a', 10),
+  );
   const strict = new EdgeTraitStore(table.client, { tableName: TABLE, bounds: { maxTraits: 5, maxBytes: 65_536 } }, silentLog);
   await expect(strict.write(ref, new Map([['b', 1]]))).rejects.toMatchObject({ statusCode: 400 });
   expect(

@@ -1,6 +1,7 @@
 /** Trait writes are batched (many identities per statement) yet committed before they resolve. */
 import { openDatabase, type Database, type Queryable } from '../../service/storage/database';
 import { migrate } from '../../service/storage/migrate';
+import { DEFAULT_IDENTITY_BOUNDS } from '../../service/shared-settings';
 import { TraitStore, traitsJsonBytes, type TraitWrite } from '../../service/storage/traits';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../support/database';
 
@@ -37,7 +38,7 @@ afterAll(async () => {
 beforeEach(() => (statements = []));
 
 test('200 concurrent writes for 200 identities take one statement', async () => {
-  const store = new TraitStore(recording(db), { batchWindowMs: 20 });
+  const store = new TraitStore(recording(db), { batchWindowMs: 20, bounds: DEFAULT_IDENTITY_BOUNDS });
   await Promise.all(
     Array.from({ length: 200 }, (_, i) =>
       store.write(
@@ -58,7 +59,7 @@ test('200 concurrent writes for 200 identities take one statement', async () => 
 });
 
 test('within a batch the later write to the same trait wins; null deletes', async () => {
-  const store = new TraitStore(db, { batchWindowMs: 20 });
+  const store = new TraitStore(db, { batchWindowMs: 20, bounds: DEFAULT_IDENTITY_BOUNDS });
   const ref = { environmentId, identifier: 'same' };
   await Promise.all([
     store.write(
@@ -86,7 +87,7 @@ test('within a batch the later write to the same trait wins; null deletes', asyn
 });
 
 test('resending unchanged traits writes nothing, not even a row lock; a changed one is written', async () => {
-  const store = new TraitStore(db, { batchWindowMs: 1 });
+  const store = new TraitStore(db, { batchWindowMs: 1, bounds: DEFAULT_IDENTITY_BOUNDS });
   const ref = { environmentId, identifier: 'resent' };
   const traits = new Map<string, string | number>([
     ['plan', 'pro'],
@@ -118,7 +119,7 @@ test('resending unchanged traits writes nothing, not even a row lock; a changed 
 });
 
 test('a trait named like an object property is a trait like any other', async () => {
-  const store = new TraitStore(db, { batchWindowMs: 1 });
+  const store = new TraitStore(db, { batchWindowMs: 1, bounds: DEFAULT_IDENTITY_BOUNDS });
   const ref = { environmentId, identifier: 'prototype' };
   const written = await store.write(
     ref,
@@ -164,7 +165,7 @@ test('a trait named like an object property is a trait like any other', async ()
         });
       },
     };
-    const store = new TraitStore(slow, { batchWindowMs: 1 });
+    const store = new TraitStore(slow, { batchWindowMs: 1, bounds: DEFAULT_IDENTITY_BOUNDS });
     const ref = { environmentId, identifier: 'overtaken' };
     await store.write(ref, new Map([['plan', 'X']]));
     slowNext = true;
@@ -200,7 +201,7 @@ test('writes to one identity keep their order while a batch is written again in 
       return db.query<Row>(sql, params);
     },
   };
-  const store = new TraitStore(slowHalf, { batchWindowMs: 20 });
+  const store = new TraitStore(slowHalf, { batchWindowMs: 20, bounds: DEFAULT_IDENTITY_BOUNDS });
   const ref = { environmentId, identifier: 'ordered' };
   // A batch with a row the database refuses goes into halves; the next write to 'ordered' waits for them.
   const poisoned = Promise.allSettled([
@@ -216,7 +217,7 @@ test('writes to one identity keep their order while a batch is written again in 
 });
 
 test('reads issued together become one query', async () => {
-  const store = new TraitStore(recording(db), { batchWindowMs: 1 });
+  const store = new TraitStore(recording(db), { batchWindowMs: 1, bounds: DEFAULT_IDENTITY_BOUNDS });
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) => readTraits(store, { environmentId, identifier: `id-${i}` })));
   expect(statements).toHaveLength(1);
   expect(results[7].get('n')).toBe(7);
@@ -233,7 +234,7 @@ describe('one bad write fails only its writer', () => {
   ];
 
   test.each(poisons)('%s among 399 honest writes: the honest ones are stored, in few statements', async (_, poison) => {
-    const store = new TraitStore(recording(db), { batchWindowMs: 20 });
+    const store = new TraitStore(recording(db), { batchWindowMs: 20, bounds: DEFAULT_IDENTITY_BOUNDS });
     const honest = Array.from({ length: 399 }, (_, i) => ({
       environmentId,
       identifier: `honest-${poison.identifier}-${i}`,
@@ -258,7 +259,7 @@ describe('one bad write fails only its writer', () => {
       ...db,
       query: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
     };
-    const store = new TraitStore(down, { batchWindowMs: 20 });
+    const store = new TraitStore(down, { batchWindowMs: 20, bounds: DEFAULT_IDENTITY_BOUNDS });
     const results = await Promise.allSettled(
       [1, 2, 3].map((i) => store.write({ environmentId, identifier: `down-${i}` }, new Map([['k', i]]))),
     );
@@ -350,7 +351,7 @@ describe('bounds per identity', () => {
 });
 
 test('drain writes what is queued before resolving', async () => {
-  const store = new TraitStore(db, { batchWindowMs: 10_000 });
+  const store = new TraitStore(db, { batchWindowMs: 10_000, bounds: DEFAULT_IDENTITY_BOUNDS });
   const write = store.write({ environmentId, identifier: 'drained' }, new Map([['k', 'v']]));
   expect(store.pending).toBe(1);
   await store.drain();

@@ -16,7 +16,7 @@ import { describeRunningService } from './ecs';
 import { explainedAs, LiveError } from './errors';
 import type { RetryOptions } from './retry';
 import { type DeployedStack, describeDeployedStack, physicalId } from './stacks';
-import { REQUEST_COUNT_METRIC } from '../../stages/single-box-stack';
+import { REQUEST_COUNT_METRIC } from '../../constants';
 
 /** AWS clients per region (one of each, reused). */
 export interface LiveClients {

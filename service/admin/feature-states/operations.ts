@@ -1,6 +1,7 @@
 /**
  * Feature states: a feature's value in an environment. The environment default is read and changed
- * here; segment and identity overrides are feature states too, and share the view and the update.
+ * here; segment overrides are feature states too, and share the view and the audited update (identity
+ * overrides are set whole, in identities/).
  */
 import { randomUUID } from 'node:crypto';
 import { badRequest, notFound } from '../../errors';
@@ -70,7 +71,7 @@ async function setAllocations(tx: Queryable, featureStateId: number, featureId: 
   }
 }
 
-/** Updates any feature state row (default, segment or identity override) in place. */
+/** Updates a feature state row (a default or a segment override) in place. */
 export async function applyStateUpdate(
   tx: Queryable,
   stateId: number,

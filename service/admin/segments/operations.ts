@@ -1,5 +1,5 @@
 /** Segments: project-wide rules that identities match (each environment's overrides for them: segment-overrides/). */
-import { firstRefusedCondition } from '../../engine/segments';
+import { firstRefusedCondition } from '../../engine';
 import { conflict, HttpError, notFound } from '../../errors';
 import { json, type Queryable } from '../../storage/database';
 import { lockRow, projectById } from '../lookups';
