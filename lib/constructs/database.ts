@@ -162,6 +162,14 @@ export class Database extends Construct {
   }
 
   /** Lets `peer` connect to the proxy on 5432. */
+  /**
+   * The service's DATABASE_URL: through the proxy, TLS verified. `userinfo` is what goes before the
+   * `@` (a user, with or without its password, or a shell expression that makes one at boot).
+   */
+  url(userinfo: string): string {
+    return `postgres://${userinfo}@${this.proxy.endpoint}:5432/${this.databaseName}?sslmode=verify-full`;
+  }
+
   allowFrom(peer: ec2.IConnectable, description: string): void {
     this.proxySecurityGroup.connections.allowFrom(peer, ec2.Port.tcp(5432), description);
   }

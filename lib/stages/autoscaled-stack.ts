@@ -52,7 +52,7 @@ export class AutoscaledStack extends LoadBalancedStack {
       secretCommands: [
         // DATABASE_URL through the proxy, TLS verified, from the rotated credentials.
         `DB_SECRET="$(aws secretsmanager get-secret-value --region ${this.region} --secret-id ${this.database.secret.secretArn} --query SecretString --output text)"`,
-        `echo "DATABASE_URL=postgres://$(jq -r .username <<<"$DB_SECRET"):$(jq -r '.password|@uri' <<<"$DB_SECRET")@${this.database.proxy.endpoint}:5432/${this.database.databaseName}?sslmode=verify-full" >> ${SECRETS_ENV_FILE}`,
+        `echo "DATABASE_URL=${this.database.url(`$(jq -r .username <<<"$DB_SECRET"):$(jq -r '.password|@uri' <<<"$DB_SECRET")`)}" >> ${SECRETS_ENV_FILE}`,
       ],
     });
     const userData = ec2.UserData.forLinux();

@@ -101,7 +101,7 @@ export class FargateStack extends LoadBalancedStack {
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'service', logGroup: serviceLogs }),
       // The password comes from the rotated secret; node-postgres reads PGPASSWORD when the URL has none.
       environment: {
-        DATABASE_URL: `postgres://flagstack@${this.database.proxy.endpoint}:5432/${this.database.databaseName}?sslmode=verify-full`,
+        DATABASE_URL: this.database.url('flagstack'),
         ...this.serviceEnvironment,
         ...edgePublishing,
       },

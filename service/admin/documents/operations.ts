@@ -9,9 +9,10 @@ import { badRequest, notFound } from '../../errors';
 import type { DocumentFeatureState, EnvironmentDocument } from '../../schemas/environment-document';
 import { json, type Queryable } from '../../storage/database';
 import { loadEnvironment } from '../../storage/environment-documents';
-import { createDefaultState } from '../feature-states/operations';
+import { assertAllocationsFit, createDefaultState } from '../feature-states/operations';
 import { type EnvironmentRow } from '../lookups';
 import { assertUsableRules } from '../segments/operations';
+import { upsertIdentity } from '../identities/operations';
 import type { Change } from '../writer';
 
 export async function exportDocument(tx: Queryable, clientKey: string): Promise<EnvironmentDocument> {
@@ -72,11 +73,7 @@ export async function importDocument(
     }
   }
   for (const identity of doc.identity_overrides ?? []) {
-    const [row] = await tx.query<{ id: number }>(
-      `INSERT INTO identities (environment_id, identifier) VALUES ($1, $2)
-       ON CONFLICT (environment_id, identifier) DO UPDATE SET identifier = EXCLUDED.identifier RETURNING id`,
-      [environment.id, identity.identifier],
-    );
+    const row = await upsertIdentity(tx, environment.id, identity.identifier);
     for (const source of identity.identity_features) {
       desired.push({ featureId: featureIds.get(source.feature.id)!, segmentId: null, identityId: row.id, source });
     }
@@ -178,8 +175,10 @@ async function replaceFeatureStates(tx: Queryable, environmentId: number, desire
 async function replaceAllocations(tx: Queryable, stateId: number, featureId: number, source: DocumentFeatureState) {
   // Variants are ordered by their allocation's id for hashing; inserting in that order keeps it.
   const values = [...(source.multivariate_feature_state_values ?? [])].sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
-  const total = values.reduce((sum, v) => sum + v.percentage_allocation, 0);
-  if (total > 100 + 1e-9) throw badRequest(`Feature '${source.feature.name}': allocations add up to ${total}%`);
+  assertAllocationsFit(
+    values.map((v) => v.percentage_allocation),
+    `Feature '${source.feature.name}': allocations`,
+  );
   const optionIds: number[] = [];
   for (const value of values) {
     const option = value.multivariate_feature_option;

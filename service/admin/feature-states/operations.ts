@@ -43,13 +43,21 @@ export async function featureStateView(tx: Queryable, featureStateId: number): P
   return { ...state, multivariate };
 }
 
+/** 400 when percentages add up to more than 100 (`what` names them in the message). */
+export function assertAllocationsFit(percentages: readonly number[], what: string): void {
+  const total = percentages.reduce((sum, percentage) => sum + percentage, 0);
+  if (total > 100 + 1e-9) throw badRequest(`${what} add up to ${total}%, more than 100%`);
+}
+
 /**
  * Replaces a feature state's multivariate allocations, keeping the rows (and so the ids, which order
  * the variants for hashing) of options that stay.
  */
 async function setAllocations(tx: Queryable, featureStateId: number, featureId: number, allocations: readonly Allocation[]): Promise<void> {
-  const total = allocations.reduce((sum, a) => sum + a.percentage_allocation, 0);
-  if (total > 100 + 1e-9) throw badRequest(`Multivariate allocations add up to ${total}%, more than 100%`);
+  assertAllocationsFit(
+    allocations.map((a) => a.percentage_allocation),
+    'Multivariate allocations',
+  );
   const optionIds = allocations.map((a) => a.option_id);
   if (new Set(optionIds).size !== optionIds.length) throw badRequest('An option appears twice in the allocations');
   const known = await tx.query<{ id: number }>('SELECT id FROM multivariate_options WHERE feature_id = $1 AND id = ANY($2::int[])', [

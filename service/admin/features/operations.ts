@@ -1,7 +1,7 @@
 /** Features of a project and their multivariate options (each environment's state of a feature: feature-states/). */
-import { badRequest, conflict, notFound } from '../../errors';
+import { conflict, notFound } from '../../errors';
 import { json, type Queryable } from '../../storage/database';
-import { createDefaultState } from '../feature-states/operations';
+import { assertAllocationsFit, createDefaultState } from '../feature-states/operations';
 import { featureById, lockRow, projectById } from '../lookups';
 import type { Change } from '../writer';
 import type { FeatureCreate, FeatureUpdate, MultivariateOptionCreate, MultivariateOptionUpdate } from './schemas';
@@ -24,8 +24,10 @@ export async function createFeature(change: Change, projectId: number, input: Fe
   const [existing] = await tx.query('SELECT 1 FROM features WHERE project_id = $1 AND name = $2', [projectId, input.name]);
   if (existing) throw conflict(`Feature '${input.name}' already exists in project ${projectId}`);
   const options = input.multivariate_options ?? [];
-  const total = options.reduce((sum, option) => sum + (option.default_percentage_allocation ?? 0), 0);
-  if (total > 100 + 1e-9) throw badRequest(`Multivariate options' default allocations add up to ${total}%, more than 100%`);
+  assertAllocationsFit(
+    options.map((option) => option.default_percentage_allocation ?? 0),
+    "Multivariate options' default allocations",
+  );
   const [feature] = await tx.query<{ id: number; default_enabled: boolean; initial_value: unknown }>(
     `INSERT INTO features (project_id, name, type, description, server_key_only, default_enabled, initial_value)
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING *`,

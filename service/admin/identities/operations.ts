@@ -27,6 +27,19 @@ async function identityRow(tx: Queryable, environmentId: number, identifier: str
   return row;
 }
 
+/**
+ * The identity, created if new. DO UPDATE (not DO NOTHING) returns the row even when another
+ * transaction inserted it a moment ago, and takes its lock for the rest of this change.
+ */
+export async function upsertIdentity(tx: Queryable, environmentId: number, identifier: string): Promise<{ id: number }> {
+  const [row] = await tx.query<{ id: number }>(
+    `INSERT INTO identities (environment_id, identifier) VALUES ($1, $2)
+     ON CONFLICT (environment_id, identifier) DO UPDATE SET identifier = EXCLUDED.identifier RETURNING id`,
+    [environmentId, identifier],
+  );
+  return row;
+}
+
 async function identityView(tx: Queryable, identityId: number) {
   const [identity] = await tx.query<{ id: number; identifier: string; created_at: Date }>(
     'SELECT id, identifier, created_at FROM identities WHERE id = $1',
@@ -93,11 +106,7 @@ export async function updateTraits(
   bounds: IdentityBounds,
 ) {
   const environment = await environmentByKey(tx, clientKey);
-  const [row] = await tx.query<{ id: number }>(
-    `INSERT INTO identities (environment_id, identifier) VALUES ($1, $2)
-     ON CONFLICT (environment_id, identifier) DO UPDATE SET identifier = EXCLUDED.identifier RETURNING id`,
-    [environment.id, identifier],
-  );
+  const row = await upsertIdentity(tx, environment.id, identifier);
   const before = await identityView(tx, row.id);
   await applyTraits(tx, row.id, identifier, traits, bounds);
   const after = await identityView(tx, row.id);
@@ -122,11 +131,7 @@ export async function setIdentityOverride(
 ) {
   const environment = await environmentByKey(tx, clientKey);
   const feature = await featureByName(tx, environment.project_id, featureName);
-  const [identity] = await tx.query<{ id: number }>(
-    `INSERT INTO identities (environment_id, identifier) VALUES ($1, $2)
-     ON CONFLICT (environment_id, identifier) DO UPDATE SET identifier = EXCLUDED.identifier RETURNING id`,
-    [environment.id, identifier],
-  );
+  const identity = await upsertIdentity(tx, environment.id, identifier);
   const before = await identityView(tx, identity.id);
   await tx.query(
     `INSERT INTO feature_states (environment_id, feature_id, identity_id, enabled, value, uuid)
