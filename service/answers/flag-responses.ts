@@ -19,15 +19,19 @@ interface FlagContext {
   readonly featureJson: ReadonlyMap<number, string>;
   readonly compiled: {
     readonly serverKeyOnlyFeatureIds: ReadonlySet<number>;
-    readonly document: { readonly project: { readonly hide_disabled_flags: boolean } };
+    readonly document: { readonly hide_disabled_flags?: boolean | null; readonly project: { readonly hide_disabled_flags: boolean } };
   };
 }
 
-/** Whether an audience may see a flag: client keys never see server-key-only features, and nobody a hidden disabled flag. */
+/**
+ * Whether an audience may see a flag: client keys never see server-key-only features, and nobody a
+ * hidden disabled flag (the environment's setting, when it has one, overrides the project's).
+ */
 export function isVisible(env: FlagContext, flag: FlagResult, audience: FlagAudience): boolean {
+  const { document } = env.compiled;
   return (
     (audience === 'server' || !env.compiled.serverKeyOnlyFeatureIds.has(flag.featureId)) &&
-    (flag.enabled || !env.compiled.document.project.hide_disabled_flags)
+    (flag.enabled || !(document.hide_disabled_flags ?? document.project.hide_disabled_flags))
   );
 }
 

@@ -86,9 +86,15 @@ export function allocationOrder(allocation: MultivariateFeatureStateValue): numb
   }
 }
 
-/** Stable, so allocations in the same place keep their document order. */
-const sortedAllocations = (allocations: readonly MultivariateFeatureStateValue[]) =>
-  allocations
-    .map((allocation) => ({ allocation, order: allocationOrder(allocation) }))
+/**
+ * Allocations, or things that carry one, in the order Flagsmith splits them; stable, so allocations
+ * in the same place keep their document order.
+ */
+export function inSplitOrder<T>(items: readonly T[], allocationOf: (item: T) => MultivariateFeatureStateValue): T[] {
+  return items
+    .map((item) => ({ item, order: allocationOrder(allocationOf(item)) }))
     .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
-    .map(({ allocation }) => allocation);
+    .map(({ item }) => item);
+}
+
+const sortedAllocations = (allocations: readonly MultivariateFeatureStateValue[]) => inSplitOrder(allocations, (allocation) => allocation);

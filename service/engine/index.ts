@@ -4,5 +4,5 @@
  */
 export { compileEnvironment, type CompiledEnvironment } from './compile';
 export { evaluateEnvironmentFlags, evaluateIdentityFlags } from './evaluate';
-export type { FlagResult } from './feature-states';
+export { inSplitOrder, type FlagResult } from './feature-states';
 export { firstRefusedCondition } from './segments';

@@ -93,10 +93,13 @@ export async function loadEnvironment(db: Queryable, environmentId: number): Pro
     version: number;
     project_id: number;
     project_name: string;
+    project_document_id: number;
     hide_disabled_flags: boolean;
+    environment_hide_disabled_flags: boolean | null;
   }>(
     `SELECT e.id, e.name, e.client_key, e.allow_client_traits, e.updated_at, ${versionOf('e.updated_at')} AS version,
-            p.id AS project_id, p.name AS project_name, p.hide_disabled_flags
+            p.id AS project_id, COALESCE(p.document_id, p.id)::float8 AS project_document_id, p.name AS project_name,
+            p.hide_disabled_flags, e.hide_disabled_flags AS environment_hide_disabled_flags
        FROM environments e JOIN projects p ON p.id = e.project_id WHERE e.id = $1`,
     [environmentId],
   );
@@ -126,7 +129,9 @@ export async function loadEnvironment(db: Queryable, environmentId: number): Pro
     uuid: string;
     value: FlagValue;
   }>(
-    `SELECT a.id, a.feature_state_id, a.option_id, a.percentage_allocation, a.uuid, o.value
+    // An imported document's ids are kept: a state's variants split in the order of their allocation ids.
+    `SELECT COALESCE(a.document_id, a.id)::float8 AS id, a.feature_state_id, COALESCE(o.document_id, o.id)::float8 AS option_id,
+            a.percentage_allocation, a.uuid, o.value
        FROM multivariate_allocations a
        JOIN feature_states s ON s.id = a.feature_state_id
        JOIN multivariate_options o ON o.id = a.option_id
@@ -194,7 +199,7 @@ export async function loadEnvironment(db: Queryable, environmentId: number): Pro
     api_key: environment.client_key,
     name: environment.name,
     project: {
-      id: environment.project_id,
+      id: environment.project_document_id,
       name: environment.project_name,
       organisation: {
         id: 1,
@@ -224,7 +229,7 @@ export async function loadEnvironment(db: Queryable, environmentId: number): Pro
     })),
     allow_client_traits: environment.allow_client_traits,
     hide_sensitive_data: false,
-    hide_disabled_flags: null,
+    hide_disabled_flags: environment.environment_hide_disabled_flags,
     use_identity_composite_key_for_hashing: true,
     use_identity_overrides_in_local_eval: true,
     updated_at: environment.updated_at.toISOString(),

@@ -285,23 +285,15 @@ const cases: Case[] = [
     status: 400,
   },
   {
-    name: 'document: allocations over 100% (after other rows were written)',
+    name: 'document: two features share a name (after other rows were written)',
     method: 'PUT',
     path: `/environments/${E}/document`,
     body: {
       ...validDocument(),
+      name: 'renamed',
       feature_states: [
         { feature: { id: 1, name: 'brand_new_feature', type: 'STANDARD' }, enabled: true, django_id: 1, feature_state_value: 'x' },
-        {
-          feature: { id: 2, name: 'checkout', type: 'MULTIVARIATE' },
-          enabled: true,
-          django_id: 2,
-          feature_state_value: 'c',
-          multivariate_feature_state_values: [
-            { id: 1, multivariate_feature_option: { id: 1, value: 'a' }, percentage_allocation: 70 },
-            { id: 2, multivariate_feature_option: { id: 2, value: 'b' }, percentage_allocation: 70 },
-          ],
-        },
+        { feature: { id: 2, name: 'brand_new_feature', type: 'STANDARD' }, enabled: true, django_id: 2, feature_state_value: 'y' },
       ],
     },
     status: 400,

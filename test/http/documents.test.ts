@@ -170,7 +170,7 @@ test("a document with a short key and a segment override of priority null import
     api_key: 'key',
     name: 'short',
     project: {
-      id: 1,
+      id: 4242,
       name: 'short key project',
       organisation: { id: 1, name: 'o', feature_analytics: false, stop_serving_flags: false, persist_trait_data: true },
       hide_disabled_flags: false,
@@ -197,18 +197,97 @@ test("a document with a short key and a segment override of priority null import
   expect(body.flags.find((f: any) => f.feature.name === 'tier').feature_state_value).toBe(expected);
 });
 
+test('an import replaces: what the document no longer names goes, from the project too unless another environment uses it; the project is found, not duplicated', async () => {
+  const feature = (id: number, name: string, type = 'STANDARD') => ({ id, name, type });
+  const documentOf = (apiKey: string, names: string[], segmentIds: number[]) => ({
+    id: 1,
+    api_key: apiKey,
+    name: apiKey,
+    project: {
+      id: 7070,
+      name: 'replaced project',
+      organisation: { id: 1, name: 'o', feature_analytics: false, stop_serving_flags: false, persist_trait_data: true },
+      hide_disabled_flags: false,
+      segments: segmentIds.map((id) => ({
+        id,
+        name: `segment ${id}`,
+        rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'EQUAL', property_: 'plan', value: 'pro' }] }],
+        feature_states: [
+          {
+            feature: feature(1, names[0]),
+            enabled: true,
+            django_id: id * 10,
+            feature_state_value: 'pro',
+            feature_segment: { priority: 0 },
+          },
+        ],
+      })),
+    },
+    feature_states: names.map((name, i) => ({
+      feature: feature(i + 1, name, 'MULTIVARIATE'),
+      enabled: true,
+      django_id: 100 + i,
+      feature_state_value: 'default',
+      multivariate_feature_state_values: [
+        { id: 500 + i, multivariate_feature_option: { id: 600 + i, value: `${name} variant` }, percentage_allocation: 30 },
+      ],
+    })),
+  });
+  const projectOf = async (key: string) => (await svc.admin('GET', `/environments/${key}`)).body.project_id;
+  const namesIn = async (projectId: number, what: 'features' | 'segments') =>
+    (await svc.admin('GET', `/projects/${projectId}/${what}`)).body.map((row: any) => row.name).sort();
+
+  expect(
+    (await svc.admin('PUT', '/environments/replaced_a/document', documentOf('replaced_a', ['kept', 'shared', 'dropped'], [31, 32]))).status,
+  ).toBe(201);
+  // A second environment of the same Flagsmith project joins the first's project.
+  expect((await svc.admin('PUT', '/environments/replaced_b/document', documentOf('replaced_b', ['shared'], [31]))).status).toBe(201);
+  const projectId = await projectOf('replaced_a');
+  expect(await projectOf('replaced_b')).toBe(projectId);
+
+  const changed = documentOf('replaced_a', ['kept'], [31]);
+  const replaced = await svc.admin('PUT', '/environments/replaced_a/document', changed);
+  expect(replaced.status).toBe(200);
+  expect(replaced.body.feature_states.map((fs: any) => fs.feature.name)).toEqual(['kept']);
+  expect(replaced.body.project.segments.flatMap((s: any) => s.feature_states.map((fs: any) => [s.id, fs.feature.name]))).toEqual([
+    [31, 'kept'],
+  ]);
+  // 'dropped' and segment 32 were only this environment's; 'shared' is still served by the other.
+  expect(await namesIn(projectId, 'features')).toEqual(['kept', 'shared']);
+  expect(await namesIn(projectId, 'segments')).toEqual(['segment 31']);
+  const { body: flags } = await svc.call('GET', '/api/v1/flags/', { headers: { 'X-Environment-Key': 'replaced_a' } });
+  expect(flags.map((flag: any) => flag.feature.name)).toEqual(['kept']);
+  const { body: other } = await svc.call('GET', '/api/v1/flags/', { headers: { 'X-Environment-Key': 'replaced_b' } });
+  expect(other.map((flag: any) => flag.feature.name)).toEqual(['shared']);
+  // Options no environment allocates any more are gone with them.
+  const { body: features } = await svc.admin('GET', `/projects/${projectId}/features`);
+  for (const { id } of features) {
+    const { body } = await svc.admin('GET', `/features/${id}`);
+    expect({ feature: body.name, options: body.multivariate_options.map((o: any) => o.value) }).toEqual({
+      feature: body.name,
+      options: [`${body.name} variant`],
+    });
+  }
+
+  // The same document again changes nothing; the audit log holds each import with before and after.
+  await svc.admin('PUT', '/environments/replaced_a/document', changed);
+  expect(withoutTimestamps((await svc.admin('GET', '/environments/replaced_a/document')).body)).toEqual(withoutTimestamps(replaced.body));
+  const { body: audit } = await svc.admin('GET', '/audit-log?limit=3&environment=replaced_a');
+  expect(audit.items.map((item: any) => [item.action, item.entity_type])).toEqual([
+    ['import', 'environment_document'],
+    ['import', 'environment_document'],
+    ['import', 'environment_document'],
+  ]);
+  expect(audit.items[1].before.feature_states.map((fs: any) => fs.feature.name)).toEqual(['kept', 'shared', 'dropped']);
+  expect(audit.items[1].after.feature_states.map((fs: any) => fs.feature.name)).toEqual(['kept']);
+});
+
 test('a failing import changes nothing (one transaction)', async () => {
   const { body: before } = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
   const broken = structuredClone(before);
   broken.name = 'renamed';
-  broken.feature_states.push({
-    ...broken.feature_states[0],
-    feature: { id: 999999, name: 'extra', type: 'MULTIVARIATE' },
-    multivariate_feature_state_values: [
-      { id: 1, multivariate_feature_option: { id: 1, value: 'x' }, percentage_allocation: 80 },
-      { id: 2, multivariate_feature_option: { id: 2, value: 'y' }, percentage_allocation: 80 },
-    ],
-  });
+  // A second feature under an existing name: refused once the environment's rows are being written.
+  broken.feature_states.push({ ...broken.feature_states[0], feature: { ...broken.feature_states[0].feature, id: 999999 } });
   const response = await svc.admin('PUT', `/environments/${seeded.clientKey}/document`, broken);
   expect(response.status).toBe(400);
   const { body: after } = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
