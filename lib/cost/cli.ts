@@ -10,7 +10,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { ContextSettingsError } from '../context-settings';
 import { LiveError } from './live/errors';
 import { type LiveClients, sdkClients } from './live/measure';
+import { DAILY_PEAK_FACTOR, DEFAULT_LOAD, type LoadOptions } from './capacity';
+import { formatVolume } from './format';
 import { COMPLETE_REGIONS } from './prices';
+import { AZ_REQUIRED_FROM, type Requirement, REQUIREMENTS } from './recommend';
 import { type Capacity, capacityFromBench, DEFAULT_CAPACITY, type TrafficProfile, trafficProfile, uniformCapacity } from './profile';
 import { createProgress, silentProgress } from './progress';
 import { renderHtml } from './report/html';
@@ -93,6 +96,9 @@ interface ParsedOptions {
   logBytes?: string;
   dataGb?: string;
   targetCpu?: string;
+  peak?: string;
+  spike?: string;
+  require?: string;
   freeTier: boolean;
   cdkOut?: string;
   context?: string[];
@@ -132,6 +138,17 @@ function program(io: CliIo): Command {
     .option('--log-bytes <n>', 'service log bytes per request')
     .option('--data-gb <n>', 'database size, GB')
     .option('--target-cpu <0-1>', 'CPU utilisation capacity is sized for')
+    .option(
+      '--peak <factor>',
+      `busiest minute over the month's average request rate (default ${DAILY_PEAK_FACTOR.toFixed(2)}, from the daily profile in docs/cost-model.md)`,
+    )
+    .option('--spike <factor>', `how many times its peak a stage must absorb from one minute to the next (default ${DEFAULT_LOAD.spike})`)
+    .addOption(
+      new Option(
+        '--require <loss>',
+        `what a recommended stage must survive (default: an AZ loss from ${formatVolume(AZ_REQUIRED_FROM)} requests a month, nothing below)`,
+      ).choices(REQUIREMENTS as unknown as string[]),
+    )
     .option('--no-free-tier', "ignore AWS's always-free allowances")
     .option('--cdk-out <dir>', 'read templates from this cloud assembly instead of synthesising the app')
     .option('--context <key=value>', 'CDK context for the synthesis, repeated (e.g. fargateCpu=1024)', collect)
@@ -241,6 +258,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options.requests === undefined ? DEFAULT_VOLUMES : [...new Set(options.requests.split(',').map(parseVolume))].sort((a, b) => a - b);
     const profile = profileFrom(options, cwd);
     const capacity = capacityFrom(options, cwd);
+    const load: LoadOptions = {
+      peak: options.peak === undefined ? DEFAULT_LOAD.peak : numberOption('--peak', options.peak, { min: 1, max: 100 }),
+      spike: options.spike === undefined ? DEFAULT_LOAD.spike : numberOption('--spike', options.spike, { min: 1, max: 1000 }),
+    };
     const context = contextFrom(options.context);
     const windowSeconds = parseWindow(options.window);
     const format = options.format as Format;
@@ -257,6 +278,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           freeTier: options.freeTier,
           profile,
           capacity,
+          load,
+          required: options.require as Requirement | undefined,
           cdkOut: options.cdkOut === undefined ? undefined : path.resolve(cwd, options.cdkOut),
           context,
           live: options.live

@@ -13,6 +13,7 @@ import type { CfnTemplate, StackTemplate } from './templates';
 interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, any>;
+  readonly UpdatePolicy?: Record<string, any>;
 }
 
 interface ResourceBase {
@@ -35,7 +36,15 @@ export interface RequestScaling {
 
 export type Resource = ResourceBase &
   (
-    | { kind: 'ec2-instance'; instanceType: string; detailedMonitoring: boolean; volumes: Volume[]; autoAssignedPublicIp: boolean }
+    | {
+        kind: 'ec2-instance';
+        instanceType: string;
+        detailedMonitoring: boolean;
+        volumes: Volume[];
+        autoAssignedPublicIp: boolean;
+        /** Service worker processes (WEB_CONCURRENCY in its user data); undefined: the service's default, 1. */
+        workers?: number;
+      }
     | {
         kind: 'auto-scaling-group';
         instanceType: string;
@@ -45,6 +54,9 @@ export type Resource = ResourceBase &
         max: number;
         desired?: number;
         scaling?: RequestScaling;
+        workers?: number;
+        /** Instances kept in service during a rolling update (its UpdatePolicy); undefined without one. */
+        rollingUpdateMinInService?: number;
       }
     | { kind: 'ebs-volume'; volume: Volume }
     | { kind: 'elastic-ip' }
@@ -71,6 +83,9 @@ export type Resource = ResourceBase &
         min: number;
         max: number;
         scaling?: RequestScaling;
+        workers?: number;
+        /** Deployed blue/green by ECS (DeploymentConfiguration.Strategy BLUE_GREEN), else rolling. */
+        blueGreen?: boolean;
       }
     | { kind: 'ecs-cluster'; containerInsights: 'enabled' | 'enhanced' | 'disabled'; services: number }
     | { kind: 'log-group'; retentionDays?: number; carries: LogGroupContents }
@@ -90,6 +105,8 @@ export type Resource = ResourceBase &
         edge: boolean;
         /** Retention of its log group; undefined when the log group never expires (Lambda's default). */
         logRetentionDays?: number;
+        /** Concurrency reserved for it; undefined when it draws on the region's shared pool. */
+        reservedConcurrency?: number;
       }
     | { kind: 'dynamodb-table'; billingMode: string; replicaRegions: string[] }
     | { kind: 'hosted-zone' }
@@ -217,6 +234,13 @@ export function referencedIds(value: unknown, into = new Set<string>()): Set<str
   return into;
 }
 
+/** Service worker processes set in `value` (user data or container environment): WEB_CONCURRENCY, default 1. */
+function workersIn(value: unknown): number {
+  const text = JSON.stringify(value ?? null);
+  const match = /WEB_CONCURRENCY=(\d+)/.exec(text) ?? /"Name":"WEB_CONCURRENCY","Value":"(\d+)"/.exec(text);
+  return match ? Number(match[1]) : 1;
+}
+
 /** A template number, which CloudFormation lets be a string ("20"). */
 function num(value: unknown, fallback?: number): number | undefined {
   const parsed = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
@@ -317,6 +341,7 @@ const READERS: Readonly<Record<string, Reader>> = {
         volumes: volumesOf(p.BlockDeviceMappings ?? template?.BlockDeviceMappings, id),
         // The EIP (priced on its own) replaces the address the subnet would assign.
         autoAssignedPublicIp: subnet?.Properties?.MapPublicIpOnLaunch === true && !hasElasticIp,
+        workers: workersIn(p.UserData ?? template?.UserData),
       },
     ];
   },
@@ -340,6 +365,8 @@ const READERS: Readonly<Record<string, Reader>> = {
         max: required(num(p.MaxSize), 'MaxSize'),
         desired: num(p.DesiredCapacity),
         scaling: policy,
+        workers: workersIn(data.UserData),
+        rollingUpdateMinInService: num(r.UpdatePolicy?.AutoScalingRollingUpdate?.MinInstancesInService),
       },
     ];
   },
@@ -461,6 +488,8 @@ const READERS: Readonly<Record<string, Reader>> = {
         min: num(target?.Properties?.MinCapacity, desired) as number,
         max: num(target?.Properties?.MaxCapacity, desired) as number,
         scaling: policy,
+        workers: workersIn(task.ContainerDefinitions),
+        blueGreen: p.DeploymentConfiguration?.Strategy === 'BLUE_GREEN',
       },
     ];
   },
@@ -557,6 +586,7 @@ const READERS: Readonly<Record<string, Reader>> = {
         serving,
         edge,
         logRetentionDays: num(view.get([...referencedIds(p.LoggingConfig?.LogGroup)][0] ?? '')?.Properties?.RetentionInDays),
+        reservedConcurrency: num(p.ReservedConcurrentExecutions),
       },
     ];
   },

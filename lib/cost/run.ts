@@ -8,7 +8,9 @@ import { CredentialsError, LiveError } from './live/errors';
 import { type LiveClients, measureStage } from './live/measure';
 import type { RetryOptions } from './live/retry';
 import { priceTable } from './prices';
+import type { LoadOptions } from './capacity';
 import type { Capacity, TrafficProfile } from './profile';
+import type { Requirement } from './recommend';
 import type { Progress } from './progress';
 import { buildReport, type CostReport, type LiveMeasurement, type StagePlan } from './report/model';
 import { STAGE_IDS, stageById, type StageId } from '../stages';
@@ -24,6 +26,10 @@ export interface CostRequest {
   readonly freeTier: boolean;
   readonly profile: TrafficProfile;
   readonly capacity: Capacity;
+  /** Peak and spike (`--peak`, `--spike`); default the daily profile's peak and 10×. */
+  readonly load?: LoadOptions;
+  /** What every volume must survive (`--require`); default by volume. */
+  readonly required?: Requirement;
   readonly cdkOut?: string;
   readonly context: Record<string, string>;
   readonly live?: {
@@ -123,6 +129,8 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
     priceRegion,
     freeTier: request.freeTier,
     capacity: request.capacity,
+    load: request.load,
+    required: request.required,
     missing,
     live,
     notes,

@@ -6,7 +6,7 @@
  */
 import type { CacheBehavior, Resource, ResourceOf, StageResources, UnpricedResource } from './discovery';
 import { formatVolume } from './format';
-import { instanceTypeSpec } from './instance-types';
+import { instanceTypeSpec } from '../instance-types';
 import { REGION_LOCATIONS } from '../edge-regions';
 import {
   ASSUMPTIONS,
@@ -79,7 +79,7 @@ const PRICE_CLASS_GROUPS: Readonly<Record<string, readonly RegionGroup[]>> = {
 };
 
 /** The paths of the two kinds of request the profile distinguishes. */
-const FLAG_LIST_PATH = '/api/v1/flags/';
+export const FLAG_LIST_PATH = '/api/v1/flags/';
 const IDENTITY_PATH = '/api/v1/identities/';
 
 /** Great-circle distance, km. */
@@ -96,7 +96,7 @@ function distanceKm(a: { latitude: number; longitude: number }, b: { latitude: n
  * nearest region with a function (the edge's router does this per request), shared equally by the
  * functions there. Equal shares when a function's region has no known location.
  */
-function shareByNearestRegion(functions: ResourceOf<'lambda-function'>[], profile: TrafficProfile): Map<Resource, number> {
+export function shareByNearestRegion(functions: ResourceOf<'lambda-function'>[], profile: TrafficProfile): Map<Resource, number> {
   const shares = new Map<Resource, number>();
   if (functions.length === 0) return shares;
   if (functions.some((f) => REGION_LOCATIONS[f.region] === undefined)) {
@@ -115,7 +115,7 @@ function shareByNearestRegion(functions: ResourceOf<'lambda-function'>[], profil
 }
 
 /** The behaviour CloudFront serves `path` with: the first whose pattern matches, else the default. */
-function behaviorFor(distribution: ResourceOf<'cloudfront'>, path: string): CacheBehavior {
+export function behaviorFor(distribution: ResourceOf<'cloudfront'>, path: string): CacheBehavior {
   return (
     distribution.behaviors.find((b) => b.pathPattern !== null && globMatches(b.pathPattern, path)) ??
     distribution.behaviors[distribution.behaviors.length - 1]

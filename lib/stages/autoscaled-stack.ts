@@ -3,6 +3,7 @@
  * load-balanced tier (load-balanced-stack.ts), scaled on requests per target and replaced by rolling
  * updates that keep full capacity; Aurora PostgreSQL (Serverless v2 by default) behind the RDS Proxy.
  */
+import { vcpusOf } from '../instance-types';
 import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -48,7 +49,12 @@ export class AutoscaledStack extends LoadBalancedStack {
     const { vpc } = this;
 
     const host = new ServiceHost(this, 'Service', {
-      environment: { PORT: String(SERVICE_PORT), ...this.serviceEnvironment },
+      // One worker runs JavaScript on one vCPU: one per vCPU.
+      environment: {
+        PORT: String(SERVICE_PORT),
+        WEB_CONCURRENCY: String(vcpusOf(props.instanceType.toString()) ?? 1),
+        ...this.serviceEnvironment,
+      },
       secretCommands: [
         // DATABASE_URL through the proxy, TLS verified, from the rotated credentials.
         `DB_SECRET="$(aws secretsmanager get-secret-value --region ${this.region} --secret-id ${this.database.secret.secretArn} --query SecretString --output text)"`,

@@ -102,6 +102,8 @@ export class FargateStack extends LoadBalancedStack {
       // The password comes from the rotated secret; node-postgres reads PGPASSWORD when the URL has none.
       environment: {
         DATABASE_URL: this.database.url('flagstack'),
+        // One worker per whole vCPU of the task (1024 CPU units).
+        WEB_CONCURRENCY: String(Math.max(1, Math.floor(props.cpu / 1024))),
         ...this.serviceEnvironment,
         ...edgePublishing,
       },

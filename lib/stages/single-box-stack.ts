@@ -4,6 +4,7 @@
  * S3, Caddy terminates TLS when a domain is given. No NAT, no SSH: Session Manager only. A failed
  * system status check recovers the instance onto healthy hardware.
  */
+import { vcpusOf } from '../instance-types';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -99,6 +100,8 @@ export class SingleBoxStack extends Stack {
       bindLowPorts: props.domainName === undefined,
       environment: {
         DATABASE_URL: 'postgres://flagstack@localhost/flagstack?host=/var/run/postgresql',
+        // One worker runs JavaScript on one vCPU: one per vCPU (PostgreSQL shares them).
+        WEB_CONCURRENCY: String(vcpusOf(props.instanceType.toString()) ?? 1),
         FLAGSTACK_CORS_ORIGINS: props.corsOrigins.join(','),
         ...(props.domainName === undefined ? { PORT: '80' } : { PORT: String(SERVICE_PORT), HOST: '127.0.0.1' }),
       },

@@ -40,7 +40,7 @@ describe('npm run cost (offline)', () => {
     const run = await cost([...offline, '--format', 'json', '--no-report']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(Object.keys(doc)).toEqual(['region', 'pricesAsOf', 'rows', 'unpriced']);
+    expect(Object.keys(doc)).toEqual(['region', 'pricesAsOf', 'rows', 'recommendations', 'moveOn', 'unpriced']);
     expect(doc.region).toBe('us-east-1');
     expect(doc.pricesAsOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(doc.unpriced).toEqual([]);
@@ -57,6 +57,15 @@ describe('npm run cost (offline)', () => {
         'fixedUsd',
         'variableUsd',
         'byService',
+        'capacity',
+        'availability',
+      ]);
+      expect(Object.keys(row.capacity)).toEqual(['peakRps', 'maxRequestsPerMonth', 'limitedBy', 'headroom', 'absorbsSpike']);
+      expect(Object.keys(row.availability)).toEqual([
+        'survivesInstanceLoss',
+        'survivesAzLoss',
+        'survivesRegionLoss',
+        'deployDowntimeSeconds',
       ]);
       const services = Object.values(row.byService as Record<string, number>).reduce((a, b) => a + b, 0);
       expect(services).toBeCloseTo(row.monthlyUsd, 0);
@@ -64,6 +73,14 @@ describe('npm run cost (offline)', () => {
       expect(row.usdPerMillion).toBeCloseTo(row.monthlyUsd / (row.requestsPerMonth / 1e6), 2);
       expect(row.fixedUsd).toBeGreaterThan(0);
     }
+    // Which stage to run at each volume, and why; where each stage stops being enough.
+    expect(doc.recommendations.map((r: { requestsPerMonth: number; stage: string }) => `${r.stage}@${r.requestsPerMonth}`)).toEqual([
+      'single-box@20000000',
+      'autoscaled@600000000',
+      'edge@3000000000',
+    ]);
+    for (const r of doc.recommendations) expect(r.reason).toMatch(/the cheapest .* that carries 10× its peak/);
+    expect(doc.moveOn[0]).toMatchObject({ from: 'single-box', requestsPerMonth: 100e6 });
     // --quiet and --no-report: nothing on stderr, and stdout held only the document.
     expect(run.stderr).toBe('');
   });
@@ -181,6 +198,10 @@ describe('npm run cost (offline)', () => {
     [['--bench', 'missing.json'], /--bench: cannot read missing.json/],
     [['--bench', 'x.json', '--capacity-rps-per-vcpu', '100'], /give one/],
     [['--context', 'fargateCpu=1024'], /--context applies to synthesis; with --cdk-out the templates are already synthesised/],
+    [['--peak', '0.5'], /--peak: "0.5" must be a number from 1 to 100/],
+    [['--peak', 'high'], /--peak: "high" must be a number from 1 to 100/],
+    [['--spike', '0'], /--spike: "0" must be a number from 1 to 1000/],
+    [['--require', 'planet'], /argument 'planet' is invalid. Allowed choices are none, az, region/],
     [['--frobnicate'], /unknown option '--frobnicate'/],
     [['fargate'], /too many arguments/],
   ])('rejects %j with a message naming the problem', async (args, message) => {

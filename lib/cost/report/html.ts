@@ -85,6 +85,7 @@ export function renderHtml(report: CostReport): string {
 ${list(findings(report))}
 ${tables}
 ${report.overCapacity.length > 0 ? `<h2>Over capacity</h2><p>Not counted as the cheapest at these volumes:</p>${list(report.overCapacity)}` : ''}
+${report.warnings.length > 0 ? `<h2>Warnings</h2>${list(report.warnings)}` : ''}
 ${report.notes.length > 0 ? `<h2>Notes</h2>${list(report.notes)}` : ''}
 <h2>Unpriced</h2>
 ${report.unpriced.length > 0 ? list(unpricedLines(report)) : '<p>Every billable resource the stacks create is priced.</p>'}

@@ -92,6 +92,7 @@ export function renderMarkdown(report: CostReport): string {
       ...report.overCapacity.map((line) => `- ${line}`),
       '',
     );
+  if (report.warnings.length > 0) out.push('## Warnings', '', ...report.warnings.map((warning) => `- ${warning}`), '');
   if (report.notes.length > 0) out.push('## Notes', '', ...report.notes.map((note) => `- ${note}`), '');
   out.push(
     '## Unpriced',

@@ -15,7 +15,10 @@ import {
   priceCharges,
   type StageEstimate,
 } from '../estimate';
+import { type Availability, stageAvailability } from '../availability';
+import { capacityAt, DEFAULT_LOAD, type LoadOptions, scalingWarnings, type StageCapacity, stageLimits } from '../capacity';
 import { priceTable } from '../prices';
+import { type Candidate, type MoveOn, moveOnPoints, recommend, type Recommendation, type Requirement } from '../recommend';
 import type { Capacity, TrafficProfile } from '../profile';
 import { formatVolume } from '../format';
 import { SERVICES, stageUsage } from '../usage';
@@ -47,6 +50,12 @@ export interface PairCrossover {
   readonly cheaperAbove: string;
 }
 
+/** An estimate with what the stage can carry at its volume and what it survives. */
+export interface RatedEstimate extends StageEstimate {
+  readonly capacity: StageCapacity;
+  readonly availability: Availability;
+}
+
 export interface CostReport {
   readonly region: string;
   readonly pricesAsOf: string;
@@ -60,7 +69,17 @@ export interface CostReport {
   /** The traffic profile of each stage (the same for every stage offline). */
   readonly profiles: Record<string, TrafficProfile>;
   readonly volumes: number[];
-  readonly estimates: StageEstimate[];
+  /** Peak and spike the capacity figures are for. */
+  readonly load: LoadOptions;
+  /** `--require`, when given; otherwise each volume's requirement is by the volume. */
+  readonly required?: Requirement;
+  readonly estimates: RatedEstimate[];
+  /** The stage to run at each volume, and why. */
+  readonly recommendations: Recommendation[];
+  /** Where each stage stops being enough, and why. */
+  readonly moveOn: MoveOn[];
+  /** Scaling policies a volume pins at their maximum or minimum. */
+  readonly warnings: string[];
   readonly cheapest: { requestsPerMonth: number; stage: string }[];
   readonly crossovers: Crossover[];
   readonly pairCrossovers: PairCrossover[];
@@ -88,6 +107,9 @@ export interface ReportContext {
   readonly priceRegion: string;
   readonly freeTier: boolean;
   readonly capacity: Capacity;
+  /** @default DEFAULT_LOAD (the daily profile's peak, a 10× spike) */
+  readonly load?: LoadOptions;
+  readonly required?: Requirement;
   readonly missing: { stage: string; reason: string }[];
   readonly live: LiveMeasurement[];
   /** Notes of the run itself (what live mode read), after the estimates' own. */
@@ -99,11 +121,22 @@ export function buildReport(plans: StagePlan[], context: ReportContext): CostRep
   // The estimates, the curves, the crossover scans of every pair and the cheapest stage all ask for the
   // same plans at the same volumes: each (plan, volume) is priced once.
   const memo = new Map<StagePlan, Map<number, number>>(plans.map((plan) => [plan, new Map()]));
-  const estimates = plans.flatMap((plan) =>
+  const load = context.load ?? DEFAULT_LOAD;
+  const rated = new Map(
+    plans.map((plan) => [
+      plan,
+      {
+        limits: stageLimits(plan.resources, plan.input.profile, plan.input.capacity),
+        availability: stageAvailability(plan.resources),
+      },
+    ]),
+  );
+  const estimates: RatedEstimate[] = plans.flatMap((plan) =>
     plan.volumes.map((volume) => {
       const estimate = estimateStage(plan.resources, volume, plan.input);
       memo.get(plan)!.set(volume, estimate.overCapacity.length > 0 ? Infinity : estimate.monthlyUsd);
-      return estimate;
+      const { limits, availability } = rated.get(plan)!;
+      return { ...estimate, capacity: capacityAt(limits, volume, load, plan.input.profile), availability };
     }),
   );
   const monthlyCost = (plan: StagePlan, volume: number): number => {
@@ -146,6 +179,35 @@ export function buildReport(plans: StagePlan[], context: ReportContext): CostRep
       }
     }
   }
+  // Offline every stage is priced at every volume: recommend among them. Live, each stage has its own volume.
+  const candidatesAt = (volume: number): Candidate[] =>
+    plans.map((plan) => ({
+      stage: plan.resources.stage,
+      monthlyUsd: monthlyCost(plan, volume),
+      capacity: capacityAt(rated.get(plan)!.limits, volume, load, plan.input.profile),
+      availability: rated.get(plan)!.availability,
+    }));
+  const recommendAt = (volume: number) => recommend(volume, candidatesAt(volume), load, context.required);
+  const offline = context.mode === 'offline';
+  const recommendations = offline ? volumes.map(recommendAt) : [];
+  const moveOn = offline
+    ? moveOnPoints(
+        plans.map((plan) => {
+          const at = capacityAt(rated.get(plan)!.limits, volumes[0], load, plan.input.profile);
+          return { stage: plan.resources.stage, maxRps: at.maxRps, limitedBy: at.limitedBy, availability: rated.get(plan)!.availability };
+        }),
+        load,
+        recommendAt,
+        context.required,
+      )
+    : [];
+  const warnings = [
+    ...new Set(
+      plans.flatMap((plan) =>
+        plan.volumes.flatMap((volume) => scalingWarnings(plan.resources, volume, load, plan.input.profile, plan.input.capacity)),
+      ),
+    ),
+  ];
   const table = priceTable(context.priceRegion);
   return {
     region: context.priceRegion,
@@ -158,7 +220,12 @@ export function buildReport(plans: StagePlan[], context: ReportContext): CostRep
     capacity: context.capacity,
     profiles: Object.fromEntries(plans.map((plan) => [plan.resources.stage, plan.input.profile])),
     volumes,
+    load,
+    ...(context.required === undefined ? {} : { required: context.required }),
     estimates,
+    recommendations,
+    moveOn,
+    warnings,
     cheapest: comparable ? volumes.map((volume) => ({ requestsPerMonth: volume, stage: cheapestStage(costsAt(volume)) })) : [],
     overCapacity: [...new Set(estimates.flatMap((estimate) => estimate.overCapacity))],
     crossovers: comparable ? findCrossovers(costsAt, low, high) : [],
@@ -186,7 +253,7 @@ export function stagesOf(report: CostReport): string[] {
 }
 
 /** Estimates shown side by side: offline, every stage at one volume; live, every stage at its measured volume. */
-export function sideBySide(report: CostReport): { title: string; estimates: StageEstimate[] }[] {
+export function sideBySide(report: CostReport): { title: string; estimates: RatedEstimate[] }[] {
   if (report.mode === 'live') return [{ title: 'at the measured volumes', estimates: report.estimates }];
   return report.volumes.map((volume) => ({
     title: `at ${formatVolume(volume)} requests a month`,

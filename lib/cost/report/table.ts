@@ -24,6 +24,7 @@ export function renderTable(report: CostReport): string {
   out.push(...findings(report));
   if (report.overCapacity.length > 0)
     out.push('', 'Over capacity (not counted as cheapest):', ...report.overCapacity.map((line) => `  - ${line}`));
+  if (report.warnings.length > 0) out.push('', 'Warnings:', ...report.warnings.map((warning) => `  - ${warning}`));
   if (report.notes.length > 0) out.push('', 'Notes:', ...report.notes.map((note) => `  - ${note}`));
   if (report.unpriced.length > 0) out.push('', 'Unpriced (not in the totals):', ...unpricedLines(report).map((line) => `  - ${line}`));
   if (report.missing.length > 0) out.push('', 'Not estimated:', ...missingLines(report).map((line) => `  - ${line}`));

@@ -4,7 +4,7 @@
  */
 import type { StageEstimate } from '../estimate';
 import { formatUsd, formatVolume } from '../format';
-import { type CostReport, servicesIn } from './model';
+import { type CostReport, type RatedEstimate, servicesIn } from './model';
 
 export interface Grid {
   readonly header: string[];
@@ -12,7 +12,7 @@ export interface Grid {
 }
 
 /** Services down, stages across; totals, the fixed and per-request parts, and the cost per million. */
-export function comparisonGrid(estimates: StageEstimate[], live: boolean): Grid {
+export function comparisonGrid(estimates: RatedEstimate[], live: boolean): Grid {
   const header = ['', ...estimates.map((e) => (live ? `${e.stage} (${formatVolume(e.requestsPerMonth)}/month)` : e.stage))];
   const rows: Grid['rows'] = servicesIn(estimates).map((service) => ({
     label: service,
@@ -29,12 +29,39 @@ export function comparisonGrid(estimates: StageEstimate[], live: boolean): Grid 
     cells: estimates.map((e) => `${formatUsd(e.usdPerMillion)}${e.overCapacity.length > 0 ? ' (over capacity)' : ''}`),
     emphasis: true,
   });
+  rows.push({ label: 'Carries it? (peak × spike)', cells: estimates.map(carries) });
+  rows.push({ label: 'Survives', cells: estimates.map((e) => survives(e)) });
+  rows.push({
+    label: 'Deploy downtime',
+    cells: estimates.map((e) => (e.availability.deployDowntimeSeconds === 0 ? 'none' : `~${e.availability.deployDowntimeSeconds} s`)),
+  });
   return { header, rows };
 }
 
-/** The comparison in sentences. */
+/** "yes, 34× its peak" or "no, 4.1× its peak": how many times the volume's peak the stage serves at its largest. */
+function carries(estimate: RatedEstimate): string {
+  const { capacity } = estimate;
+  const times = capacity.headroom >= 100 ? Math.round(capacity.headroom).toLocaleString('en') : capacity.headroom.toPrecision(2);
+  return `${capacity.absorbsSpike ? 'yes' : 'no'}, ${times}× peak`;
+}
+
+function survives(estimate: RatedEstimate): string {
+  const { availability: a } = estimate;
+  const losses = [a.survivesInstanceLoss && 'instance', a.survivesAzLoss && 'AZ', a.survivesRegionLoss && 'region'].filter(Boolean);
+  return losses.length === 0 ? 'no loss' : `${losses.join(', ')} loss`;
+}
+
+/** The comparison in sentences: which stage to run at each volume and why, where to move on, then the prices alone. */
 export function findings(report: CostReport): string[] {
   const lines: string[] = [];
+  for (const recommendation of report.recommendations)
+    lines.push(`Run at ${formatVolume(recommendation.requestsPerMonth)} requests a month: ${recommendation.reason}`);
+  for (const move of report.moveOn) {
+    lines.push(
+      `Move on from ${move.from} at ${formatVolume(move.requestsPerMonth)}${move.to === 'none' ? '' : ` to ${move.to}`}: ${move.reason}.`,
+    );
+  }
+  if (lines.length > 0) lines.push('');
   for (const { requestsPerMonth, stage } of report.cheapest) {
     lines.push(
       stage === 'none'
