@@ -57,6 +57,13 @@ export const TrafficProfileSchema = Type.Object(
       0.1,
       'share of identity requests that change a trait (a database write); SDKs resend unchanged traits, which cost no write',
     ),
+    loadBalancerBytesPerRequest: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description:
+          'bytes the load balancer processes per request, both ways, headers included (live: its ProcessedBytes over its RequestCount); unset: meanResponseBytes, the request headers and the identity request bodies',
+      }),
+    ),
     requestsPerConnection: Type.Number({
       minimum: 1,
       default: 100,

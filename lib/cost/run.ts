@@ -98,6 +98,8 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
         });
         metricsRequested += measured.metricsRequested;
         live.push(measured.measurement);
+        const { stage, notes: derived, warnings } = measured.measurement;
+        notes.push(...warnings.map((warning) => `Warning: ${stage}: ${warning}.`), ...derived.map((note) => `${stage}: ${note}.`));
         plans.push({ resources: measured.resources, volumes: [measured.measurement.requestsPerMonth], input: input(measured.profile) });
       } catch (error) {
         if (error instanceof CredentialsError || !(error instanceof LiveError)) throw error;

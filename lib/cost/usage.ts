@@ -377,7 +377,9 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         charge(resource, 'Elastic Load Balancing', region, 'elb.alb.hour', 'ALB-hour', HOURS_PER_MONTH, 'Application Load Balancer');
         const rps = perSecond(originRequests) / of('load-balancer').length;
         const originIdentityShare = originRequests > 0 ? identityRequests / originRequests : 0;
-        const bytesPerRequest = profile.meanResponseBytes + ASSUMPTIONS.requestHeaderBytes + originIdentityShare * profile.requestBodyBytes;
+        const bytesPerRequest =
+          profile.loadBalancerBytesPerRequest ??
+          profile.meanResponseBytes + ASSUMPTIONS.requestHeaderBytes + originIdentityShare * profile.requestBodyBytes;
         const newConnections = rps / profile.requestsPerConnection;
         const dimensions = {
           'new connections': newConnections / 25,

@@ -6,16 +6,20 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../lib/cost/cli';
 import { sdkClients } from '../../lib/cost/live/measure';
+import { DEFAULT_CAPACITY } from '../../lib/cost/profile';
+import { renderMarkdown } from '../../lib/cost/report/markdown';
+import { buildReport } from '../../lib/cost/report/model';
 import { STAGE_IDS } from '../../lib/stages';
-import { synthesise } from './support';
+import { input, resource, stageOf, synthesise } from './support';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flagstack-cost-cli-'));
 const assembly = path.join(work, 'cdk.out');
-synthesise({}, assembly);
+const { stacks } = synthesise({}, assembly);
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 class Capture extends Writable {
@@ -228,9 +232,11 @@ describe('npm run cost (offline)', () => {
 describe('npm run cost --live (mocked AWS)', () => {
   const cloudWatch = mockClient(CloudWatchClient);
   const cloudFormation = mockClient(CloudFormationClient);
+  const ecs = mockClient(ECSClient);
   beforeEach(() => {
     cloudWatch.reset();
     cloudFormation.reset();
+    ecs.reset();
   });
   const now = new Date('2026-11-20T12:00:00Z');
   const live = (args: string[]) => cost([...offline, '--live', '--no-report', ...args], { clients: sdkClients, now: () => now });
@@ -282,6 +288,70 @@ describe('npm run cost --live (mocked AWS)', () => {
     expect(run.stdout).toMatch(/## Live measurements[\s\S]*\*\*single-box\*\*: 5,000 requests in 14\.0 days/);
     expect(run.stdout).toMatch(/## Not estimated[\s\S]*autoscaled: stack Flagstack-Autoscaled is not deployed in us-east-1/);
     expect(run.stdout).toMatch(/This run read 1 metrics with GetMetricData/);
+  });
+
+  it('warns in every format of the report of each metric that had no data and the value used instead', async () => {
+    // The synthesised stacks deployed, every resource with a made-up physical id.
+    cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => ({
+      Stacks: [{ StackName: input.StackName, CreationTime: new Date('2026-09-01'), StackStatus: 'UPDATE_COMPLETE' }],
+    }));
+    cloudFormation.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => ({
+      StackResourceSummaries: Object.keys(stacks.find((s) => s.stackName === input.StackName)!.template.Resources ?? {}).map((id) => ({
+        LogicalResourceId: id,
+        PhysicalResourceId: `${id}-1`,
+        ResourceType: 'T',
+        LastUpdatedTimestamp: now,
+        ResourceStatus: 'UPDATE_COMPLETE',
+      })),
+    }));
+    ecs.on(DescribeServicesCommand).resolves({ services: [{ runningCount: 2, taskDefinition: 'td:1' }] });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { cpu: '512', memory: '1024' } });
+    // Request counts only: no bytes, and no Container Insights task count.
+    cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: input.MetricDataQueries!.map((q) => {
+        const counted = ['Requests', 'RequestCount'].includes(q.MetricStat!.Metric!.MetricName!);
+        return { Id: q.Id, Values: counted ? [1_000_000] : [], Timestamps: counted ? [now] : [] };
+      }),
+    }));
+    const out = path.join(work, 'live-warnings');
+    const run = await cost([...offline, '--live', '--stage', 'fargate', '--out', out], { clients: sdkClients, now: () => now });
+    expect(run.code).toBe(0);
+    const warning =
+      /Warning: fargate: no data for AWS\/CloudFront BytesDownloaded \(DistributionId=\S+, Region=Global\) in us-east-1 over the last \d+\.\d days: the profile's meanResponseBytes, 5800, used instead/;
+    expect(run.stdout).toMatch(warning);
+    expect(run.stdout).toMatch(
+      /Warning: fargate: no data for AWS\/ApplicationELB ProcessedBytes .*: the load balancer's bytes modelled instead/,
+    );
+    expect(run.stdout).toMatch(
+      /Warning: fargate: no data for ECS\/ContainerInsights RunningTaskCount .*: ECS's running count at this moment, 2, used instead/,
+    );
+    expect(fs.readFileSync(path.join(out, 'cost-report.md'), 'utf8')).toMatch(
+      /## Notes[\s\S]*- Warning: fargate: no data for AWS\/CloudFront BytesDownloaded/,
+    );
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'cost-report.json'), 'utf8'));
+    expect(json.notes).toEqual(expect.arrayContaining([expect.stringMatching(warning)]));
+    expect(json.live[0].warnings).toHaveLength(3);
+    expect(fs.readFileSync(path.join(out, 'cost-report.html'), 'utf8')).toMatch(
+      /<li>Warning: fargate: no data for AWS\/CloudFront BytesDownloaded [^<]*meanResponseBytes, 5800, used instead\.<\/li>/,
+    );
+  });
+
+  it("shows a profile field measured for one stage only in the markdown's traffic profile", () => {
+    const instance = resource('ec2-instance', {
+      instanceType: 't4g.small',
+      detailedMonitoring: false,
+      volumes: [],
+      autoAssignedPublicIp: true,
+    });
+    const balancer = resource('load-balancer', { loadBalancerType: 'application', internetFacing: true, subnets: 2, rules: 1 });
+    const report = buildReport(
+      [
+        { resources: stageOf([instance], 'single-box'), volumes: [20e6], input: input() },
+        { resources: stageOf([balancer], 'fargate'), volumes: [20e6], input: input({ profile: { loadBalancerBytesPerRequest: 9000 } }) },
+      ],
+      { mode: 'live', templates: 'test', priceRegion: 'us-east-1', freeTier: true, capacity: DEFAULT_CAPACITY, missing: [], live: [] },
+    );
+    expect(renderMarkdown(report)).toContain('| loadBalancerBytesPerRequest |  | 9000 |');
   });
 
   it('exits 1 naming a stage that is named but not deployed', async () => {

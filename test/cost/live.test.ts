@@ -10,7 +10,8 @@ import { CredentialsError, LiveError } from '../../lib/cost/live/errors';
 import { measureStage, sdkClients } from '../../lib/cost/live/measure';
 import { withRetry } from '../../lib/cost/live/retry';
 import { describeDeployedStack } from '../../lib/cost/live/stacks';
-import { trafficProfile } from '../../lib/cost/profile';
+import { DEFAULT_CAPACITY, trafficProfile } from '../../lib/cost/profile';
+import { stageUsage } from '../../lib/cost/usage';
 import { cdn, resource } from './support';
 
 const cloudWatch = mockClient(CloudWatchClient);
@@ -316,17 +317,24 @@ describe('measuring a deployed stage', () => {
 
   it('extrapolates the window to a month, and measures the response size, the cache hit ratio and the running tasks', async () => {
     deployed(30);
-    // 1.4M viewer requests of 5,000 bytes in 14 days; 65% reach the load balancer.
-    metrics({ Requests: [700_000, 700_000], BytesDownloaded: [3.5e9, 3.5e9], RequestCount: [910_000] });
+    // 1.4M viewer requests in 14 days, 70% of them GETs of 5,000 bytes; 65% reach the load balancer; 3 tasks.
+    metrics({
+      Requests: [700_000, 700_000],
+      BytesDownloaded: [2.45e9, 2.45e9],
+      RequestCount: [910_000],
+      ProcessedBytes: [9.1e9],
+      RunningTaskCount: [3, 3],
+    });
     const measured = await measureStage(fargateStage, trafficProfile({ identityShare: 0.3 }), options);
     expect(measured.measurement.requestsInWindow).toBe(1_400_000);
     expect(measured.measurement.requestsPerMonth).toBeCloseTo((1_400_000 / (14 * 86400)) * 2_628_000, 3);
-    expect(measured.profile.meanResponseBytes).toBe(5000);
+    expect(measured.profile.meanResponseBytes).toBeCloseTo(5000, 9);
     // 65% reach the origin with 30% identities: half of the flag lists were cache hits.
     expect(measured.profile.cacheHitRatio).toBeCloseTo(0.5, 9);
     expect(measured.resources.resources.find((r) => r.id === 'Service')).toEqual(
-      expect.objectContaining({ cpu: 1024, memoryMiB: 2048, min: 4, desired: 4 }),
+      expect.objectContaining({ cpu: 1024, memoryMiB: 2048, min: 3, desired: 3 }),
     );
+    expect(measured.measurement.warnings).toEqual([]);
     const queries = cloudWatch.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries!.map((q) => q.MetricStat!.Metric);
     expect(queries).toEqual([
       {
@@ -350,11 +358,109 @@ describe('measuring a deployed stage', () => {
         MetricName: 'RequestCount',
         Dimensions: [{ Name: 'LoadBalancer', Value: 'app/Flags-Alb/50dc6c495c0c9188' }],
       },
+      {
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'ProcessedBytes',
+        Dimensions: [{ Name: 'LoadBalancer', Value: 'app/Flags-Alb/50dc6c495c0c9188' }],
+      },
+      {
+        Namespace: 'ECS/ContainerInsights',
+        MetricName: 'RunningTaskCount',
+        Dimensions: [
+          { Name: 'ClusterName', Value: 'flagstack-cluster' },
+          { Name: 'ServiceName', Value: 'flagstack-service' },
+        ],
+      },
     ]);
     expect(ecs.commandCalls(DescribeServicesCommand)[0].args[0].input).toEqual({
       cluster: 'flagstack-cluster',
       services: ['arn:aws:ecs:us-east-1:123456789012:service/flagstack-cluster/flagstack-service'],
     });
+  });
+
+  it('divides BytesDownloaded (GET/HEAD responses) by the GET/HEAD requests, estimated from the identity share, and says so', async () => {
+    deployed(30);
+    // 1M viewer requests, half of them identity POSTs: 500k GETs downloaded 2.5 GB.
+    metrics({ Requests: [1_000_000], BytesDownloaded: [2.5e9], RequestCount: [600_000] });
+    const measured = await measureStage(fargateStage, trafficProfile({ identityShare: 0.5 }), options);
+    expect(measured.profile.meanResponseBytes).toBe(5000);
+    expect(measured.measurement.measured).toEqual(
+      expect.objectContaining({ 'GET/HEAD requests (estimated)': 500_000, 'mean response bytes': 5000 }),
+    );
+    expect(measured.measurement.notes).toEqual([
+      'mean response bytes: BytesDownloaded (GET/HEAD responses only) over the GET/HEAD requests, estimated as Requests × (1 − identityShare 0.5), ' +
+        'identity requests being POSTs: CloudWatch has no CloudFront request count by method',
+    ]);
+  });
+
+  it("prices the load balancer's LCUs from its own ProcessedBytes, not from CloudFront's viewer bytes", async () => {
+    deployed(30);
+    // Viewers download 5,000 bytes a GET (compressed); the load balancer processes 40,000 bytes a request.
+    metrics({ Requests: [1_000_000], BytesDownloaded: [3.5e9], RequestCount: [650_000], ProcessedBytes: [2.6e10] });
+    const measured = await measureStage(fargateStage, trafficProfile({ identityShare: 0.3 }), options);
+    const usage = stageUsage(measured.resources, {
+      requestsPerMonth: measured.measurement.requestsPerMonth,
+      profile: measured.profile,
+      capacity: DEFAULT_CAPACITY,
+    });
+    const lcu = usage.charges.find((charge) => charge.priceKey === 'elb.alb.lcu')!;
+    // The processed-bytes dimension (1 LCU = 1 GB an hour) at the bytes the load balancer processed in the window.
+    const gbPerHour = (2.6e10 / 1e9 / (14 * 86400)) * 3600;
+    expect(lcu.what).toBe(`${gbPerHour.toFixed(2)} LCU (by processed bytes)`);
+    expect(lcu.quantity).toBeCloseTo(gbPerHour * 730, 6);
+    expect(measured.profile.loadBalancerBytesPerRequest).toBe(40_000);
+    expect(measured.measurement.measured['load balancer bytes per request']).toBe(40_000);
+    expect(measured.profile.meanResponseBytes).toBe(5000);
+  });
+
+  it('prices the mean running task count of the window from Container Insights, not the running count of the moment', async () => {
+    deployed(30);
+    // Mid blue/green deployment: ECS runs 8 tasks right now; over the window the service averaged 4.5.
+    ecs.on(DescribeServicesCommand).resolves({ services: [{ runningCount: 8, taskDefinition: 'td:9' }] });
+    metrics({
+      Requests: [1_000_000],
+      BytesDownloaded: [3.5e9],
+      RequestCount: [650_000],
+      ProcessedBytes: [1e9],
+      RunningTaskCount: [4, 4, 4, 6],
+    });
+    const measured = await measureStage(fargateStage, trafficProfile(), options);
+    expect(measured.resources.resources.find((r) => r.id === 'Service')).toEqual(
+      expect.objectContaining({ desired: 4.5, min: 4.5, max: 10 }),
+    );
+    expect(measured.measurement.measured['Service running tasks (window mean)']).toBe(4.5);
+    const taskCount = cloudWatch
+      .commandCalls(GetMetricDataCommand)[0]
+      .args[0].input.MetricDataQueries!.find((q) => q.MetricStat!.Metric!.MetricName === 'RunningTaskCount')!;
+    expect(taskCount.MetricStat!.Stat).toBe('Average');
+    expect(measured.measurement.warnings).toEqual([]);
+  });
+
+  it("falls back to ECS's running count, with a warning, when Container Insights has no task count", async () => {
+    deployed(30);
+    metrics({ Requests: [1_000_000], BytesDownloaded: [3.5e9], RequestCount: [650_000], ProcessedBytes: [1e9] });
+    const measured = await measureStage(fargateStage, trafficProfile(), options);
+    expect(measured.resources.resources.find((r) => r.id === 'Service')).toEqual(expect.objectContaining({ desired: 4, min: 4 }));
+    expect(measured.measurement.measured['Service running tasks (now)']).toBe(4);
+    expect(measured.measurement.warnings).toEqual([
+      'no data for ECS/ContainerInsights RunningTaskCount (ClusterName=flagstack-cluster, ServiceName=flagstack-service) in us-east-1 ' +
+        "over the last 14.0 days: ECS's running count at this moment, 4, used instead (it counts both task sets during a blue/green deployment; is Container Insights on?)",
+    ]);
+  });
+
+  it('warns, naming every metric besides the request count that had no data and the value used in its place', async () => {
+    deployed(30);
+    metrics({ Requests: [1_000_000] });
+    const measured = await measureStage(fargateStage, trafficProfile({ meanResponseBytes: 6000, cacheHitRatio: 0.4 }), options);
+    expect(measured.profile).toEqual(trafficProfile({ meanResponseBytes: 6000, cacheHitRatio: 0.4 }));
+    const alb = 'AWS/ApplicationELB %s (LoadBalancer=app/Flags-Alb/50dc6c495c0c9188) in us-east-1';
+    expect(measured.measurement.warnings).toEqual([
+      "no data for AWS/CloudFront BytesDownloaded (DistributionId=E2EXAMPLE, Region=Global) in us-east-1 over the last 14.0 days: the profile's meanResponseBytes, 6000, used instead",
+      `no data for ${alb.replace('%s', 'RequestCount')} over the last 14.0 days: the profile's cacheHitRatio, 0.4, used instead`,
+      `no data for ${alb.replace('%s', 'RequestCount')}, ${alb.replace('%s', 'ProcessedBytes')} over the last 14.0 days: ` +
+        "the load balancer's bytes modelled instead, as meanResponseBytes + 400 bytes of request headers + the identity request bodies",
+      expect.stringMatching(/^no data for ECS\/ContainerInsights RunningTaskCount .* ECS's running count at this moment, 4, used instead/),
+    ]);
   });
 
   it("extrapolates from the stack's age when it is younger than the window", async () => {
@@ -373,7 +479,30 @@ describe('measuring a deployed stage', () => {
     );
   });
 
-  it("reads an edge stage: CloudFront in us-east-1, each function's invocations and duration in its own region", async () => {
+  const edgeStage = {
+    stage: 'edge',
+    stacks: [
+      { name: 'Flagstack-Edge', region: 'us-east-1' },
+      { name: 'Flagstack-Edge-eu-west-1', region: 'eu-west-1' },
+    ],
+    resources: [
+      cdn('PriceClass_All', ['/api/v1/flags/*'], { id: 'Cdn', stack: 'Flagstack-Edge' }),
+      resource(
+        'lambda-function',
+        { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 },
+        { id: 'Fn', stack: 'Flagstack-Edge' },
+      ),
+      resource(
+        'lambda-function',
+        { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 },
+        { id: 'Fn', stack: 'Flagstack-Edge-eu-west-1', region: 'eu-west-1' },
+      ),
+    ],
+    free: [],
+    unpriced: [],
+  };
+  /** The edge stage deployed, its metrics answering `answers` (region → metric name → the window's one value). */
+  const deployedEdge = (answers: Record<string, Record<string, number>>) => {
     cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => ({
       Stacks: [{ StackName: input.StackName, CreationTime: daysAgo(30), StackStatus: 'CREATE_COMPLETE' }],
     }));
@@ -395,11 +524,6 @@ describe('measuring a deployed stage', () => {
         },
       ].filter((r) => input.StackName === 'Flagstack-Edge' || r.LogicalResourceId === 'Fn'),
     }));
-    // 1M viewer requests (4 GB); 400k invocations of 10 ms in us-east-1, 250k of 30 ms in eu-west-1.
-    const answers: Record<string, Record<string, number>> = {
-      'us-east-1': { Requests: 1_000_000, BytesDownloaded: 4e9, Invocations: 400_000, Duration: 4_000_000 },
-      'eu-west-1': { Invocations: 250_000, Duration: 7_500_000 },
-    };
     cloudWatch.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataCommandInput, getClient) => {
       const region = await getClient().config.region();
       return {
@@ -409,29 +533,15 @@ describe('measuring a deployed stage', () => {
         }),
       };
     });
-    const edge = {
-      stage: 'edge',
-      stacks: [
-        { name: 'Flagstack-Edge', region: 'us-east-1' },
-        { name: 'Flagstack-Edge-eu-west-1', region: 'eu-west-1' },
-      ],
-      resources: [
-        cdn('PriceClass_All', ['/api/v1/flags/*'], { id: 'Cdn', stack: 'Flagstack-Edge' }),
-        resource(
-          'lambda-function',
-          { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 },
-          { id: 'Fn', stack: 'Flagstack-Edge' },
-        ),
-        resource(
-          'lambda-function',
-          { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 },
-          { id: 'Fn', stack: 'Flagstack-Edge-eu-west-1', region: 'eu-west-1' },
-        ),
-      ],
-      free: [],
-      unpriced: [],
-    };
-    const measured = await measureStage(edge, trafficProfile({ identityShare: 0.3 }), options);
+  };
+
+  it("reads an edge stage: CloudFront in us-east-1, each function's invocations and duration in its own region", async () => {
+    // 1M viewer requests, 700k of them GETs (2.8 GB); 400k invocations of 10 ms in us-east-1, 250k of 30 ms in eu-west-1.
+    deployedEdge({
+      'us-east-1': { Requests: 1_000_000, BytesDownloaded: 2.8e9, Invocations: 400_000, Duration: 4_000_000 },
+      'eu-west-1': { Invocations: 250_000, Duration: 7_500_000 },
+    });
+    const measured = await measureStage(edgeStage, trafficProfile({ identityShare: 0.3 }), options);
     expect(measured.measurement.requestsInWindow).toBe(1_000_000);
     expect(measured.profile.meanResponseBytes).toBe(4000);
     // 650k of 1M reached the functions: with 30% identities, half the flag lists were cache hits.
@@ -444,6 +554,20 @@ describe('measuring a deployed stage', () => {
       'AWS/Lambda Duration (FunctionName=flagstack-edge) in us-east-1',
       'AWS/Lambda Invocations (FunctionName=flagstack-edge) in eu-west-1',
       'AWS/Lambda Duration (FunctionName=flagstack-edge) in eu-west-1',
+    ]);
+    expect(measured.measurement.warnings).toEqual([]);
+  });
+
+  it("warns that the profile's function duration stands in when no function reported a duration", async () => {
+    deployedEdge({
+      'us-east-1': { Requests: 1_000_000, BytesDownloaded: 2.8e9, Invocations: 400_000 },
+      'eu-west-1': { Invocations: 250_000 },
+    });
+    const measured = await measureStage(edgeStage, trafficProfile({ lambdaDurationMs: 25 }), options);
+    expect(measured.profile.lambdaDurationMs).toBe(25);
+    expect(measured.measurement.warnings).toEqual([
+      'no data for AWS/Lambda Duration (FunctionName=flagstack-edge) in us-east-1, AWS/Lambda Duration (FunctionName=flagstack-edge) in eu-west-1 ' +
+        "over the last 14.0 days: the profile's lambdaDurationMs, 25, used instead",
     ]);
   });
 

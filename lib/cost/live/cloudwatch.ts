@@ -1,7 +1,7 @@
 /**
- * Sums of CloudWatch metrics over a window with GetMetricData: up to 500 queries a call, every page
- * followed through NextToken, the period chosen by CloudWatch's retention rules for the window's
- * start, and throttling retried with backoff.
+ * CloudWatch metrics over a window with GetMetricData, each metric's points added up: up to 500
+ * queries a call, every page followed through NextToken, the period chosen by CloudWatch's retention
+ * rules for the window's start, and throttling retried with backoff.
  */
 import { type CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { LiveError } from './errors';
@@ -13,8 +13,11 @@ export interface MetricQuery {
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: Readonly<Record<string, string>>;
+  /** The statistic of each period; default Sum. An Average's mean over the window is sum / datapoints (the periods are equal). */
+  readonly statistic?: 'Sum' | 'Average';
 }
 
+/** The points of one query added up, and how many there were (none: the metric had no data in the window). */
 export interface MetricSum {
   readonly sum: number;
   readonly datapoints: number;
@@ -51,7 +54,7 @@ export interface FetchResult {
   readonly metricsRequested: number;
 }
 
-/** The Sum of each query between `start` and `end`. */
+/** Each query's points between `start` and `end`, added up. */
 export async function fetchMetricSums(
   client: CloudWatchClient,
   queries: MetricQuery[],
@@ -75,7 +78,7 @@ export async function fetchMetricSums(
           Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
         },
         Period: period,
-        Stat: 'Sum',
+        Stat: q.statistic ?? 'Sum',
       },
       ReturnData: true,
     }));

@@ -1,4 +1,4 @@
-/** What an ECS service really runs: its running task count and the task size of its task definition. */
+/** What an ECS service runs: the task size of its task definition, and its running task count at this moment. */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { explainedAs, LiveError } from './errors';
 import { type RetryOptions, withRetry } from './retry';

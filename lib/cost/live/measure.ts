@@ -2,14 +2,16 @@
  * Measures a deployed stage: its request count over the window from CloudWatch (CloudFront viewer
  * requests, else the load balancer's, else the edge functions' invocations, else the single box's own
  * RequestCount metric), what reached the origin (so the real cache hit ratio), the real response
- * size and function duration, and the tasks ECS really runs; then the stage's resources and traffic
- * profile with those figures in place of the assumptions.
+ * size, the load balancer's processed bytes, the function duration, and the tasks ECS ran on average;
+ * then the stage's resources and traffic profile with those figures in place of the assumptions. A
+ * figure whose metrics had no data keeps the profile's value (the task count: ECS's running count of
+ * the moment), with a warning naming the metrics and the value.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import type { Resource, ResourceOf, StageResources } from '../discovery';
-import { SECONDS_PER_MONTH, type TrafficProfile } from '../profile';
+import { ASSUMPTIONS, SECONDS_PER_MONTH, type TrafficProfile } from '../profile';
 import type { LiveMeasurement } from '../report/model';
 import { describeMetric, fetchMetricSums, type MetricQuery, type MetricSum } from './cloudwatch';
 import { describeRunningService } from './ecs';
@@ -64,7 +66,8 @@ const CLOUDFRONT_METRICS_REGION = 'us-east-1';
 
 interface PlannedQuery extends MetricQuery {
   readonly region: string;
-  readonly role: 'viewer-requests' | 'viewer-bytes' | 'alb-requests' | 'invocations' | 'duration' | 'own-requests';
+  readonly role:
+    'viewer-requests' | 'viewer-bytes' | 'alb-requests' | 'alb-bytes' | 'running-tasks' | 'invocations' | 'duration' | 'own-requests';
 }
 
 export async function measureStage(stage: StageResources, profile: TrafficProfile, options: MeasureOptions): Promise<StageMeasurement> {
@@ -81,7 +84,11 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
 
   // What to read, and from where.
   const queries: PlannedQuery[] = [];
-  const add = (query: Omit<PlannedQuery, 'id'>) => queries.push({ ...query, id: `q${queries.length}` });
+  const add = (query: Omit<PlannedQuery, 'id'>) => {
+    const planned = { ...query, id: `q${queries.length}` };
+    queries.push(planned);
+    return planned;
+  };
   for (const distribution of of('cloudfront')) {
     const dimensions = { DistributionId: physical(distribution, 'the CloudFront distribution'), Region: 'Global' };
     add({ region: CLOUDFRONT_METRICS_REGION, role: 'viewer-requests', namespace: 'AWS/CloudFront', metricName: 'Requests', dimensions });
@@ -96,14 +103,28 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
   for (const balancer of of('load-balancer')) {
     // The physical id is the ARN; the metric dimension is its `app/<name>/<id>` tail.
     const arn = physical(balancer, 'the load balancer');
-    add({
-      region: regionOf(balancer),
-      role: 'alb-requests',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'RequestCount',
-      dimensions: { LoadBalancer: arn.split(':loadbalancer/')[1] ?? arn },
-    });
+    const dimensions = { LoadBalancer: arn.split(':loadbalancer/')[1] ?? arn };
+    add({ region: regionOf(balancer), role: 'alb-requests', namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions });
+    add({ region: regionOf(balancer), role: 'alb-bytes', namespace: 'AWS/ApplicationELB', metricName: 'ProcessedBytes', dimensions });
   }
+  // ECS's running count is one moment's (both task sets during a blue/green deployment): the task count
+  // priced is Container Insights' average over the window.
+  const services = new Map(
+    of('fargate-service').map((service) => {
+      const cluster = physicalId(deployed.get(service.stack)!, service.clusterId, 'the ECS cluster');
+      // The physical id is the ARN; the metric dimension is the service's name, its last part.
+      const arn = physical(service, 'the ECS service');
+      const taskCount = add({
+        region: regionOf(service),
+        role: 'running-tasks',
+        namespace: 'ECS/ContainerInsights',
+        metricName: 'RunningTaskCount',
+        statistic: 'Average',
+        dimensions: { ClusterName: cluster, ServiceName: arn.split('/').pop()! },
+      });
+      return [service, { cluster, arn, taskCount }] as const;
+    }),
+  );
   for (const fn of of('lambda-function').filter((f) => f.serving)) {
     const FunctionName = physical(fn, 'the function');
     add({ region: regionOf(fn), role: 'invocations', namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions: { FunctionName } });
@@ -145,13 +166,21 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
     };
   };
   const days = (coveredSeconds / 86400).toFixed(1);
+  const describeIn = (query: PlannedQuery) => `${describeMetric(query)} in ${query.region}`;
   const requireData = (measured: ReturnType<typeof total>) => {
     if (measured.datapoints === 0) {
-      const metrics = measured.queries.map((q) => `${describeMetric(q)} in ${q.region}`).join(', ');
+      const metrics = measured.queries.map(describeIn).join(', ');
       throw new LiveError(`${stage.stage}: no data for ${metrics} over the last ${days} days: is the stage serving traffic?`);
     }
     return measured;
   };
+  const warnings: string[] = [];
+  /** Warns that `replacement` stands in for the figure `used` would have measured, naming those of them that had no data. */
+  const fallBack = (used: PlannedQuery[], replacement: string) => {
+    const empty = used.filter((q) => sums.get(q.id)!.datapoints === 0);
+    if (empty.length > 0) warnings.push(`no data for ${empty.map(describeIn).join(', ')} over the last ${days} days: ${replacement}`);
+  };
+  const profileValue = (field: keyof TrafficProfile) => `the profile's ${field}, ${JSON.stringify(profile[field])}, used instead`;
 
   // Requests: what viewers sent, read at the outermost layer the stage has.
   const viewer = total('viewer-requests');
@@ -166,57 +195,93 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
   }
   const requests = requireData(outermost).sum;
   const measured: Record<string, string | number> = { 'requests in window': requests };
+  const notes: string[] = [];
   const calibrated: TrafficProfile = { ...profile };
 
   if (viewer.queries.length > 0) {
+    // BytesDownloaded counts the responses to GET, HEAD and OPTIONS only, and CloudWatch counts
+    // CloudFront's requests of every method together: the GET/HEAD requests are the flag-list share.
     const bytes = total('viewer-bytes');
-    if (bytes.datapoints > 0 && requests > 0) {
-      calibrated.meanResponseBytes = bytes.sum / requests;
+    const getRequests = requests * (1 - profile.identityShare);
+    if (bytes.datapoints > 0 && getRequests > 0) {
+      calibrated.meanResponseBytes = bytes.sum / getRequests;
+      measured['GET/HEAD requests (estimated)'] = Math.round(getRequests);
       measured['mean response bytes'] = Math.round(calibrated.meanResponseBytes);
-    }
+      notes.push(
+        `mean response bytes: BytesDownloaded (GET/HEAD responses only) over the GET/HEAD requests, estimated as Requests × ` +
+          `(1 − identityShare ${profile.identityShare}), identity requests being POSTs: CloudWatch has no CloudFront request count by method`,
+      );
+    } else fallBack(bytes.queries, profileValue('meanResponseBytes'));
     const origin = alb.queries.length > 0 ? alb : invocations.queries.length > 0 ? invocations : undefined;
-    if (origin !== undefined && origin.datapoints > 0 && requests > 0) {
-      // origin = flags × (1 − hit) + identities, so hit = 1 − (origin share − identity share) / flag share.
-      const originShare = origin.sum / requests;
-      const flagShare = 1 - profile.identityShare;
-      calibrated.cacheHitRatio = flagShare > 0 ? Math.min(1, Math.max(0, 1 - (originShare - profile.identityShare) / flagShare)) : 0;
-      measured['share reaching the origin'] = originShare.toFixed(3);
-      measured['cache hit ratio (flag lists)'] = calibrated.cacheHitRatio.toFixed(3);
+    if (origin !== undefined) {
+      if (origin.datapoints > 0 && requests > 0) {
+        // origin = flags × (1 − hit) + identities, so hit = 1 − (origin share − identity share) / flag share.
+        const originShare = origin.sum / requests;
+        const flagShare = 1 - profile.identityShare;
+        calibrated.cacheHitRatio = flagShare > 0 ? Math.min(1, Math.max(0, 1 - (originShare - profile.identityShare) / flagShare)) : 0;
+        measured['share reaching the origin'] = originShare.toFixed(3);
+        measured['cache hit ratio (flag lists)'] = calibrated.cacheHitRatio.toFixed(3);
+      } else fallBack(origin.queries, profileValue('cacheHitRatio'));
     }
   }
-  if (invocations.datapoints > 0 && invocations.sum > 0) {
+  if (alb.queries.length > 0) {
+    const processed = total('alb-bytes');
+    if (processed.datapoints > 0 && alb.sum > 0) {
+      calibrated.loadBalancerBytesPerRequest = processed.sum / alb.sum;
+      measured['load balancer bytes per request'] = Math.round(calibrated.loadBalancerBytesPerRequest);
+    } else {
+      fallBack(
+        [...alb.queries, ...processed.queries],
+        profile.loadBalancerBytesPerRequest === undefined
+          ? `the load balancer's bytes modelled instead, as meanResponseBytes + ${ASSUMPTIONS.requestHeaderBytes} bytes of request headers + the identity request bodies`
+          : profileValue('loadBalancerBytesPerRequest'),
+      );
+    }
+  }
+  if (invocations.queries.length > 0) {
     const duration = total('duration');
-    if (duration.datapoints > 0) {
+    if (duration.datapoints > 0 && invocations.sum > 0) {
       calibrated.lambdaDurationMs = duration.sum / invocations.sum;
       measured['mean function duration ms'] = calibrated.lambdaDurationMs.toFixed(1);
-    }
+    } else fallBack([...invocations.queries, ...duration.queries], profileValue('lambdaDurationMs'));
   }
 
-  // What ECS really runs replaces the template's task size and count.
+  // What ECS ran replaces the template's task size and count.
   const resources: Resource[] = [];
   for (const resource of stage.resources) {
     if (resource.kind !== 'fargate-service') {
       resources.push(resource);
       continue;
     }
-    const cluster = physicalId(deployed.get(resource.stack)!, resource.clusterId, 'the ECS cluster');
-    const service = physical(resource, 'the ECS service');
+    const { cluster, arn, taskCount } = services.get(resource)!;
     say(`${stage.stage}: ECS DescribeServices for ${resource.id}`);
-    const running = await describeRunningService(options.clients.ecs(regionOf(resource)), cluster, service, options.retry);
-    measured[`${resource.id} running tasks`] = running.runningCount;
+    const running = await describeRunningService(options.clients.ecs(regionOf(resource)), cluster, arn, options.retry);
+    const average = sums.get(taskCount.id)!;
+    let tasks = running.runningCount;
+    if (average.datapoints > 0) {
+      // To the hundredth, as the report shows it.
+      tasks = Math.round((average.sum / average.datapoints) * 100) / 100;
+      measured[`${resource.id} running tasks (window mean)`] = tasks;
+    } else {
+      measured[`${resource.id} running tasks (now)`] = tasks;
+      fallBack(
+        [taskCount],
+        `ECS's running count at this moment, ${tasks}, used instead (it counts both task sets during a blue/green deployment; is Container Insights on?)`,
+      );
+    }
     measured[`${resource.id} task size`] = `${running.cpu / 1024} vCPU / ${running.memoryMiB / 1024} GB ${running.architecture}`;
     resources.push({
       ...resource,
       cpu: running.cpu,
       memoryMiB: running.memoryMiB,
       architecture: running.architecture,
-      desired: running.runningCount,
-      min: running.runningCount,
-      max: Math.max(resource.max, running.runningCount),
+      desired: tasks,
+      min: tasks,
+      max: Math.max(resource.max, tasks),
     });
   }
 
-  const sources = queries.filter((q) => sums.get(q.id)!.datapoints > 0).map((q) => `${describeMetric(q)} in ${q.region}`);
+  const sources = queries.filter((q) => sums.get(q.id)!.datapoints > 0).map(describeIn);
   return {
     measurement: {
       stage: stage.stage,
@@ -226,6 +291,8 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
       requestsPerMonth: (requests / coveredSeconds) * SECONDS_PER_MONTH,
       sources,
       measured,
+      notes,
+      warnings,
     },
     resources: { ...stage, resources },
     profile: calibrated,

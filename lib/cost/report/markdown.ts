@@ -17,10 +17,9 @@ function profileRows(profiles: Record<string, TrafficProfile>): string[][] {
   const first = profiles[stages[0]];
   const same = stages.every((stage) => JSON.stringify(profiles[stage]) === JSON.stringify(first));
   const shown = same ? { all: first } : profiles;
-  return Object.keys(first).map((key) => [
-    key,
-    ...Object.values(shown).map((profile) => JSON.stringify(profile[key as keyof TrafficProfile])),
-  ]);
+  // Optional fields (a measured one) may be set for some stages only.
+  const keys = [...new Set(Object.values(shown).flatMap((profile) => Object.keys(profile)))];
+  return keys.map((key) => [key, ...Object.values(shown).map((profile) => JSON.stringify(profile[key as keyof TrafficProfile]) ?? '')]);
 }
 
 export function renderMarkdown(report: CostReport): string {

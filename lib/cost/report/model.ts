@@ -41,6 +41,10 @@ export interface LiveMeasurement {
   readonly sources: string[];
   /** Profile fields and counts the measurements replaced. */
   readonly measured: Record<string, string | number>;
+  /** How a figure no metric gives directly was derived. */
+  readonly notes: string[];
+  /** Metrics that had no data in the window, each with the value that replaced what it would have measured. */
+  readonly warnings: string[];
 }
 
 export interface PairCrossover {
