@@ -11,7 +11,7 @@
  */
 import type { Resource, ResourceOf, StageResources } from './discovery';
 import { instanceTypeSpec } from '../instance-types';
-import { ASSUMPTIONS, type Capacity, SECONDS_PER_MONTH, type TrafficProfile } from './profile';
+import { ASSUMPTIONS, type Capacity, DEFAULT_CAPACITY, SECONDS_PER_MONTH, type TrafficProfile, trafficProfile } from './profile';
 import { FLAG_LIST_PATH, behaviorFor, shareByNearestRegion } from './usage';
 
 /** How peaky traffic is, and what sudden growth a stage must absorb. */
@@ -23,7 +23,7 @@ export interface LoadOptions {
 }
 
 /**
- * A weekday's request rate by hour (UTC), relative to the day's mean: a consumer audience spread over
+ * A weekday's request rate by hour (UTC), as relative weights: a consumer audience spread over
  * North America and Europe (the default viewer shares), low overnight in both, highest when both are
  * awake. With minute-to-minute variation within the busiest hour, the peak minute runs at
  * DAILY_PEAK_FACTOR times the month's average.
@@ -292,6 +292,22 @@ export function requestsPerTargetAt(
 ): number {
   const load = perRequest(stage, profile, capacity);
   return ((cpuTarget * usableVcpus) / (load.serviceCpu / load.originShare)) * 60;
+}
+
+/**
+ * What a request-count scaling policy should aim for when nobody says: the origin requests a minute a
+ * host with `usableVcpus` (one Node worker each) serves at the default profile's target CPU, behind
+ * CloudFront's cache, by the default capacity figure. The stacks' `requestsPerTarget` defaults to it,
+ * so that their policies and this model agree on what one target carries.
+ */
+export function defaultRequestsPerTarget(usableVcpus: number): number {
+  const profile = trafficProfile();
+  const capacity = DEFAULT_CAPACITY;
+  const originFlags = (1 - profile.identityShare) * (1 - profile.cacheHitRatio);
+  const serviceCpu =
+    originFlags / capacity.flagRpsPerVcpu +
+    (profile.identityShare * (1 - capacity.databaseShareOfIdentityCpu)) / capacity.identityRpsPerVcpu;
+  return Math.round(((profile.targetCpuUtilisation * usableVcpus) / (serviceCpu / (originFlags + profile.identityShare))) * 60);
 }
 
 /**

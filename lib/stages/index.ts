@@ -15,7 +15,9 @@ import { type App, Duration, type Environment } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { COMMON_SETTINGS, StageConfig } from '../config';
 import { atLeast, GravitonInstanceType, InstanceType, Region, type SettingProblem } from '../context-settings';
+import { defaultRequestsPerTarget } from '../cost/capacity';
 import { REGION_LOCATIONS } from '../edge-regions';
+import { vcpusOf } from '../instance-types';
 import { AutoscaledStack } from './autoscaled-stack';
 import { EdgeRegionStack, type EdgeRegionStackProps } from './edge-region-stack';
 import { EdgeStack } from './edge-stack';
@@ -104,20 +106,23 @@ const LOAD_BALANCED_SETTINGS = {
         "autoscaled, fargate: CloudFront's origin-facing managed prefix list in the region (unset: known for us-east-1, looked up elsewhere)",
     }),
   ),
-  requestsPerTarget: Type.Integer({
-    minimum: 10,
-    maximum: 1_000_000,
-    default: 1000,
-    description: 'autoscaled, fargate: scale out above this many ALB requests per target per minute',
-  }),
+  requestsPerTarget: Type.Optional(
+    Type.Integer({
+      minimum: 10,
+      maximum: 1_000_000,
+      description:
+        'autoscaled, fargate: scale out above this many ALB requests per target per minute (unset: what one instance or task serves at 50% CPU by the capacity figure, lib/cost/capacity.ts)',
+    }),
+  ),
   databaseInstanceClass: InstanceType('autoscaled (provisioned), fargate: database instance class (without the db. prefix)', 't4g.medium'),
   multiAz: Type.Boolean({ default: true, description: 'autoscaled, fargate: a standby database instance in a second AZ' }),
 };
 
 /** The props of the tier both load-balanced stages share. */
-const loadBalancedProps = (config: SettingsOf<typeof LOAD_BALANCED_SETTINGS>): LoadBalancedStackProps => ({
+/** `usableVcpus`: the vCPUs one instance or task runs the service on (one Node worker each). */
+const loadBalancedProps = (config: SettingsOf<typeof LOAD_BALANCED_SETTINGS>, usableVcpus: number): LoadBalancedStackProps => ({
   corsOrigins: config.corsOrigins,
-  requestsPerTarget: config.requestsPerTarget,
+  requestsPerTarget: config.requestsPerTarget ?? defaultRequestsPerTarget(usableVcpus),
   alarm5xxPercent: config.alarm5xxPercent,
   alarmP99Latency: Duration.millis(config.alarmP99LatencyMs),
   multiAz: config.multiAz,
@@ -160,7 +165,7 @@ const autoscaled = defineStage({
   addTo: (app, config, { stackName, stackProps }) =>
     new AutoscaledStack(app, stackName, {
       ...stackProps,
-      ...loadBalancedProps(config),
+      ...loadBalancedProps(config, vcpusOf(config.autoscaledInstanceType) ?? 1),
       instanceType: new ec2.InstanceType(config.autoscaledInstanceType),
       minInstances: config.autoscaledMinInstances,
       maxInstances: config.autoscaledMaxInstances,
@@ -221,7 +226,7 @@ const fargate = defineStage({
   addTo: (app, config, { stackName, stackProps }) =>
     new FargateStack(app, stackName, {
       ...stackProps,
-      ...loadBalancedProps(config),
+      ...loadBalancedProps(config, config.fargateCpu / 1024),
       cpu: config.fargateCpu,
       memoryMiB: config.fargateMemoryMiB,
       minTasks: config.fargateMinTasks,

@@ -4,7 +4,15 @@
  * identity request's database share is half) and 30% identity requests unless it says otherwise.
  */
 import { stageAvailability } from '../../lib/cost/availability';
-import { CAPACITY_ASSUMPTIONS, capacityAt, DAILY_PEAK_FACTOR, HOURLY_PROFILE, MINUTE_BURST, stageLimits } from '../../lib/cost/capacity';
+import {
+  CAPACITY_ASSUMPTIONS,
+  capacityAt,
+  DAILY_PEAK_FACTOR,
+  defaultRequestsPerTarget,
+  HOURLY_PROFILE,
+  MINUTE_BURST,
+  stageLimits,
+} from '../../lib/cost/capacity';
 import { SECONDS_PER_MONTH, trafficProfile, uniformCapacity } from '../../lib/cost/profile';
 import { AZ_REQUIRED_FROM, moveOnPoints, recommend, type Candidate } from '../../lib/cost/recommend';
 import { cdn, resource, stageOf, synthesise } from './support';
@@ -105,6 +113,14 @@ describe('limits, one per resource', () => {
     expect(limitOf(limits, 'DynamoDB reads')).toBeCloseTo(40_000 / 0.3 / 0.6, 6);
     expect(limits[0].resource).toMatch(/^Lambda concurrency in eu-west-1: 200 \(reserved\)/);
   });
+});
+
+test('the stacks’ default scaling target: origin requests a minute one host serves at 50% CPU by the default capacity figure', () => {
+  // Default figure: 25,279 / 2 flag and 3,399 / 2 identity requests a second per vCPU, half of an identity request's CPU the
+  // database's; 30% identity requests, half the flag lists from CloudFront's cache: 0.35 flag and 0.3 identity origin requests.
+  const serviceCpu = 0.35 / (25_279 / 2) + (0.3 * 0.5) / (3_399 / 2);
+  expect(defaultRequestsPerTarget(2)).toBe(Math.round(((0.5 * 2) / (serviceCpu / 0.65)) * 60));
+  expect(defaultRequestsPerTarget(0.5)).toBe(Math.round(((0.5 * 0.5) / (serviceCpu / 0.65)) * 60));
 });
 
 describe('capacity at a volume', () => {

@@ -80,7 +80,7 @@ describe('npm run cost (offline)', () => {
     // Which stage to run at each volume, and why; where each stage stops being enough.
     expect(doc.recommendations.map((r: { requestsPerMonth: number; stage: string }) => `${r.stage}@${r.requestsPerMonth}`)).toEqual([
       'single-box@20000000',
-      'autoscaled@600000000',
+      'fargate@600000000',
       'edge@3000000000',
     ]);
     for (const r of doc.recommendations) expect(r.reason).toMatch(/the cheapest .* that carries 10× its peak/);

@@ -6,6 +6,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { defaultRequestsPerTarget } from '../../lib/cost/capacity';
 import { controlPlaneStacks, discoverResources, FREE_TYPES, type Resource, type StageResources } from '../../lib/cost/discovery';
 import { estimateStage } from '../../lib/cost/estimate';
 import { type StackTemplate, stacksOfStage } from '../../lib/cost/templates';
@@ -71,7 +72,10 @@ describe('discovery on the synthesised stages', () => {
         instanceType: 't4g.micro',
         min: 2,
         max: 6,
-        scaling: { requestsPerTargetPerMinute: 1000 },
+        scaling: { requestsPerTargetPerMinute: defaultRequestsPerTarget(2) },
+        // Two Node workers on the two vCPUs; a rolling refresh keeps both instances in service.
+        workers: 2,
+        rollingUpdateMinInService: 2,
         volumes: [{ volumeType: 'gp3', sizeGiB: 8 }],
       }),
     ]);
@@ -108,7 +112,9 @@ describe('discovery on the synthesised stages', () => {
         desired: 2,
         min: 2,
         max: 10,
-        scaling: { requestsPerTargetPerMinute: 1000 },
+        scaling: { requestsPerTargetPerMinute: defaultRequestsPerTarget(0.5) },
+        workers: 1,
+        blueGreen: true,
       }),
     ]);
     expect(only(found, 'rds-instance')).toEqual([

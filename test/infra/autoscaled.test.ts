@@ -1,6 +1,7 @@
 import assetHashSerializer from './asset-hash-serializer';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ORIGIN_SECRET_HEADER } from '../../lib/constructs/front-door';
+import { defaultRequestsPerTarget } from '../../lib/cost/capacity';
 import { buildApp } from './app';
 
 expect.addSnapshotSerializer(assetHashSerializer);
@@ -36,13 +37,21 @@ describe('Flagstack-Autoscaled', () => {
   });
 
   it('scales on requests per target and rolls deployments without losing capacity', () => {
-    t.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+    // What one t4g.micro (two vCPUs, two workers) serves at 50% CPU by the capacity figure, unless set.
+    const target = (value: number) => ({
       PolicyType: 'TargetTrackingScaling',
       TargetTrackingConfiguration: Match.objectLike({
         PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
-        TargetValue: 1000,
+        TargetValue: value,
       }),
     });
+    t.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', target(defaultRequestsPerTarget(2)));
+    expect(defaultRequestsPerTarget(2)).toBeGreaterThan(100_000);
+    template({ requestsPerTarget: 5000 }).hasResourceProperties('AWS::AutoScaling::ScalingPolicy', target(5000));
+    template({ autoscaledInstanceType: 't4g.xlarge' }).hasResourceProperties(
+      'AWS::AutoScaling::ScalingPolicy',
+      target(defaultRequestsPerTarget(4)),
+    );
     t.hasResource('AWS::AutoScaling::AutoScalingGroup', {
       UpdatePolicy: {
         AutoScalingRollingUpdate: Match.objectLike({ MaxBatchSize: 1, MinInstancesInService: 2, WaitOnResourceSignals: true }),

@@ -1,6 +1,7 @@
 import assetHashSerializer from './asset-hash-serializer';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ORIGIN_SECRET_HEADER } from '../../lib/constructs/front-door';
+import { defaultRequestsPerTarget } from '../../lib/cost/capacity';
 import { buildApp } from './app';
 
 expect.addSnapshotSerializer(assetHashSerializer);
@@ -66,7 +67,8 @@ describe('Flagstack-Fargate', () => {
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       TargetTrackingScalingPolicyConfiguration: Match.objectLike({
         PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
-        TargetValue: 1000,
+        // What one 0.5-vCPU task serves at 50% CPU by the capacity figure.
+        TargetValue: defaultRequestsPerTarget(0.5),
       }),
     });
   });
