@@ -56,6 +56,7 @@ export function findings(report: CostReport): string[] {
   const lines: string[] = [];
   for (const recommendation of report.recommendations)
     lines.push(`Run at ${formatVolume(recommendation.requestsPerMonth)} requests a month: ${recommendation.reason}`);
+  for (const line of capacityLines(report)) lines.push(line);
   for (const move of report.moveOn) {
     lines.push(
       `Move on from ${move.from} at ${formatVolume(move.requestsPerMonth)}${move.to === 'none' ? '' : ` to ${move.to}`}: ${move.reason}.`,
@@ -79,6 +80,27 @@ export function findings(report: CostReport): string[] {
   if (report.pairCrossovers.length > 0) {
     lines.push(
       `Pairwise crossovers: ${report.pairCrossovers.map((c) => `${c.stages[0]}/${c.stages[1]} at ${formatVolume(c.requestsPerMonth)} (${c.cheaperAbove} cheaper above)`).join('; ')}.`,
+    );
+  }
+  return lines;
+}
+
+/** Each stage's ceiling (the same at every volume): what it carries at its largest, what limits it, how fast it grows. */
+export function capacityLines(report: CostReport): string[] {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const { stage, capacity, availability } of report.estimates) {
+    if (seen.has(stage)) continue;
+    seen.add(stage);
+    const grows =
+      capacity.scaleOutSeconds === null
+        ? 'cannot add capacity'
+        : capacity.scaleOutSeconds < 60
+          ? 'adds capacity in seconds'
+          : `adds capacity in about ${Math.round(capacity.scaleOutSeconds / 60)} minutes`;
+    lines.push(
+      `Capacity of ${stage}: up to ${Math.round(capacity.maxRps).toLocaleString('en')} req/s, ${formatVolume(capacity.maxRequestsPerMonth)} requests a month at a ${report.load.peak.toFixed(2)}× peak ` +
+        `(limited by ${capacity.limitedBy}); ${grows}; deploys: ${availability.deployment}.`,
     );
   }
   return lines;
