@@ -10,7 +10,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { ContextSettingsError } from '../context-settings';
 import { LiveError } from './live/errors';
 import { type LiveClients, sdkClients } from './live/measure';
-import { COMPLETE_REGIONS } from './prices';
+import { allPriceKeys, COMPLETE_REGIONS } from './prices';
+import { type PriceOverrides, validatePriceOverrides } from './prices/overrides';
 import { type Capacity, capacityFromBench, DEFAULT_CAPACITY, type TrafficProfile, trafficProfile, uniformCapacity } from './profile';
 import { createProgress, silentProgress } from './progress';
 import { renderHtml } from './report/html';
@@ -19,6 +20,7 @@ import { jsonSummary } from './report/json';
 import { renderMarkdown } from './report/markdown';
 import { renderTable } from './report/table';
 import { runCost } from './run';
+import { SERVICES } from './usage';
 import { isStageId, STAGE_IDS, type StageId } from '../stages';
 
 const DEFAULT_VOLUMES = [20e6, 600e6, 3e9];
@@ -97,48 +99,66 @@ interface ParsedOptions {
   cdkOut?: string;
   context?: string[];
   quiet?: boolean;
+  // Traffic and prices: flags per response, local-evaluation polling, price overrides.
+  flagsPerRequest?: string;
+  serverSdks?: string;
+  pollSeconds?: string;
+  prices?: string;
 }
 
 function program(io: CliIo): Command {
   const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter((v) => v.trim() !== '')];
-  return new Command('cost')
-    .description(
-      'What each flagstack stage costs per request: its real resources (from the synthesised templates) at given monthly volumes, or live from CloudWatch.',
-    )
-    .usage('[options]   (npm run cost -- [options])')
-    .option('--stage <stages>', `stages to estimate, comma-separated or repeated: ${STAGE_IDS.join(', ')} (default: all)`, collect)
-    .option('--requests <volumes>', 'monthly request volumes, comma-separated: 20M,600M,3B (K, M, B, T)')
-    .option(
-      '--region <region>',
-      `price (and, live, find) the home region's stacks in this region (${COMPLETE_REGIONS.join(', ')}; default: the app's region)`,
-    )
-    .option('--live', 'measure request counts (CloudWatch) and running tasks (ECS) of the deployed stacks; needs AWS credentials')
-    .option('--window <duration>', 'live: how far back to read metrics (m, h, d, w)', '14d')
-    .addOption(new Option('--format <format>', 'what to print').choices(FORMATS as unknown as string[]).default('table'))
-    .option('--out <dir>', 'where the report files go', 'cost-reports')
-    .option('--no-report', 'print only; write no report files')
-    .option(
-      '--capacity-rps-per-vcpu <n>',
-      `requests a second one vCPU serves, any request (default: per request kind, ${DEFAULT_CAPACITY.source})`,
-    )
-    .option('--bench <file>', 'read the capacity figures from `npm run bench -- --json FILE` output')
-    .option('--bench-vcpus <n>', 'vCPUs of the machine the bench file was measured on, if it does not say')
-    .option('--profile <file>', 'JSON file with traffic-profile fields to override (see the README)')
-    .option('--identity-share <0-1>', 'share of requests that are identity requests')
-    .option('--cache-hit-ratio <0-1>', 'share of cacheable flag-list requests CloudFront answers from cache')
-    .option('--response-bytes <n>', 'mean response size in bytes, headers included')
-    .option('--requests-per-connection <n>', 'requests per connection the load balancer sees')
-    .option('--lambda-duration-ms <n>', 'mean edge function duration, ms')
-    .option('--log-bytes <n>', 'service log bytes per request')
-    .option('--data-gb <n>', 'database size, GB')
-    .option('--target-cpu <0-1>', 'CPU utilisation capacity is sized for')
-    .option('--no-free-tier', "ignore AWS's always-free allowances")
-    .option('--cdk-out <dir>', 'read templates from this cloud assembly instead of synthesising the app')
-    .option('--context <key=value>', 'CDK context for the synthesis, repeated (e.g. fargateCpu=1024)', collect)
-    .option('--quiet', 'no progress indicator')
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
-    .showHelpAfterError('(npm run cost -- --help for the options)');
+  return (
+    new Command('cost')
+      .description(
+        'What each flagstack stage costs per request: its real resources (from the synthesised templates) at given monthly volumes, or live from CloudWatch.',
+      )
+      .usage('[options]   (npm run cost -- [options])')
+      .option('--stage <stages>', `stages to estimate, comma-separated or repeated: ${STAGE_IDS.join(', ')} (default: all)`, collect)
+      .option('--requests <volumes>', 'monthly request volumes, comma-separated: 20M,600M,3B (K, M, B, T)')
+      .option(
+        '--region <region>',
+        `price (and, live, find) the home region's stacks in this region (${COMPLETE_REGIONS.join(', ')}; default: the app's region)`,
+      )
+      .option('--live', 'measure request counts (CloudWatch) and running tasks (ECS) of the deployed stacks; needs AWS credentials')
+      .option('--window <duration>', 'live: how far back to read metrics (m, h, d, w)', '14d')
+      .addOption(new Option('--format <format>', 'what to print').choices(FORMATS as unknown as string[]).default('table'))
+      .option('--out <dir>', 'where the report files go', 'cost-reports')
+      .option('--no-report', 'print only; write no report files')
+      .option(
+        '--capacity-rps-per-vcpu <n>',
+        `requests a second one vCPU serves, any request (default: per request kind, ${DEFAULT_CAPACITY.source})`,
+      )
+      .option('--bench <file>', 'read the capacity figures from `npm run bench -- --json FILE` output')
+      .option('--bench-vcpus <n>', 'vCPUs of the machine the bench file was measured on, if it does not say')
+      .option('--profile <file>', 'JSON file with traffic-profile fields to override (see the README)')
+      .option('--identity-share <0-1>', 'share of requests that are identity requests')
+      .option('--cache-hit-ratio <0-1>', 'share of cacheable flag-list requests CloudFront answers from cache')
+      .option('--response-bytes <n>', 'mean response size in bytes, headers included')
+      .option('--requests-per-connection <n>', 'requests per connection the load balancer sees')
+      .option('--lambda-duration-ms <n>', 'mean edge function duration, ms')
+      .option('--log-bytes <n>', 'service log bytes per request')
+      .option('--data-gb <n>', 'database size, GB')
+      .option('--target-cpu <0-1>', 'CPU utilisation capacity is sized for')
+      .option('--no-free-tier', "ignore AWS's always-free allowances")
+      // Traffic and prices: flags per response, local-evaluation polling, price overrides.
+      .option(
+        '--flags-per-request <n>',
+        'flags one flag-list or identity response carries (default 20); response sizes follow. Requests = flags served ÷ this',
+      )
+      .option('--server-sdks <n>', 'server SDK instances in local-evaluation mode, each polling the environment document (default 0)')
+      .option('--poll-seconds <s>', "seconds between one server SDK's polls of the environment document (default 60)")
+      .option(
+        '--prices <file>',
+        'JSON price overrides: discounts per service or price key, private prices, a Compute Savings Plan (see docs/cost-model.md)',
+      )
+      .option('--cdk-out <dir>', 'read templates from this cloud assembly instead of synthesising the app')
+      .option('--context <key=value>', 'CDK context for the synthesis, repeated (e.g. fargateCpu=1024)', collect)
+      .option('--quiet', 'no progress indicator')
+      .exitOverride()
+      .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+      .showHelpAfterError('(npm run cost -- --help for the options)')
+  );
 }
 
 /** The traffic profile from --profile and the single-field options. */
@@ -170,10 +190,42 @@ function profileFrom(options: ParsedOptions, cwd: string): TrafficProfile {
     ['targetCpuUtilisation', options.targetCpu, (name, text) => numberOption(name, text, { min: 0.05, max: 1 }), '--target-cpu'],
   ];
   for (const [field, text, parse, name] of fields) if (text !== undefined) (overrides as Record<string, number>)[field] = parse(name, text);
+  trafficOptions(options, overrides);
   try {
     return trafficProfile(overrides);
   } catch (error) {
     throw new UsageError((error as Error).message);
+  }
+}
+
+/** --flags-per-request, --server-sdks and --poll-seconds into the profile's fields. */
+function trafficOptions(options: ParsedOptions, overrides: Partial<TrafficProfile>): void {
+  if (options.flagsPerRequest !== undefined)
+    overrides.flagsPerRequest = numberOption('--flags-per-request', options.flagsPerRequest, { min: 1, max: 100_000, integer: true });
+  if (options.serverSdks !== undefined) {
+    if (options.live) throw new UsageError('--server-sdks and --live do not combine: live mode measures every request, polls included');
+    overrides.serverSdks = numberOption('--server-sdks', options.serverSdks, { min: 0, max: 10_000_000, integer: true });
+  }
+  if (options.pollSeconds !== undefined) {
+    overrides.pollSeconds = numberOption('--poll-seconds', options.pollSeconds, { min: 1, max: 86_400 });
+    if (!((overrides.serverSdks ?? 0) > 0))
+      throw new UsageError('--poll-seconds: no server SDKs poll (give --server-sdks N, or serverSdks in --profile)');
+  }
+}
+
+/** The --prices file, validated: a message naming each bad path. */
+function priceOverridesFrom(file: string | undefined, cwd: string): { file: string; overrides: PriceOverrides } | undefined {
+  if (file === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(path.resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--prices: cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return { file, overrides: validatePriceOverrides(parsed, SERVICES, allPriceKeys()) };
+  } catch (error) {
+    throw new UsageError(`--prices: ${file} is invalid:\n  ${(error as Error).message}`);
   }
 }
 
@@ -241,6 +293,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options.requests === undefined ? DEFAULT_VOLUMES : [...new Set(options.requests.split(',').map(parseVolume))].sort((a, b) => a - b);
     const profile = profileFrom(options, cwd);
     const capacity = capacityFrom(options, cwd);
+    const priceOverrides = priceOverridesFrom(options.prices, cwd);
     const context = contextFrom(options.context);
     const windowSeconds = parseWindow(options.window);
     const format = options.format as Format;
@@ -255,6 +308,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           volumes,
           priceRegion: options.region,
           freeTier: options.freeTier,
+          priceOverrides,
           profile,
           capacity,
           cdkOut: options.cdkOut === undefined ? undefined : path.resolve(cwd, options.cdkOut),

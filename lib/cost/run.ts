@@ -8,6 +8,7 @@ import { CredentialsError, LiveError } from './live/errors';
 import { type LiveClients, measureStage } from './live/measure';
 import type { RetryOptions } from './live/retry';
 import { priceTable } from './prices';
+import type { PriceOverrides } from './prices/overrides';
 import type { Capacity, TrafficProfile } from './profile';
 import type { Progress } from './progress';
 import { buildReport, type CostReport, type LiveMeasurement, type StagePlan } from './report/model';
@@ -22,6 +23,8 @@ export interface CostRequest {
   /** Price (and, live, look up) the home region's stacks in this region; default the app's region. */
   readonly priceRegion?: string;
   readonly freeTier: boolean;
+  /** Price overrides (`--prices FILE`) and the file they came from. */
+  readonly priceOverrides?: { readonly file: string; readonly overrides: PriceOverrides };
   readonly profile: TrafficProfile;
   readonly capacity: Capacity;
   readonly cdkOut?: string;
@@ -45,7 +48,7 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
   const { stacks, homeRegion } = request.cdkOut ? readCloudAssembly(request.cdkOut) : synthesiseApp(request.context);
   const priceRegion = request.priceRegion ?? homeRegion;
   priceTable(priceRegion); // fails early, naming the regions that have a table
-  const pricing = { homeRegion, priceRegion, freeTier: request.freeTier };
+  const pricing = { homeRegion, priceRegion, freeTier: request.freeTier, overrides: request.priceOverrides?.overrides };
 
   const missing: { stage: string; reason: string }[] = [];
   const found: StageResources[] = [];
@@ -122,6 +125,7 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
         }`,
     priceRegion,
     freeTier: request.freeTier,
+    priceOverrides: request.priceOverrides,
     capacity: request.capacity,
     missing,
     live,

@@ -171,7 +171,9 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
   if (viewer.queries.length > 0) {
     const bytes = total('viewer-bytes');
     if (bytes.datapoints > 0 && requests > 0) {
+      // What viewers downloaded, compressed or not: every kind of response is priced at it.
       calibrated.meanResponseBytes = bytes.sum / requests;
+      calibrated.compressedResponseBytes = calibrated.meanResponseBytes;
       measured['mean response bytes'] = Math.round(calibrated.meanResponseBytes);
     }
     const origin = alb.queries.length > 0 ? alb : invocations.queries.length > 0 ? invocations : undefined;
