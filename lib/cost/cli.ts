@@ -202,10 +202,10 @@ function profileFrom(options: ParsedOptions, cwd: string): TrafficProfile {
 function trafficOptions(options: ParsedOptions, overrides: Partial<TrafficProfile>): void {
   if (options.flagsPerRequest !== undefined)
     overrides.flagsPerRequest = numberOption('--flags-per-request', options.flagsPerRequest, { min: 1, max: 100_000, integer: true });
-  if (options.serverSdks !== undefined) {
-    if (options.live) throw new UsageError('--server-sdks and --live do not combine: live mode measures every request, polls included');
+  if (options.serverSdks !== undefined)
     overrides.serverSdks = numberOption('--server-sdks', options.serverSdks, { min: 0, max: 10_000_000, integer: true });
-  }
+  if (options.live && (overrides.serverSdks ?? 0) > 0)
+    throw new UsageError('--server-sdks and --live do not combine: live mode measures every request, polls included');
   if (options.pollSeconds !== undefined) {
     overrides.pollSeconds = numberOption('--poll-seconds', options.pollSeconds, { min: 1, max: 86_400 });
     if (!((overrides.serverSdks ?? 0) > 0))
