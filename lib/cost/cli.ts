@@ -108,57 +108,54 @@ interface ParsedOptions {
 
 function program(io: CliIo): Command {
   const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter((v) => v.trim() !== '')];
-  return (
-    new Command('cost')
-      .description(
-        'What each flagstack stage costs per request: its real resources (from the synthesised templates) at given monthly volumes, or live from CloudWatch.',
-      )
-      .usage('[options]   (npm run cost -- [options])')
-      .option('--stage <stages>', `stages to estimate, comma-separated or repeated: ${STAGE_IDS.join(', ')} (default: all)`, collect)
-      .option('--requests <volumes>', 'monthly request volumes, comma-separated: 20M,600M,3B (K, M, B, T)')
-      .option(
-        '--region <region>',
-        `price (and, live, find) the home region's stacks in this region (${COMPLETE_REGIONS.join(', ')}; default: the app's region)`,
-      )
-      .option('--live', 'measure request counts (CloudWatch) and running tasks (ECS) of the deployed stacks; needs AWS credentials')
-      .option('--window <duration>', 'live: how far back to read metrics (m, h, d, w)', '14d')
-      .addOption(new Option('--format <format>', 'what to print').choices(FORMATS as unknown as string[]).default('table'))
-      .option('--out <dir>', 'where the report files go', 'cost-reports')
-      .option('--no-report', 'print only; write no report files')
-      .option(
-        '--capacity-rps-per-vcpu <n>',
-        `requests a second one vCPU serves, any request (default: per request kind, ${DEFAULT_CAPACITY.source})`,
-      )
-      .option('--bench <file>', 'read the capacity figures from `npm run bench -- --json FILE` output')
-      .option('--bench-vcpus <n>', 'vCPUs of the machine the bench file was measured on, if it does not say')
-      .option('--profile <file>', 'JSON file with traffic-profile fields to override (see the README)')
-      .option('--identity-share <0-1>', 'share of requests that are identity requests')
-      .option('--cache-hit-ratio <0-1>', 'share of cacheable flag-list requests CloudFront answers from cache')
-      .option('--response-bytes <n>', 'mean response size in bytes, headers included')
-      .option('--requests-per-connection <n>', 'requests per connection the load balancer sees')
-      .option('--lambda-duration-ms <n>', 'mean edge function duration, ms')
-      .option('--log-bytes <n>', 'service log bytes per request')
-      .option('--data-gb <n>', 'database size, GB')
-      .option('--target-cpu <0-1>', 'CPU utilisation capacity is sized for')
-      .option('--no-free-tier', "ignore AWS's always-free allowances")
-      // Traffic and prices: flags per response, local-evaluation polling, price overrides.
-      .option(
-        '--flags-per-request <n>',
-        'flags one flag-list or identity response carries (default 20); response sizes follow. Requests = flags served ÷ this',
-      )
-      .option('--server-sdks <n>', 'server SDK instances in local-evaluation mode, each polling the environment document (default 0)')
-      .option('--poll-seconds <s>', "seconds between one server SDK's polls of the environment document (default 60)")
-      .option(
-        '--prices <file>',
-        'JSON price overrides: discounts per service or price key, private prices, a Compute Savings Plan (see docs/cost-model.md)',
-      )
-      .option('--cdk-out <dir>', 'read templates from this cloud assembly instead of synthesising the app')
-      .option('--context <key=value>', 'CDK context for the synthesis, repeated (e.g. fargateCpu=1024)', collect)
-      .option('--quiet', 'no progress indicator')
-      .exitOverride()
-      .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
-      .showHelpAfterError('(npm run cost -- --help for the options)')
-  );
+  return new Command('cost')
+    .description(
+      'What each flagstack stage costs per request: its real resources (from the synthesised templates) at given monthly volumes, or live from CloudWatch.',
+    )
+    .usage('[options]   (npm run cost -- [options])')
+    .option('--stage <stages>', `stages to estimate, comma-separated or repeated: ${STAGE_IDS.join(', ')} (default: all)`, collect)
+    .option('--requests <volumes>', 'monthly request volumes, comma-separated: 20M,600M,3B (K, M, B, T)')
+    .option(
+      '--region <region>',
+      `price (and, live, find) the home region's stacks in this region (${COMPLETE_REGIONS.join(', ')}; default: the app's region)`,
+    )
+    .option('--live', 'measure request counts (CloudWatch) and running tasks (ECS) of the deployed stacks; needs AWS credentials')
+    .option('--window <duration>', 'live: how far back to read metrics (m, h, d, w)', '14d')
+    .addOption(new Option('--format <format>', 'what to print').choices(FORMATS as unknown as string[]).default('table'))
+    .option('--out <dir>', 'where the report files go', 'cost-reports')
+    .option('--no-report', 'print only; write no report files')
+    .option(
+      '--capacity-rps-per-vcpu <n>',
+      `requests a second one vCPU serves, any request (default: per request kind, ${DEFAULT_CAPACITY.source})`,
+    )
+    .option('--bench <file>', 'read the capacity figures from `npm run bench -- --json FILE` output')
+    .option('--bench-vcpus <n>', 'vCPUs of the machine the bench file was measured on, if it does not say')
+    .option('--profile <file>', 'JSON file with traffic-profile fields to override (see the README)')
+    .option('--identity-share <0-1>', 'share of requests that are identity requests')
+    .option('--cache-hit-ratio <0-1>', 'share of cacheable flag-list requests CloudFront answers from cache')
+    .option('--response-bytes <n>', 'mean response size in bytes, headers included')
+    .option('--requests-per-connection <n>', 'requests per connection the load balancer sees')
+    .option('--lambda-duration-ms <n>', 'mean edge function duration, ms')
+    .option('--log-bytes <n>', 'service log bytes per request')
+    .option('--data-gb <n>', 'database size, GB')
+    .option('--target-cpu <0-1>', 'CPU utilisation capacity is sized for')
+    .option('--no-free-tier', "ignore AWS's always-free allowances")
+    .option(
+      '--flags-per-request <n>',
+      'flags one flag-list or identity response carries (default 20); response sizes follow. Requests = flags served ÷ this',
+    )
+    .option('--server-sdks <n>', 'server SDK instances in local-evaluation mode, each polling the environment document (default 0)')
+    .option('--poll-seconds <s>', "seconds between one server SDK's polls of the environment document (default 60)")
+    .option(
+      '--prices <file>',
+      'JSON price overrides: discounts per service or price key, private prices, a Compute Savings Plan (see docs/cost-model.md)',
+    )
+    .option('--cdk-out <dir>', 'read templates from this cloud assembly instead of synthesising the app')
+    .option('--context <key=value>', 'CDK context for the synthesis, repeated (e.g. fargateCpu=1024)', collect)
+    .option('--quiet', 'no progress indicator')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .showHelpAfterError('(npm run cost -- --help for the options)');
 }
 
 /** The traffic profile from --profile and the single-field options. */
