@@ -252,7 +252,7 @@ export class EdgeDistribution extends Construct {
     acknowledge('AwsSolutions-CFR1', 'Feature flags are served worldwide; there is no country to block.');
     acknowledge(
       'AwsSolutions-CFR2',
-      'No WAF by default (its fixed monthly price dominates at this stage); the origins accept only requests CloudFront signed.',
+      'No WAF by default: a web ACL costs $5 a month, $1 per rule and $0.60 per million requests inspected, so at volume its request fee dominates ($1,800 a month at 3B requests; npm run cost notes the price per stage). The origins accept only requests CloudFront signed.',
     );
     acknowledge(
       'AwsSolutions-CFR3',

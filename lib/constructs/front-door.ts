@@ -258,7 +258,7 @@ export class FrontDoor extends Construct {
     acknowledge('AwsSolutions-CFR1', 'Feature flags are served worldwide; there is no country to block.');
     acknowledge(
       'AwsSolutions-CFR2',
-      'No WAF by default (its fixed monthly price dominates at this stage); the origin is closed to all but CloudFront.',
+      'No WAF by default: a web ACL costs $5 a month, $1 per rule and $0.60 per million requests inspected, so at volume its request fee dominates ($1,800 a month at 3B requests; npm run cost notes the price per stage). The origin is closed to all but CloudFront.',
     );
     acknowledge(
       'AwsSolutions-CFR3',

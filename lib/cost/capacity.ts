@@ -129,12 +129,16 @@ function perRequest(stage: StageResources, profile: TrafficProfile, capacity: Ca
   const flagsCached = distributions.length > 0 && distributions.every((d) => behaviorFor(d, FLAG_LIST_PATH).cached);
   const originFlags = (1 - identity) * (flagsCached ? 1 - profile.cacheHitRatio : 1);
   const databaseShare = capacity.databaseShareOfIdentityCpu;
+  const compressed = stage.resources.some((r) => r.kind === 'ec2-instance' && r.compressesResponses);
   return {
     serviceCpu: originFlags / capacity.flagRpsPerVcpu + (identity * (1 - databaseShare)) / capacity.identityRpsPerVcpu,
     databaseCpu: (identity * databaseShare) / capacity.identityRpsPerVcpu,
     databaseOnHost: !stage.resources.some((r) => ['aurora-cluster', 'rds-instance', 'dynamodb-table'].includes(r.kind)),
+    // A host behind a compressing proxy (the single box's Caddy) sends compressed bodies.
     networkBytes:
-      (originFlags + identity) * (profile.meanResponseBytes + ASSUMPTIONS.requestHeaderBytes) + identity * profile.requestBodyBytes,
+      (originFlags + identity) *
+        ((compressed ? profile.compressedResponseBytes : profile.meanResponseBytes) + ASSUMPTIONS.requestHeaderBytes) +
+      identity * profile.requestBodyBytes,
     originShare: originFlags + identity,
     identityShare: identity,
   };

@@ -12,7 +12,8 @@ import { LiveError } from './live/errors';
 import { type LiveClients, sdkClients } from './live/measure';
 import { DAILY_PEAK_FACTOR, DEFAULT_LOAD, type LoadOptions } from './capacity';
 import { formatVolume } from './format';
-import { COMPLETE_REGIONS } from './prices';
+import { allPriceKeys, COMPLETE_REGIONS } from './prices';
+import { type PriceOverrides, validatePriceOverrides } from './prices/overrides';
 import { AZ_REQUIRED_FROM, type Requirement, REQUIREMENTS } from './recommend';
 import { type Capacity, capacityFromBench, DEFAULT_CAPACITY, type TrafficProfile, trafficProfile, uniformCapacity } from './profile';
 import { createProgress, silentProgress } from './progress';
@@ -22,6 +23,7 @@ import { jsonSummary } from './report/json';
 import { renderMarkdown } from './report/markdown';
 import { renderTable } from './report/table';
 import { runCost } from './run';
+import { SERVICES } from './usage';
 import { isStageId, STAGE_IDS, type StageId } from '../stages';
 
 const DEFAULT_VOLUMES = [20e6, 600e6, 3e9];
@@ -103,6 +105,11 @@ interface ParsedOptions {
   cdkOut?: string;
   context?: string[];
   quiet?: boolean;
+  // Traffic and prices: flags per response, local-evaluation polling, price overrides.
+  flagsPerRequest?: string;
+  serverSdks?: string;
+  pollSeconds?: string;
+  prices?: string;
 }
 
 function program(io: CliIo): Command {
@@ -150,6 +157,16 @@ function program(io: CliIo): Command {
       ).choices(REQUIREMENTS as unknown as string[]),
     )
     .option('--no-free-tier', "ignore AWS's always-free allowances")
+    .option(
+      '--flags-per-request <n>',
+      'flags one flag-list or identity response carries (default 20); response sizes follow. Requests = flags served ÷ this',
+    )
+    .option('--server-sdks <n>', 'server SDK instances in local-evaluation mode, each polling the environment document (default 0)')
+    .option('--poll-seconds <s>', "seconds between one server SDK's polls of the environment document (default 60)")
+    .option(
+      '--prices <file>',
+      'JSON price overrides: discounts per service or price key, private prices, a Compute Savings Plan (see docs/cost-model.md)',
+    )
     .option('--cdk-out <dir>', 'read templates from this cloud assembly instead of synthesising the app')
     .option('--context <key=value>', 'CDK context for the synthesis, repeated (e.g. fargateCpu=1024)', collect)
     .option('--quiet', 'no progress indicator')
@@ -187,10 +204,42 @@ function profileFrom(options: ParsedOptions, cwd: string): TrafficProfile {
     ['targetCpuUtilisation', options.targetCpu, (name, text) => numberOption(name, text, { min: 0.05, max: 1 }), '--target-cpu'],
   ];
   for (const [field, text, parse, name] of fields) if (text !== undefined) (overrides as Record<string, number>)[field] = parse(name, text);
+  trafficOptions(options, overrides);
   try {
     return trafficProfile(overrides);
   } catch (error) {
     throw new UsageError((error as Error).message);
+  }
+}
+
+/** --flags-per-request, --server-sdks and --poll-seconds into the profile's fields. */
+function trafficOptions(options: ParsedOptions, overrides: Partial<TrafficProfile>): void {
+  if (options.flagsPerRequest !== undefined)
+    overrides.flagsPerRequest = numberOption('--flags-per-request', options.flagsPerRequest, { min: 1, max: 100_000, integer: true });
+  if (options.serverSdks !== undefined)
+    overrides.serverSdks = numberOption('--server-sdks', options.serverSdks, { min: 0, max: 10_000_000, integer: true });
+  if (options.live && (overrides.serverSdks ?? 0) > 0)
+    throw new UsageError('--server-sdks and --live do not combine: live mode measures every request, polls included');
+  if (options.pollSeconds !== undefined) {
+    overrides.pollSeconds = numberOption('--poll-seconds', options.pollSeconds, { min: 1, max: 86_400 });
+    if (!((overrides.serverSdks ?? 0) > 0))
+      throw new UsageError('--poll-seconds: no server SDKs poll (give --server-sdks N, or serverSdks in --profile)');
+  }
+}
+
+/** The --prices file, validated: a message naming each bad path. */
+function priceOverridesFrom(file: string | undefined, cwd: string): { file: string; overrides: PriceOverrides } | undefined {
+  if (file === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(path.resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--prices: cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return { file, overrides: validatePriceOverrides(parsed, SERVICES, allPriceKeys()) };
+  } catch (error) {
+    throw new UsageError(`--prices: ${file} is invalid:\n  ${(error as Error).message}`);
   }
 }
 
@@ -262,6 +311,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       peak: options.peak === undefined ? DEFAULT_LOAD.peak : numberOption('--peak', options.peak, { min: 1, max: 100 }),
       spike: options.spike === undefined ? DEFAULT_LOAD.spike : numberOption('--spike', options.spike, { min: 1, max: 1000 }),
     };
+    const priceOverrides = priceOverridesFrom(options.prices, cwd);
     const context = contextFrom(options.context);
     const windowSeconds = parseWindow(options.window);
     const format = options.format as Format;
@@ -276,6 +326,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           volumes,
           priceRegion: options.region,
           freeTier: options.freeTier,
+          priceOverrides,
           profile,
           capacity,
           load,

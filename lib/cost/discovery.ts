@@ -44,6 +44,8 @@ export type Resource = ResourceBase &
         autoAssignedPublicIp: boolean;
         /** Service worker processes (WEB_CONCURRENCY in its user data); undefined: the service's default, 1. */
         workers?: number;
+        /** Its user data configures a proxy that gzips responses (a Caddyfile `encode … gzip`). */
+        compressesResponses: boolean;
       }
     | {
         kind: 'auto-scaling-group';
@@ -108,7 +110,13 @@ export type Resource = ResourceBase &
         /** Concurrency reserved for it; undefined when it draws on the region's shared pool. */
         reservedConcurrency?: number;
       }
-    | { kind: 'dynamodb-table'; billingMode: string; replicaRegions: string[] }
+    | {
+        kind: 'dynamodb-table';
+        billingMode: string;
+        replicaRegions: string[];
+        /** The replicas with point-in-time recovery (continuous backups) on. */
+        pitrRegions: string[];
+      }
     | { kind: 'hosted-zone' }
     | { kind: 'dns-record'; routing: 'alias' | 'latency' | 'standard' }
   );
@@ -125,6 +133,11 @@ export interface CacheBehavior {
   readonly pathPattern: string | null;
   /** A cache policy other than CachingDisabled. */
   readonly cached: boolean;
+  /**
+   * CloudFront compresses its responses for viewers that accept gzip or Brotli: `Compress` on, and a
+   * cache policy that caches and puts the encodings in the cache key (CachingDisabled does neither).
+   */
+  readonly compresses: boolean;
   readonly lambdaEdge: FunctionAssociation[];
   readonly cloudFrontFunctions: FunctionAssociation[];
 }
@@ -219,6 +232,28 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
 
 /** The managed CloudFront cache policy "CachingDisabled". */
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+/** Managed cache policies that cache with gzip and Brotli in the cache key ("CachingOptimized"). */
+const MANAGED_COMPRESSING_POLICIES = new Set(['658327ea-f89d-4fab-a63d-7e88639e58f6']);
+
+/** Whether a behaviour's cache policy (managed, or one in the template) caches and lets CloudFront compress. */
+function policyCompresses(view: TemplateView, policyId: unknown): boolean {
+  if (typeof policyId === 'string') return MANAGED_COMPRESSING_POLICIES.has(policyId);
+  const config = view.get([...referencedIds(policyId)][0] ?? '')?.Properties?.CachePolicyConfig;
+  const keyed = config?.ParametersInCacheKeyAndForwardedToOrigin;
+  const caches = (num(config?.MaxTTL) ?? 0) > 0 || (num(config?.DefaultTTL) ?? 0) > 0;
+  return caches && (keyed?.EnableAcceptEncodingGzip === true || keyed?.EnableAcceptEncodingBrotli === true);
+}
+
+/** Every string in a user data value (Fn::Base64 of an Fn::Join, usually), joined. */
+function userDataText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(userDataText).join('');
+  if (value !== null && typeof value === 'object') return Object.values(value).map(userDataText).join('');
+  return '';
+}
+
+/** A Caddyfile `encode` directive with gzip among its encodings, as user data writes it. */
+const COMPRESSING_PROXY = /(^|\n)\s*encode\s[^\n]*\bgzip\b/;
 
 /** Every logical id `value` points at through Ref or Fn::GetAtt, however deep. */
 export function referencedIds(value: unknown, into = new Set<string>()): Set<string> {
@@ -342,6 +377,7 @@ const READERS: Readonly<Record<string, Reader>> = {
         // The EIP (priced on its own) replaces the address the subnet would assign.
         autoAssignedPublicIp: subnet?.Properties?.MapPublicIpOnLaunch === true && !hasElasticIp,
         workers: workersIn(p.UserData ?? template?.UserData),
+        compressesResponses: COMPRESSING_PROXY.test(userDataText(p.UserData ?? template?.UserData)),
       },
     ];
   },
@@ -402,6 +438,7 @@ const READERS: Readonly<Record<string, Reader>> = {
     const behaviors = [...(config.CacheBehaviors ?? []), { ...config.DefaultCacheBehavior, PathPattern: null }].map((b: any) => ({
       pathPattern: b.PathPattern === null ? null : String(b.PathPattern),
       cached: b.CachePolicyId !== undefined && b.CachePolicyId !== CACHING_DISABLED,
+      compresses: b.Compress === true && policyCompresses(view, b.CachePolicyId),
       lambdaEdge: (b.LambdaFunctionAssociations ?? []).map((a: any) => ({
         eventType: a.EventType,
         functionId: lambdaBehind(view, a.LambdaFunctionARN),
@@ -592,18 +629,28 @@ const READERS: Readonly<Record<string, Reader>> = {
   },
   'AWS::DynamoDB::GlobalTable': (view, id, r) => {
     const p = r.Properties ?? {};
-    const replicas: string[] = (p.Replicas ?? []).map((replica: any) => literal(replica.Region, 'replica Region'));
+    const replicas: { region: string; pitr: boolean }[] = (p.Replicas ?? []).map((replica: any) => ({
+      region: literal(replica.Region, 'replica Region'),
+      pitr: replica.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled === true,
+    }));
     return [
       {
         ...view.base(id, r),
         kind: 'dynamodb-table',
         billingMode: p.BillingMode ?? 'PROVISIONED',
-        replicaRegions: replicas.length > 0 ? replicas : [view.region],
+        replicaRegions: replicas.length > 0 ? replicas.map((replica) => replica.region) : [view.region],
+        pitrRegions: replicas.filter((replica) => replica.pitr).map((replica) => replica.region),
       },
     ];
   },
   'AWS::DynamoDB::Table': (view, id, r) => [
-    { ...view.base(id, r), kind: 'dynamodb-table', billingMode: r.Properties?.BillingMode ?? 'PROVISIONED', replicaRegions: [view.region] },
+    {
+      ...view.base(id, r),
+      kind: 'dynamodb-table',
+      billingMode: r.Properties?.BillingMode ?? 'PROVISIONED',
+      replicaRegions: [view.region],
+      pitrRegions: r.Properties?.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled === true ? [view.region] : [],
+    },
   ],
   'AWS::Route53::HostedZone': (view, id, r) => [{ ...view.base(id, r), kind: 'hosted-zone' }],
   'AWS::Route53::RecordSet': (view, id, r) => [

@@ -4,9 +4,12 @@
  * comparison across stages: the cheapest at each volume and the volumes where that changes.
  */
 import type { StageResources, UnpricedResource } from './discovery';
+import { chooseDelivery, wafCharges } from './flat-rate';
+import { formatUsd, formatVolume } from './format';
 import { MissingPriceError, MissingPriceTableError, type Price, priceTable, tieredCost } from './prices';
-import type { Capacity, TrafficProfile } from './profile';
-import { type Charge, type Service, stageUsage } from './usage';
+import { overriddenPrice, type PriceOverrides } from './prices/overrides';
+import { ASSUMPTIONS, type Capacity, type TrafficProfile } from './profile';
+import { type Charge, type Service, type StageUsage, stageUsage } from './usage';
 
 /** Where a charge is priced: the home region's in `--region`'s prices, every other region in its own. */
 export function priceRegionOf(options: Pick<PricingOptions, 'homeRegion' | 'priceRegion'>, region: string): string {
@@ -20,11 +23,15 @@ export interface PricingOptions {
   readonly priceRegion: string;
   /** Apply AWS's always-free allowances (CloudFront 1 TB and 10M requests, Lambda, CloudWatch, …). */
   readonly freeTier: boolean;
+  /** Discounts, private prices and a savings plan (`--prices FILE`). */
+  readonly overrides?: PriceOverrides;
 }
 
 export interface PricedCharge extends Charge {
   readonly priceRegion: string;
   readonly usd: number;
+  /** The price overrides that changed this line's price. */
+  readonly overrides?: string[];
 }
 
 export interface ServiceCost {
@@ -55,13 +62,19 @@ export function priceCharges(
   stage?: string,
 ): { lines: PricedCharge[]; unpriced: UnpricedResource[] } {
   const unpriced: UnpricedResource[] = [];
-  const priced: { charge: Charge; priceRegion: string; price: Price }[] = [];
+  const priced: { charge: Charge; priceRegion: string; price: Price; overrides: string[] }[] = [];
   for (const charge of charges) {
     const priceRegion = priceRegionOf(options, charge.region);
     const [stack, id] = splitResource(charge.resource);
     let price: Price;
+    let overrides: string[];
     try {
-      price = priceTable(priceRegion).get(charge.priceKey);
+      ({ price, applied: overrides } = overriddenPrice(
+        priceTable(priceRegion).get(charge.priceKey),
+        charge.priceKey,
+        charge.service,
+        options.overrides,
+      ));
       if (price.unit !== charge.unit)
         throw new Error(`price ${charge.priceKey} is per ${price.unit}, but the usage model counts ${charge.unit}`);
     } catch (error) {
@@ -71,7 +84,7 @@ export function priceCharges(
       }
       throw error;
     }
-    priced.push({ charge, priceRegion, price });
+    priced.push({ charge, priceRegion, price, overrides });
   }
 
   // Free allowances are per account, across regions: the total in a pool is reduced by the
@@ -101,9 +114,63 @@ export function priceCharges(
   const lines = billable.map((entry) => {
     const total = keyTotals.get(`${entry.priceRegion}|${entry.charge.priceKey}`) as number;
     const usd = total > 0 ? (tieredCost(entry.price, total) * entry.quantity) / total : 0;
-    return { ...entry.charge, priceRegion: entry.priceRegion, usd };
+    return { ...entry.charge, priceRegion: entry.priceRegion, usd, ...(entry.overrides.length > 0 && { overrides: entry.overrides }) };
   });
   return { lines, unpriced };
+}
+
+/**
+ * Prices a stage's usage: its charges, and for each of its CloudFront distributions pay-as-you-go or
+ * the cheapest flat-rate plan that covers the month, whichever costs less; with a note per
+ * distribution on the choice and on what a WAF web ACL would add.
+ */
+export function priceUsage(
+  usage: Pick<StageUsage, 'charges' | 'distributions'>,
+  options: PricingOptions,
+  where: { stage: string; requestsPerMonth: number },
+): { lines: PricedCharge[]; unpriced: UnpricedResource[]; notes: string[] } {
+  const payg = priceCharges(usage.charges, options, where.stage);
+  if (usage.distributions.length === 0) return { ...payg, notes: [] };
+  const total = (lines: PricedCharge[]) => lines.reduce((sum, line) => sum + line.usd, 0);
+  const at = `${where.stage} at ${formatVolume(where.requestsPerMonth)} requests/month`;
+  const choices = usage.distributions.map((traffic) => {
+    const bundled = payg.lines.filter((line) => line.bundle === traffic.resource);
+    const feeOf = (plan: { plan: string }) =>
+      total(
+        priceCharges(
+          [
+            {
+              service: 'Amazon CloudFront',
+              resource: traffic.resource,
+              region: traffic.region,
+              priceKey: `cloudfront.flat-rate:${plan.plan}`,
+              unit: 'plan-month',
+              quantity: 1,
+              what: '',
+            },
+          ],
+          options,
+        ).lines,
+      );
+    const choice = chooseDelivery(traffic, total(bundled), feeOf, at);
+    const waf = priceCharges(wafCharges(traffic), options).lines;
+    const wafNote =
+      choice.plan !== undefined
+        ? 'its plan includes a WAF web ACL'
+        : `a WAF web ACL on it would add ${formatUsd(total(waf))} a month (${waf.map((line) => `${line.what} ${formatUsd(line.usd)}`).join(', ')}; ${ASSUMPTIONS.wafRules} rules)`;
+    return { ...choice, note: `${choice.note}; ${wafNote}` };
+  });
+  const flat = choices.filter((choice) => choice.charge !== undefined);
+  const notes = choices.map((choice) => choice.note);
+  const decided = new Set(choices.map((choice) => choice.distribution));
+  const described = (lines: PricedCharge[]) =>
+    lines.map((line) => (line.bundle !== undefined && decided.has(line.bundle) ? { ...line, what: `${line.what} (pay-as-you-go)` } : line));
+  if (flat.length === 0) return { lines: described(payg.lines), unpriced: payg.unpriced, notes };
+  // Charges a plan bundles go; its fee comes in. Priced again, as free allowances and tiers pool what is left.
+  const covered = new Set(flat.map((choice) => choice.distribution));
+  const kept = usage.charges.filter((charge) => charge.bundle === undefined || !covered.has(charge.bundle));
+  const priced = priceCharges([...kept, ...flat.map((choice) => choice.charge!)], options, where.stage);
+  return { lines: described(priced.lines), unpriced: priced.unpriced, notes };
 }
 
 function splitResource(resource: string): [string, string] {
@@ -127,8 +194,8 @@ export interface EstimateInput {
 export function estimateStage(stage: StageResources, requestsPerMonth: number, input: EstimateInput): StageEstimate {
   const at = (volume: number) => stageUsage(stage, { requestsPerMonth: volume, profile: input.profile, capacity: input.capacity });
   const usage = at(requestsPerMonth);
-  const { lines, unpriced } = priceCharges(usage.charges, input.pricing, stage.stage);
-  const idle = priceCharges(at(0).charges, input.pricing, stage.stage).lines;
+  const { lines, unpriced, notes } = priceUsage(usage, input.pricing, { stage: stage.stage, requestsPerMonth });
+  const idle = priceUsage(at(0), input.pricing, { stage: stage.stage, requestsPerMonth: 0 }).lines;
 
   const totals = byServiceTotals(lines);
   const fixed = byServiceTotals(idle);
@@ -150,7 +217,7 @@ export function estimateStage(stage: StageResources, requestsPerMonth: number, i
     byService,
     lines,
     unpriced: dedupe([...stage.unpriced, ...usage.unpriced, ...unpriced]),
-    notes: [...new Set(usage.notes)],
+    notes: [...new Set([...usage.notes, ...notes])],
     overCapacity: usage.overCapacity,
   };
 }

@@ -45,7 +45,42 @@ export const TrafficProfileSchema = Type.Object(
     meanResponseBytes: Type.Number({
       minimum: 0,
       default: 5800,
-      description: 'bytes per response, headers included (measured: 5,821 for the flag list of a 20-flag environment, uncompressed)',
+      description:
+        'bytes of a flag-list or identity response, headers included, uncompressed (measured: 6,057 for the flag list of a 20-flag environment, 360 of them headers; test/cost/response-sizes.test.ts)',
+    }),
+    compressedResponseBytes: Type.Number({
+      minimum: 0,
+      default: 1250,
+      description:
+        "the same response gzipped, headers included: what viewers receive where CloudFront (a caching behaviour with gzip and Brotli on) or the single box's Caddy compresses (measured: 1,248-1,258)",
+    }),
+    flagsPerRequest: Type.Integer({
+      minimum: 1,
+      default: 20,
+      description:
+        "flags one flag-list or identity response carries (the environment's features); the sizes' defaults are for 20 and grow in proportion, headers aside (for compressed sizes an upper bound: gzip finds more repetition in longer lists)",
+    }),
+    environmentDocumentBytes: Type.Number({
+      minimum: 0,
+      default: 9600,
+      description:
+        'bytes of an environment document (GET /api/v1/environment-document/), headers included, uncompressed (measured: 9,618 for the same environment: 21 features, one of them server-side only, and 4 segments)',
+    }),
+    compressedEnvironmentDocumentBytes: Type.Number({
+      minimum: 0,
+      default: 2650,
+      description: 'the same document gzipped, headers included (measured: 2,640)',
+    }),
+    serverSdks: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'server-side SDK instances in local-evaluation mode, each polling the environment document; their polls come on top of the monthly requests',
+    }),
+    pollSeconds: Type.Number({
+      minimum: 1,
+      default: 60,
+      description: "seconds between one server SDK's polls (the Flagsmith SDKs' environment refresh interval defaults to 60)",
     }),
     requestBodyBytes: Type.Number({
       minimum: 0,
@@ -70,6 +105,16 @@ export const TrafficProfileSchema = Type.Object(
       description: 'requests per connection the load balancer sees (CloudFront reuses origin connections)',
     }),
     lambdaDurationMs: Type.Number({ minimum: 1, default: 20, description: 'mean billed duration of an edge function invocation, ms' }),
+    coldStartShare: Share(
+      0.01,
+      "share of an edge function's invocations that start a new execution environment, whose INIT Lambda bills since 2025-08-01 (AWS: under 1% of invocations in production workloads; fewer at steady high volume)",
+    ),
+    initDurationMs: Type.Number({
+      minimum: 0,
+      default: 400,
+      description:
+        "billed INIT duration of a cold start, ms (an estimate: loading the edge bundle takes 185-210 ms on a full core of the bench machine, plus the runtime's own start, on the fraction of a vCPU 512 MB gets; Lambda's REPORT line gives the real Init Duration)",
+    }),
     cacheHitRatio: Share(0.5, 'share of cacheable flag-list requests CloudFront answers from its cache (5-second TTL per environment key)'),
     logBytesPerRequest: Type.Number({
       minimum: 0,
@@ -97,11 +142,31 @@ export const TrafficProfileSchema = Type.Object(
 );
 export type TrafficProfile = Static<typeof TrafficProfileSchema>;
 
-/** The default profile; `overrides` are validated and applied on top. */
+/** The flags of the environment the size defaults were measured on (test/cost/response-sizes.test.ts). */
+const MEASURED_FLAGS = 20;
+/** Each size's headers, which do not grow with the flags (a compressed response adds `Content-Encoding: gzip`). */
+const HEADER_BYTES = {
+  meanResponseBytes: 360,
+  compressedResponseBytes: 384,
+  environmentDocumentBytes: 412,
+  compressedEnvironmentDocumentBytes: 436,
+} as const;
+
+/**
+ * The default profile; `overrides` are validated and applied on top. With `flagsPerRequest` other than
+ * the measured 20, the sizes not given grow (or shrink) in proportion to the flags, headers aside.
+ */
 export function trafficProfile(overrides: Partial<TrafficProfile> = {}): TrafficProfile {
   // Viewer shares given replace the default ones whole (defaults would otherwise fill the other groups in).
   const { viewerShares, ...rest } = structuredClone(overrides);
+  const given = new Set(Object.keys(rest));
   const profile = Value.Default(TrafficProfileSchema, rest) as TrafficProfile;
+  if (typeof profile.flagsPerRequest === 'number' && profile.flagsPerRequest !== MEASURED_FLAGS) {
+    for (const [field, headers] of Object.entries(HEADER_BYTES) as [keyof typeof HEADER_BYTES, number][]) {
+      if (given.has(field)) continue;
+      profile[field] = headers + ((profile[field] - headers) * profile.flagsPerRequest) / MEASURED_FLAGS;
+    }
+  }
   if (viewerShares !== undefined) profile.viewerShares = viewerShares;
   const problems = [...Value.Errors(TrafficProfileSchema, profile)].map((e) => `${e.path.slice(1) || 'profile'}: ${e.message}`);
   const shares = Object.values(profile.viewerShares as Record<string, number>).reduce((sum, share) => sum + share, 0);
@@ -193,7 +258,7 @@ export const ASSUMPTIONS = {
   vcpusPerAcu: 0.25,
   /** Aurora write I/Os per trait write: log records only, one 4 KB unit per commit; reads come from the buffer cache. */
   auroraIosPerIdentityWrite: 1,
-  /** Bytes of request line and headers the load balancer processes per request, besides the response. */
+  /** Bytes of request line and headers per request to the origin: what the load balancer processes besides the response, and what CloudFront sends to the origin. */
   requestHeaderBytes: 400,
   /** Seconds an origin connection stays open (CloudFront's origin keep-alive default is 5 s). */
   connectionSeconds: 5,
@@ -220,6 +285,10 @@ export const ASSUMPTIONS = {
   dynamoReadUnitsPerIdentityRequest: 1,
   /** DynamoDB write units per trait write (an identity item up to 1 KB). */
   dynamoWriteUnitsPerIdentityWrite: 1,
+  /** Bytes a global table sends to each other replica region per trait write (the item, up to 1 KB). */
+  replicatedWriteBytes: 1000,
+  /** Rules of the WAF web ACL the report prices as an option: a rate-based rule and four AWS managed rule groups (each bills as one rule). */
+  wafRules: 5,
   /** A pg_dump of the database, per GB of data (compressed custom format). */
   backupBytesPerDataByte: 0.3,
   /** DNS queries reaching Route 53 per request (resolvers cache answers for the record's TTL). */

@@ -9,6 +9,7 @@ import { type LiveClients, measureStage } from './live/measure';
 import type { RetryOptions } from './live/retry';
 import { priceTable } from './prices';
 import type { LoadOptions } from './capacity';
+import type { PriceOverrides } from './prices/overrides';
 import type { Capacity, TrafficProfile } from './profile';
 import type { Requirement } from './recommend';
 import type { Progress } from './progress';
@@ -24,6 +25,8 @@ export interface CostRequest {
   /** Price (and, live, look up) the home region's stacks in this region; default the app's region. */
   readonly priceRegion?: string;
   readonly freeTier: boolean;
+  /** Price overrides (`--prices FILE`) and the file they came from. */
+  readonly priceOverrides?: { readonly file: string; readonly overrides: PriceOverrides };
   readonly profile: TrafficProfile;
   readonly capacity: Capacity;
   /** Peak and spike (`--peak`, `--spike`); default the daily profile's peak and 10×. */
@@ -51,7 +54,7 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
   const { stacks, homeRegion } = request.cdkOut ? readCloudAssembly(request.cdkOut) : synthesiseApp(request.context);
   const priceRegion = request.priceRegion ?? homeRegion;
   priceTable(priceRegion); // fails early, naming the regions that have a table
-  const pricing = { homeRegion, priceRegion, freeTier: request.freeTier };
+  const pricing = { homeRegion, priceRegion, freeTier: request.freeTier, overrides: request.priceOverrides?.overrides };
 
   const missing: { stage: string; reason: string }[] = [];
   const found: StageResources[] = [];
@@ -130,6 +133,7 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
         }`,
     priceRegion,
     freeTier: request.freeTier,
+    priceOverrides: request.priceOverrides,
     capacity: request.capacity,
     load: request.load,
     required: request.required,

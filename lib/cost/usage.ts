@@ -52,6 +52,20 @@ export interface Charge {
   readonly quantity: number;
   /** What the quantity is, for the breakdown. */
   readonly what: string;
+  /** The CloudFront distribution (`stack/id`) whose flat-rate plan would include this charge. */
+  readonly bundle?: string;
+}
+
+/** What viewers send one CloudFront distribution in a month: what a flat-rate plan would have to cover. */
+export interface DistributionTraffic {
+  /** `stack/id` of the distribution. */
+  readonly resource: string;
+  readonly region: string;
+  readonly requests: number;
+  /** Data out to viewers, GB. */
+  readonly dataGb: number;
+  /** Why flat-rate plans cannot serve it; undefined when they can. */
+  readonly flatRateExcluded?: string;
 }
 
 /** One stage's quantities at one volume. */
@@ -63,6 +77,8 @@ export interface StageUsage {
   readonly notes: string[];
   /** Why the stage as built cannot carry this volume (a fixed-size instance or database class too small); empty if it can. */
   readonly overCapacity: string[];
+  /** The stage's own CloudFront distributions and their traffic (not its control plane's). */
+  readonly distributions: DistributionTraffic[];
 }
 
 export interface UsageInput {
@@ -78,9 +94,10 @@ const PRICE_CLASS_GROUPS: Readonly<Record<string, readonly RegionGroup[]>> = {
   PriceClass_All: REGION_GROUPS,
 };
 
-/** The paths of the two kinds of request the profile distinguishes. */
+/** The paths of the kinds of request the profile distinguishes. */
 export const FLAG_LIST_PATH = '/api/v1/flags/';
 const IDENTITY_PATH = '/api/v1/identities/';
+const DOCUMENT_PATH = '/api/v1/environment-document/';
 
 /** Great-circle distance, km. */
 function distanceKm(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }): number {
@@ -136,6 +153,20 @@ function globMatches(pattern: string, path: string): boolean {
 const GB = 1e9;
 const MILLION = 1e6;
 
+/**
+ * Bytes a viewer receives per response of each kind, headers included: compressed where the layer in
+ * front compresses (identity responses carry the same flags as a flag list, and compress alike).
+ */
+function responseSizes(profile: TrafficProfile, compressed: boolean): { flagList: number; identity: number; document: number } {
+  return compressed
+    ? {
+        flagList: profile.compressedResponseBytes,
+        identity: profile.compressedResponseBytes,
+        document: profile.compressedEnvironmentDocumentBytes,
+      }
+    : { flagList: profile.meanResponseBytes, identity: profile.meanResponseBytes, document: profile.environmentDocumentBytes };
+}
+
 /** Rounds up to the next half ACU, Aurora Serverless v2's step. */
 function halfSteps(acu: number): number {
   return Math.ceil(acu * 2 - 1e-9) / 2;
@@ -152,7 +183,8 @@ const idlePlanes = new WeakMap<StageResources, { profile: TrafficProfile; capaci
 function idleUsage(plane: StageResources, input: UsageInput): StageUsage {
   const held = idlePlanes.get(plane);
   if (held && held.profile === input.profile && held.capacity === input.capacity) return held.usage;
-  const usage = stageUsage(plane, { ...input, requestsPerMonth: 0 });
+  // No SDK traffic at all: server SDKs poll the stage they serve, not its control plane.
+  const usage = stageUsage(plane, { ...input, requestsPerMonth: 0, profile: { ...input.profile, serverSdks: 0 } });
   idlePlanes.set(plane, { profile: input.profile, capacity: input.capacity, usage });
   return usage;
 }
@@ -164,10 +196,30 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   const unpriced: UnpricedResource[] = [];
   const notes: string[] = [];
   const overCapacity: string[] = [];
+  const distributionTraffic: DistributionTraffic[] = [];
   const volume = formatVolume(requestsPerMonth);
   const of = <K extends Resource['kind']>(kind: K) => stage.resources.filter((r): r is ResourceOf<K> => r.kind === kind);
-  const charge = (resource: Resource, service: Service, region: string, priceKey: string, unit: string, quantity: number, what: string) => {
-    if (quantity > 0) charges.push({ service, resource: `${resource.stack}/${resource.id}`, region, priceKey, unit, quantity, what });
+  const charge = (
+    resource: Resource,
+    service: Service,
+    region: string,
+    priceKey: string,
+    unit: string,
+    quantity: number,
+    what: string,
+    bundle?: string,
+  ) => {
+    if (quantity > 0)
+      charges.push({
+        service,
+        resource: `${resource.stack}/${resource.id}`,
+        region,
+        priceKey,
+        unit,
+        quantity,
+        what,
+        ...(bundle && { bundle }),
+      });
   };
   const cannotQuantify = (resource: Resource, reason: string) =>
     unpriced.push({ stage: stage.stage, stack: resource.stack, id: resource.id, type: resource.type, reason });
@@ -175,20 +227,42 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   // --- Traffic: what reaches CloudFront, which behaviour serves it, and what reaches the origin.
   const identityRequests = requestsPerMonth * profile.identityShare;
   const flagRequests = requestsPerMonth - identityRequests;
+  // Server SDKs in local-evaluation mode poll the environment document, whatever the volume.
+  const pollRequests = (profile.serverSdks * SECONDS_PER_MONTH) / profile.pollSeconds;
   const distributions = of('cloudfront');
   let originFlagRequests = distributions.length === 0 ? flagRequests : 0;
+  let originPollRequests = distributions.length === 0 ? pollRequests : 0;
   /** Invocations of functions CloudFront runs on behaviours (Lambda@Edge, CloudFront Functions), by `stack/id`. */
   const behaviorInvocations = new Map<string, number>();
+  /** The distribution whose behaviours run each CloudFront Function, by `stack/id`: its flat-rate plan would include them. */
+  const functionDistribution = new Map<string, string>();
+  /** Each distribution's month: viewer requests and bytes, origin requests and the bytes CloudFront sends the origin. */
+  const edgeTraffic = new Map<Resource, { requests: number; viewerBytes: number; originBytes: number }>();
   for (const distribution of distributions) {
     const share = 1 / distributions.length;
     const flags = behaviorFor(distribution, FLAG_LIST_PATH);
     const identities = behaviorFor(distribution, IDENTITY_PATH);
+    const documents = behaviorFor(distribution, DOCUMENT_PATH);
     const flagsAtOrigin = flagRequests * share * (flags.cached ? 1 - profile.cacheHitRatio : 1);
+    const pollsAtOrigin = pollRequests * share * (documents.cached ? 1 - profile.cacheHitRatio : 1);
     originFlagRequests += flagsAtOrigin;
+    originPollRequests += pollsAtOrigin;
+    // A behaviour whose cache policy lets CloudFront compress sends viewers the compressed sizes.
+    const sizes = (behavior: CacheBehavior) => responseSizes(profile, behavior.compresses);
+    const atOrigin = flagsAtOrigin + identityRequests * share + pollsAtOrigin;
+    edgeTraffic.set(distribution, {
+      requests: (flagRequests + identityRequests + pollRequests) * share,
+      viewerBytes:
+        share *
+        (flagRequests * sizes(flags).flagList + identityRequests * sizes(identities).identity + pollRequests * sizes(documents).document),
+      // Every request to the origin carries its request line and headers (GETs too); identity requests a body besides.
+      originBytes: atOrigin * ASSUMPTIONS.requestHeaderBytes + identityRequests * share * profile.requestBodyBytes,
+    });
     // Identity requests carry traits and are never answered from a cache.
     for (const [behavior, viewer, origin] of [
       [flags, flagRequests * share, flagsAtOrigin],
       [identities, identityRequests * share, identityRequests * share],
+      [documents, pollRequests * share, pollsAtOrigin],
     ] as const) {
       for (const association of [...behavior.lambdaEdge, ...behavior.cloudFrontFunctions]) {
         if (association.functionId === undefined) {
@@ -200,10 +274,14 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         }
         const key = `${distribution.stack}/${association.functionId}`;
         behaviorInvocations.set(key, (behaviorInvocations.get(key) ?? 0) + (association.eventType.startsWith('viewer') ? viewer : origin));
+        if (!functionDistribution.has(key)) functionDistribution.set(key, `${distribution.stack}/${distribution.id}`);
       }
     }
   }
-  const originRequests = originFlagRequests + identityRequests;
+  const originRequests = originFlagRequests + identityRequests + originPollRequests;
+  /** Bytes of the responses the origin sends, uncompressed (the service and the edge functions do not compress). */
+  const originResponseBytes =
+    (originFlagRequests + identityRequests) * profile.meanResponseBytes + originPollRequests * profile.environmentDocumentBytes;
   const identityWrites = identityRequests * profile.identityWriteShare;
   const perSecond = (perMonth: number) => perMonth / SECONDS_PER_MONTH;
 
@@ -211,8 +289,9 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   const databases = [...of('aurora-cluster'), ...of('rds-instance')];
   const databaseOnServiceHost = databases.length === 0 && of('dynamodb-table').length === 0;
   const identityCpuShareOnService = databaseOnServiceHost ? 1 : 1 - capacity.databaseShareOfIdentityCpu;
+  // A document poll is served from memory like a flag list.
   const serviceVcpus =
-    perSecond(originFlagRequests) / capacity.flagRpsPerVcpu +
+    perSecond(originFlagRequests + originPollRequests) / capacity.flagRpsPerVcpu +
     (perSecond(identityRequests) * identityCpuShareOnService) / capacity.identityRpsPerVcpu;
   const databaseVcpus = databaseOnServiceHost
     ? 0
@@ -376,10 +455,11 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         }
         charge(resource, 'Elastic Load Balancing', region, 'elb.alb.hour', 'ALB-hour', HOURS_PER_MONTH, 'Application Load Balancer');
         const rps = perSecond(originRequests) / of('load-balancer').length;
-        const originIdentityShare = originRequests > 0 ? identityRequests / originRequests : 0;
         const bytesPerRequest =
           profile.loadBalancerBytesPerRequest ??
-          profile.meanResponseBytes + ASSUMPTIONS.requestHeaderBytes + originIdentityShare * profile.requestBodyBytes;
+          (originRequests > 0
+            ? (originResponseBytes + identityRequests * profile.requestBodyBytes) / originRequests + ASSUMPTIONS.requestHeaderBytes
+            : 0);
         const newConnections = rps / profile.requestsPerConnection;
         const dimensions = {
           'new connections': newConnections / 25,
@@ -416,22 +496,24 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           cannotQuantify(resource, `unknown price class ${resource.priceClass}`);
           break;
         }
-        const requests = requestsPerMonth / distributions.length;
+        const traffic = edgeTraffic.get(resource)!;
+        const self = `${resource.stack}/${resource.id}`;
         const byGroup = new Map<RegionGroup, number>();
         for (const [group, share] of Object.entries(profile.viewerShares) as [RegionGroup, number][]) {
           // Viewers outside the price class are served by North American edges and billed there.
           const billedIn = allowed.includes(group) ? group : 'north-america';
-          byGroup.set(billedIn, (byGroup.get(billedIn) ?? 0) + share * requests);
+          byGroup.set(billedIn, (byGroup.get(billedIn) ?? 0) + share);
         }
-        for (const [group, groupRequests] of byGroup) {
+        for (const [group, share] of byGroup) {
           charge(
             resource,
             'Amazon CloudFront',
             region,
             `cloudfront.requests.https:${group}`,
             '10,000 requests',
-            groupRequests / 1e4,
+            (traffic.requests * share) / 1e4,
             `HTTPS requests, ${group}`,
+            self,
           );
           charge(
             resource,
@@ -439,8 +521,9 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
             region,
             `cloudfront.data-out:${group}`,
             'GB',
-            (groupRequests * profile.meanResponseBytes) / GB,
+            (traffic.viewerBytes * share) / GB,
             `data out, ${group}`,
+            self,
           );
         }
         charge(
@@ -449,9 +532,20 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           region,
           'cloudfront.origin-out',
           'GB',
-          ((identityRequests / distributions.length) * profile.requestBodyBytes) / GB,
-          'request bodies to the origin',
+          traffic.originBytes / GB,
+          'request headers and bodies to the origin',
         );
+        const edgeFunctions = resource.behaviors.flatMap((b) => b.lambdaEdge).map((a) => a.functionId ?? 'a function outside the stack');
+        distributionTraffic.push({
+          resource: self,
+          region,
+          requests: traffic.requests,
+          dataGb: traffic.viewerBytes / GB,
+          flatRateExcluded:
+            edgeFunctions.length > 0
+              ? `flat-rate plans do not support Lambda@Edge, which its behaviours run (${[...new Set(edgeFunctions)].join(', ')})`
+              : undefined,
+        });
         break;
       }
       case 'cloudfront-function': {
@@ -464,6 +558,7 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           'million invocations',
           invocations / MILLION,
           'CloudFront Functions invocations',
+          functionDistribution.get(`${resource.stack}/${resource.id}`),
         );
         break;
       }
@@ -523,11 +618,23 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
           notes.push(`${stage.stage}: ${resource.id} runs outside the request path (deployment or events): not priced per request`);
           break;
         }
-        const invocations = originRequests * (functionShares.get(resource) ?? 0);
+        const functionShare = functionShares.get(resource) ?? 0;
+        const invocations = originRequests * functionShare;
         const gbSeconds = invocations * (profile.lambdaDurationMs / 1000) * (resource.memoryMiB / 1024);
         const what = `${resource.memoryMiB} MB ${resource.architecture}, ${profile.lambdaDurationMs} ms`;
         charge(resource, 'AWS Lambda', region, 'lambda.requests', 'million requests', invocations / MILLION, 'invocations');
         charge(resource, 'AWS Lambda', region, `lambda.duration:${resource.architecture}`, 'GB-second', gbSeconds, what);
+        // Lambda bills a cold start's INIT at the duration price (on-demand functions, since 2025-08-01).
+        const coldStarts = invocations * profile.coldStartShare;
+        charge(
+          resource,
+          'AWS Lambda',
+          region,
+          `lambda.duration:${resource.architecture}`,
+          'GB-second',
+          coldStarts * (profile.initDurationMs / 1000) * (resource.memoryMiB / 1024),
+          `INIT of cold starts: ${profile.coldStartShare * 100}% of invocations, ${profile.initDurationMs} ms`,
+        );
         const logGb = (invocations * (ASSUMPTIONS.lambdaPlatformLogBytes + profile.functionLogBytesPerRequest)) / GB;
         charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', logGb, 'function logs');
         charge(
@@ -546,7 +653,7 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
             region,
             'data-transfer.internet-out',
             'GB',
-            (invocations * profile.meanResponseBytes) / GB,
+            (originResponseBytes * functionShare) / GB,
             'responses to the internet',
           );
         break;
@@ -748,7 +855,9 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         // Identity requests read their traits; warm edge functions check each cached environment's
         // version every few seconds, so flag lists cost (duration / refresh interval) half-unit reads.
         const versionChecks =
-          servingFunctions.length > 0 ? originFlagRequests * (profile.lambdaDurationMs / 1000 / ASSUMPTIONS.edgeRefreshSeconds) * 0.5 : 0;
+          servingFunctions.length > 0
+            ? (originFlagRequests + originPollRequests) * (profile.lambdaDurationMs / 1000 / ASSUMPTIONS.edgeRefreshSeconds) * 0.5
+            : 0;
         const reads = (identityRequests * ASSUMPTIONS.dynamoReadUnitsPerIdentityRequest + versionChecks) / tables;
         const writes = (identityWrites * ASSUMPTIONS.dynamoWriteUnitsPerIdentityWrite) / tables;
         for (const [requestRegion, share] of requestRegions) {
@@ -762,6 +871,17 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
             'trait reads and version checks',
           );
           charge(resource, 'Amazon DynamoDB', requestRegion, 'dynamodb.write', 'million WRU', (writes * share) / MILLION, 'trait writes');
+          // A global table sends each write made here to every other replica, at the inter-region transfer price.
+          const others = replicas.filter((replica) => replica !== requestRegion).length;
+          charge(
+            resource,
+            'Data transfer',
+            requestRegion,
+            'data-transfer.inter-region',
+            'GB',
+            (writes * share * others * ASSUMPTIONS.replicatedWriteBytes) / GB,
+            `trait writes replicated to ${others} other region${others === 1 ? '' : 's'}`,
+          );
         }
         for (const replica of replicas) {
           // Every write is replicated to every other replica: a replica receives the writes made elsewhere.
@@ -777,6 +897,16 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
             `writes replicated into ${replica}`,
           );
           charge(resource, 'Amazon DynamoDB', replica, 'dynamodb.storage', 'GB-month', profile.dataSizeGb, `replica in ${replica}`);
+          if (resource.pitrRegions.includes(replica))
+            charge(
+              resource,
+              'Amazon DynamoDB',
+              replica,
+              'dynamodb.pitr',
+              'GB-month',
+              profile.dataSizeGb,
+              `point-in-time recovery (continuous backups) in ${replica}`,
+            );
         }
         break;
       }
@@ -851,19 +981,28 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   }
 
   // Without CloudFront, responses leave the serving instances straight to the internet.
+  // A proxy on the instance that compresses (the single box's Caddy with a domain) sends the compressed sizes.
   if (distributions.length === 0) {
     for (const compute of [...of('ec2-instance'), ...of('auto-scaling-group'), ...of('fargate-service')]) {
+      const compressed = compute.kind === 'ec2-instance' && compute.compressesResponses;
+      const sizes = responseSizes(profile, compressed);
+      const bytes = originFlagRequests * sizes.flagList + identityRequests * sizes.identity + originPollRequests * sizes.document;
       charge(
         compute,
         'Data transfer',
         compute.region,
         'data-transfer.internet-out',
         'GB',
-        (originRequests * computeShare * profile.meanResponseBytes) / GB,
-        'responses to the internet',
+        (bytes * computeShare) / GB,
+        compressed ? 'responses to the internet, gzipped' : 'responses to the internet, uncompressed',
       );
     }
   }
+  if (pollRequests > 0)
+    notes.push(
+      `${stage.stage}: ${profile.serverSdks} server SDKs in local-evaluation mode poll the environment document every ${profile.pollSeconds} s: ` +
+        `${formatVolume(pollRequests)} requests a month besides the ${volume}`,
+    );
 
   // A stage that cannot run without another's control plane carries that stage's cost with no SDK traffic.
   if (stage.controlPlane !== undefined) {
@@ -874,7 +1013,7 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
     notes.push(`${stage.stage}: includes its control plane, the ${plane.stage} stage with no SDK traffic (${stage.controlPlane.reason})`);
   }
 
-  return { charges, unpriced, notes, overCapacity };
+  return { charges, unpriced, notes, overCapacity, distributions: distributionTraffic };
 
   function serverlessWriterAcus(cluster: ResourceOf<'aurora-cluster'>): number {
     const { min, max } = cluster.serverless!;

@@ -221,7 +221,10 @@ function mountDataVolume(mountPoint: string): string[] {
   ];
 }
 
-/** Caddy in front of the service: automatic Let's Encrypt TLS for `domainName`. */
+/**
+ * Caddy in front of the service: automatic Let's Encrypt TLS for `domainName`, and gzip for clients that
+ * accept it (a 20-flag flag list leaves in about 1.2 KB instead of 6 KB: the cost model's compressed sizes).
+ */
 function caddyCommands(domainName: string): string[] {
   return [
     'curl -fsSL -o /usr/local/bin/caddy "https://caddyserver.com/api/download?os=linux&arch=arm64"',
@@ -233,6 +236,7 @@ function caddyCommands(domainName: string): string[] {
     // service is closing. 60 s lets Caddy give up first.
     "cat > /etc/caddy/Caddyfile <<'CADDYFILE'",
     `${domainName} {`,
+    '  encode gzip',
     `  reverse_proxy 127.0.0.1:${SERVICE_PORT} {`,
     '    transport http {',
     `      keepalive ${CADDY_UPSTREAM_KEEPALIVE_SECONDS}s`,

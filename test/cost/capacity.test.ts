@@ -35,6 +35,7 @@ describe('limits, one per resource', () => {
         volumes: [],
         autoAssignedPublicIp: true,
         workers: 1,
+        compressesResponses: false,
       }),
     ]);
     const { limits, scaleOutSeconds } = stageLimits(box, profile, capacity);
@@ -48,10 +49,38 @@ describe('limits, one per resource', () => {
     expect(scaleOutSeconds).toBeNull();
   });
 
+  test('behind a compressing proxy (the single box with a domain: Caddy gzips) the network carries compressed bodies', () => {
+    const box = (compressesResponses: boolean) =>
+      stageLimits(
+        stageOf([
+          resource('ec2-instance', {
+            instanceType: 't4g.small',
+            detailedMonitoring: false,
+            volumes: [],
+            autoAssignedPublicIp: true,
+            compressesResponses,
+          }),
+        ]),
+        trafficProfile({ identityShare: 0.3, meanResponseBytes: 1600, compressedResponseBytes: 500, requestBodyBytes: 150 }),
+        capacity,
+      ).limits;
+    expect(limitOf(box(true), 'network')).toBeCloseTo(0.128e9 / 8 / (500 + 400 + 45), 6);
+    expect(limitOf(box(false), 'network')).toBeCloseTo(0.128e9 / 8 / (1600 + 400 + 45), 6);
+  });
+
   test('more workers lift the worker limit up to the vCPUs; a larger instance lifts the others', () => {
     const box = (instanceType: string, workers: number) =>
       stageLimits(
-        stageOf([resource('ec2-instance', { instanceType, detailedMonitoring: false, volumes: [], autoAssignedPublicIp: true, workers })]),
+        stageOf([
+          resource('ec2-instance', {
+            instanceType,
+            detailedMonitoring: false,
+            volumes: [],
+            autoAssignedPublicIp: true,
+            workers,
+            compressesResponses: false,
+          }),
+        ]),
         profile,
         capacity,
       ).limits;
@@ -103,7 +132,11 @@ describe('limits, one per resource', () => {
         { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, reservedConcurrency },
         { id: `Fn${region}`, region },
       );
-    const table = resource('dynamodb-table', { billingMode: 'PAY_PER_REQUEST', replicaRegions: ['us-east-1', 'eu-west-1'] });
+    const table = resource('dynamodb-table', {
+      billingMode: 'PAY_PER_REQUEST',
+      replicaRegions: ['us-east-1', 'eu-west-1'],
+      pitrRegions: [],
+    });
     const edgeProfile = trafficProfile({ identityShare: 0.3, lambdaDurationMs: 20, viewerShares: { 'north-america': 0.6, europe: 0.4 } });
     const { limits } = stageLimits(stageOf([fn('us-east-1'), fn('eu-west-1', 200), table]), edgeProfile, capacity);
     // No CloudFront here: every request invokes. us-east-1: 1,000 / 0.02 s over 60% of requests.

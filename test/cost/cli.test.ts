@@ -185,6 +185,7 @@ describe('npm run cost (offline)', () => {
     expect(run.code).toBe(0);
     for (const option of ['--stage', '--requests', '--region', '--live', '--window', '--format', '--out'])
       expect(run.stdout).toContain(option);
+    for (const option of ['--flags-per-request', '--server-sdks', '--poll-seconds', '--prices']) expect(run.stdout).toContain(option);
   });
 
   it.each([
@@ -206,6 +207,14 @@ describe('npm run cost (offline)', () => {
     [['--peak', 'high'], /--peak: "high" must be a number from 1 to 100/],
     [['--spike', '0'], /--spike: "0" must be a number from 1 to 1000/],
     [['--require', 'planet'], /argument 'planet' is invalid. Allowed choices are none, az, region/],
+    [['--flags-per-request', '0'], /--flags-per-request: "0" must be an integer from 1 to 100000/],
+    [['--flags-per-request', '2.5'], /--flags-per-request: "2.5" must be an integer from 1 to 100000/],
+    [['--server-sdks', '-1'], /--server-sdks: "-1" must be an integer from 0 to 10000000/],
+    [['--server-sdks', 'many'], /--server-sdks: "many" must be an integer/],
+    [['--poll-seconds', '30'], /--poll-seconds: no server SDKs poll \(give --server-sdks N, or serverSdks in --profile\)/],
+    [['--server-sdks', '10', '--poll-seconds', '0'], /--poll-seconds: "0" must be a number from 1 to 86400/],
+    [['--live', '--server-sdks', '5'], /--server-sdks and --live do not combine/],
+    [['--prices', 'missing.json'], /--prices: cannot read missing.json/],
     [['--frobnicate'], /unknown option '--frobnicate'/],
     [['fargate'], /too many arguments/],
   ])('rejects %j with a message naming the problem', async (args, message) => {
@@ -213,6 +222,66 @@ describe('npm run cost (offline)', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stdout).toBe('');
+  });
+
+  it('--prices: rejects a file naming each bad path, and the report says which overrides applied', async () => {
+    fs.writeFileSync(
+      path.join(work, 'bad-prices.json'),
+      JSON.stringify({ discounts: { services: { 'Amazon CloudFrnt': 10 }, prices: { 'fargate.vcpu:arm64': 120 } } }),
+    );
+    const bad = await cost([...offline, '--no-report', '--prices', 'bad-prices.json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /--prices: bad-prices.json is invalid:\n {2}\/discounts\/prices\/fargate\.vcpu:arm64: Expected number to be less or equal to 100/,
+    );
+    fs.writeFileSync(path.join(work, 'bad-service.json'), JSON.stringify({ discounts: { services: { 'Amazon CloudFrnt': 10 } } }));
+    expect((await cost([...offline, '--no-report', '--prices', 'bad-service.json'])).stderr).toMatch(
+      /\/discounts\/services\/Amazon CloudFrnt: not a service the report groups by/,
+    );
+
+    fs.writeFileSync(
+      path.join(work, 'prices.json'),
+      JSON.stringify({
+        discounts: { services: { 'Amazon CloudFront': 20 } },
+        privatePrices: { 'rds.aurora.io': 0.1 },
+        savingsPlan: { computePercent: 30 },
+      }),
+    );
+    const args = ['--stage', 'fargate', '--requests', '600M', '--format', 'json', '--no-report'];
+    const plain = JSON.parse((await cost([...offline, ...args])).stdout).rows[0].byService;
+    const run = await cost([...offline, ...args, '--prices', 'prices.json']);
+    expect(run.code).toBe(0);
+    const discounted = JSON.parse(run.stdout).rows[0].byService;
+    expect(discounted['Amazon CloudFront']).toBeCloseTo(plain['Amazon CloudFront'] * 0.8, 1);
+    expect(discounted['AWS Fargate']).toBeCloseTo(plain['AWS Fargate'] * 0.7, 1);
+    const table = await cost([...offline, '--stage', 'fargate', '--requests', '600M', '--no-report', '--prices', 'prices.json']);
+    expect(table.stdout).toContain(
+      'Price overrides from prices.json: discount on Amazon CloudFront: 20% (5 prices); Compute Savings Plan: 30% (2 prices); ' +
+        'not used by any line: private price rds.aurora.io: $0.1.',
+    );
+  });
+
+  it('--server-sdks, --poll-seconds and --flags-per-request change the traffic priced', async () => {
+    const monthly = async (extra: string[]) => {
+      const run = await cost([
+        ...offline,
+        '--format',
+        'json',
+        '--no-report',
+        '--no-free-tier',
+        '--stage',
+        'autoscaled',
+        '--requests',
+        '100M',
+        ...extra,
+      ]);
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout).rows[0].byService['Amazon CloudFront'] as number;
+    };
+    const base = await monthly([]);
+    expect(await monthly(['--server-sdks', '200', '--poll-seconds', '10'])).toBeGreaterThan(base);
+    expect(await monthly(['--flags-per-request', '100'])).toBeGreaterThan(base);
+    expect(await monthly(['--flags-per-request', '5'])).toBeLessThan(base);
   });
 
   it('rejects a --context entry that is not key=value', async () => {
@@ -342,6 +411,7 @@ describe('npm run cost --live (mocked AWS)', () => {
       detailedMonitoring: false,
       volumes: [],
       autoAssignedPublicIp: true,
+      compressesResponses: false,
     });
     const balancer = resource('load-balancer', { loadBalancerType: 'application', internetFacing: true, subnets: 2, rules: 1 });
     const report = buildReport(

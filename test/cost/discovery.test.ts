@@ -53,6 +53,7 @@ describe('discovery on the synthesised stages', () => {
           { volumeType: 'gp3', sizeGiB: 20 },
         ],
         autoAssignedPublicIp: false, // the Elastic IP replaces it
+        compressesResponses: false, // no domain, no Caddy: the service answers port 80 itself
       }),
     ]);
     expect(only(found, 'elastic-ip')).toHaveLength(1);
@@ -93,8 +94,9 @@ describe('discovery on the synthesised stages', () => {
       expect.objectContaining({
         priceClass: 'PriceClass_100',
         behaviors: [
-          { pathPattern: '/api/v1/flags/*', cached: true, lambdaEdge: [], cloudFrontFunctions: [] },
-          { pathPattern: null, cached: false, lambdaEdge: [], cloudFrontFunctions: [] },
+          // Flag lists are cached with gzip and Brotli in the key, so CloudFront compresses them; CachingDisabled does not.
+          { pathPattern: '/api/v1/flags/*', cached: true, compresses: true, lambdaEdge: [], cloudFrontFunctions: [] },
+          { pathPattern: null, cached: false, compresses: false, lambdaEdge: [], cloudFrontFunctions: [] },
         ],
       }),
     ]);
@@ -155,10 +157,18 @@ describe('the edge stage as built (Flagstack-Edge and its regional stacks)', () 
       expect.objectContaining({
         billingMode: 'PAY_PER_REQUEST',
         replicaRegions: expect.arrayContaining(['us-east-1', 'eu-west-1', 'ap-southeast-1']),
+        // lib/constructs/edge-table.ts turns point-in-time recovery on, for every replica.
+        pitrRegions: expect.arrayContaining(['us-east-1', 'eu-west-1', 'ap-southeast-1']),
       }),
     ]);
+    expect(only(found, 'dynamodb-table')[0].pitrRegions).toHaveLength(3);
     const [distribution] = only(found, 'cloudfront');
     expect(distribution.priceClass).toBe('PriceClass_All');
+    // CloudFront compresses the cached flag lists only; environment documents and identities pass uncompressed.
+    const compressing = (path: string | null) => distribution.behaviors.find((b) => b.pathPattern === path)?.compresses;
+    expect(compressing('/api/v1/flags/*')).toBe(true);
+    expect(compressing('/api/v1/environment-document/*')).toBe(false);
+    expect(compressing(null)).toBe(false);
     // The router runs on every behaviour; the hasher on the default one (identities, OFREP), at the origin.
     for (const behavior of distribution.behaviors)
       expect(behavior.cloudFrontFunctions).toEqual([{ eventType: 'viewer-request', functionId: expect.stringMatching(/^FrontRouter/) }]);
@@ -201,6 +211,19 @@ describe('the estimate follows the stacks', () => {
     expect(usd(before, 'rds.postgres.instance:db.t4g.medium:multi-az')).toBeGreaterThan(0);
     expect(usd(after, 'rds.postgres.instance:db.t4g.medium:single-az')).toBeCloseTo(730 * 0.065, 6);
     expect(after.monthlyUsd).not.toBeCloseTo(before.monthlyUsd, 2);
+  });
+
+  it("with a domain, the single box's Caddy gzips every response: data out at the compressed sizes", () => {
+    const { stacks: withDomain } = synthesise({ domainName: 'flags.example.com' });
+    const box = stage('single-box', withDomain);
+    expect(only(box, 'ec2-instance')).toEqual([expect.objectContaining({ compressesResponses: true })]);
+    const out = (found: StageResources) =>
+      estimateStage(found, 100e6, input())
+        .lines.filter((l) => l.priceKey === 'data-transfer.internet-out')
+        .reduce((sum, l) => sum + l.usd, 0);
+    // 100M responses (flag lists and identities alike) at 1,250 bytes gzipped = 125 GB; uncompressed, 5,800 bytes = 580 GB.
+    expect(out(box)).toBeCloseTo(125 * 0.09, 6);
+    expect(out(stage('single-box'))).toBeCloseTo(580 * 0.09, 6);
   });
 
   it('lists a resource type it does not know as unpriced', () => {
@@ -300,10 +323,11 @@ describe('edge-shaped stacks: Lambda function URLs in two regions, a DynamoDB gl
     ]);
     const [distribution] = only(found, 'cloudfront');
     expect(distribution.priceClass).toBe('PriceClass_All');
-    expect(distribution.behaviors.map((b) => [b.pathPattern, b.cached])).toEqual([
-      ['/api/v1/flags/*', true],
-      ['/api/v1/identities/*', false],
-      [null, false],
+    // A cache policy without gzip or Brotli in its key: CloudFront caches the flag lists but does not compress them.
+    expect(distribution.behaviors.map((b) => [b.pathPattern, b.cached, b.compresses])).toEqual([
+      ['/api/v1/flags/*', true, false],
+      ['/api/v1/identities/*', false, false],
+      [null, false, false],
     ]);
     const edgeFunctions = only(found, 'lambda-function').filter((f) => f.edge);
     expect(edgeFunctions.map((f) => f.id)).toEqual([expect.stringMatching(/^BodyHash/)]);
@@ -326,6 +350,11 @@ describe('edge-shaped stacks: Lambda function URLs in two regions, a DynamoDB gl
     // Every identity request passes the Lambda@Edge function on its way to the origin.
     const edgeInvocations = estimate.lines.filter((l) => l.priceKey === 'lambda-edge.requests').reduce((sum, l) => sum + l.quantity, 0);
     expect(edgeInvocations).toBeCloseTo(90, 6);
-    expect(estimate.notes).toEqual([]);
+    // Flat-rate plans cannot run Lambda@Edge; a WAF would cost $5 + 5 rules × $1 + 300M × $0.60 per million = $190.
+    expect(estimate.notes).toEqual([
+      expect.stringMatching(
+        /^edge at 300M requests\/month, CloudFront Cdn\w+: pay-as-you-go \(\$[\d,.]+ for requests, data out and CloudFront Functions\): flat-rate plans do not support Lambda@Edge, which its behaviours run \(BodyHash\w+\); a WAF web ACL on it would add \$190 a month \(web ACL \$5\.00, rules \$5\.00, requests inspected \$180; 5 rules\)$/,
+      ),
+    ]);
   });
 });

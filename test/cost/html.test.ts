@@ -41,7 +41,15 @@ const report = buildReport(
   [
     {
       resources: stageOf(
-        [resource('ec2-instance', { instanceType: 't4g.small', detailedMonitoring: false, volumes: [], autoAssignedPublicIp: true })],
+        [
+          resource('ec2-instance', {
+            instanceType: 't4g.small',
+            detailedMonitoring: false,
+            volumes: [],
+            autoAssignedPublicIp: true,
+            compressesResponses: false,
+          }),
+        ],
         'single-box',
       ),
       volumes: [20e6, 3e9],

@@ -329,6 +329,8 @@ describe('measuring a deployed stage', () => {
     expect(measured.measurement.requestsInWindow).toBe(1_400_000);
     expect(measured.measurement.requestsPerMonth).toBeCloseTo((1_400_000 / (14 * 86400)) * 2_628_000, 3);
     expect(measured.profile.meanResponseBytes).toBeCloseTo(5000, 9);
+    // BytesDownloaded is what viewers received, compressed or not: every response is priced at it.
+    expect(measured.profile.compressedResponseBytes).toBeCloseTo(5000, 9);
     // 65% reach the origin with 30% identities: half of the flag lists were cache hits.
     expect(measured.profile.cacheHitRatio).toBeCloseTo(0.5, 9);
     expect(measured.resources.resources.find((r) => r.id === 'Service')).toEqual(

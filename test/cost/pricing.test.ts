@@ -2,7 +2,7 @@
 // eu-west-2 tables (a month is 730 hours, 2,628,000 seconds).
 import { COMPLETE_REGIONS, PRICED_REGIONS, priceTable, tieredCost, validatePriceFile } from '../../lib/cost/prices';
 import usEast1 from '../../lib/cost/prices/us-east-1.json';
-import { uniformCapacity } from '../../lib/cost/profile';
+import { type TrafficProfile, uniformCapacity } from '../../lib/cost/profile';
 import { cdn, costOf, resource } from './support';
 
 const SECONDS_PER_MONTH = 2_628_000;
@@ -76,6 +76,7 @@ describe('EC2, EBS and public IPv4', () => {
       { volumeType: 'gp3', sizeGiB: 20 },
     ],
     autoAssignedPublicIp: true,
+    compressesResponses: false,
   });
 
   it('prices instance hours, volumes, detailed monitoring and the address', () => {
@@ -117,7 +118,7 @@ describe('EC2, EBS and public IPv4', () => {
   it('lists an instance type the table has no price for as unpriced, never $0', () => {
     const unknown = resource(
       'ec2-instance',
-      { instanceType: 'm5.large', detailedMonitoring: false, volumes: [], autoAssignedPublicIp: false },
+      { instanceType: 'm5.large', detailedMonitoring: false, volumes: [], autoAssignedPublicIp: false, compressesResponses: false },
       { id: 'Big' },
     );
     const { estimate } = costOf([unknown], 0);
@@ -223,7 +224,11 @@ describe('databases', () => {
   });
 
   it('prices DynamoDB on-demand reads, writes, replicated writes and storage in each replica region', () => {
-    const table = resource('dynamodb-table', { billingMode: 'PAY_PER_REQUEST', replicaRegions: ['us-east-1', 'eu-west-2'] });
+    const table = resource('dynamodb-table', {
+      billingMode: 'PAY_PER_REQUEST',
+      replicaRegions: ['us-east-1', 'eu-west-2'],
+      pitrRegions: [],
+    });
     const functions = ['us-east-1', 'eu-west-2'].map((region) =>
       resource(
         'lambda-function',
@@ -248,7 +253,7 @@ describe('databases', () => {
   it('lists a replica in a region without a price table as unpriced', () => {
     const table = resource(
       'dynamodb-table',
-      { billingMode: 'PAY_PER_REQUEST', replicaRegions: ['us-east-1', 'sa-east-1'] },
+      { billingMode: 'PAY_PER_REQUEST', replicaRegions: ['us-east-1', 'sa-east-1'], pitrRegions: [] },
       { id: 'Table' },
     );
     const { estimate } = costOf([table], 100e6);
@@ -283,16 +288,22 @@ describe('load balancer, NAT gateway and CloudFront', () => {
   const distribution = (priceClass: string) => cdn(priceClass, ['/api/v1/flags/*']);
 
   it('prices CloudFront requests and data by region group, viewers outside the price class billed in North America', () => {
-    // 100M requests: 65M in North America (with Asia and South America), 35M in Europe; 580 GB split the same way.
+    // 100M requests: 65M in North America (with Asia and South America), 35M in Europe. Data out: 70M
+    // flag lists compressed by CloudFront, 1,250 bytes = 87.5 GB, and 30M identity responses, never
+    // cached nor compressed, 5,800 bytes = 174 GB: 261.5 GB split the same way.
     const { byKey } = costOf([distribution('PriceClass_100')], 100e6);
     expect(byKey('cloudfront.requests.https:north-america')).toBeCloseTo(6500 * 0.01, 6);
     expect(byKey('cloudfront.requests.https:europe')).toBeCloseTo(3500 * 0.012, 6);
-    expect(byKey('cloudfront.data-out')).toBeCloseTo(580 * 0.085, 6);
-    // 30M identity requests × 150 body bytes to the origin.
-    expect(byKey('cloudfront.origin-out')).toBeCloseTo(4.5 * 0.02, 6);
+    expect(byKey('cloudfront.data-out')).toBeCloseTo(261.5 * 0.085, 6);
+    // To the origin: 35M flag-list misses and 30M identity requests × 400 header bytes = 26 GB, plus
+    // 30M × 150 body bytes = 4.5 GB.
+    expect(byKey('cloudfront.origin-out')).toBeCloseTo(30.5 * 0.02, 6);
     const all = costOf([distribution('PriceClass_All')], 100e6);
     expect(all.byKey('cloudfront.requests.https:asia')).toBeCloseTo(1000 * 0.012, 6);
-    expect(all.byKey('cloudfront.data-out:south-america')).toBeCloseTo(29 * 0.11, 6);
+    expect(all.byKey('cloudfront.data-out:south-america')).toBeCloseTo(0.05 * 261.5 * 0.11, 6);
+    // A behaviour that does not compress sends flag lists whole: 100M × 5,800 bytes = 580 GB.
+    const plain = costOf([cdn('PriceClass_100', ['/api/v1/flags/*'], {}, { compress: false })], 100e6);
+    expect(plain.byKey('cloudfront.data-out')).toBeCloseTo(580 * 0.085, 6);
   });
 
   it('applies the free 10M requests and 1 TB across region groups', () => {
@@ -330,17 +341,28 @@ describe('Lambda, CloudWatch and the rest', () => {
       ),
     );
     const edge = [cdn('PriceClass_100', []), ...functions];
-    // 100M invocations of 20 ms at 1 GB: 2M GB-s.
+    // 100M invocations of 20 ms at 1 GB: 2M GB-s; 1% of them cold starts whose 400 ms INIT Lambda bills too: 0.4M GB-s.
     const paid = costOf(edge, 100e6);
     expect(paid.byKey('lambda.requests')).toBeCloseTo(100 * 0.2, 6);
-    expect(paid.byKey('lambda.duration:arm64')).toBeCloseTo(2e6 * 0.0000133334, 6);
+    expect(paid.byKey('lambda.duration:arm64')).toBeCloseTo(2.4e6 * 0.0000133334, 6);
     expect(paid.byKey('data-transfer')).toBe(0); // CloudFront fetches from AWS origins for free
     const free = costOf(edge, 100e6, { freeTier: true });
     expect(free.byKey('lambda.requests')).toBeCloseTo(99 * 0.2, 6);
-    expect(free.byKey('lambda.duration:arm64')).toBeCloseTo(1.6e6 * 0.0000133334, 6);
-    // x86 costs more per GB-second.
+    expect(free.byKey('lambda.duration:arm64')).toBeCloseTo(2.0e6 * 0.0000133334, 6);
+    // x86 costs more per GB-second: 10M × 0.5 GB × (20 ms + 1% × 400 ms) = 120,000 GB-s.
     const x86 = resource('lambda-function', { memoryMiB: 512, architecture: 'x86_64', serving: true, edge: false, logRetentionDays: 30 });
-    expect(costOf([x86], 10e6).byKey('lambda.duration:x86_64')).toBeCloseTo(10e6 * 0.02 * 0.5 * 0.0000166667, 6);
+    expect(costOf([x86], 10e6).byKey('lambda.duration:x86_64')).toBeCloseTo(120_000 * 0.0000166667, 6);
+  });
+
+  it("bills the INIT of cold starts at the duration price, by the profile's cold-start share and INIT duration", () => {
+    const fn = resource('lambda-function', { memoryMiB: 512, architecture: 'arm64', serving: true, edge: false, logRetentionDays: 30 });
+    const init = (profile: Partial<TrafficProfile>) =>
+      costOf([fn], 50e6, { profile })
+        .estimate.lines.filter((l) => l.what.startsWith('INIT'))
+        .reduce((sum, l) => sum + l.quantity, 0);
+    // 50M invocations, 2% cold starts = 1M INITs of 600 ms at 0.5 GB = 300,000 GB-s.
+    expect(init({ coldStartShare: 0.02, initDurationMs: 600 })).toBeCloseTo(300_000, 6);
+    expect(init({ coldStartShare: 0 })).toBe(0);
   });
 
   it('prices Lambda@Edge and CloudFront Functions on the requests of the behaviours they are on', () => {
@@ -356,16 +378,18 @@ describe('Lambda, CloudWatch and the rest', () => {
         {
           pathPattern: '/api/v1/identities/*',
           cached: false,
+          compresses: false,
           lambdaEdge: [{ eventType: 'origin-request', functionId: 'BodyHash' }],
           cloudFrontFunctions: [],
         },
         {
           pathPattern: '/api/v1/flags/*',
           cached: true,
+          compresses: true,
           lambdaEdge: [],
           cloudFrontFunctions: [{ eventType: 'viewer-request', functionId: 'Router' }],
         },
-        { pathPattern: null, cached: false, lambdaEdge: [], cloudFrontFunctions: [] },
+        { pathPattern: null, cached: false, compresses: false, lambdaEdge: [], cloudFrontFunctions: [] },
       ],
     });
     // 100M requests: 30M identities reach the origin through BodyHash; 70M flag lists pass Router as viewers.

@@ -6,6 +6,7 @@ import { App } from 'aws-cdk-lib';
 import { addFlagstackStacks } from '../../lib/app';
 import type { Resource, StageResources } from '../../lib/cost/discovery';
 import { type EstimateInput, estimateStage } from '../../lib/cost/estimate';
+import type { PriceOverrides } from '../../lib/cost/prices/overrides';
 import { type Capacity, DEFAULT_CAPACITY, type TrafficProfile, trafficProfile } from '../../lib/cost/profile';
 import type { StackTemplate } from '../../lib/cost/templates';
 
@@ -29,15 +30,19 @@ export function resource<K extends Resource['kind']>(
   } as Resource;
 }
 
-/** A CloudFront distribution whose `cachedPatterns` behaviours cache and whose default behaviour does not. */
+/**
+ * A CloudFront distribution whose `cachedPatterns` behaviours cache (and compress, as the stacks' flag-list
+ * behaviours do, unless `compress` is false) and whose default behaviour does neither.
+ */
 export function cdn(
   priceClass: string,
   cachedPatterns: string[],
   where: Partial<Pick<Resource, 'id' | 'region' | 'stack'>> = {},
+  { compress = true }: { compress?: boolean } = {},
 ): Resource {
   const behaviors = [
-    ...cachedPatterns.map((pathPattern) => ({ pathPattern, cached: true, lambdaEdge: [], cloudFrontFunctions: [] })),
-    { pathPattern: null, cached: false, lambdaEdge: [], cloudFrontFunctions: [] },
+    ...cachedPatterns.map((pathPattern) => ({ pathPattern, cached: true, compresses: compress, lambdaEdge: [], cloudFrontFunctions: [] })),
+    { pathPattern: null, cached: false, compresses: false, lambdaEdge: [], cloudFrontFunctions: [] },
   ];
   return resource('cloudfront', { priceClass, behaviors }, where);
 }
@@ -47,12 +52,23 @@ export function stageOf(resources: Resource[], stage = 'test'): StageResources {
 }
 
 export function input(
-  options: { profile?: Partial<TrafficProfile>; capacity?: Capacity; freeTier?: boolean; priceRegion?: string } = {},
+  options: {
+    profile?: Partial<TrafficProfile>;
+    capacity?: Capacity;
+    freeTier?: boolean;
+    priceRegion?: string;
+    overrides?: PriceOverrides;
+  } = {},
 ): EstimateInput {
   return {
     profile: trafficProfile(options.profile),
     capacity: options.capacity ?? DEFAULT_CAPACITY,
-    pricing: { homeRegion: 'us-east-1', priceRegion: options.priceRegion ?? 'us-east-1', freeTier: options.freeTier ?? false },
+    pricing: {
+      homeRegion: 'us-east-1',
+      priceRegion: options.priceRegion ?? 'us-east-1',
+      freeTier: options.freeTier ?? false,
+      overrides: options.overrides,
+    },
   };
 }
 

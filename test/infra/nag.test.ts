@@ -1,3 +1,5 @@
+import { Validations } from 'aws-cdk-lib';
+import { priceTable } from '../../lib/cost/prices';
 import { buildApp } from './app';
 
 describe('cdk-nag AWS Solutions checks', () => {
@@ -19,5 +21,24 @@ describe('cdk-nag AWS Solutions checks', () => {
   ])('leave no unacknowledged finding (context %j)', (context) => {
     const { app } = buildApp(context);
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it("acknowledges no WAF with WAF's real price, whose request fee (not its fixed price) dominates at volume", () => {
+    const { app } = buildApp({});
+    const reasons = app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .map((m) => (m.data as Record<string, string>)['Annotation::AwsSolutions-CFR2'])
+      .filter((reason): reason is string => reason !== undefined);
+    expect(reasons).toHaveLength(3); // the autoscaled, fargate and edge distributions
+    const usd = (key: string) => priceTable('us-east-1').get(key).usd;
+    for (const reason of reasons) {
+      expect(reason).not.toMatch(/fixed monthly price dominates/);
+      expect(reason).toContain(
+        `a web ACL costs $${usd('waf.web-acl')} a month, $${usd('waf.rule')} per rule and $${usd('waf.requests').toFixed(2)} per million requests`,
+      );
+      // 3B requests × $0.60 per million.
+      expect(reason).toContain(`$${(3000 * usd('waf.requests')).toLocaleString('en')} a month at 3B requests`);
+    }
   });
 });

@@ -94,11 +94,13 @@ describe('Flagstack-SingleBox', () => {
     });
   });
 
-  it('with a domain: Caddy terminates TLS and port 443 opens', () => {
+  it('with a domain: Caddy terminates TLS, compresses responses with gzip, and port 443 opens', () => {
     const withDomain = template({ domainName: 'flags.example.com' });
     const userData = JSON.stringify(Object.values(withDomain.findResources('AWS::EC2::Instance'))[0].Properties.UserData);
     expect(userData).toContain('flags.example.com');
     expect(userData).toContain('caddy run');
+    // The site block of the Caddyfile, as the user data writes it: gzip for every response it proxies.
+    expect(userData).toMatch(/flags\.example\.com \{\\n {2}encode gzip\\n {2}reverse_proxy 127\.0\.0\.1:/);
     const ingress = Object.values(withDomain.findResources('AWS::EC2::SecurityGroup')).flatMap(
       (sg) => sg.Properties.SecurityGroupIngress ?? [],
     );

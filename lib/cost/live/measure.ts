@@ -204,7 +204,9 @@ export async function measureStage(stage: StageResources, profile: TrafficProfil
     const bytes = total('viewer-bytes');
     const getRequests = requests * (1 - profile.identityShare);
     if (bytes.datapoints > 0 && getRequests > 0) {
+      // What viewers downloaded, compressed or not: every kind of response is priced at it.
       calibrated.meanResponseBytes = bytes.sum / getRequests;
+      calibrated.compressedResponseBytes = calibrated.meanResponseBytes;
       measured['GET/HEAD requests (estimated)'] = Math.round(getRequests);
       measured['mean response bytes'] = Math.round(calibrated.meanResponseBytes);
       notes.push(

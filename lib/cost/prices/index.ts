@@ -146,6 +146,11 @@ export function priceTable(region: string): PriceTable {
   return table;
 }
 
+/** Every price key some table holds. */
+export function allPriceKeys(): Set<string> {
+  return new Set(PRICED_REGIONS.flatMap((region) => priceTable(region).keys()));
+}
+
 /** The cost of `quantity` under a (possibly tiered) price, after any allowance already taken off. */
 export function tieredCost(price: Price, quantity: number): number {
   if (quantity <= 0) return 0;

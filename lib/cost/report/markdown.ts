@@ -126,8 +126,13 @@ export function renderMarkdown(report: CostReport): string {
 
   out.push('## Prices used', '');
   const used = new Map<string, string>();
+  const overridden = new Map<string, Set<string>>();
   for (const estimate of report.estimates)
-    for (const line of estimate.lines) used.set(`${line.priceRegion}|${line.priceKey}`, line.priceRegion);
+    for (const line of estimate.lines) {
+      const key = `${line.priceRegion}|${line.priceKey}`;
+      used.set(key, line.priceRegion);
+      for (const override of line.overrides ?? []) overridden.set(key, (overridden.get(key) ?? new Set()).add(override));
+    }
   const priceRows = [...used.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, region]) => {
@@ -135,7 +140,17 @@ export function renderMarkdown(report: CostReport): string {
       const price = priceTable(region).get(priceKey);
       const tiers = price.tiers?.length ? ` (+${price.tiers.length} tiers)` : '';
       const free = price.free ? `${price.free.quantity.toLocaleString('en')} free` : '';
-      return [region, priceKey, `${price.usd}${tiers}`, price.unit, free, price.verified ? 'yes' : 'no', price.date, price.source];
+      const overrides = overridden.has(key) ? ` (overridden: ${[...overridden.get(key)!].join('; ')})` : '';
+      return [
+        region,
+        priceKey,
+        `${price.usd}${tiers}${overrides}`,
+        price.unit,
+        free,
+        price.verified ? 'yes' : 'no',
+        price.date,
+        price.source,
+      ];
     });
   out.push(
     markdownTable(['region', 'price', 'USD', 'per', 'free / month', 'verified', 'date', 'source'], priceRows, [

@@ -12,13 +12,14 @@ import {
   estimateStage,
   findCrossovers,
   logVolumes,
-  priceCharges,
+  priceUsage,
   type StageEstimate,
 } from '../estimate';
 import { type Availability, stageAvailability } from '../availability';
 import { capacityAt, DEFAULT_LOAD, type LoadOptions, scalingWarnings, type StageCapacity, stageLimits } from '../capacity';
 import { priceTable } from '../prices';
 import { type Candidate, type MoveOn, moveOnPoints, recommend, type Recommendation, type Requirement } from '../recommend';
+import { overrideLabels, type PriceOverrides } from '../prices/overrides';
 import type { Capacity, TrafficProfile } from '../profile';
 import { formatVolume } from '../format';
 import { SERVICES, stageUsage } from '../usage';
@@ -69,6 +70,8 @@ export interface CostReport {
   /** Where the templates came from. */
   readonly templates: string;
   readonly freeTier: boolean;
+  /** The price overrides (`--prices FILE`): which applied, to how many prices, and which to none. */
+  readonly priceOverrides?: { file: string; applied: { override: string; prices: number }[]; unused: string[] };
   readonly capacity: Capacity;
   /** The traffic profile of each stage (the same for every stage offline). */
   readonly profiles: Record<string, TrafficProfile>;
@@ -102,7 +105,10 @@ export interface CostReport {
 function monthlyCostOf(plan: StagePlan, volume: number): number {
   const usage = stageUsage(plan.resources, { requestsPerMonth: volume, profile: plan.input.profile, capacity: plan.input.capacity });
   if (usage.overCapacity.length > 0) return Infinity;
-  return priceCharges(usage.charges, plan.input.pricing).lines.reduce((sum, line) => sum + line.usd, 0);
+  return priceUsage(usage, plan.input.pricing, { stage: plan.resources.stage, requestsPerMonth: volume }).lines.reduce(
+    (sum, line) => sum + line.usd,
+    0,
+  );
 }
 
 export interface ReportContext {
@@ -110,6 +116,7 @@ export interface ReportContext {
   readonly templates: string;
   readonly priceRegion: string;
   readonly freeTier: boolean;
+  readonly priceOverrides?: { readonly file: string; readonly overrides: PriceOverrides };
   readonly capacity: Capacity;
   /** @default DEFAULT_LOAD (the daily profile's peak, a 10× spike) */
   readonly load?: LoadOptions;
@@ -221,6 +228,7 @@ export function buildReport(plans: StagePlan[], context: ReportContext): CostRep
     mode: context.mode,
     templates: context.templates,
     freeTier: context.freeTier,
+    ...(context.priceOverrides && { priceOverrides: overridesApplied(context.priceOverrides, estimates) }),
     capacity: context.capacity,
     profiles: Object.fromEntries(plans.map((plan) => [plan.resources.stage, plan.input.profile])),
     volumes,
@@ -239,6 +247,25 @@ export function buildReport(plans: StagePlan[], context: ReportContext): CostRep
     notes: [...new Set([...estimates.flatMap((estimate) => estimate.notes), ...(context.notes ?? [])])],
     missing: context.missing,
     live: context.live,
+  };
+}
+
+/** Which overrides changed a price, and how many distinct prices (region and key) each changed. */
+function overridesApplied(
+  { file, overrides }: { file: string; overrides: PriceOverrides },
+  estimates: StageEstimate[],
+): NonNullable<CostReport['priceOverrides']> {
+  const prices = new Map<string, Set<string>>();
+  for (const line of estimates.flatMap((estimate) => estimate.lines))
+    for (const override of line.overrides ?? []) {
+      if (!prices.has(override)) prices.set(override, new Set());
+      prices.get(override)!.add(`${line.priceRegion}|${line.priceKey}`);
+    }
+  const labels = overrideLabels(overrides);
+  return {
+    file,
+    applied: labels.filter((label) => prices.has(label)).map((override) => ({ override, prices: prices.get(override)!.size })),
+    unused: labels.filter((label) => !prices.has(label)),
   };
 }
 

@@ -118,6 +118,18 @@ export function missingLines(report: CostReport): string[] {
 export function provenance(report: CostReport): string {
   return (
     `Prices: ${report.region}, as of ${report.pricesAsOf} (table version ${report.pricesVersion})${report.freeTier ? ', always-free allowances applied' : ', without free allowances'}. ` +
+    overridesLine(report) +
     `Templates: ${report.templates}. Capacity: ${report.capacity.source}.`
+  );
+}
+
+/** Which price overrides applied, if a file gave any. */
+function overridesLine(report: CostReport): string {
+  const overrides = report.priceOverrides;
+  if (overrides === undefined) return '';
+  const applied = overrides.applied.map((a) => `${a.override} (${a.prices} price${a.prices === 1 ? '' : 's'})`);
+  return (
+    `Price overrides from ${overrides.file}: ${applied.length > 0 ? applied.join('; ') : 'none applied'}` +
+    `${overrides.unused.length > 0 ? `; not used by any line: ${overrides.unused.join('; ')}` : ''}. `
   );
 }
