@@ -1,25 +1,15 @@
 /** The markdown report: the summary, each volume side by side, findings, the inputs and the prices used. */
 import { formatUsd, formatVolume } from '../format';
 import { priceTable } from '../prices';
-import { ASSUMPTIONS, type TrafficProfile } from '../profile';
+import { ASSUMPTIONS } from '../profile';
 import { type CostReport, estimateOf, sideBySide, stagesOf } from './model';
-import { comparisonGrid, findings, missingLines, provenance, unpricedLines } from './text';
+import { comparisonGrid, findings, missingLines, profileRows, provenance, unpricedLines } from './text';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
 function markdownTable(header: string[], rows: string[][], align: ('left' | 'right')[]): string {
   const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
   return [line(header), `| ${align.map((a) => (a === 'right' ? '---:' : '---')).join(' | ')} |`, ...rows.map(line)].join('\n');
-}
-
-function profileRows(profiles: Record<string, TrafficProfile>): string[][] {
-  const stages = Object.keys(profiles);
-  const first = profiles[stages[0]];
-  const same = stages.every((stage) => JSON.stringify(profiles[stage]) === JSON.stringify(first));
-  const shown = same ? { all: first } : profiles;
-  // Optional fields (a measured one) may be set for some stages only.
-  const keys = [...new Set(Object.values(shown).flatMap((profile) => Object.keys(profile)))];
-  return keys.map((key) => [key, ...Object.values(shown).map((profile) => JSON.stringify(profile[key as keyof TrafficProfile]) ?? '')]);
 }
 
 export function renderMarkdown(report: CostReport): string {

@@ -1,9 +1,11 @@
 /**
  * What the table, markdown and HTML renderers share: the side-by-side rows of a group of estimates,
- * and the sentences under them (cheapest, crossovers, notes, unpriced, missing stages).
+ * the sentences under them (cheapest, crossovers, notes, unpriced, missing stages) and the rows of the
+ * traffic profile.
  */
 import type { StageEstimate } from '../estimate';
 import { formatUsd, formatVolume } from '../format';
+import type { TrafficProfile } from '../profile';
 import { type CostReport, type RatedEstimate, servicesIn } from './model';
 
 export interface Grid {
@@ -45,7 +47,8 @@ function carries(estimate: RatedEstimate): string {
   return `${capacity.absorbsSpike ? 'yes' : 'no'}, ${times}× peak`;
 }
 
-function survives(estimate: RatedEstimate): string {
+/** "instance, AZ loss", or "no loss" when it survives none. */
+export function survives(estimate: Pick<RatedEstimate, 'availability'>): string {
   const { availability: a } = estimate;
   const losses = [a.survivesInstanceLoss && 'instance', a.survivesAzLoss && 'AZ', a.survivesRegionLoss && 'region'].filter(Boolean);
   return losses.length === 0 ? 'no loss' : `${losses.join(', ')} loss`;
@@ -63,6 +66,13 @@ export function findings(report: CostReport): string[] {
     );
   }
   if (lines.length > 0) lines.push('');
+  lines.push(...priceFindings(report));
+  return lines;
+}
+
+/** The prices alone: the cheapest stage at each volume, where it changes, and each pair's crossover. */
+export function priceFindings(report: CostReport): string[] {
+  const lines: string[] = [];
   for (const { requestsPerMonth, stage } of report.cheapest) {
     lines.push(
       stage === 'none'
@@ -104,6 +114,17 @@ export function capacityLines(report: CostReport): string[] {
     );
   }
   return lines;
+}
+
+/** The profile's fields down, one column for all stages when they share it, else one per stage. */
+export function profileRows(profiles: Record<string, TrafficProfile>): string[][] {
+  const stages = Object.keys(profiles);
+  const first = profiles[stages[0]];
+  const same = stages.every((stage) => JSON.stringify(profiles[stage]) === JSON.stringify(first));
+  const shown = same ? { all: first } : profiles;
+  // Optional fields (a measured one) may be set for some stages only.
+  const keys = [...new Set(Object.values(shown).flatMap((profile) => Object.keys(profile)))];
+  return keys.map((key) => [key, ...Object.values(shown).map((profile) => JSON.stringify(profile[key as keyof TrafficProfile]) ?? '')]);
 }
 
 export function unpricedLines(report: CostReport): string[] {
