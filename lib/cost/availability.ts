@@ -52,10 +52,12 @@ export function stageAvailability(stage: StageResources): Availability {
       survivesRegionLoss: multiRegion,
       deployment: 'Lambda function versions: each invocation runs the old or the new code',
       deployDowntimeSeconds: 0,
-      recoveryPoint: replicated
-        ? 'DynamoDB global table (replicas about a second behind) with point-in-time recovery; the flags themselves come from the control plane database'
-        : 'DynamoDB with point-in-time recovery',
-      recoveryPointSeconds: AVAILABILITY_ASSUMPTIONS.pointInTimeSeconds,
+      recoveryPoint:
+        `DynamoDB${replicated ? ' global table (replicas about a second behind)' : ''}` +
+        (tables.every((t) => t.pitrRegions.length > 0) ? ' with point-in-time recovery' : '') +
+        '; the flags themselves come from the control plane database',
+      // DynamoDB writes to three AZs before it answers.
+      recoveryPointSeconds: 0,
       reasons,
     };
   }

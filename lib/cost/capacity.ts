@@ -10,7 +10,7 @@
  * only what reaches it. CPU per request comes from the capacity figure (`npm run bench`).
  */
 import type { Resource, ResourceOf, StageResources } from './discovery';
-import { instanceTypeSpec } from '../instance-types';
+import { instanceTypeSpec, vcpusOf } from '../instance-types';
 import { ASSUMPTIONS, type Capacity, DEFAULT_CAPACITY, SECONDS_PER_MONTH, type TrafficProfile, trafficProfile } from './profile';
 import { FLAG_LIST_PATH, behaviorFor, shareByNearestRegion } from './usage';
 
@@ -56,7 +56,7 @@ export interface StageCapacity {
   readonly headroom: number;
   /** Whether spike × peak fits under its largest scale. */
   readonly absorbsSpike: boolean;
-  /** Seconds from a spike to the capacity that serves it: 0 when it is there already, null when it never comes. */
+  /** Seconds a scaling stage takes to add capacity after a spike (for Lambda, the concurrency the spike needs); null when it cannot add any. */
   readonly scaleOutSeconds: number | null;
   /** Every limit, lowest first. */
   readonly limits: Limit[];
@@ -160,14 +160,14 @@ export function stageLimits(stage: StageResources, profile: TrafficProfile, capa
     ...of('ec2-instance').map((r) => ({
       what: r.instanceType,
       count: 1,
-      vcpus: instanceTypeSpec(r.instanceType)?.vcpus ?? 1,
+      vcpus: vcpusOf(r.instanceType) ?? 1,
       workers: r.workers ?? 1,
       instanceType: r.instanceType,
     })),
     ...of('auto-scaling-group').map((r) => ({
       what: r.instanceType,
       count: r.max,
-      vcpus: instanceTypeSpec(r.instanceType)?.vcpus ?? 1,
+      vcpus: vcpusOf(r.instanceType) ?? 1,
       workers: r.workers ?? 1,
       instanceType: r.instanceType,
     })),
@@ -208,7 +208,7 @@ export function stageLimits(stage: StageResources, profile: TrafficProfile, capa
   for (const database of databases) {
     const writer =
       database.kind === 'rds-instance'
-        ? { what: `db.${database.instanceClass.replace(/^db\./, '')}`, vcpus: instanceTypeSpec(database.instanceClass)?.vcpus }
+        ? { what: `db.${database.instanceClass.replace(/^db\./, '')}`, vcpus: vcpusOf(database.instanceClass) }
         : database.serverless
           ? { what: `Aurora Serverless v2 at ${database.serverless.max} ACUs`, vcpus: database.serverless.max * ASSUMPTIONS.vcpusPerAcu }
           : {
@@ -336,10 +336,7 @@ export function scalingWarnings(
     const perMinute = ((requestsPerMonth / SECONDS_PER_MONTH) * originShare * 60) / groups.length;
     const target = group.scaling.requestsPerTargetPerMinute;
     const atPeak = Math.ceil((perMinute * load.peak) / target - 1e-9);
-    const usable = Math.min(
-      group.kind === 'fargate-service' ? group.cpu / 1024 : (instanceTypeSpec(group.instanceType)?.vcpus ?? 1),
-      group.workers ?? 1,
-    );
+    const usable = Math.min(group.kind === 'fargate-service' ? group.cpu / 1024 : (vcpusOf(group.instanceType) ?? 1), group.workers ?? 1);
     const fitting = Math.round(requestsPerTargetAt(profile.targetCpuUtilisation, usable, profile, capacity, stage));
     const at = `${stage.stage}: at ${requestsPerMonth.toLocaleString('en')} requests a month ${group.id}'s policy (${target.toLocaleString('en')} requests per target a minute)`;
     if (atPeak > group.max) {

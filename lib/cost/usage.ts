@@ -385,7 +385,7 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
   const counts = new Map<Resource, number>();
   for (const group of of('auto-scaling-group')) {
     const spec = instanceTypeSpec(group.instanceType);
-    if (spec === undefined) cannotQuantify(group, `no vCPU count known for ${group.instanceType} (lib/cost/instance-types.ts)`);
+    if (spec === undefined) cannotQuantify(group, `no vCPU count known for ${group.instanceType} (lib/instance-types.ts)`);
     else counts.set(group, scaledCount(group, spec.vcpus, group, 'autoscaledMaxInstances'));
   }
   for (const service of of('fargate-service')) counts.set(service, scaledCount(service, service.cpu / 1024, service, 'fargateMaxTasks'));
@@ -948,7 +948,7 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
     if (Number.isNaN(vcpus) || targets.length === 0) {
       cannotQuantify(
         proxy,
-        targets.length === 0 ? 'its target database is not in the stack' : "a target's vCPU count is unknown (lib/cost/instance-types.ts)",
+        targets.length === 0 ? 'its target database is not in the stack' : "a target's vCPU count is unknown (lib/instance-types.ts)",
       );
       continue;
     }

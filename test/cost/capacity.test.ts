@@ -11,6 +11,7 @@ import {
   defaultRequestsPerTarget,
   HOURLY_PROFILE,
   MINUTE_BURST,
+  scalingWarnings,
   stageLimits,
 } from '../../lib/cost/capacity';
 import { SECONDS_PER_MONTH, trafficProfile, uniformCapacity } from '../../lib/cost/profile';
@@ -154,6 +155,27 @@ test('the stacks’ default scaling target: origin requests a minute one host se
   const serviceCpu = 0.35 / (25_279 / 2) + (0.3 * 0.5) / (3_399 / 2);
   expect(defaultRequestsPerTarget(2)).toBe(Math.round(((0.5 * 2) / (serviceCpu / 0.65)) * 60));
   expect(defaultRequestsPerTarget(0.5)).toBe(Math.round(((0.5 * 0.5) / (serviceCpu / 0.65)) * 60));
+});
+
+test('a request-count policy a volume pins at its maximum or minimum is warned about', () => {
+  const group = (requestsPerTargetPerMinute: number) =>
+    stageOf([
+      resource('auto-scaling-group', {
+        instanceType: 't4g.micro',
+        detailedMonitoring: false,
+        volumes: [],
+        min: 2,
+        max: 6,
+        scaling: { requestsPerTargetPerMinute },
+      }),
+    ]);
+  // 600M a month: 228.3 req/s on average, 456.6 at a 2× peak, all at the origin (no CloudFront): 27,397 a minute.
+  const [pinned] = scalingWarnings(group(1000), 600e6, load, profile, capacity);
+  expect(pinned).toMatch(/wants 28 targets at peak and is pinned at its maximum of 6/);
+  expect(scalingWarnings(group(100_000), 600e6, load, profile, capacity)).toEqual([
+    expect.stringMatching(/wants 1 at peak and stays at its minimum of 2/),
+  ]);
+  expect(scalingWarnings(group(5000), 600e6, load, profile, capacity)).toEqual([]);
 });
 
 describe('capacity at a volume', () => {

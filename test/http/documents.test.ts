@@ -282,12 +282,95 @@ test('an import replaces: what the document no longer names goes, from the proje
   expect(audit.items[1].after.feature_states.map((fs: any) => fs.feature.name)).toEqual(['kept']);
 });
 
+test("after an import, an option added through the admin API splits after the document's, so no identity changes variant; the project's other environments serve the change", async () => {
+  const split = (id: number, optionId: number, value: string) => ({
+    id,
+    multivariate_feature_option: { id: optionId, value },
+    percentage_allocation: 30,
+  });
+  const documentOf = (apiKey: string, rule: string) => ({
+    id: 1,
+    api_key: apiKey,
+    name: apiKey,
+    project: {
+      id: 8080,
+      name: 'split project',
+      organisation: { id: 1, name: 'o', feature_analytics: false, stop_serving_flags: false, persist_trait_data: true },
+      hide_disabled_flags: false,
+      segments: [
+        {
+          id: 81,
+          name: 'pro',
+          rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'EQUAL', property_: 'plan', value: rule }] }],
+          feature_states: [
+            {
+              feature: { id: 1, name: 'layout', type: 'MULTIVARIATE' },
+              enabled: true,
+              django_id: 810,
+              feature_state_value: 'segment',
+              feature_segment: { priority: 0 },
+            },
+          ],
+        },
+      ],
+    },
+    feature_states: [
+      {
+        feature: { id: 1, name: 'layout', type: 'MULTIVARIATE' },
+        enabled: true,
+        django_id: 800,
+        feature_state_value: 'grid',
+        multivariate_feature_state_values: [split(5000, 7000, 'list'), split(5001, 7001, 'cards')],
+      },
+    ],
+  });
+  expect((await svc.admin('PUT', '/environments/split_a/document', documentOf('split_a', 'pro'))).status).toBe(201);
+  expect((await svc.admin('PUT', '/environments/split_b/document', documentOf('split_b', 'pro'))).status).toBe(201);
+  const valuesOf = async (key: string, traits: Record<string, string> = {}) => {
+    const values: unknown[] = [];
+    for (let i = 0; i < 30; i++) {
+      const { body } = await svc.call('POST', '/api/v1/identities/', {
+        headers: { 'X-Environment-Key': key },
+        body: {
+          identifier: `split-${i}`,
+          transient: true,
+          traits: Object.entries(traits).map(([trait_key, trait_value]) => ({ trait_key, trait_value })),
+        },
+      });
+      values.push(body.flags[0].feature_state_value);
+    }
+    return values;
+  };
+  const before = await valuesOf('split_a');
+  const { body: features } = await svc.admin(
+    'GET',
+    `/projects/${(await svc.admin('GET', '/environments/split_a')).body.project_id}/features`,
+  );
+  const layout = features.find((f: any) => f.name === 'layout');
+  expect(
+    (await svc.admin('POST', `/features/${layout.id}/multivariate-options`, { value: 'new', default_percentage_allocation: 10 })).status,
+  ).toBe(201);
+  // The new variant takes the 60–70 band: everyone below 60 keeps theirs.
+  const after = await valuesOf('split_a');
+  expect(after.map((value, i) => (before[i] === 'grid' ? 'grid or new' : value))).toEqual(
+    before.map((value) => (value === 'grid' ? 'grid or new' : value)),
+  );
+  expect(after.filter((value, i) => value !== before[i]).every((value) => value === 'new')).toBe(true);
+
+  // Re-importing split_a with the segment's rule changed changes the shared segment; split_b serves it at once.
+  expect(await valuesOf('split_b', { plan: 'pro' })).toEqual(Array(30).fill('segment'));
+  expect((await svc.admin('PUT', '/environments/split_a/document', documentOf('split_a', 'enterprise'))).status).toBe(200);
+  expect((await valuesOf('split_b', { plan: 'pro' })).includes('segment')).toBe(false);
+});
+
 test('a failing import changes nothing (one transaction)', async () => {
   const { body: before } = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
   const broken = structuredClone(before);
   broken.name = 'renamed';
-  // A second feature under an existing name: refused once the environment's rows are being written.
-  broken.feature_states.push({ ...broken.feature_states[0], feature: { ...broken.feature_states[0].feature, id: 999999 } });
+  // A new feature, then a second state of the first feature in the same place: refused once the
+  // features, segments, options and the first states are written.
+  broken.feature_states.unshift({ ...broken.feature_states[0], feature: { id: 999999, name: 'brand_new', type: 'STANDARD' } });
+  broken.feature_states.push({ ...broken.feature_states[1] });
   const response = await svc.admin('PUT', `/environments/${seeded.clientKey}/document`, broken);
   expect(response.status).toBe(400);
   const { body: after } = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);

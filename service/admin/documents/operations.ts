@@ -45,6 +45,12 @@ export async function importDocument(
   const projectId = environment.project_id;
   const before = created ? null : (await loadEnvironment(tx, environment.id))!.document;
 
+  // An option id is this project's own only in a document exported from it; otherwise only an id an
+  // earlier import kept is the same option.
+  const [project] = await tx.query<{ own_id: number }>('SELECT COALESCE(document_id, id)::float8 AS own_id FROM projects WHERE id = $1', [
+    projectId,
+  ]);
+  const ownExport = project.own_id === doc.project.id;
   await tx.query('UPDATE projects SET hide_disabled_flags = $2, document_id = COALESCE(document_id, $3) WHERE id = $1', [
     projectId,
     doc.project.hide_disabled_flags,
@@ -76,7 +82,7 @@ export async function importDocument(
       desired.push({ featureId: featureIds.get(source.feature.id)!, segmentId: null, identityId: row.id, source });
     }
   }
-  const options = await matchOptions(tx, desired);
+  const options = await matchOptions(tx, desired, ownExport);
   await replaceFeatureStates(tx, environment.id, desired, options);
 
   // What the document no longer names goes, unless another environment of the project still uses it.
@@ -98,7 +104,16 @@ export async function importDocument(
   );
 
   const after = (await loadEnvironment(tx, environment.id))!.document;
-  record({ action: 'import', entityType: 'environment_document', entityId: environment.id, environmentId: environment.id, before, after });
+  // The project's shared rows (segments, features, options) changed too: its other environments refresh.
+  record({
+    action: 'import',
+    entityType: 'environment_document',
+    entityId: environment.id,
+    environmentId: environment.id,
+    projectId,
+    before,
+    after,
+  });
   return { created, document: after };
 }
 
@@ -232,11 +247,11 @@ type OptionRow = { id: number; feature_id: number; document_id: number | null; v
 
 /**
  * Maps every option key of the desired states to a row of multivariate_options: the row with the
- * document's id (an exported row's own id, or the id an earlier import kept) and the same value, else
+ * document's id (the id an earlier import kept, or, in this project's own export, the row's id) and the same value, else
  * with that id (its value is updated), else, for an option without an id, a row without one with the
  * same value; else a new row keeping the document's id.
  */
-async function matchOptions(tx: Queryable, desired: readonly DesiredState[]): Promise<Map<string, number>> {
+async function matchOptions(tx: Queryable, desired: readonly DesiredState[], ownExport: boolean): Promise<Map<string, number>> {
   const wanted = new Map<string, WantedOption>();
   for (const state of desired) {
     for (const { allocation, key } of allocationsOf(state)) {
@@ -262,8 +277,10 @@ async function matchOptions(tx: Queryable, desired: readonly DesiredState[]): Pr
     }
   };
   const sameValue = (a: FlagValue, b: FlagValue) => JSON.stringify(a) === JSON.stringify(b);
-  pass((row, option) => option.id !== null && (row.document_id ?? row.id) === option.id && sameValue(row.value, option.value));
-  pass((row, option) => option.id !== null && (row.document_id ?? row.id) === option.id);
+  const sameId = (row: OptionRow, option: WantedOption) =>
+    option.id !== null && (row.document_id === option.id || (ownExport && row.document_id === null && row.id === option.id));
+  pass((row, option) => sameId(row, option) && sameValue(row.value, option.value));
+  pass(sameId);
   pass((row, option) => option.id === null && row.document_id === null && sameValue(row.value, option.value));
   for (const [key, option] of wanted) {
     const id = rows.get(key);

@@ -72,12 +72,23 @@ async function setAllocations(tx: Queryable, featureStateId: number, featureId: 
   ]);
   for (const allocation of allocations) {
     await tx.query(
-      `INSERT INTO multivariate_allocations (feature_state_id, option_id, percentage_allocation, uuid) VALUES ($1, $2, $3, $4)
+      `INSERT INTO multivariate_allocations (feature_state_id, option_id, percentage_allocation, uuid, document_id)
+       VALUES ($1, $2, $3, $4, ${NEXT_DOCUMENT_ALLOCATION_ID('$1')})
        ON CONFLICT (feature_state_id, option_id) DO UPDATE SET percentage_allocation = EXCLUDED.percentage_allocation`,
       [featureStateId, allocation.option_id, allocation.percentage_allocation, randomUUID()],
     );
   }
 }
+
+/**
+ * The document id a new allocation of state `stateRef` (an SQL expression) takes: after the state's
+ * last when its allocations keep an imported document's ids (the split walks them by id, so a new
+ * variant must not jump ahead of the others and move every identity), else none (its own id,
+ * larger than the others', does the same).
+ */
+export const NEXT_DOCUMENT_ALLOCATION_ID = (stateRef: string) =>
+  `(SELECT CASE WHEN bool_or(a.document_id IS NOT NULL) THEN max(COALESCE(a.document_id, a.id)) + 1 END
+      FROM multivariate_allocations a WHERE a.feature_state_id = ${stateRef})`;
 
 /** Updates a feature state row (a default or a segment override) in place. */
 export async function applyStateUpdate(

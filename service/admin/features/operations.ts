@@ -1,7 +1,7 @@
 /** Features of a project and their multivariate options (each environment's state of a feature: feature-states/). */
 import { conflict, notFound } from '../../errors';
 import { json, type Queryable } from '../../storage/database';
-import { assertAllocationsFit, createDefaultState } from '../feature-states/operations';
+import { assertAllocationsFit, createDefaultState, NEXT_DOCUMENT_ALLOCATION_ID } from '../feature-states/operations';
 import { featureById, lockRow, projectById } from '../lookups';
 import type { Change } from '../writer';
 import type { FeatureCreate, FeatureUpdate, MultivariateOptionCreate, MultivariateOptionUpdate } from './schemas';
@@ -95,8 +95,8 @@ export async function createOption({ tx, record }: Change, featureId: number, in
   const option = await insertOption(tx, featureId, input);
   await tx.query("UPDATE features SET type = 'MULTIVARIATE' WHERE id = $1", [featureId]);
   await tx.query(
-    `INSERT INTO multivariate_allocations (feature_state_id, option_id, percentage_allocation, uuid)
-     SELECT s.id, $2, $3, md5(random()::text || s.id::text) FROM feature_states s
+    `INSERT INTO multivariate_allocations (feature_state_id, option_id, percentage_allocation, uuid, document_id)
+     SELECT s.id, $2, $3, md5(random()::text || s.id::text), ${NEXT_DOCUMENT_ALLOCATION_ID('s.id')} FROM feature_states s
       WHERE s.feature_id = $1 AND s.segment_id IS NULL AND s.identity_id IS NULL`,
     [featureId, option.id, input.default_percentage_allocation ?? 0],
   );

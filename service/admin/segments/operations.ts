@@ -31,6 +31,7 @@ export function assertUsableRules(rules: SegmentCreate['rules'], where: string, 
 export async function createSegment({ tx, record }: Change, projectId: number, input: SegmentCreate) {
   assertUsableRules(input.rules, 'body/rules', input.name);
   await projectById(tx, projectId);
+  // Names are unique through the admin API (an imported document may bring segments sharing one).
   const [existing] = await tx.query('SELECT 1 FROM segments WHERE project_id = $1 AND name = $2', [projectId, input.name]);
   if (existing) throw conflict(`Segment '${input.name}' already exists in project ${projectId}`);
   const [row] = await tx.query<{ id: number }>(
@@ -46,6 +47,15 @@ export async function updateSegment({ tx, record }: Change, id: number, input: S
   await lockRow(tx, 'segments', id);
   const before = await getSegment(tx, id);
   if (input.rules) assertUsableRules(input.rules, 'body/rules', input.name ?? before.name);
+  // Names are unique through the admin API (an imported document may bring segments sharing one).
+  if (input.name !== undefined && input.name !== before.name) {
+    const [taken] = await tx.query('SELECT 1 FROM segments WHERE project_id = $1 AND name = $2 AND id <> $3', [
+      before.project_id,
+      input.name,
+      id,
+    ]);
+    if (taken) throw conflict(`Segment '${input.name}' already exists in project ${before.project_id}`);
+  }
   await tx.query(
     `UPDATE segments SET name = COALESCE($2, name), description = CASE WHEN $3 THEN $4 ELSE description END,
        rules = COALESCE($5::jsonb, rules) WHERE id = $1`,

@@ -11,5 +11,5 @@ ALTER TABLE projects ADD COLUMN document_id bigint;
 ALTER TABLE environments ADD COLUMN hide_disabled_flags boolean;
 ALTER TABLE multivariate_options ADD COLUMN document_id bigint;
 ALTER TABLE multivariate_allocations ADD COLUMN document_id bigint;
-ALTER TABLE segments DROP CONSTRAINT segments_project_id_name_key;
+ALTER TABLE segments DROP CONSTRAINT IF EXISTS segments_project_id_name_key;
 `;
