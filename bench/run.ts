@@ -749,7 +749,7 @@ function report(result: Partial<ServiceResult> & { edge?: EdgeResult; engine: Re
   if (scenarios.length > 0) {
     console.log(
       `\nflagstack on ${result.database}, ${connections} connections, ${turns} turns of ${turnSeconds} s per scenario, alternating with as many of its baseline, ` +
-        `after ${warmupSeconds} s of warm-up on each side, node ${process.version}`,
+        `after at least ${warmupSeconds} s of warm-up on each side, node ${process.version}`,
     );
     console.log(table.toString());
     console.log(
