@@ -809,10 +809,12 @@ function report(result: Partial<ServiceResult> & { edge?: EdgeResult; engine: Re
     );
   }
   const targets = checkTargets({ ...result, scenarios });
-  console.log(
-    `targets (docs/performance.md)${result.database === 'pglite' ? "; on PGlite the embedded database's memory counts in the service's RSS" : ''}:`,
-  );
-  for (const { target, measured, met } of targets) console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${target}: ${measured}`);
+  if (targets.length > 0) {
+    console.log(
+      `targets (docs/performance.md)${result.database === 'pglite' ? "; on PGlite the embedded database's memory counts in the service's RSS" : ''}:`,
+    );
+    for (const { target, measured, met } of targets) console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${target}: ${measured}`);
+  }
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });
     writeFileSync(
