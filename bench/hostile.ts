@@ -16,6 +16,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { spreadOf, type Spread as MedianAndRange } from './turns';
 
 export const HOSTILE_SCENARIO = 'hostile REGEX: identity requests with a 1% attacker';
 
@@ -137,17 +138,11 @@ export function latencyPercentiles(
 }
 
 /** The median of some turns' figures and their range; `atLeast` when any of them is a lower bound. */
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
+export interface Spread extends MedianAndRange {
   atLeast: boolean;
 }
 export function spread(values: ReadonlyArray<{ value: number; atLeast: boolean }>): Spread {
-  const sorted = values.map((v) => v.value).sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], atLeast: values.some((v) => v.atLeast) };
+  return { ...spreadOf(values.map((v) => v.value)), atLeast: values.some((v) => v.atLeast) };
 }
 
 export interface HostileTurn {

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
@@ -14,9 +14,11 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Table from 'cli-table3';
 import { Client } from 'pg';
+import { benchmarkEdge, type EdgeResult } from './edge';
 import { benchmarkEngine } from './engine';
 import { HOSTILE_SCENARIO, HOSTILE_TURNS, hostileRows, measureHostile, type HostileResult } from './hostile';
 import { checkTargets } from './targets';
+import { DEFAULT_TURNS, MAX_TURNS, parseTurns, spreadOf, spreadsOverTurns, type Spread, type TurnSpreads } from './turns';
 import { benchmarkDocument, FEATURES, traitList, traitsOf } from './workload';
 
 const ROOT = join(__dirname, '..', '..');
@@ -29,6 +31,7 @@ const SCENARIOS = {
   ofrep: 'POST /ofrep/v1/evaluate/flags',
   document: 'GET /api/v1/environment-document/',
   hostile: HOSTILE_SCENARIO,
+  edge: 'edge handler in process (flag list, identity)',
 } as const;
 
 const options = parseOptions();
@@ -37,6 +40,7 @@ function parseOptions() {
     return parseArgs({
       options: {
         duration: { type: 'string', default: '10' },
+        turns: { type: 'string', default: String(DEFAULT_TURNS) },
         warmup: { type: 'string', default: '1' },
         connections: { type: 'string', default: '50' },
         json: { type: 'string' },
@@ -53,14 +57,17 @@ function parseOptions() {
   }
 }
 if (options.help) {
-  console.log(`npm run bench -- [--duration SECONDS] [--warmup SECONDS] [--connections N] [--json FILE] [--peers] [--only TEXT] [--profile DIR]
+  console.log(`npm run bench -- [--duration SECONDS] [--turns N] [--warmup SECONDS] [--connections N] [--json FILE] [--peers] [--only TEXT] [--profile DIR]
 
-  --duration     seconds per scenario (default 10)
-  --warmup       unmeasured seconds of the same load on each side before a scenario's turns (default 1)
+  --duration     seconds per scenario (default 10), and as long again for its baseline
+  --turns        turns per scenario, alternating with the baseline (default ${DEFAULT_TURNS}), each --duration / N seconds
+                 (at least 1); figures are the median over the turns, with their range
+  --warmup       unmeasured seconds of the same load on each side before a scenario's turns (default 1), then a
+                 second more at a time, up to 10, while the server's JIT is still compiling
   --connections  concurrent connections (default 50)
   --json FILE    also write the results as JSON
   --peers        also measure unleash-server (needs DATABASE_URL; installs bench/peers on first use)
-  --only TEXT    measure only the scenarios whose name contains TEXT (e.g. flags, identities, ofrep, hostile)
+  --only TEXT    measure only the scenarios whose name contains TEXT (e.g. flags, identities, ofrep, hostile, edge)
   --profile DIR  run the service with --cpu-prof and write its CPU profile to DIR (open in Chrome DevTools)
   --memory-mb MB size the service's V8 heap as Node does on a machine with this much memory, 512–4096
                  (default 1024: the autoscaled stage's t4g.micro, the fargate stage's default task); 0: this machine's memory
@@ -71,11 +78,15 @@ sends 1% of the requests with trait values made for catastrophic regex backtrack
 characters through OFREP, or the longest it accepts; 2,000 through the SDK route) against five REGEX
 segments; ${HOSTILE_TURNS} turns each way of half the duration, alternating, and the service's longest
 event-loop delay in each turn (its /metrics before and after). A service that stops answering is
-killed and started again (a CPU profile of a killed one is lost).`);
+killed and started again (a CPU profile of a killed one is lost).
+The edge one invokes the edge function's Lambda handler in this process over an in-memory flag table
+(DynamoDB mocked: no round trip), flag lists and identity requests in alternating turns, --duration
+seconds of CPU in all, and reports the CPU time per invocation; it needs no service or database.`);
   process.exit(0);
 }
 const duration = Number(options.duration);
 const connections = Number(options.connections);
+const turns = parseTurns(options.turns!) ?? fail(`--turns must be a whole number from 1 to ${MAX_TURNS}, not '${options.turns}'`);
 if (!Number.isFinite(duration) || duration <= 0) fail(`--duration must be a positive number of seconds, not '${options.duration}'`);
 if (!Number.isInteger(connections) || connections <= 0) fail(`--connections must be a positive integer, not '${options.connections}'`);
 // Whole seconds, as autocannon counts them.
@@ -86,8 +97,12 @@ const memoryMb = Number(options['memory-mb']);
 if (!Number.isInteger(memoryMb) || (memoryMb !== 0 && (memoryMb < 512 || memoryMb > 4096))) {
   fail(`--memory-mb must be 0 (this machine's) or a whole number of megabytes from 512 to 4096, not '${options['memory-mb']}'`);
 }
-// Each side of a scenario runs in two turns of whole seconds (autocannon counts whole seconds).
-const turnSeconds = Math.max(1, Math.round(duration / 2));
+// Each side of a scenario runs in --turns turns of whole seconds (autocannon counts whole seconds).
+const turnSeconds = Math.max(1, Math.round(duration / turns));
+/** The hostile scenario's turns: its own count (HOSTILE_TURNS each way), of half the duration each. */
+const hostileTurnSeconds = Math.max(1, Math.round(duration / 2));
+/** The edge scenario's turns: --duration seconds of CPU in all, half for each kind of invocation. */
+const edgeTurnMs = Math.round((duration * 1000) / (2 * turns));
 if (options.peers && !process.env.DATABASE_URL) fail('--peers needs DATABASE_URL: unleash-server runs on PostgreSQL');
 const selectedNames: readonly string[] = Object.values(SCENARIOS).filter(
   (name) => options.only === undefined || name.includes(options.only),
@@ -108,15 +123,31 @@ interface Load {
   bytes: number;
   /** CPU time (user + system) the server process spent per request: contention-proof, unlike req/s. */
   cpuMicrosPerRequest: number;
-  /** CPU time the local PostgreSQL server's processes spent per request (0 with PGlite, which runs in the service). */
+  /**
+   * CPU time PostgreSQL spent per request: the backends of the server's database and the server's own
+   * processes (WAL writer, checkpointer…), not other databases' backends (0 with PGlite, which runs in the service).
+   */
   databaseCpuMicrosPerRequest: number;
+  /**
+   * What else kept the machine's vCPUs busy meanwhile, in vCPUs: processes other than the server, the
+   * bench (the load generator) and the database's processes counted above; and the hypervisor (steal).
+   */
+  otherVcpus: number;
+  stealVcpus: number;
 }
 
 interface Scenario {
   name: string;
+  /** Every turn's figures together: mean rates, CPU per request weighted by requests, the worse percentiles. */
   service: Load;
   baseline: Load;
   ratioToBaseline: number;
+  /** The median of each figure over the turns, and its range. */
+  overTurns: TurnSpreads;
+  /** Each service turn and the baseline turn after it. */
+  turns: Array<{ service: Load; baseline: Load }>;
+  /** How long each side was warmed up (see warmUp). */
+  warmupSeconds: { service: number; baseline: number };
   ratioToPeer?: number;
   peer?: string;
 }
@@ -196,35 +227,60 @@ async function stopChild(child: ChildProcess, graceMs = 30_000): Promise<void> {
   clearTimeout(timer);
 }
 
-/** CPU time a process has used so far (utime + stime from /proc), in microseconds. */
-function cpuMicros(pid: number): number {
+/**
+ * CPU time a process has used so far (utime + stime from /proc), in microseconds; with `mainThreadOnly`,
+ * its main thread's, where a Node process runs JavaScript (V8's compiler and GC helpers are its other threads).
+ */
+function cpuMicros(pid: number, { mainThreadOnly = false } = {}): number {
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15, in clock ticks.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8')
     .replace(/^.*\) /s, '')
     .split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
 }
-/** CPU time of every local PostgreSQL process (postmaster and backends) so far, by process id, in microseconds. */
-function postgresCpuMicros(): Map<number, number> {
+/** CPU time of each process in `pids` so far, in microseconds; a process that has ended is left out. */
+function cpuMicrosOf(pids: readonly number[]): Map<number, number> {
   const byPid = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of pids) {
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') byPid.set(Number(entry), cpuMicros(Number(entry)));
+      byPid.set(pid, cpuMicros(pid));
     } catch {
-      // The process ended between the listing and the read.
+      // The process ended since it was listed.
     }
   }
   return byPid;
 }
 /**
- * CPU time PostgreSQL spent between two readings: what each process still running used since the
- * first (or since it started). A backend that ended in between is left out rather than subtracted.
+ * The processes of the local PostgreSQL server that work for `database`: its backends, and the
+ * server's own (WAL writer, checkpointer, background writer…, which have no database). Other
+ * databases' backends are left out: other work on the same server is not the bench's.
  */
-function postgresCpuSince(before: Map<number, number>): number {
+async function postgresPids(database: string): Promise<number[]> {
+  const monitor = new Client({ connectionString: process.env.DATABASE_URL });
+  await monitor.connect();
+  try {
+    const { rows } = await monitor.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 OR datname IS NULL', [
+      database,
+    ]);
+    return rows.map((row) => row.pid);
+  } finally {
+    await monitor.end();
+  }
+}
+/**
+ * CPU time `database`'s processes spent since `before`: what each process running now used since
+ * then (or since it started). A backend that ended in between is left out rather than subtracted.
+ */
+async function postgresCpuSince(database: string, before: Map<number, number>): Promise<number> {
   let total = 0;
-  for (const [pid, micros] of postgresCpuMicros()) total += micros - (before.get(pid) ?? 0);
+  for (const [pid, micros] of cpuMicrosOf(await postgresPids(database))) total += micros - (before.get(pid) ?? 0);
   return total;
+}
+/** The whole machine's busy (user, nice, system, irq, softirq) and stolen CPU time so far, from /proc/stat, in microseconds. */
+function machineCpuMicros(): { busy: number; steal: number } {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  const micros = (ticks: number) => (ticks * 1e6) / CLOCK_TICKS_PER_SECOND;
+  return { busy: micros(user + nice + system + irq + softirq), steal: micros(steal) };
 }
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
@@ -232,17 +288,20 @@ const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encodi
 const peakRssMb = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 /**
- * Drives `url` with autocannon for `seconds`; `database` when the server under load uses the local
- * PostgreSQL (whose processes' CPU is then counted; otherwise nothing is, and the figure is 0).
+ * Drives `url` with autocannon for `seconds`; `database`: the local PostgreSQL database the server
+ * under load uses, whose processes' CPU is then counted (otherwise nothing is, and the figure is 0).
  */
 async function load(
   url: string,
   request: { method?: string; headers?: Record<string, string>; body?: () => string },
   serverPid: number,
-  { seconds = duration, database = false } = {},
+  { seconds = duration, database }: { seconds?: number; database?: string } = {},
 ): Promise<Load> {
+  const databaseCpuBefore = database ? cpuMicrosOf(await postgresPids(database)) : undefined;
+  const machineBefore = machineCpuMicros();
+  const benchBefore = process.cpuUsage();
   const cpuBefore = cpuMicros(serverPid);
-  const databaseCpuBefore = database ? postgresCpuMicros() : undefined;
+  const startedAt = performance.now();
   const result = await autocannon({
     url,
     connections,
@@ -251,16 +310,26 @@ async function load(
     headers: { 'content-type': 'application/json', ...request.headers },
     requests: request.body ? [{ setupRequest: (req: any) => ({ ...req, body: request.body!() }) }] : undefined,
   });
+  const serverCpu = cpuMicros(serverPid) - cpuBefore;
+  const benchCpu = process.cpuUsage(benchBefore);
+  const machine = machineCpuMicros();
+  const wallMicros = (performance.now() - startedAt) * 1000;
+  const databaseCpu = database ? await postgresCpuSince(database, databaseCpuBefore!) : 0;
+  const requests = Math.max(result.requests.total, 1);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     bytes: result.throughput.average / Math.max(result.requests.average, 1),
-    cpuMicrosPerRequest: (cpuMicros(serverPid) - cpuBefore) / Math.max(result.requests.total, 1),
-    databaseCpuMicrosPerRequest: databaseCpuBefore ? postgresCpuSince(databaseCpuBefore) / Math.max(result.requests.total, 1) : 0,
+    cpuMicrosPerRequest: serverCpu / requests,
+    databaseCpuMicrosPerRequest: databaseCpu / requests,
+    otherVcpus: Math.max(0, machine.busy - machineBefore.busy - serverCpu - benchCpu.user - benchCpu.system - databaseCpu) / wallMicros,
+    stealVcpus: (machine.steal - machineBefore.steal) / wallMicros,
   };
 }
+
+const databaseOf = (url: string) => new URL(url).pathname.slice(1);
 
 /** A fresh database on the PostgreSQL server of DATABASE_URL for the duration of `work`, then dropped. */
 async function withPostgresDatabase<T>(purpose: string, work: (url: string) => Promise<T>): Promise<T> {
@@ -351,22 +420,50 @@ function combined(loads: readonly Load[]): Load {
     bytes: perRequest((l) => l.bytes),
     cpuMicrosPerRequest: perRequest((l) => l.cpuMicrosPerRequest),
     databaseCpuMicrosPerRequest: perRequest((l) => l.databaseCpuMicrosPerRequest),
+    otherVcpus: loads.reduce((sum, l) => sum + l.otherVcpus, 0) / loads.length,
+    stealVcpus: loads.reduce((sum, l) => sum + l.stealVcpus, 0) / loads.length,
   };
 }
 
+/** Share of a server's CPU its threads other than the main one may take once it is warm: V8's JIT compiles there. */
+const WARM_BACKGROUND_SHARE = 0.1;
+/** The longest a warm-up goes on past --warmup, seconds. */
+const MAX_EXTRA_WARMUP_SECONDS = 10;
+
 /**
- * The service and the baseline (a body of the same size) under the same load, in turns: half the
- * duration each, twice. Whatever else the machine does meanwhile then weighs on both sides of the
+ * Puts the scenario's load on a server unmeasured for --warmup seconds, then a second at a time while
+ * its threads other than the main one (V8's compiler threads, mostly) still take more than
+ * WARM_BACKGROUND_SHARE of its CPU. The JIT compiles a route's code over its first few thousand
+ * requests, a second's worth on a quiet machine and several on a busy one: there, after a 1-second
+ * warm-up, the service's first 1-second turn of flag reads still spent 36 µs of background CPU per
+ * request, and 153 µs in all against 90–110 in its later turns. Resolves with the seconds it took.
+ */
+async function warmUp(url: string, request: Parameters<typeof load>[1], pid: number): Promise<number> {
+  let seconds = 0;
+  for (let round = warmupSeconds; round > 0; round = 1) {
+    const [all, main] = [cpuMicros(pid), cpuMicros(pid, { mainThreadOnly: true })];
+    await load(url, request, pid, { seconds: round });
+    seconds += round;
+    const used = cpuMicros(pid) - all;
+    const background = used - (cpuMicros(pid, { mainThreadOnly: true }) - main);
+    if (background <= WARM_BACKGROUND_SHARE * used || seconds >= warmupSeconds + MAX_EXTRA_WARMUP_SECONDS) break;
+  }
+  return seconds;
+}
+
+/**
+ * The service and the baseline (a body of the same size) under the same load, in --turns turns each,
+ * alternating. Whatever else the machine does meanwhile then weighs on both sides of each turn's
  * ratio, which one stretch each, one after the other, does not guarantee (seen: a baseline stretch at
- * less than half its usual rate). Each side first takes the load unmeasured for --warmup seconds:
- * the service's JIT compiles a route's code during its first second or so under load (its first
- * turn measured 1–6% more CPU per request than its second without a warm-up, on OFREP bulk).
+ * less than half its usual rate), and the median over the turns leaves out a turn that ran well off
+ * the others. Each side is warmed up first (warmUp). `database`: the service's, on the local PostgreSQL.
  */
 async function measureWithBaseline(
   serviceUrl: string,
   request: Parameters<typeof load>[1],
   servicePid: number,
-): Promise<{ service: Load; baseline: Load }> {
+  database: string | undefined,
+): Promise<Omit<Scenario, 'name'>> {
   const bodySize = await bodyBytes(serviceUrl, request);
   const { child, match } = await startChild(
     process.execPath,
@@ -374,17 +471,28 @@ async function measureWithBaseline(
     process.env,
     /\{"port":(\d+)\}/,
   );
+  const baselineUrl = `http://127.0.0.1:${match[1]}/`;
   try {
-    if (warmupSeconds > 0) {
-      await load(serviceUrl, request, servicePid, { seconds: warmupSeconds });
-      await load(`http://127.0.0.1:${match[1]}/`, request, child.pid!, { seconds: warmupSeconds });
+    const warmedUp = {
+      service: await warmUp(serviceUrl, request, servicePid),
+      baseline: await warmUp(baselineUrl, request, child.pid!),
+    };
+    const measured: Scenario['turns'] = [];
+    for (let turn = 0; turn < turns; turn++) {
+      const service = await load(serviceUrl, request, servicePid, { seconds: turnSeconds, database });
+      const baseline = await load(baselineUrl, request, child.pid!, { seconds: turnSeconds });
+      measured.push({ service, baseline });
     }
-    const [service, baseline]: Load[][] = [[], []];
-    for (let turn = 0; turn < 2; turn++) {
-      service.push(await load(serviceUrl, request, servicePid, { seconds: turnSeconds, database: Boolean(process.env.DATABASE_URL) }));
-      baseline.push(await load(`http://127.0.0.1:${match[1]}/`, request, child.pid!, { seconds: turnSeconds }));
-    }
-    return { service: combined(service), baseline: combined(baseline) };
+    const service = combined(measured.map((t) => t.service));
+    const baseline = combined(measured.map((t) => t.baseline));
+    return {
+      service,
+      baseline,
+      ratioToBaseline: service.rps / baseline.rps,
+      overTurns: spreadsOverTurns(measured),
+      turns: measured,
+      warmupSeconds: warmedUp,
+    };
   } finally {
     await stopChild(child);
   }
@@ -396,6 +504,7 @@ async function measurePeer(): Promise<Record<string, Load>> {
 }
 
 async function measureUnleash(databaseUrl: string): Promise<Record<string, Load>> {
+  const database = databaseOf(databaseUrl);
   const peersDir = join(ROOT, 'bench', 'peers');
   if (!existsSync(join(peersDir, 'node_modules', 'unleash-server'))) {
     console.log('Installing bench/peers (unleash-server) once…');
@@ -427,18 +536,39 @@ async function measureUnleash(databaseUrl: string): Promise<Record<string, Load>
       }
     }
     return {
-      client: await load(`${api}/api/client/features`, {}, child.pid!, { database: true }),
-      frontend: await load(`${api}/api/frontend?userId=user-1`, {}, child.pid!, { database: true }),
+      client: await load(`${api}/api/client/features`, {}, child.pid!, { database }),
+      frontend: await load(`${api}/api/frontend?userId=user-1`, {}, child.pid!, { database }),
     };
   } finally {
     await stopChild(child);
   }
 }
 
+/** What the scenarios that drive the bundled service measured. */
+interface ServiceResult {
+  database: string;
+  scenarios: Scenario[];
+  hostile?: HostileResult;
+  peakRssMb: number;
+  peer?: Record<string, Load>;
+}
+
 async function main(): Promise<void> {
+  const served = selectedNames.some((name) => name !== SCENARIOS.edge) ? await measureService() : undefined;
+  let edge: EdgeResult | undefined;
+  if (selectedNames.includes(SCENARIOS.edge)) {
+    console.log(`Measuring the ${SCENARIOS.edge}: ${turns} turns of ${edgeTurnMs} ms of CPU each way, alternating…`);
+    edge = await benchmarkEdge({ turns, turnMs: edgeTurnMs, warmupMs: warmupSeconds * 1000 });
+  }
+  console.log('Measuring the engine in process…');
+  const engine = benchmarkEngine(duration * 1000);
+  report({ ...served, edge, engine });
+}
+
+async function measureService(): Promise<ServiceResult> {
   const token = randomBytes(24).toString('base64url');
   const clientKey = 'bench_client_key';
-  await withDatabase(async (databaseUrl, dataDir) => {
+  return withDatabase(async (databaseUrl, dataDir) => {
     console.log(`Starting the bundled service on ${databaseUrl ? 'PostgreSQL' : 'PGlite'}…`);
     const port = await freePort();
     const profiling = options.profile ? ['--cpu-prof', '--cpu-prof-dir', options.profile] : [];
@@ -504,28 +634,29 @@ async function main(): Promise<void> {
         { name: SCENARIOS.document, path: '/api/v1/environment-document/', request: { headers: { 'X-Environment-Key': serverKey } } },
       ];
 
+      const database = databaseUrl ? databaseOf(databaseUrl) : undefined;
       const scenarios: Scenario[] = [];
       for (const { name, path, request } of requests.filter((r) => selectedNames.includes(r.name))) {
-        console.log(`Measuring ${name} and the baseline, ${2 * turnSeconds} s each in two turns…`);
-        const { service: measured, baseline } = await measureWithBaseline(url + path, request, service.pid!);
+        console.log(`Measuring ${name} and the baseline: ${turns} turns of ${turnSeconds} s each way, alternating…`);
+        const measured = await measureWithBaseline(url + path, request, service.pid!, database);
         // A ratio over failed requests would measure error responses.
-        if (measured.errors > 0 || baseline.errors > 0)
-          fail(`${name}: ${measured.errors} errors from the service, ${baseline.errors} from the baseline`);
-        scenarios.push({ name, service: measured, baseline, ratioToBaseline: measured.rps / baseline.rps });
+        if (measured.service.errors > 0 || measured.baseline.errors > 0)
+          fail(`${name}: ${measured.service.errors} errors from the service, ${measured.baseline.errors} from the baseline`);
+        scenarios.push({ name, ...measured });
         console.log(`peak RSS so far: ${peakRssMb(service.pid!).toFixed(0)} MB`);
       }
 
       // Last: it adds segments to the environment, and may leave a service started again.
       let hostile: HostileResult | undefined;
       if (selectedNames.includes(SCENARIOS.hostile)) {
-        console.log(`Measuring ${SCENARIOS.hostile}: ${HOSTILE_TURNS} turns of ${turnSeconds} s each way, alternating…`);
+        console.log(`Measuring ${SCENARIOS.hostile}: ${HOSTILE_TURNS} turns of ${hostileTurnSeconds} s each way, alternating…`);
         hostile = await measureHostile({
           url,
           adminToken: token,
           clientKey,
           honest: identityRequest,
           connections,
-          turnSeconds,
+          turnSeconds: hostileTurnSeconds,
           warmupSeconds,
           restartService,
           log: (message) => console.log(message),
@@ -533,9 +664,6 @@ async function main(): Promise<void> {
         console.log(`peak RSS so far: ${Math.max(earlierPeakRssMb, peakRssMb(service.pid!)).toFixed(0)} MB`);
       }
       const rssMb = Math.max(earlierPeakRssMb, peakRssMb(service.pid!));
-
-      console.log('Measuring the engine in process…');
-      const engine = benchmarkEngine(duration * 1000);
 
       let peer: Record<string, Load> | undefined;
       if (options.peers) {
@@ -549,41 +677,55 @@ async function main(): Promise<void> {
         for (const [ours, theirs, load] of comparisons) {
           const scenario = scenarios.find((s) => s.name.includes(ours));
           if (load.errors > 0) fail(`${theirs}: ${load.errors} errors, so no ratio`);
-          if (scenario) Object.assign(scenario, { peer: theirs, ratioToPeer: scenario.service.rps / load.rps });
+          if (scenario) Object.assign(scenario, { peer: theirs, ratioToPeer: scenario.overTurns.rps.median / load.rps });
         }
       }
 
-      report({ database: databaseUrl ? 'postgres' : 'pglite', scenarios, hostile, engine, peakRssMb: rssMb, peer });
+      return { database: databaseUrl ? 'postgres' : 'pglite', scenarios, hostile, peakRssMb: rssMb, peer };
     } finally {
       await stopChild(service);
     }
   });
 }
 
-function report(result: {
-  database: string;
-  scenarios: Scenario[];
-  hostile?: HostileResult;
-  engine: ReturnType<typeof benchmarkEngine>;
-  peakRssMb: number;
-  peer?: Record<string, Load>;
-}): void {
+/** A median and, in brackets, its range over the turns; `digits` after the point. */
+function withRange({ median, min, max }: Spread, digits = 0): string {
+  const number = (value: number) => value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${number(median)} (${number(min)}–${number(max)})`;
+}
+
+function report(result: Partial<ServiceResult> & { edge?: EdgeResult; engine: ReturnType<typeof benchmarkEngine> }): void {
+  const scenarios = result.scenarios ?? [];
   const table = new Table({
     style: { head: [], border: [] }, // plain text: the output is often piped into notes
-    head: ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', 'DB CPU µs/req', 'baseline req/s', '× baseline', '× peer'],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    head: [
+      'scenario',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'CPU µs/req',
+      'DB CPU µs/req',
+      'baseline req/s',
+      'baseline CPU µs/req',
+      '× baseline',
+      '× peer',
+    ],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   });
-  for (const s of result.scenarios) {
+  for (const s of scenarios) {
+    const t = s.overTurns;
     table.push([
       s.name,
-      Math.round(s.service.rps).toLocaleString('en'),
+      withRange(t.rps),
       s.service.p50,
       s.service.p99,
       s.service.errors,
-      `${s.service.cpuMicrosPerRequest.toFixed(0)} (${s.baseline.cpuMicrosPerRequest.toFixed(0)})`,
-      s.service.databaseCpuMicrosPerRequest.toFixed(0),
-      Math.round(s.baseline.rps).toLocaleString('en'),
-      s.ratioToBaseline.toFixed(2),
+      withRange(t.cpuMicrosPerRequest),
+      withRange(t.databaseCpuMicrosPerRequest),
+      withRange(t.baselineRps),
+      withRange(t.baselineCpuMicrosPerRequest),
+      withRange(t.ratioToBaseline, 2),
       s.ratioToPeer === undefined ? '' : `${s.ratioToPeer.toFixed(1)} (${s.peer})`,
     ]);
   }
@@ -600,13 +742,32 @@ function report(result: {
         '',
         '',
         '',
+        '',
       ]);
     }
   }
-  console.log(
-    `\nflagstack on ${result.database}, ${connections} connections, ${2 * turnSeconds} s per scenario (and as long for its baseline) after ${warmupSeconds} s of warm-up on each side, node ${process.version}`,
-  );
-  if (result.scenarios.length > 0) console.log(table.toString());
+  if (scenarios.length > 0) {
+    console.log(
+      `\nflagstack on ${result.database}, ${connections} connections, ${turns} turns of ${turnSeconds} s per scenario, alternating with as many of its baseline, ` +
+        `after at least ${warmupSeconds} s of warm-up on each side, node ${process.version}`,
+    );
+    console.log(table.toString());
+    console.log(
+      `req/s, CPU and × baseline: the median over the ${turns} turns (in brackets: the range); p50, p99: the worst turn's; errors: all turns'. ` +
+        'CPU µs/req: CPU time the server process spent per request; DB CPU µs/req: the processes of its PostgreSQL database',
+    );
+    for (const s of scenarios.filter((s) => s.warmupSeconds.service > warmupSeconds || s.warmupSeconds.baseline > warmupSeconds)) {
+      console.log(
+        `${s.name}: warmed up for ${s.warmupSeconds.service} s (service) and ${s.warmupSeconds.baseline} s (baseline), ` +
+          `their JIT still compiling after ${warmupSeconds} s`,
+      );
+    }
+    const serviceTurns = scenarios.flatMap((s) => s.turns.map((t) => t.service));
+    console.log(
+      `the machine besides: other processes kept ${withRange(spreadOf(serviceTurns.map((l) => l.otherVcpus)), 1)} vCPUs busy ` +
+        `during the service's turns (of ${availableParallelism()}), the hypervisor took ${withRange(spreadOf(serviceTurns.map((l) => l.stealVcpus)), 1)}`,
+    );
+  }
   if (result.hostile) {
     const { rows, summary } = hostileRows(result.hostile);
     const hostileTable = new Table({
@@ -635,17 +796,25 @@ function report(result: {
     `engine: ${Math.round(result.engine.evaluationsPerSecond).toLocaleString('en')} identity evaluations/s on one core ` +
       `(${result.engine.microsecondsPerEvaluation.toFixed(1)} µs each, all ${FEATURES} flags)`,
   );
-  console.log(
-    'CPU µs/req: CPU time the server process spent per request (in brackets: the baseline server); DB CPU µs/req: the local PostgreSQL processes',
-  );
-  console.log(
-    `service peak RSS: ${result.peakRssMb.toFixed(0)} MB (heap sized as on a ${memoryMb > 0 ? `${memoryMb} MB machine: ${heapFlagsFor(memoryMb).join(' ')}` : 'machine like this one'})`,
-  );
-  const targets = checkTargets(result);
-  console.log(
-    `targets (docs/performance.md)${result.database === 'pglite' ? "; on PGlite the embedded database's memory counts in the service's RSS" : ''}:`,
-  );
-  for (const { target, measured, met } of targets) console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${target}: ${measured}`);
+  if (result.edge) {
+    const { flagsMs, identityMs } = result.edge;
+    console.log(
+      `edge handler in process: ${withRange(flagsMs, 3)} ms of CPU per flag-list invocation, ${withRange(identityMs, 3)} per identity invocation ` +
+        `(medians over ${turns} turns, range in brackets; DynamoDB mocked in memory, so no table round trip in them)`,
+    );
+  }
+  if (result.peakRssMb !== undefined) {
+    console.log(
+      `service peak RSS: ${result.peakRssMb.toFixed(0)} MB (heap sized as on a ${memoryMb > 0 ? `${memoryMb} MB machine: ${heapFlagsFor(memoryMb).join(' ')}` : 'machine like this one'})`,
+    );
+  }
+  const targets = checkTargets({ ...result, scenarios });
+  if (targets.length > 0) {
+    console.log(
+      `targets (docs/performance.md)${result.database === 'pglite' ? "; on PGlite the embedded database's memory counts in the service's RSS" : ''}:`,
+    );
+    for (const { target, measured, met } of targets) console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${target}: ${measured}`);
+  }
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });
     writeFileSync(
@@ -657,7 +826,9 @@ function report(result: {
           node: process.version,
           cpus: availableParallelism(),
           connections,
-          durationSeconds: 2 * turnSeconds,
+          durationSeconds: turns * turnSeconds,
+          turns,
+          turnSeconds,
           warmupSeconds,
           heapSizedForMemoryMb: memoryMb || null,
           ...result,

@@ -15,7 +15,16 @@ import { formatVolume } from './format';
 import { allPriceKeys, COMPLETE_REGIONS } from './prices';
 import { type PriceOverrides, validatePriceOverrides } from './prices/overrides';
 import { AZ_REQUIRED_FROM, type Requirement, REQUIREMENTS } from './recommend';
-import { type Capacity, capacityFromBench, DEFAULT_CAPACITY, type TrafficProfile, trafficProfile, uniformCapacity } from './profile';
+import {
+  type Capacity,
+  capacityFromBench,
+  DEFAULT_CAPACITY,
+  edgeHandlerFromBench,
+  lambdaDurationFromEdge,
+  type TrafficProfile,
+  trafficProfile,
+  uniformCapacity,
+} from './profile';
 import { createProgress, silentProgress } from './progress';
 import { renderHtml } from './report/html';
 import { writeReports } from './report/index';
@@ -205,7 +214,11 @@ function profileFrom(options: ParsedOptions, cwd: string): TrafficProfile {
   ];
   for (const [field, text, parse, name] of fields) if (text !== undefined) (overrides as Record<string, number>)[field] = parse(name, text);
   trafficOptions(options, overrides);
+  // A bench file that measured the edge handler gives the duration, unless it was set here.
+  const edge = options.bench === undefined ? undefined : edgeHandlerFromBench(benchFile(options.bench, cwd));
   try {
+    if (edge && overrides.lambdaDurationMs === undefined)
+      overrides.lambdaDurationMs = lambdaDurationFromEdge(edge, trafficProfile(overrides));
     return trafficProfile(overrides);
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -251,16 +264,20 @@ function capacityFrom(options: ParsedOptions, cwd: string): Capacity {
     return uniformCapacity(numberOption('--capacity-rps-per-vcpu', options.capacityRpsPerVcpu, { min: 1 }));
   if (options.bench === undefined) return DEFAULT_CAPACITY;
   const vcpus = options.benchVcpus === undefined ? undefined : numberOption('--bench-vcpus', options.benchVcpus, { min: 1, integer: true });
-  let bench: unknown;
-  try {
-    bench = JSON.parse(fs.readFileSync(path.resolve(cwd, options.bench), 'utf8'));
-  } catch (error) {
-    throw new UsageError(`--bench: cannot read ${options.bench}: ${(error as Error).message}`);
-  }
+  const bench = benchFile(options.bench, cwd);
   try {
     return capacityFromBench(bench, options.bench, vcpus);
   } catch (error) {
     throw new UsageError(`--bench: ${(error as Error).message}`);
+  }
+}
+
+/** The parsed `npm run bench -- --json FILE` output --bench names. */
+function benchFile(file: string, cwd: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(path.resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--bench: cannot read ${file}: ${(error as Error).message}`);
   }
 }
 
@@ -305,8 +322,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError('--context applies to synthesis; with --cdk-out the templates are already synthesised');
     const volumes =
       options.requests === undefined ? DEFAULT_VOLUMES : [...new Set(options.requests.split(',').map(parseVolume))].sort((a, b) => a - b);
-    const profile = profileFrom(options, cwd);
+    // The capacity first: it checks --bench against the other capacity options, and the profile reads the same file.
     const capacity = capacityFrom(options, cwd);
+    const profile = profileFrom(options, cwd);
     const load: LoadOptions = {
       peak: options.peak === undefined ? DEFAULT_LOAD.peak : numberOption('--peak', options.peak, { min: 1, max: 100 }),
       spike: options.spike === undefined ? DEFAULT_LOAD.spike : numberOption('--spike', options.spike, { min: 1, max: 1000 }),

@@ -104,7 +104,12 @@ export const TrafficProfileSchema = Type.Object(
       default: 100,
       description: 'requests per connection the load balancer sees (CloudFront reuses origin connections)',
     }),
-    lambdaDurationMs: Type.Number({ minimum: 1, default: 20, description: 'mean billed duration of an edge function invocation, ms' }),
+    lambdaDurationMs: Type.Number({
+      minimum: 1,
+      default: 20,
+      description:
+        'mean billed duration of an edge function invocation, ms (with --bench, from the edge handler it measured: lambdaDurationFromEdge)',
+    }),
     coldStartShare: Share(
       0.01,
       "share of an edge function's invocations that start a new execution environment, whose INIT Lambda bills since 2025-08-01 (AWS: under 1% of invocations in production workloads; fewer at steady high volume)",
@@ -196,36 +201,64 @@ export const DEFAULT_CAPACITY: Capacity = {
   source: 'npm run bench (an earlier run, 2-core machine): 25,279 flag and 3,399 identity req/s, halved per vCPU',
 };
 
+/** A figure of a bench file: the median over a scenario's turns, and how many turns (undefined: over all of them, as older files give it). */
+type BenchFigure = { value: number; turns?: number };
+
 /**
  * Reads the capacity figures from `npm run bench -- --json FILE` output. Where the bench measured CPU
  * time per request (the service's, and the local PostgreSQL's), one vCPU serves 10⁶ / (µs per
- * request) requests a second, whatever else shared the machine; older files give requests a second,
- * divided by the machine's vCPUs.
+ * request) requests a second, whatever else shared the machine: the median over the scenario's turns
+ * where the file has it (`overTurns`), else the figure over all of them. Older files give requests a
+ * second, divided by the machine's vCPUs. The source says too what the file measured of the edge
+ * handler, which sets the profile's lambdaDurationMs (see edgeHandlerFromBench).
  */
 export function capacityFromBench(bench: unknown, fileName: string, vcpusOverride?: number): Capacity {
+  type Spread = { median?: number };
   type Load = { rps?: number; cpuMicrosPerRequest?: number; databaseCpuMicrosPerRequest?: number };
-  const doc = bench as { scenarios?: { name?: string; service?: Load }[]; cpus?: number; measuredAt?: string };
-  const measured = (prefix: string): Load & { rps: number } => {
+  type Scenario = {
+    name?: string;
+    service?: Load;
+    turns?: unknown[];
+    overTurns?: { cpuMicrosPerRequest?: Spread; databaseCpuMicrosPerRequest?: Spread };
+  };
+  const doc = bench as { scenarios?: Scenario[]; cpus?: number; measuredAt?: string };
+  const measured = (prefix: string) => {
     const scenario = doc.scenarios?.find((s) => typeof s.name === 'string' && s.name.startsWith(prefix));
-    const value = scenario?.service?.rps;
-    if (typeof value !== 'number' || !(value > 0))
+    const rps = scenario?.service?.rps;
+    if (typeof rps !== 'number' || !(rps > 0))
       throw new Error(`${fileName}: no "${prefix}" scenario with service.rps (is it \`npm run bench -- --json\` output?)`);
-    return { ...scenario!.service, rps: value };
+    const figure = (overTurns: Spread | undefined, overall: number | undefined): BenchFigure | undefined => {
+      if (typeof overTurns?.median === 'number') return { value: overTurns.median, turns: scenario!.turns?.length };
+      return typeof overall === 'number' ? { value: overall } : undefined;
+    };
+    return {
+      rps,
+      cpu: figure(scenario!.overTurns?.cpuMicrosPerRequest, scenario!.service!.cpuMicrosPerRequest),
+      database: figure(scenario!.overTurns?.databaseCpuMicrosPerRequest, scenario!.service!.databaseCpuMicrosPerRequest),
+    };
   };
   const flags = measured('GET /api/v1/flags/');
   const identities = measured('POST /api/v1/identities/');
   const from = `${fileName}${doc.measuredAt ? ` (${doc.measuredAt})` : ''}`;
-  if (isPositive(flags.cpuMicrosPerRequest) && isPositive(identities.cpuMicrosPerRequest)) {
-    const database = identities.databaseCpuMicrosPerRequest ?? 0;
-    const identityMicros = identities.cpuMicrosPerRequest + database;
+  const edge = edgeHandlerFromBench(bench);
+  const edgeRead = edge
+    ? `; the edge handler ${twoDigits(edge.flags)} ms per flag list and ${twoDigits(edge.identity)} ms per identity request in process, ` +
+      `DynamoDB mocked (${overTurns(edge.turns)})`
+    : '';
+  if (isPositive(flags.cpu?.value) && isPositive(identities.cpu?.value)) {
+    const flagMicros = flags.cpu.value;
+    const database = identities.database?.value ?? 0;
+    const identityMicros = identities.cpu.value + database;
     return {
-      flagRpsPerVcpu: 1e6 / flags.cpuMicrosPerRequest,
+      flagRpsPerVcpu: 1e6 / flagMicros,
       identityRpsPerVcpu: 1e6 / identityMicros,
       // With PGlite (no separate database process) the database's work is inside the service's figure.
       databaseShareOfIdentityCpu: database > 0 ? database / identityMicros : ASSUMPTIONS.databaseShareOfIdentityCpu,
       source:
-        `${from}: ${Math.round(flags.cpuMicrosPerRequest)} µs of CPU per flag request, ` +
-        `${Math.round(identities.cpuMicrosPerRequest)} + ${Math.round(database)} µs (service + database) per identity request`,
+        `${from}: ${Math.round(flagMicros)} µs of CPU per flag request, ` +
+        `${Math.round(identities.cpu.value)} + ${Math.round(database)} µs (service + database) per identity request` +
+        (flags.cpu.turns === undefined ? '' : ` (${overTurns(flags.cpu.turns)})`) +
+        edgeRead,
     };
   }
   const vcpus = vcpusOverride ?? doc.cpus;
@@ -234,8 +267,50 @@ export function capacityFromBench(bench: unknown, fileName: string, vcpusOverrid
     flagRpsPerVcpu: flags.rps / vcpus,
     identityRpsPerVcpu: identities.rps / vcpus,
     databaseShareOfIdentityCpu: ASSUMPTIONS.databaseShareOfIdentityCpu,
-    source: `${from}: ${Math.round(flags.rps)} flag and ${Math.round(identities.rps)} identity req/s on ${vcpus} vCPUs`,
+    source: `${from}: ${Math.round(flags.rps)} flag and ${Math.round(identities.rps)} identity req/s on ${vcpus} vCPUs${edgeRead}`,
   };
+}
+
+const twoDigits = (value: number) => Number(value.toPrecision(2));
+const overTurns = (turns: number | undefined) => (turns === undefined ? 'over all its turns' : `medians of ${turns} turns`);
+
+/** The edge handler's time per invocation, ms, as `npm run bench` measures it: in process, DynamoDB mocked. */
+export interface EdgeHandlerMs {
+  flags: number;
+  identity: number;
+  /** How many turns the figures are the medians of. */
+  turns?: number;
+}
+
+/** The edge handler's medians from a bench file (`edge.flagsMs.median`, `edge.identityMs.median`), if it measured the handler. */
+export function edgeHandlerFromBench(bench: unknown): EdgeHandlerMs | undefined {
+  const edge = (bench as { edge?: { flagsMs?: { median?: number }; identityMs?: { median?: number }; turns?: number } }).edge;
+  const [flags, identity] = [edge?.flagsMs?.median, edge?.identityMs?.median];
+  if (!isPositive(flags) || !isPositive(identity)) return undefined;
+  return { flags, identity, turns: edge!.turns };
+}
+
+/**
+ * An edge function's mean billed duration from its handler's time: each invocation billed in whole
+ * milliseconds, rounded up (as Lambda bills); an identity request adding a DynamoDB round trip for its
+ * trait read and, when a trait changed, one for its write (the bench mocks the table, so its figures
+ * have neither); the kinds weighted by their share of the function's invocations (the flag lists
+ * CloudFront does not answer from its cache, and every identity request). The handler's time is the
+ * bench machine's, on a whole core: a function of less than 1,769 MB has a fraction of a vCPU, which
+ * stretches its CPU-bound part, a fraction of a millisecond, by up to that fraction's inverse.
+ */
+export function lambdaDurationFromEdge(edge: EdgeHandlerMs, profile: TrafficProfile): number {
+  const billed = (ms: number) => Math.max(1, Math.ceil(ms));
+  const roundTrip = ASSUMPTIONS.dynamoDbRoundTripMs;
+  const identityMs =
+    (1 - profile.identityWriteShare) * billed(edge.identity + roundTrip) +
+    profile.identityWriteShare * billed(edge.identity + 2 * roundTrip);
+  const flagInvocations = (1 - profile.identityShare) * (1 - profile.cacheHitRatio);
+  const identityInvocations = profile.identityShare;
+  const invocations = flagInvocations + identityInvocations;
+  if (invocations === 0) return billed(edge.flags);
+  const mean = (flagInvocations * billed(edge.flags) + identityInvocations * identityMs) / invocations;
+  return Math.round(mean * 100) / 100;
 }
 
 const isPositive = (value: number | undefined): value is number => typeof value === 'number' && value > 0;
@@ -281,6 +356,11 @@ export const ASSUMPTIONS = {
   edgeRefreshSeconds: 5,
   /** Lambda's own START, END and REPORT lines per invocation, bytes. */
   lambdaPlatformLogBytes: 300,
+  /**
+   * A DynamoDB read or write as an edge function waits for it, ms: AWS promises single-digit milliseconds
+   * in the same region; an assumed middle, as `npm run bench` mocks the table (live mode measures the real duration).
+   */
+  dynamoDbRoundTripMs: 4,
   /** DynamoDB read units per identity request (one strongly consistent read of an item up to 4 KB). */
   dynamoReadUnitsPerIdentityRequest: 1,
   /** DynamoDB write units per trait write (an identity item up to 1 KB). */

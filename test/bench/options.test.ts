@@ -15,13 +15,18 @@ test.each([
   [['--nope'], "Unknown option '--nope'"],
   [['--warmup', ''], "--warmup must be a whole number of seconds, 0 or more, not ''"],
   [['--duration', '0'], "--duration must be a positive number of seconds, not '0'"],
+  [['--turns', '0'], "--turns must be a whole number from 1 to 100, not '0'"],
+  [['--turns', '2.5'], "--turns must be a whole number from 1 to 100, not '2.5'"],
+  [['--turns', 'many'], "--turns must be a whole number from 1 to 100, not 'many'"],
+  [['--turns', '101'], "--turns must be a whole number from 1 to 100, not '101'"],
+  [['--turns=-1'], "--turns must be a whole number from 1 to 100, not '-1'"],
   [['--connections', 'many'], "--connections must be a positive integer, not 'many'"],
   [['--memory-mb', '100'], "--memory-mb must be 0 (this machine's) or a whole number of megabytes from 512 to 4096, not '100'"],
   [['--peers'], '--peers needs DATABASE_URL'],
   [
     ['--only', 'nope'],
     "--only 'nope' matches no scenario (GET /api/v1/flags/; POST /api/v1/identities/ (3 traits); POST /ofrep/v1/evaluate/flags; " +
-      'GET /api/v1/environment-document/; hostile REGEX: identity requests with a 1% attacker)',
+      'GET /api/v1/environment-document/; hostile REGEX: identity requests with a 1% attacker; edge handler in process (flag list, identity))',
   ],
 ])('%j is refused', (args, message) => {
   const result = run(...args);
@@ -29,10 +34,11 @@ test.each([
   expect(result.stderr).toContain(`bench: ${message}`);
 });
 
-test('--help lists --warmup and the scenarios, the hostile one with what it does', () => {
+test('--help lists --warmup, --turns and the scenarios, the hostile one with what it does', () => {
   const result = run('--help');
   expect(result.status).toBe(0);
   expect(result.stdout).toContain('--warmup');
+  expect(result.stdout).toMatch(/--turns\s+turns per scenario, alternating with the baseline \(default 5\)/);
   expect(result.stdout).toContain('e.g. flags, identities, ofrep, hostile');
   expect(result.stdout).toContain(
     'Scenarios: GET /api/v1/flags/; POST /api/v1/identities/ (3 traits); POST /ofrep/v1/evaluate/flags; GET /api/v1/environment-document/; hostile REGEX',

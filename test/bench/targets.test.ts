@@ -34,6 +34,19 @@ test('a run of one scenario, without peers, is checked on what it measured only'
   expect(checks.every((c) => c.met)).toBe(true);
 });
 
+test("a scenario's ratio is its median over the turns where the run has one", () => {
+  const flags = { ...scenario('GET /api/v1/flags/', 0.65), overTurns: { ratioToBaseline: { median: 0.72 } } };
+  expect(checkTargets({ scenarios: [flags], peakRssMb: 100 })[0]).toEqual({
+    target: 'GET /api/v1/flags/ ≥ 0.7× the baseline',
+    measured: '0.72×',
+    met: true,
+  });
+});
+
+test('a run that did not start the service (--only edge) is checked on nothing', () => {
+  expect(checkTargets({ scenarios: [] })).toEqual([]);
+});
+
 describe('the hostile scenario', () => {
   const side = (p99: number, stall: number, lowerBound = false) => ({
     p99Ms: { median: p99, atLeast: lowerBound },

@@ -168,6 +168,96 @@ describe('npm run cost (offline)', () => {
     });
   });
 
+  it('prefers the medians over the turns where a bench file has them', async () => {
+    const spread = (median: number) => ({ median, min: median * 0.9, max: median * 1.6 });
+    // Over all five turns the means are higher: one turn ran on a busier machine.
+    const scenario = (name: string, cpu: number, db: number) => ({
+      name,
+      service: { rps: 10000, cpuMicrosPerRequest: cpu * 1.2, databaseCpuMicrosPerRequest: db * 1.2 },
+      overTurns: { cpuMicrosPerRequest: spread(cpu), databaseCpuMicrosPerRequest: spread(db) },
+      turns: [{}, {}, {}, {}, {}],
+    });
+    fs.writeFileSync(
+      path.join(work, 'bench-turns.json'),
+      JSON.stringify({
+        measuredAt: '2026-12-01T00:00:00Z',
+        cpus: 2,
+        turns: 5,
+        scenarios: [scenario('GET /api/v1/flags/', 40, 0), scenario('POST /api/v1/identities/ (3 traits)', 150, 100)],
+      }),
+    );
+    const out = path.join(work, 'bench-turns-report');
+    expect((await cost([...offline, '--bench', 'bench-turns.json', '--out', out, '--stage', 'single-box'])).code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'cost-report.json'), 'utf8'));
+    expect(report.capacity).toEqual({
+      flagRpsPerVcpu: 25000,
+      identityRpsPerVcpu: 4000,
+      databaseShareOfIdentityCpu: 0.4,
+      source:
+        'bench-turns.json (2026-12-01T00:00:00Z): 40 µs of CPU per flag request, 150 + 100 µs (service + database) per identity request (medians of 5 turns)',
+    });
+    // No edge figures: the edge function's duration stays the profile's.
+    expect(report.profiles['single-box'].lambdaDurationMs).toBe(20);
+  });
+
+  describe('the edge handler a bench file measured', () => {
+    const file = 'bench-edge.json';
+    beforeAll(() =>
+      fs.writeFileSync(
+        path.join(work, file),
+        JSON.stringify({
+          measuredAt: '2026-12-02T00:00:00Z',
+          cpus: 2,
+          scenarios: [
+            { name: 'GET /api/v1/flags/', service: { rps: 20000, cpuMicrosPerRequest: 40, databaseCpuMicrosPerRequest: 0 } },
+            {
+              name: 'POST /api/v1/identities/ (3 traits)',
+              service: { rps: 3000, cpuMicrosPerRequest: 150, databaseCpuMicrosPerRequest: 100 },
+            },
+          ],
+          edge: {
+            flagsMs: { median: 0.0068, min: 0.0061, max: 0.0093 },
+            identityMs: { median: 0.089, min: 0.087, max: 0.12 },
+            turns: 5,
+          },
+        }),
+      ),
+    );
+    const run = async (name: string, ...extra: string[]) => {
+      const out = path.join(work, name);
+      const result = await cost([...offline, '--bench', file, '--out', out, '--stage', 'edge', ...extra]);
+      expect(result.code).toBe(0);
+      return JSON.parse(fs.readFileSync(path.join(out, 'cost-report.json'), 'utf8'));
+    };
+
+    it('sets the duration the edge function is billed for, and says what it read', async () => {
+      const report = await run('bench-edge-report');
+      // Flag lists reaching the function (0.7 × 0.5 of requests) are billed 1 ms; identity requests
+      // (0.3) 0.089 ms and a 4 ms trait read, 5 ms, and a 4 ms write more for the 10% that change a trait, 9 ms.
+      expect(report.profiles.edge.lambdaDurationMs).toBe(3.03); // (0.35 × 1 + 0.3 × (0.9 × 5 + 0.1 × 9)) / 0.65
+      expect(report.capacity.source).toBe(
+        'bench-edge.json (2026-12-02T00:00:00Z): 40 µs of CPU per flag request, 150 + 100 µs (service + database) per identity request; ' +
+          'the edge handler 0.0068 ms per flag list and 0.089 ms per identity request in process, DynamoDB mocked (medians of 5 turns)',
+      );
+      const durations = report.lineItems
+        .flatMap((item: { lines: { priceKey: string; what: string }[] }) => item.lines)
+        // The invocations' duration (the INIT of cold starts is billed on the same price, at its own duration).
+        .filter(
+          (line: { priceKey: string; what: string }) => line.priceKey.startsWith('lambda.duration:') && !line.what.startsWith('INIT'),
+        );
+      expect(durations.length).toBeGreaterThan(0);
+      for (const line of durations) expect(line.what).toMatch(/, 3\.03 ms$/);
+    });
+
+    it('follows the profile: no identity requests, every invocation a flag list billed 1 ms', async () => {
+      expect((await run('bench-edge-flags', '--identity-share', '0')).profiles.edge.lambdaDurationMs).toBe(1);
+    });
+
+    it('gives way to a duration set on the command line', async () => {
+      expect((await run('bench-edge-given', '--lambda-duration-ms', '12')).profiles.edge.lambdaDurationMs).toBe(12);
+    });
+  });
+
   it('fails, non-zero, when a stage named on the command line is not in the templates', async () => {
     // A cloud assembly with the single-box stage only.
     const app = new App({ outdir: path.join(work, 'one-stack.out') });
