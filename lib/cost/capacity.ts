@@ -68,8 +68,10 @@ export interface StageCapacity {
  */
 export interface StageLimits {
   readonly limits: Limit[];
-  /** Seconds to add capacity (a new instance, task or function concurrency); null when it cannot. */
+  /** Seconds to add capacity (a new instance or task); null when it cannot. */
   readonly scaleOutSeconds: number | null;
+  /** Serving Lambda functions: capacity comes in concurrency steps, so its time depends on the spike. */
+  readonly scalesByConcurrency: boolean;
 }
 
 /**
@@ -123,17 +125,32 @@ interface PerRequest {
   readonly identityShare: number;
 }
 
-function perRequest(stage: StageResources, profile: TrafficProfile, capacity: Capacity): PerRequest {
-  const identity = profile.identityShare;
+/** What a stage's resources say about where its requests land. */
+interface Setting {
+  /** CloudFront answers flag lists from its cache. */
+  readonly flagsCached: boolean;
+  /** A proxy in front of the host compresses responses (the single box's Caddy). */
+  readonly compressed: boolean;
+  readonly databaseOnHost: boolean;
+}
+
+function settingOf(stage: StageResources): Setting {
   const distributions = stage.resources.filter((r): r is ResourceOf<'cloudfront'> => r.kind === 'cloudfront');
-  const flagsCached = distributions.length > 0 && distributions.every((d) => behaviorFor(d, FLAG_LIST_PATH).cached);
+  return {
+    flagsCached: distributions.length > 0 && distributions.every((d) => behaviorFor(d, FLAG_LIST_PATH).cached),
+    compressed: stage.resources.some((r) => r.kind === 'ec2-instance' && r.compressesResponses),
+    databaseOnHost: !stage.resources.some((r) => ['aurora-cluster', 'rds-instance', 'dynamodb-table'].includes(r.kind)),
+  };
+}
+
+function perRequest({ flagsCached, compressed, databaseOnHost }: Setting, profile: TrafficProfile, capacity: Capacity): PerRequest {
+  const identity = profile.identityShare;
   const originFlags = (1 - identity) * (flagsCached ? 1 - profile.cacheHitRatio : 1);
   const databaseShare = capacity.databaseShareOfIdentityCpu;
-  const compressed = stage.resources.some((r) => r.kind === 'ec2-instance' && r.compressesResponses);
   return {
     serviceCpu: originFlags / capacity.flagRpsPerVcpu + (identity * (1 - databaseShare)) / capacity.identityRpsPerVcpu,
     databaseCpu: (identity * databaseShare) / capacity.identityRpsPerVcpu,
-    databaseOnHost: !stage.resources.some((r) => ['aurora-cluster', 'rds-instance', 'dynamodb-table'].includes(r.kind)),
+    databaseOnHost,
     // A host behind a compressing proxy (the single box's Caddy) sends compressed bodies.
     networkBytes:
       (originFlags + identity) *
@@ -148,7 +165,7 @@ const plural = (count: number, one: string, many = `${one}s`) => `${count} ${cou
 
 /** The limits of a stage's resources at their largest scale, and how fast it scales out. */
 export function stageLimits(stage: StageResources, profile: TrafficProfile, capacity: Capacity): StageLimits {
-  const load = perRequest(stage, profile, capacity);
+  const load = perRequest(settingOf(stage), profile, capacity);
   const ceiling = CAPACITY_ASSUMPTIONS.peakCpuCeiling;
   const limits: Limit[] = [];
   const add = (resource: string, maxRps: number) => limits.push({ resource, maxRps });
@@ -254,10 +271,9 @@ export function stageLimits(stage: StageResources, profile: TrafficProfile, capa
         CAPACITY_ASSUMPTIONS.dynamoTableReadUnitsPerSecond / (load.identityShare * ASSUMPTIONS.dynamoReadUnitsPerIdentityRequest) / busiest,
       );
     }
-    scaleOutSeconds = 10;
   }
   limits.sort((a, b) => a.maxRps - b.maxRps);
-  return { limits, scaleOutSeconds };
+  return { limits, scaleOutSeconds, scalesByConcurrency: servingFunctions.length > 0 };
 }
 
 /** A stage's capacity at a monthly volume. */
@@ -266,7 +282,7 @@ export function capacityAt(limits: StageLimits, requestsPerMonth: number, load: 
   const lowest = limits.limits[0] ?? { resource: 'nothing measured', maxRps: Infinity };
   const spikeRps = peakRps * load.spike;
   let scaleOutSeconds = limits.scaleOutSeconds;
-  if (scaleOutSeconds !== null && limits.limits.some((limit) => limit.resource.startsWith('Lambda concurrency'))) {
+  if (limits.scalesByConcurrency) {
     // Lambda adds concurrency in steps of 1,000 every 10 seconds.
     const added = ((spikeRps - peakRps) * profile.lambdaDurationMs) / 1000;
     scaleOutSeconds = Math.max(0, Math.ceil(added / CAPACITY_ASSUMPTIONS.lambdaScalingPerTenSeconds)) * 10;
@@ -283,18 +299,8 @@ export function capacityAt(limits: StageLimits, requestsPerMonth: number, load: 
   };
 }
 
-/**
- * Origin requests a minute one serving host handles at `cpuTarget` utilisation: what its
- * request-count scaling policy should aim for, from the same capacity figure.
- */
-export function requestsPerTargetAt(
-  cpuTarget: number,
-  usableVcpus: number,
-  profile: TrafficProfile,
-  capacity: Capacity,
-  stage: StageResources,
-): number {
-  const load = perRequest(stage, profile, capacity);
+/** Origin requests a minute a host with `usableVcpus` handles at `cpuTarget` utilisation. */
+function requestsPerTarget(load: PerRequest, cpuTarget: number, usableVcpus: number): number {
   return ((cpuTarget * usableVcpus) / (load.serviceCpu / load.originShare)) * 60;
 }
 
@@ -306,12 +312,8 @@ export function requestsPerTargetAt(
  */
 export function defaultRequestsPerTarget(usableVcpus: number): number {
   const profile = trafficProfile();
-  const capacity = DEFAULT_CAPACITY;
-  const originFlags = (1 - profile.identityShare) * (1 - profile.cacheHitRatio);
-  const serviceCpu =
-    originFlags / capacity.flagRpsPerVcpu +
-    (profile.identityShare * (1 - capacity.databaseShareOfIdentityCpu)) / capacity.identityRpsPerVcpu;
-  return Math.round(((profile.targetCpuUtilisation * usableVcpus) / (serviceCpu / (originFlags + profile.identityShare))) * 60);
+  const load = perRequest({ flagsCached: true, compressed: false, databaseOnHost: false }, profile, DEFAULT_CAPACITY);
+  return Math.round(requestsPerTarget(load, profile.targetCpuUtilisation, usableVcpus));
 }
 
 /**
@@ -325,7 +327,7 @@ export function scalingWarnings(
   profile: TrafficProfile,
   capacity: Capacity,
 ): string[] {
-  const { originShare } = perRequest(stage, profile, capacity);
+  const perOrigin = perRequest(settingOf(stage), profile, capacity);
   const groups = [
     ...stage.resources.filter((r): r is ResourceOf<'auto-scaling-group'> => r.kind === 'auto-scaling-group'),
     ...stage.resources.filter((r): r is ResourceOf<'fargate-service'> => r.kind === 'fargate-service'),
@@ -333,11 +335,11 @@ export function scalingWarnings(
   const warnings: string[] = [];
   for (const group of groups) {
     if (!group.scaling) continue;
-    const perMinute = ((requestsPerMonth / SECONDS_PER_MONTH) * originShare * 60) / groups.length;
+    const perMinute = ((requestsPerMonth / SECONDS_PER_MONTH) * perOrigin.originShare * 60) / groups.length;
     const target = group.scaling.requestsPerTargetPerMinute;
     const atPeak = Math.ceil((perMinute * load.peak) / target - 1e-9);
     const usable = Math.min(group.kind === 'fargate-service' ? group.cpu / 1024 : (vcpusOf(group.instanceType) ?? 1), group.workers ?? 1);
-    const fitting = Math.round(requestsPerTargetAt(profile.targetCpuUtilisation, usable, profile, capacity, stage));
+    const fitting = Math.round(requestsPerTarget(perOrigin, profile.targetCpuUtilisation, usable));
     const at = `${stage.stage}: at ${requestsPerMonth.toLocaleString('en')} requests a month ${group.id}'s policy (${target.toLocaleString('en')} requests per target a minute)`;
     if (atPeak > group.max) {
       warnings.push(

@@ -769,31 +769,25 @@ export function stageUsage(stage: StageResources, input: UsageInput): StageUsage
         break;
       case 'log-group': {
         const months = retainedMonths(resource.retentionDays);
+        /** A month's `gb` ingested, and kept (compressed) for the group's retention. */
+        const logged = (gb: number, what: string, kept: string) => {
+          charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', gb, what);
+          const days = `${resource.retentionDays ?? 'forever'} days`;
+          charge(
+            resource,
+            'Amazon CloudWatch',
+            region,
+            'logs.storage',
+            'GB-month',
+            gb * ASSUMPTIONS.logStorageCompression * months,
+            `${kept} kept ${days}`,
+          );
+        };
         if (resource.carries === 'service') {
           const serviceGroups = of('log-group').filter((group) => group.carries === 'service').length;
-          const gb = (originRequests * profile.logBytesPerRequest) / GB / serviceGroups;
-          charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', gb, 'service request log');
-          charge(
-            resource,
-            'Amazon CloudWatch',
-            region,
-            'logs.storage',
-            'GB-month',
-            gb * ASSUMPTIONS.logStorageCompression * months,
-            `request log kept ${resource.retentionDays ?? 'forever'} days`,
-          );
+          logged((originRequests * profile.logBytesPerRequest) / GB / serviceGroups, 'service request log', 'request log');
         } else if (resource.carries === 'flow-log') {
-          const gb = ASSUMPTIONS.flowLogGbPerMonth;
-          charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', gb, 'rejected-traffic flow logs');
-          charge(
-            resource,
-            'Amazon CloudWatch',
-            region,
-            'logs.storage',
-            'GB-month',
-            gb * ASSUMPTIONS.logStorageCompression * months,
-            `flow logs kept ${resource.retentionDays ?? 'forever'} days`,
-          );
+          logged(ASSUMPTIONS.flowLogGbPerMonth, 'rejected-traffic flow logs', 'flow logs');
         } else if (resource.carries === 'unknown') {
           cannotQuantify(resource, 'a log group outside the request path and flow logs: its volume is unknown');
         }

@@ -179,7 +179,7 @@ test('a request-count policy a volume pins at its maximum or minimum is warned a
 });
 
 describe('capacity at a volume', () => {
-  const limits = { limits: [{ resource: 'service CPU', maxRps: 1000 }], scaleOutSeconds: null };
+  const limits = { limits: [{ resource: 'service CPU', maxRps: 1000 }], scaleOutSeconds: null, scalesByConcurrency: false };
   test('peak, headroom, the largest volume, and the spike', () => {
     const volume = (100 / 2) * SECONDS_PER_MONTH; // an average of 50 req/s: 100 at peak
     const at = capacityAt(limits, volume, load, profile);

@@ -195,11 +195,13 @@ async function upsertSegments(tx: Queryable, projectId: number, doc: Environment
     [projectId],
   );
   const rows = new Map<EnvironmentDocument['project']['segments'][number], number>();
+  const claimed = new Set<number>();
   const claim = (segment: EnvironmentDocument['project']['segments'][number], matches: (row: (typeof existing)[number]) => boolean) => {
-    const row = rows.has(segment)
-      ? undefined
-      : existing.find((candidate) => matches(candidate) && ![...rows.values()].includes(candidate.id));
-    if (row) rows.set(segment, row.id);
+    const row = rows.has(segment) ? undefined : existing.find((candidate) => !claimed.has(candidate.id) && matches(candidate));
+    if (row) {
+      rows.set(segment, row.id);
+      claimed.add(row.id);
+    }
   };
   for (const segment of doc.project.segments) claim(segment, (row) => row.hash_key === String(segment.id));
   for (const segment of doc.project.segments) claim(segment, (row) => row.name === segment.name);
