@@ -12,6 +12,8 @@ import { AnalyticsStore } from './storage/analytics';
 import { openDatabase, type Database } from './storage/database';
 import { DatabaseHealth } from './storage/health';
 import { migrate } from './storage/migrate';
+import { MoveRoleWatch } from './storage/moves';
+import { MoveControl } from './admin/moves/operations';
 import { TraitStore } from './storage/traits';
 import { adminCorsPolicy, parseOrigins, sdkCorsPolicy } from './cors';
 import { identityBoundsOf, traitLimitsOf } from './shared-settings';
@@ -23,6 +25,8 @@ export interface RunningService {
   readonly databaseKind: Database['kind'];
   /** Publishes environments to the edge stage's flag table (with FLAGSTACK_EDGE_TABLE). */
   readonly edgePublisher: EdgePublisher | undefined;
+  /** The live move this instance may run as its source (also started by tests with an open target). */
+  readonly moves: MoveControl;
   /**
    * Readiness fails at once; the server stops accepting and finishes every in-flight request; pending
    * trait writes are flushed; the database is closed.
@@ -62,6 +66,9 @@ export async function startService(config: Config, { logger, database }: Service
     reload: (outcome) => metrics.reloads.inc({ outcome }),
   });
   await cache.start();
+  const moveRoles = new MoveRoleWatch(db);
+  await moveRoles.start(config.FLAGSTACK_CACHE_CHECK_MS);
+  const moves = new MoveControl(db, (message, details) => logger && logger.info(details ?? {}, message));
   // Loaded only where the edge stage is on: the AWS SDK would add some 15 MB to every other instance.
   const createEdgePublisher = async (tableName: string): Promise<EdgePublisher> => {
     const [{ EdgePublisher }, { DynamoDBClient }] = await Promise.all([
@@ -91,6 +98,8 @@ export async function startService(config: Config, { logger, database }: Service
       lifecycle,
       traitLimits: traitLimitsOf(config),
       identityBounds: traits.bounds,
+      moves,
+      moveRoles,
     },
     {
       logger,
@@ -130,6 +139,7 @@ export async function startService(config: Config, { logger, database }: Service
     address,
     databaseKind: db.kind,
     edgePublisher,
+    moves,
     async stop() {
       lifecycle.shuttingDown = true;
       clearInterval(probe);
@@ -137,6 +147,7 @@ export async function startService(config: Config, { logger, database }: Service
       await app.close();
       await edgePublisher?.stop();
       await cache.stop();
+      await moveRoles.stop();
       await traits.drain();
       if (!database) await db.close();
     },

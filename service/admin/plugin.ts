@@ -24,6 +24,8 @@ import { environmentRoutes } from './environments/routes';
 import { featureStateRoutes } from './feature-states/routes';
 import { featureRoutes } from './features/routes';
 import { identityRoutes } from './identities/routes';
+import type { MoveControl } from './moves/operations';
+import { moveRoutes } from './moves/routes';
 import { projectRoutes } from './projects/routes';
 import { segmentOverrideRoutes } from './segment-overrides/routes';
 import { segmentRoutes } from './segments/routes';
@@ -40,6 +42,8 @@ export interface AdminRouteDeps {
   traitLimits: TraitLimits;
   /** What one identity may hold. */
   identityBounds: IdentityBounds;
+  /** The live move this instance may run (service/move/live.ts). */
+  moves: MoveControl;
 }
 
 export interface AdminPluginOptions extends AdminRouteDeps {
@@ -94,7 +98,7 @@ export interface AdminRoutes {
 }
 
 export const adminPlugin: FastifyPluginAsyncTypebox<AdminPluginOptions> = async (scope, options) => {
-  const { db, writer, analytics, health, traitLimits, identityBounds, cors } = options;
+  const { db, writer, analytics, health, traitLimits, identityBounds, moves, cors } = options;
   scope.addHook('onRequest', async (request) => {
     if (request.method === 'OPTIONS') return;
     // A database known to be down answers nothing here: fail at once rather than wait out the
@@ -136,4 +140,5 @@ export const adminPlugin: FastifyPluginAsyncTypebox<AdminPluginOptions> = async 
   await scope.register(analyticsRoutes, { ...routes, analytics });
   await scope.register(auditLogRoutes, routes);
   await scope.register(tokenRoutes, routes);
+  await scope.register(moveRoutes, { ...routes, moves });
 };

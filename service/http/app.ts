@@ -8,7 +8,9 @@ import swagger from '@fastify/swagger';
 import type { CorsPolicy } from '../cors';
 import { createValidators, formatSchemaErrors } from '../schemas/validation';
 import { adminPlugin, type AdminRouteDeps } from '../admin/plugin';
+import type { MoveRoleWatch } from '../storage/moves';
 import { installErrorHandlers } from './errors';
+import { installMoveRoles } from './move-roles';
 import type { ServiceMetrics } from './metrics';
 import type { DatabaseHealth } from '../storage/health';
 import { ofrepRoutes } from './ofrep-routes';
@@ -19,7 +21,8 @@ export interface Lifecycle {
   shuttingDown: boolean;
 }
 
-export type AppDeps = SdkRouteDeps & AdminRouteDeps & { metrics: ServiceMetrics; health: DatabaseHealth; lifecycle: Lifecycle };
+export type AppDeps = SdkRouteDeps &
+  AdminRouteDeps & { metrics: ServiceMetrics; health: DatabaseHealth; lifecycle: Lifecycle; moveRoles: MoveRoleWatch };
 
 export interface AppOptions {
   /** The process's pino logger, or false for none (tests). */
@@ -62,6 +65,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   app.removeContentTypeParser('text/plain');
   installErrorHandlers(app, deps.health);
+  installMoveRoles(app, deps.moveRoles);
   // Callback-style hooks on the hot path: an async hook costs a promise per request.
   // One hook for everything a response needs: each hook costs every request several microseconds.
   app.addHook('onSend', (request, reply, payload, done) => {

@@ -4,7 +4,8 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { errorBody, HttpError, validationFailed } from '../errors';
-import { isBusy, isConnectionFailure } from '../storage/failures';
+import { isBusy, isConnectionFailure, isMovedAway } from '../storage/failures';
+import { sendMoved } from './move-roles';
 
 // Postgres error classes that mean "the request conflicts with stored data", not "the server broke".
 const PG_CONSTRAINT_ERRORS: Record<string, [number, string]> = {
@@ -28,8 +29,10 @@ export function installErrorHandlers(app: FastifyInstance, health: { markDown():
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
   );
-  app.setErrorHandler((error: FastifyError & { constraint?: string; detail?: string }, request, reply) => {
+  app.setErrorHandler((error: FastifyError & { constraint?: string; detail?: string; hint?: string }, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.statusCode).send(errorBody(error));
+    // A write that reached the database of a source that has moved (one that waited out the cut-over, say).
+    if (isMovedAway(error)) return sendMoved(reply, error.hint ?? 'another service');
     if (error.validation) return reply.code(400).send(errorBody(validationFailed(error.message)));
     const fastifyMapped = error.code && FASTIFY_CLIENT_ERRORS[error.code];
     if (fastifyMapped) return reply.code(fastifyMapped[0]).send({ error: { code: fastifyMapped[1], message: error.message } });

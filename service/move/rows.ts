@@ -90,14 +90,22 @@ export async function readRowsByKey(db: Queryable, table: CopiedTable, keys: Rec
   return new Map(rows.map((row) => [JSON.stringify(keys[row.position - 1]), row.row]));
 }
 
-/** The table's columns, in their order. */
-async function columnsOf(tx: Queryable, table: CopiedTable): Promise<string[]> {
-  const rows = await tx.query<{ name: string }>(
-    `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+/** The table's columns, in their order, and whether each is jsonb. */
+async function columnsOf(tx: Queryable, table: CopiedTable): Promise<{ name: string; jsonb: boolean }[]> {
+  return tx.query<{ name: string; jsonb: boolean }>(
+    `SELECT attname AS name, atttypid = 'jsonb'::regtype AS jsonb
+       FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
     [table.name],
   );
-  return rows.map((row) => row.name);
 }
+
+/**
+ * A jsonb column as read back from a row text: a row prints a JSON null value as `null`, which
+ * jsonb_populate_recordset reads as SQL NULL. Every jsonb value the service writes is a JSON value
+ * (a flag's null value, an audit entry's empty `before`), never SQL NULL, so null reads back as JSON null.
+ */
+const readBack = (column: { name: string; jsonb: boolean }) =>
+  column.jsonb ? `coalesce(${column.name}, 'null'::jsonb) AS ${column.name}` : column.name;
 
 /**
  * Inserts the rows, or updates those whose key exists and whose content differs; a row already equal
@@ -106,10 +114,11 @@ async function columnsOf(tx: Queryable, table: CopiedTable): Promise<string[]> {
  */
 export async function upsertRows(tx: Queryable, table: CopiedTable, texts: readonly string[]): Promise<number> {
   if (texts.length === 0) return 0;
-  const updated = (await columnsOf(tx, table)).filter((column) => !table.key.includes(column));
+  const columns = await columnsOf(tx, table);
+  const updated = columns.map((column) => column.name).filter((column) => !table.key.includes(column));
   const [{ written }] = await tx.query<{ written: number }>(
     `WITH written AS (
-       INSERT INTO ${table.name} AS target SELECT * FROM jsonb_populate_recordset(null::${table.name}, $1::jsonb)
+       INSERT INTO ${table.name} AS target SELECT ${columns.map(readBack).join(', ')} FROM jsonb_populate_recordset(null::${table.name}, $1::jsonb)
        ON CONFLICT (${table.key.join(', ')}) DO UPDATE SET ${updated.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}
        WHERE (target.*) IS DISTINCT FROM (EXCLUDED.*)
        RETURNING 1)

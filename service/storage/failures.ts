@@ -40,6 +40,9 @@ export function isBusy(error: DriverError): boolean {
 /** Every pooled connection stayed busy for the whole wait: this process's demand, not the database's health. */
 const isPoolExhausted = (error: DriverError): boolean => /timeout exceeded when trying to connect/i.test(error.message ?? '');
 
+/** The database refused a write because its data has moved to another stage's (migration 6's trigger; the hint names where). */
+export const isMovedAway = (error: DriverError): boolean => error.code === 'FS503';
+
 /**
  * One row's data is at fault, not the statement or the database: SQLSTATE classes 22 (data exception:
  * text PostgreSQL cannot store, a value out of range), 23 (integrity constraint) and 54 (program limit

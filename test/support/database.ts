@@ -16,9 +16,9 @@ export interface TestDatabase {
 
 export const usingPostgres = (): boolean => Boolean(process.env.DATABASE_URL);
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase({ embedded = false }: { embedded?: boolean } = {}): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flagstack-test-'));
-  const baseUrl = process.env.DATABASE_URL;
+  const baseUrl = embedded ? undefined : process.env.DATABASE_URL;
   if (!baseUrl) return { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
 
   const name = `flagstack_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;

@@ -20,8 +20,12 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
-  const database = await createTestDatabase();
+export async function startTestService(
+  env: Record<string, string> = {},
+  /** `embedded`: on PGlite even when DATABASE_URL is set (the source of a move). */
+  { embedded = false }: { embedded?: boolean } = {},
+): Promise<TestService> {
+  const database = await createTestDatabase({ embedded });
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',

@@ -1,0 +1,90 @@
+/**
+ * Writes during a move between stages (service/move/live.ts). A target that is still a replica sends
+ * each write to the source's service and answers with its answer, so that traffic can shift to the new
+ * stage before the cut-over while every write still lands in one place. A source that has moved
+ * refuses writes with a 503 naming the new service; its database refuses them too (a trigger), which
+ * also covers the writes that waited out the cut-over's pause. Reads are never touched.
+ *
+ * Only write routes get these hooks (attached as routes are added), so flag reads pay nothing.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { MoveRoleWatch } from '../storage/moves';
+
+/** The error code of a write refused by a source that has moved, in the body and for clients. */
+export const MOVED = 'MOVED';
+const MOVED_TO_HEADER = 'x-flagstack-moved-to';
+/** Set on answers a replica had from the source's service. */
+const FORWARDED_HEADER = 'x-flagstack-forwarded-to';
+
+/** How long a replica waits for the source's answer to a write it forwarded. */
+const FORWARD_TIMEOUT_MS = 10_000;
+
+/** The 503 of a write sent to a source that has moved. */
+export function sendMoved(reply: FastifyReply, movedTo: string): FastifyReply {
+  return reply
+    .code(503)
+    .header(MOVED_TO_HEADER, movedTo)
+    .send({
+      error: { code: MOVED, message: `This flagstack instance has moved to ${movedTo}; send requests there`, movedTo },
+    });
+}
+
+/** A write: a method that changes something, but not OFREP's evaluations (POSTs that only read) nor the move's own admin routes. */
+const isWriteRoute = (route: RouteOptions): boolean =>
+  [route.method].flat().some((method) => !['GET', 'HEAD', 'OPTIONS'].includes(method)) &&
+  !route.url.startsWith('/ofrep/') &&
+  !route.url.includes('/admin/moves');
+
+/** Installs the hooks; call before the routes are added. */
+export function installMoveRoles(app: FastifyInstance, roles: MoveRoleWatch): void {
+  const refuseIfMoved = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    const role = roles.role;
+    if (role.kind === 'moved') sendMoved(reply, role.movedTo);
+    else done();
+  };
+  const forwardIfReplica = async (request: FastifyRequest, reply: FastifyReply) => {
+    const role = roles.role;
+    if (role.kind !== 'replica') return;
+    const answer = await forward(request, role.source);
+    // The source cut over while this write was on its way: this side has just become the primary.
+    if (answer.status === 503 && answer.headers.get(MOVED_TO_HEADER) && (await roles.reload()).kind === 'primary') return;
+    reply.code(answer.status).header(FORWARDED_HEADER, role.source);
+    const type = answer.headers.get('content-type');
+    if (type) reply.type(type);
+    return reply.send(Buffer.from(await answer.arrayBuffer()));
+  };
+  app.addHook('onRoute', (route) => {
+    if (!isWriteRoute(route)) return;
+    route.onRequest = [...[route.onRequest ?? []].flat(), refuseIfMoved] as RouteOptions['onRequest'];
+    route.preHandler = [...[route.preHandler ?? []].flat(), forwardIfReplica] as RouteOptions['preHandler'];
+  });
+}
+
+/** Sends the write, as validated, to the source's service. */
+async function forward(request: FastifyRequest, source: string): Promise<Response> {
+  const headers = new Headers();
+  for (const name of ['authorization', 'x-environment-key', 'content-type', 'user-agent', 'x-request-id']) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers.set(name, value);
+  }
+  headers.set('x-request-id', request.id);
+  try {
+    return await fetch(new URL(request.url, source), {
+      method: request.method,
+      headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+    });
+  } catch (error) {
+    request.log.warn({ err: error, source }, 'could not forward a write to the source');
+    return Response.json(
+      {
+        error: {
+          code: 'SOURCE_UNAVAILABLE',
+          message: 'This instance is a replica during a move and the source did not answer; try again shortly',
+        },
+      },
+      { status: 503 },
+    );
+  }
+}
