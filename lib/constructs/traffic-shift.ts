@@ -66,7 +66,9 @@ export const ROUTE53_ALARM_REGIONS: readonly string[] = [
   'af-south-1',
 ];
 
-const IPV4 = /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
+/** A dotted-quad IPv4 address, each part 0 to 255: what `previousEndpoint` must be. */
+export const IPV4_ADDRESS_PATTERN = '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$';
+const IPV4 = new RegExp(IPV4_ADDRESS_PATTERN);
 const HOST_NAME = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 const HOSTED_ZONE_ID = /^Z[0-9A-Z]{1,32}$/;
 

@@ -16,7 +16,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { COMMON_SETTINGS, StageConfig } from '../config';
 import { atLeast, GravitonInstanceType, InstanceType, Region, type SettingProblem } from '../context-settings';
 import { defaultRequestsPerTarget } from '../cost/capacity';
-import { type StageTrafficShift, TRAFFIC_SHARES } from '../constructs/traffic-shift';
+import { IPV4_ADDRESS_PATTERN, type StageTrafficShift, TRAFFIC_SHARES } from '../constructs/traffic-shift';
 import { REGION_LOCATIONS } from '../edge-regions';
 import { vcpusOf } from '../instance-types';
 import { AutoscaledStack } from './autoscaled-stack';
@@ -102,7 +102,6 @@ const singleBox = defineStage({
 const SHIFT_TARGETS = ['autoscaled', 'fargate', 'edge'] as const;
 type ShiftTarget = (typeof SHIFT_TARGETS)[number];
 
-const IPV4_PATTERN = '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$';
 const HOST_NAME_PATTERN = '^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$';
 
 const SHIFT_SETTINGS = {
@@ -124,7 +123,7 @@ const SHIFT_SETTINGS = {
   ),
   shiftFromEndpoint: Type.Optional(
     Type.String({
-      pattern: `${IPV4_PATTERN}|${HOST_NAME_PATTERN}`,
+      pattern: `${IPV4_ADDRESS_PATTERN}|${HOST_NAME_PATTERN}`,
       examples: ['203.0.113.10'],
       description: "Traffic shift: the previous stage's IPv4 address (the single box's Elastic IP, its PublicIp output)",
     }),
@@ -157,7 +156,7 @@ export function shiftProblems(config: SettingsOf<typeof SHIFT_SETTINGS>): Settin
   if (config.shiftHostedZoneId === undefined)
     needed('shiftHostedZoneId', 'the Route 53 hosted zone of domainName, where the weighted records go');
   if (config.shiftFromEndpoint === undefined) needed('shiftFromEndpoint', "the previous stage's IPv4 address, the other weighted record");
-  else if (!new RegExp(IPV4_PATTERN).test(config.shiftFromEndpoint)) {
+  else if (!new RegExp(IPV4_ADDRESS_PATTERN).test(config.shiftFromEndpoint)) {
     problems.push({
       key: 'shiftFromEndpoint',
       message:
