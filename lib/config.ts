@@ -8,7 +8,7 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { loadContextSettings, Region, type SettingProblem } from './context-settings';
 import { REGION_LOCATIONS } from './edge-regions';
-import { STAGES } from './stages';
+import { shiftProblems, STAGES } from './stages';
 
 /**
  * A web origin as browsers send it in `Origin`: http or https (the schemes the service accepts), a
@@ -99,6 +99,6 @@ function commonProblems(config: CommonConfig): SettingProblem[] {
 export function loadStageConfig(context: Readonly<Record<string, unknown>>): StageConfig {
   return loadContextSettings(StageConfigSchema, context, {
     title: 'stage configuration',
-    check: (config) => [...commonProblems(config), ...STAGES.flatMap((stage) => stage.check?.(config) ?? [])],
+    check: (config) => [...commonProblems(config), ...shiftProblems(config), ...STAGES.flatMap((stage) => stage.check?.(config) ?? [])],
   });
 }

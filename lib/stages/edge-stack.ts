@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { EdgeDistribution, type EdgeOrigin } from '../constructs/edge-distribution';
 import { cloudFrontDomainOf, serviceUrlOf } from '../constructs/front-door';
 import { EdgeTable } from '../constructs/edge-table';
+import { shiftTrafficToDistribution, type StageTrafficShift, type TrafficShift } from '../constructs/traffic-shift';
 import { EdgeRegionStack, type EdgeRegionStackProps } from './edge-region-stack';
 
 export interface EdgeStackProps extends EdgeRegionStackProps {
@@ -25,11 +26,20 @@ export interface EdgeStackProps extends EdgeRegionStackProps {
    * @default none
    */
   readonly certificateArn?: string;
+  /**
+   * Take a share of `domainName` from the previous stage by Route 53 weighted records (alias records
+   * to the distribution, a global target), handed back while the distribution's 5xx rate is above
+   * `alarm5xxPercent` (TrafficShift; needs `certificateArn`).
+   * @default none: no records, the name is left as it is
+   */
+  readonly trafficShift?: StageTrafficShift;
 }
 
 export class EdgeStack extends EdgeRegionStack {
   readonly table: EdgeTable;
   readonly front: EdgeDistribution;
+  /** The move of the public host name toward this stage, when `trafficShift` is given. */
+  readonly trafficShift?: TrafficShift;
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
@@ -41,6 +51,16 @@ export class EdgeStack extends EdgeRegionStack {
       contentHashFunctionName: `${edgeName}-content-hash`,
       ...cloudFrontDomainOf(props),
     });
+
+    if (props.trafficShift !== undefined) {
+      this.trafficShift = shiftTrafficToDistribution(this, {
+        shift: props.trafficShift,
+        distribution: this.front.distribution,
+        domainName: cloudFrontDomainOf(props).domainName,
+        monitoring: this.monitoring,
+        alarm5xxPercent: props.alarm5xxPercent,
+      });
+    }
 
     // What `npm run cost -- --stage edge --live` and operators read.
     const regions = [this.region, ...props.regions.map((r) => r.region)];

@@ -16,6 +16,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { COMMON_SETTINGS, StageConfig } from '../config';
 import { atLeast, GravitonInstanceType, InstanceType, Region, type SettingProblem } from '../context-settings';
 import { defaultRequestsPerTarget } from '../cost/capacity';
+import { IPV4_ADDRESS_PATTERN, type StageTrafficShift, TRAFFIC_SHARES } from '../constructs/traffic-shift';
 import { REGION_LOCATIONS } from '../edge-regions';
 import { vcpusOf } from '../instance-types';
 import { AutoscaledStack } from './autoscaled-stack';
@@ -95,6 +96,92 @@ const singleBox = defineStage({
 });
 
 // ---------------------------------------------------------------------------------------------------
+// Moving the SDK traffic to a stage (TrafficShift, docs/moves.md): read by the stage `shiftTo` names
+
+/** The stages a move can go to: those behind CloudFront, whose 5xx rate the health check's alarm watches. */
+const SHIFT_TARGETS = ['autoscaled', 'fargate', 'edge'] as const;
+type ShiftTarget = (typeof SHIFT_TARGETS)[number];
+
+const HOST_NAME_PATTERN = '^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$';
+
+const SHIFT_SETTINGS = {
+  shiftTo: Type.Optional(
+    Type.Union(
+      SHIFT_TARGETS.map((id) => Type.Literal(id)),
+      {
+        description:
+          'Traffic shift: the stage taking a share of domainName from the previous one by Route 53 weighted records (unset: no records)',
+      },
+    ),
+  ),
+  shiftHostedZoneId: Type.Optional(
+    Type.String({
+      pattern: '^Z[0-9A-Z]{1,32}$',
+      examples: ['Z0123456789ABCDEFGHIJ'],
+      description: 'Traffic shift: the Route 53 public hosted zone holding domainName, where the weighted records go',
+    }),
+  ),
+  shiftFromEndpoint: Type.Optional(
+    Type.String({
+      pattern: `${IPV4_ADDRESS_PATTERN}|${HOST_NAME_PATTERN}`,
+      examples: ['203.0.113.10'],
+      description: "Traffic shift: the previous stage's IPv4 address (the single box's Elastic IP, its PublicIp output)",
+    }),
+  ),
+  // No schema default: a share given without shiftTo is an error, not a value in force.
+  shiftShare: Type.Optional(
+    Type.Union(
+      TRAFFIC_SHARES.map((share) => Type.Literal(share)),
+      {
+        description:
+          "Traffic shift: percentage of domainName's DNS answers given to shiftTo, one step at a time (unset: 0, the records exist, the previous stage keeps all)",
+      },
+    ),
+  ),
+};
+
+/**
+ * The checks between the traffic-shift settings and the rest: all together, and what the records and
+ * the alarm need (the public name served by the stage's CloudFront, the alarm in us-east-1).
+ */
+export function shiftProblems(config: SettingsOf<typeof SHIFT_SETTINGS>): SettingProblem[] {
+  const given = (['shiftHostedZoneId', 'shiftFromEndpoint', 'shiftShare'] as const).filter((key) => config[key] !== undefined);
+  if (config.shiftTo === undefined) {
+    return given.length > 0
+      ? [{ key: 'shiftTo', message: `needed with ${given.join(', ')}: the stage taking the traffic, one of ${SHIFT_TARGETS.join(', ')}` }]
+      : [];
+  }
+  const problems: SettingProblem[] = [];
+  const needed = (key: string, why: string) => problems.push({ key, message: `needed with shiftTo=${config.shiftTo}: ${why}` });
+  if (config.shiftHostedZoneId === undefined)
+    needed('shiftHostedZoneId', 'the Route 53 hosted zone of domainName, where the weighted records go');
+  if (config.shiftFromEndpoint === undefined) needed('shiftFromEndpoint', "the previous stage's IPv4 address, the other weighted record");
+  else if (!new RegExp(IPV4_ADDRESS_PATTERN).test(config.shiftFromEndpoint)) {
+    problems.push({
+      key: 'shiftFromEndpoint',
+      message:
+        "must be the previous stage's IPv4 address (the single box's Elastic IP): a host name cannot be weighted against this stage's alias A record, " +
+        "and a CloudFront stage cannot share domainName with this one's distribution (one alternate domain name, one distribution: docs/moves.md)",
+    });
+  }
+  if (config.domainName === undefined) needed('domainName', 'the public host name whose records are weighted');
+  if (config.certificateArn === undefined) needed('certificateArn', "this stage's CloudFront serves domainName only with its certificate");
+  if (config.region !== 'us-east-1') {
+    problems.push({
+      key: 'region',
+      message: `must be us-east-1 with shiftTo: CloudFront publishes the 5xx rate the health check's alarm watches only there`,
+    });
+  }
+  return problems;
+}
+
+/** The move toward stage `id`, when `shiftTo` names it. */
+function trafficShiftOf(config: SettingsOf<typeof SHIFT_SETTINGS>, id: ShiftTarget): StageTrafficShift | undefined {
+  if (config.shiftTo !== id || config.shiftHostedZoneId === undefined || config.shiftFromEndpoint === undefined) return undefined;
+  return { hostedZoneId: config.shiftHostedZoneId, previousEndpoint: config.shiftFromEndpoint, share: config.shiftShare ?? 0 };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The load-balanced tier (load-balanced-stack.ts): autoscaled and fargate
 
 const LOAD_BALANCED_SETTINGS = {
@@ -116,11 +203,16 @@ const LOAD_BALANCED_SETTINGS = {
   ),
   databaseInstanceClass: InstanceType('autoscaled (provisioned), fargate: database instance class (without the db. prefix)', 't4g.medium'),
   multiAz: Type.Boolean({ default: true, description: 'autoscaled, fargate: a standby database instance in a second AZ' }),
+  ...SHIFT_SETTINGS,
 };
 
 /** The props of the tier both load-balanced stages share. */
 /** `usableVcpus`: the vCPUs one instance or task runs the service on (one Node worker each). */
-const loadBalancedProps = (config: SettingsOf<typeof LOAD_BALANCED_SETTINGS>, usableVcpus: number): LoadBalancedStackProps => ({
+const loadBalancedProps = (
+  config: SettingsOf<typeof LOAD_BALANCED_SETTINGS>,
+  id: ShiftTarget,
+  usableVcpus: number,
+): LoadBalancedStackProps => ({
   corsOrigins: config.corsOrigins,
   requestsPerTarget: config.requestsPerTarget ?? defaultRequestsPerTarget(usableVcpus),
   alarm5xxPercent: config.alarm5xxPercent,
@@ -130,6 +222,7 @@ const loadBalancedProps = (config: SettingsOf<typeof LOAD_BALANCED_SETTINGS>, us
   certificateArn: config.certificateArn,
   cloudFrontPrefixListId: config.cloudFrontPrefixListId,
   alarmEmail: config.alarmEmail,
+  trafficShift: trafficShiftOf(config, id),
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -165,7 +258,7 @@ const autoscaled = defineStage({
   addTo: (app, config, { stackName, stackProps }) =>
     new AutoscaledStack(app, stackName, {
       ...stackProps,
-      ...loadBalancedProps(config, vcpusOf(config.autoscaledInstanceType) ?? 1),
+      ...loadBalancedProps(config, 'autoscaled', vcpusOf(config.autoscaledInstanceType) ?? 1),
       instanceType: new ec2.InstanceType(config.autoscaledInstanceType),
       minInstances: config.autoscaledMinInstances,
       maxInstances: config.autoscaledMaxInstances,
@@ -226,7 +319,7 @@ const fargate = defineStage({
   addTo: (app, config, { stackName, stackProps }) =>
     new FargateStack(app, stackName, {
       ...stackProps,
-      ...loadBalancedProps(config, config.fargateCpu / 1024),
+      ...loadBalancedProps(config, 'fargate', config.fargateCpu / 1024),
       cpu: config.fargateCpu,
       memoryMiB: config.fargateMemoryMiB,
       minTasks: config.fargateMinTasks,
@@ -279,6 +372,7 @@ const EDGE_SETTINGS = {
     default: 0,
     description: "edge: days an identity's traits are kept after its last write (0 keeps them)",
   }),
+  ...SHIFT_SETTINGS,
 };
 
 /** The edge regions: `edgeRegions` as given, else the home region, then DEFAULT_EDGE_REGIONS (the failover order). */
@@ -337,6 +431,7 @@ const edge = defineStage({
       regions: regions.map((stack) => ({ region: stack.region, functionUrl: stack.edge.functionUrl.url })),
       domainName: config.domainName,
       certificateArn: config.certificateArn,
+      trafficShift: trafficShiftOf(config, 'edge'),
     });
     return { home, regions };
   },

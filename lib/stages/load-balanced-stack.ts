@@ -19,6 +19,7 @@ import { Database, type DatabaseProps } from '../constructs/database';
 import { cloudFrontDomainOf, FrontDoor, serviceUrlOf } from '../constructs/front-door';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
+import { shiftTrafficToDistribution, type StageTrafficShift, type TrafficShift } from '../constructs/traffic-shift';
 import { SERVICE_PORT } from '../constants';
 
 export interface LoadBalancedStackProps extends StackProps {
@@ -55,6 +56,12 @@ export interface LoadBalancedStackProps extends StackProps {
    * @default no subscription
    */
   readonly alarmEmail?: string;
+  /**
+   * Take a share of `domainName` from the previous stage by Route 53 weighted records, handed back
+   * while the distribution's 5xx rate is above `alarm5xxPercent` (TrafficShift; needs `certificateArn`).
+   * @default none: no records, the name is left as it is
+   */
+  readonly trafficShift?: StageTrafficShift;
 }
 
 /** What a variant decides about the tier. */
@@ -92,6 +99,8 @@ export abstract class LoadBalancedStack extends Stack {
   readonly database: Database;
   /** CloudFront, the ALB and its listener: the only way in. */
   readonly frontDoor: FrontDoor;
+  /** The move of the public host name toward this stage, when `trafficShift` is given. */
+  readonly trafficShift?: TrafficShift;
   /** The service's environment every variant sets: the shutdown delay and the CORS origins. */
   protected readonly serviceEnvironment: Readonly<Record<string, string>>;
   /** Scale out to keep each target under this many requests a minute. */
@@ -111,6 +120,16 @@ export abstract class LoadBalancedStack extends Stack {
       originFacingPrefixListId: props.cloudFrontPrefixListId,
       ...cloudFrontDomainOf(props),
     });
+
+    if (props.trafficShift !== undefined) {
+      this.trafficShift = shiftTrafficToDistribution(this, {
+        shift: props.trafficShift,
+        distribution: this.frontDoor.distribution,
+        domainName: cloudFrontDomainOf(props).domainName,
+        monitoring: this.monitoring,
+        alarm5xxPercent: props.alarm5xxPercent,
+      });
+    }
 
     this.serviceEnvironment = {
       FLAGSTACK_SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY.toMilliseconds()),
