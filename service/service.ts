@@ -127,8 +127,10 @@ export async function startService(config: Config, { logger, database }: Service
     config.FLAGSTACK_CACHE_CHECK_MS,
   );
   probe.unref();
-  await cache.startSync(config.FLAGSTACK_CACHE_CHECK_MS, (error) =>
-    app.log.warn({ err: error }, 'environment version check failed; will retry'),
+  await cache.startSync(
+    config.FLAGSTACK_CACHE_CHECK_MS,
+    (error) => app.log.warn({ err: error }, 'environment version check failed; will retry'),
+    () => void moveRoles.reload().catch(() => undefined),
   );
 
   const address = await app.listen({ port: config.PORT, host: config.HOST });
@@ -147,7 +149,7 @@ export async function startService(config: Config, { logger, database }: Service
       await app.close();
       await edgePublisher?.stop();
       await cache.stop();
-      await moveRoles.stop();
+      moveRoles.stop();
       await traits.drain();
       if (!database) await db.close();
     },

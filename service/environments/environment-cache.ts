@@ -45,12 +45,13 @@ export class EnvironmentCache {
    * admin write refreshes the named environments at once, and a periodic version check catches any
    * notification that was missed (a dropped LISTEN connection, say).
    */
-  async startSync(checkIntervalMs: number, onError: (error: unknown) => void): Promise<void> {
+  async startSync(checkIntervalMs: number, onError: (error: unknown) => void, onNotice: () => void = () => {}): Promise<void> {
     const guarded = (work: Promise<unknown>) => void work.catch(onError);
     this.stopSync = await this.db.listen(
       ENVIRONMENT_CHANGES_CHANNEL,
       (payload) => {
         const { from, environmentIds } = readChangeNotice(payload);
+        onNotice();
         // The announcing instance refreshed these before answering its admin request.
         if (from !== this.instanceId) guarded(this.refreshMany(environmentIds));
       },

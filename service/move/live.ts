@@ -9,9 +9,11 @@
  * 3. Verify: every row the copy wrote is compared with the source's; a difference is checked again
  *    after the catch-up (it may be a change in flight) and at the cut-over.
  * 4. Catch up: the logged keys' rows are read from the source and written to the target (deleted
- *    first, then inserted, so rows that swapped a unique name converge), until little is pending.
+ *    first, then inserted, so rows that swapped a unique name converge), and read back and compared,
+ *    until little is pending.
  * 5. Cut over: the source's tables are locked against writes (reads go on), the last changes are
- *    applied, the target is checked (row counts, and every row changed since the copy was verified),
+ *    applied (and compared), the target is checked (row counts, and the rows that differed at the
+ *    verification),
  *    the target becomes the primary and the source refuses writes from then on, naming the target's
  *    service. The pause is the lock's lifetime. A failure rolls the source's transaction back: it
  *    takes writes again, the target stays a replica, and nothing acknowledged is lost.
@@ -22,7 +24,6 @@
  */
 import type { Database, Queryable } from '../storage/database';
 import { ENVIRONMENT_CHANGES_CHANNEL, changeNotice } from '../storage/change-notices';
-import { MOVES_CHANNEL } from '../storage/moves';
 import { COPIED_TABLES, copiedTable } from './tables';
 import { deleteRowsByKey, readRows, readRowsByKey, resetSequences, upsertRows } from './rows';
 
@@ -95,9 +96,6 @@ export class LiveMove {
   private lastSeq = 0;
   /** Rows that differed when verified, keyed by table and key, checked again until the cut-over. */
   private readonly suspects = new Map<string, { table: string; key: Record<string, unknown> }>();
-  /** Rows the catch-up wrote since the verification began: checked again at the cut-over. */
-  private readonly changedSinceVerify = new Map<string, { table: string; key: Record<string, unknown> }>();
-  private verifying = false;
   private loop: Promise<void> | undefined;
   private stopLoop = false;
   private readonly batchSize: number;
@@ -170,7 +168,7 @@ export class LiveMove {
         `the service at ${this.options.sourceEndpoint}`,
         this.options.sourceEndpoint,
       ]);
-      await tx.query('SELECT pg_notify($1, $2)', [MOVES_CHANNEL, 'replica']);
+      await announceRoleChange(tx);
     });
     this.options.log?.('live move: capturing changes; copying', { target: this.options.targetName });
   }
@@ -208,6 +206,7 @@ export class LiveMove {
           this.lastError = undefined;
         } catch (error) {
           this.lastError = `catch-up failed: ${(error as Error).message}; retrying (changes keep being logged on the source)`;
+          this.lagMs = undefined;
           this.options.log?.('live move: catch-up round failed', { error: (error as Error).message });
           await sleep(RETRY_ROUND_MS);
           continue;
@@ -272,7 +271,6 @@ export class LiveMove {
    * it is equal (it may have changed since the copy read it, and the catch-up brings it over).
    */
   private async verify(): Promise<void> {
-    this.verifying = true;
     const { source, target } = this.options;
     for (const table of COPIED_TABLES) {
       let after: unknown[] | undefined;
@@ -298,8 +296,8 @@ export class LiveMove {
 
   /**
    * Applies one round of logged changes: the rows of up to a batch of changed keys, read from the source
-   * (through `sourceTx` during the cut-over), deleted on the target and written again. Returns how many
-   * log entries it consumed.
+   * (through `sourceTx` during the cut-over), deleted on the target and written again, then read back:
+   * a row the target stores differently fails the round. Returns how many log entries it consumed.
    */
   private async catchUpRound(sourceTx: Queryable): Promise<number> {
     const { target } = this.options;
@@ -317,13 +315,19 @@ export class LiveMove {
       byTable.set(change.table, keys);
     }
     const tables = [...byTable.keys()].sort((a, b) => TABLE_ORDER.get(a)! - TABLE_ORDER.get(b)!);
-    const rows = new Map<string, string[]>();
-    for (const table of tables)
-      rows.set(table, [...(await readRowsByKey(sourceTx, copiedTable(table), [...byTable.get(table)!.values()])).values()]);
+    const rows = new Map<string, Map<string, string>>();
+    for (const table of tables) rows.set(table, await readRowsByKey(sourceTx, copiedTable(table), [...byTable.get(table)!.values()]));
     const environmentIds = new Set<number>();
     await applyOnTarget(target, async (tx) => {
       for (const table of [...tables].reverse()) await deleteRowsByKey(tx, copiedTable(table), [...byTable.get(table)!.values()]);
-      for (const table of tables) await upsertRows(tx, copiedTable(table), rows.get(table)!);
+      for (const table of tables) await upsertRows(tx, copiedTable(table), [...rows.get(table)!.values()]);
+      for (const table of tables) {
+        const keys = byTable.get(table)!;
+        const written = await readRowsByKey(tx, copiedTable(table), [...keys.values()]);
+        for (const id of keys.keys()) {
+          if (written.get(id) !== rows.get(table)!.get(id)) throw new Error(`the target stores ${table} ${id} differently from the source`);
+        }
+      }
       // The target's services refresh what changed; an admin change always bumps its environments' row.
       for (const key of byTable.get('environments')?.values() ?? []) environmentIds.add(Number(key.id));
       if (environmentIds.size > 0)
@@ -333,8 +337,6 @@ export class LiveMove {
     await sourceTx.query('DELETE FROM change_log WHERE seq <= $1', [lastSeq]);
     this.lastSeq = lastSeq;
     this.appliedChanges += changes.length;
-    if (this.verifying)
-      for (const [table, keys] of byTable) for (const key of keys.values()) this.changedSinceVerify.set(keyId(table, key), { table, key });
     if (changes.length === this.batchSize) {
       const [{ pending }] = await sourceTx.query<{ pending: number }>('SELECT count(*)::int AS pending FROM change_log WHERE seq > $1', [
         lastSeq,
@@ -398,7 +400,7 @@ export class LiveMove {
         // Writers wait here; readers do not (EXCLUSIVE conflicts with ROW EXCLUSIVE, not ACCESS SHARE).
         await tx.query(`LOCK TABLE ${tables.join(', ')} IN EXCLUSIVE MODE`);
         while ((await this.catchUpRound(tx)) > 0);
-        const differing = await this.recheck(tx, [...this.suspects.values(), ...this.changedSinceVerify.values()], { clear: false });
+        const differing = await this.recheck(tx, [...this.suspects.values()], { clear: false });
         if (differing.length > 0)
           throw new Error(`the target differs from the source in ${differing.length} rows (${differing.slice(0, 3).join('; ')})`);
         const counts = await compareCounts(tx, target);
@@ -406,7 +408,7 @@ export class LiveMove {
         await target.transaction(async (targetTx) => {
           await resetSequences(targetTx);
           await targetTx.query(`UPDATE moves SET state = 'primary', updated_at = now() WHERE role = 'target' AND state = 'replica'`);
-          await targetTx.query('SELECT pg_notify($1, $2)', [MOVES_CHANNEL, 'primary']);
+          await announceRoleChange(targetTx);
         });
         targetPromoted = true;
         for (const table of tables) {
@@ -417,13 +419,15 @@ export class LiveMove {
           );
         }
         await tx.query(`UPDATE moves SET state = 'moved', updated_at = now() WHERE role = 'source' AND state = 'capturing'`);
-        await tx.query('SELECT pg_notify($1, $2)', [MOVES_CHANNEL, 'moved']);
+        await announceRoleChange(tx);
       });
     } catch (error) {
       if (targetPromoted) {
         await target
-          .query(`UPDATE moves SET state = 'replica', updated_at = now() WHERE role = 'target' AND state = 'primary'`)
-          .then(() => target.query('SELECT pg_notify($1, $2)', [MOVES_CHANNEL, 'replica']))
+          .transaction(async (targetTx) => {
+            await targetTx.query(`UPDATE moves SET state = 'replica', updated_at = now() WHERE role = 'target' AND state = 'primary'`);
+            await announceRoleChange(targetTx);
+          })
           .catch(() => undefined);
       }
       this.lastError = `cut-over rolled back: ${(error as Error).message}; the source takes writes again`;
@@ -452,7 +456,7 @@ export class LiveMove {
     await this.options.target
       .transaction(async (tx) => {
         await tx.query(`UPDATE moves SET state = 'abandoned', updated_at = now() WHERE role = 'target' AND state = 'replica'`);
-        await tx.query('SELECT pg_notify($1, $2)', [MOVES_CHANNEL, 'abandoned']);
+        await announceRoleChange(tx);
       })
       .catch(() => undefined);
     this.phase = 'abandoned';
@@ -470,6 +474,10 @@ const applyOnTarget = (target: Database, work: (tx: Queryable) => Promise<void>)
     await tx.query('SET LOCAL session_replication_role = replica');
     await work(tx);
   });
+
+/** Tells the database's service instances to read their role again (on the channel they listen on already). */
+const announceRoleChange = (tx: Queryable) =>
+  tx.query('SELECT pg_notify($1, $2)', [ENVIRONMENT_CHANGES_CHANNEL, changeNotice('mover', [])]);
 
 async function schemaVersionOf(db: Queryable): Promise<number> {
   const [row] = await db.query<{ version: number | null }>('SELECT max(version)::int AS version FROM schema_migrations');

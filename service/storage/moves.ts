@@ -2,13 +2,15 @@
  * What this instance's database says of a move between stages (service/move/live.ts), as the HTTP
  * layer needs it on every write: a source that has moved refuses writes, naming the service the data
  * moved to; a target that is still a replica forwards writes to the source's service, which stays the
- * one place writes land until the cut-over. The mover announces each change of role on a channel of its
- * own, and each instance reads it again periodically, in case a notice was missed.
+ * one place writes land until the cut-over.
+ *
+ * Each instance reads its role again on every change notice (the mover sends one with each change of
+ * role, on the channel instances already listen on: connections are what the stages run short of),
+ * periodically in case one was missed, and at once when a forwarded write comes back saying the source
+ * has moved. Until a source's instances have read that they moved, its database refuses their writes
+ * all the same.
  */
 import type { Database, Queryable } from './database';
-
-/** The NOTIFY channel the mover announces a change of role on. */
-export const MOVES_CHANNEL = 'flagstack_moves';
 
 export type MoveRole =
   /** Takes writes itself. */
@@ -30,10 +32,9 @@ export async function readMoveRole(db: Queryable): Promise<MoveRole> {
   return PRIMARY;
 }
 
-/** The role as this process last read it, kept current by the mover's notices. */
+/** The role as this process last read it. */
 export class MoveRoleWatch {
   private current: MoveRole = PRIMARY;
-  private unlisten: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Database) {}
@@ -46,21 +47,15 @@ export class MoveRoleWatch {
     await this.reload();
     this.timer = setInterval(() => void this.reload().catch(() => undefined), checkIntervalMs);
     this.timer.unref();
-    this.unlisten = await this.db.listen(
-      MOVES_CHANNEL,
-      () => void this.reload().catch(() => undefined),
-      () => void this.reload().catch(() => undefined),
-    );
   }
 
-  /** Reads the role again (on a notice, or when a forwarded write says the source has moved). */
+  /** Reads the role again (on a notice, periodically, or when a forwarded write says the source has moved). */
   async reload(): Promise<MoveRole> {
     this.current = await readMoveRole(this.db);
     return this.current;
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     clearInterval(this.timer);
-    await this.unlisten?.();
   }
 }
