@@ -406,3 +406,41 @@ test('every admin change is in the audit log with actor, time, before and after,
     expect(types).toContain(type);
   }
 });
+
+test("an option in this project's own export is matched by its row id; the same id in another project's document is not", async () => {
+  const options = async () =>
+    (await svc.admin('GET', `/features/${seeded.featureIds.checkout}`)).body.multivariate_options.map((o: any) => [o.id, o.value]);
+  const before = await options();
+  const { body: document } = await svc.admin('GET', `/environments/${seeded.clientKey}/document`);
+  const stateOf = (doc: any) => doc.feature_states.find((fs: any) => fs.feature.name === 'checkout');
+  // The export names options by their row ids (the admin API made them: no document ids yet).
+  const exportedIds = stateOf(document).multivariate_feature_state_values.map((v: any) => v.multivariate_feature_option.id);
+  expect(exportedIds.every((id: number) => before.some(([rowId]: [number]) => rowId === id))).toBe(true);
+
+  // Re-imported with one option's value changed (wherever a state names it): the same row, changed in place.
+  const changed = structuredClone(document);
+  const rename = (node: any): void => {
+    if (Array.isArray(node)) node.forEach(rename);
+    else if (node && typeof node === 'object') {
+      if (node.multivariate_feature_option?.id === exportedIds[0]) node.multivariate_feature_option.value = 'variant_a_renamed';
+      Object.values(node).forEach(rename);
+    }
+  };
+  rename(changed);
+  expect((await svc.admin('PUT', `/environments/${seeded.clientKey}/document`, changed)).status).toBe(200);
+  const after = await options();
+  expect(after.map(([id]: [number]) => id)).toEqual(before.map(([id]: [number]) => id));
+  expect(after.find(([id]: [number]) => id === exportedIds[0])[1]).toBe('variant_a_renamed');
+
+  // The same document as another project's (another project id and name): its option ids are that
+  // project's, so they match nothing here and become new options of the new project.
+  const foreign = { ...structuredClone(changed), project: { ...changed.project, id: 987654, name: 'someone else' } };
+  expect((await svc.admin('PUT', '/environments/foreign_client_key_01/document', foreign)).status).toBe(201);
+  expect(await options()).toEqual(after);
+  const projects = (await svc.admin('GET', '/projects')).body as { id: number; name: string }[];
+  const other = projects.find((project) => project.name === 'someone else')!;
+  const otherCheckout = ((await svc.admin('GET', `/projects/${other.id}/features`)).body as any[]).find((f) => f.name === 'checkout');
+  const otherIds = (await svc.admin('GET', `/features/${otherCheckout.id}`)).body.multivariate_options.map((o: any) => o.id);
+  expect(otherIds).toHaveLength(exportedIds.length);
+  expect(otherIds.some((id: number) => exportedIds.includes(id))).toBe(false);
+});
