@@ -177,7 +177,7 @@ export class LiveMove {
   private async refuseForeignTarget(sourceInstance: string): Promise<void> {
     const { target } = this.options;
     const [resumable] = await target.query(
-      `SELECT 1 FROM moves WHERE role = 'target' AND peer = $1 AND state IN ('copying', 'copied', 'replica')`,
+      `SELECT 1 FROM moves WHERE role = 'target' AND peer = $1 AND state IN ('copying', 'copied', 'replica', 'abandoned')`,
       [sourceInstance],
     );
     if (resumable) return;
@@ -448,11 +448,7 @@ export class LiveMove {
     if (this.phase === 'moved') throw new MoveRefused('The move has cut over; there is nothing to abandon');
     this.stopLoop = true;
     await this.loop;
-    await this.options.source.transaction(async (tx) => {
-      for (const table of COPIED_TABLES) await tx.query(`DROP TRIGGER IF EXISTS flagstack_capture ON ${table.name}`);
-      await tx.query('DELETE FROM change_log');
-      await tx.query(`UPDATE moves SET state = 'abandoned', updated_at = now() WHERE role = 'source' AND state = 'capturing'`);
-    });
+    await stopCapturing(this.options.source);
     await this.options.target
       .transaction(async (tx) => {
         await tx.query(`UPDATE moves SET state = 'abandoned', updated_at = now() WHERE role = 'target' AND state = 'replica'`);
@@ -461,6 +457,22 @@ export class LiveMove {
       .catch(() => undefined);
     this.phase = 'abandoned';
   }
+}
+
+/**
+ * Ends a source's capture of changes: its triggers, its log, and its record of the move (abandoned).
+ * Also how a move that outlived its process (the service restarted) is abandoned. Returns the move
+ * that was capturing, if one was.
+ */
+export async function stopCapturing(source: Database): Promise<{ target: string; startedAt: string } | undefined> {
+  return source.transaction(async (tx) => {
+    for (const table of COPIED_TABLES) await tx.query(`DROP TRIGGER IF EXISTS flagstack_capture ON ${table.name}`);
+    await tx.query('DELETE FROM change_log');
+    const [stopped] = await tx.query<{ target: string; started_at: Date | string }>(
+      `UPDATE moves SET state = 'abandoned', updated_at = now() WHERE role = 'source' AND state = 'capturing' RETURNING peer_name AS target, started_at`,
+    );
+    return stopped && { target: stopped.target, startedAt: new Date(stopped.started_at).toISOString() };
+  });
 }
 
 /** A move that cannot start or go on as asked: the message says why (a 409 in the admin API). */

@@ -6,6 +6,7 @@
  *
  * The first two cut the connection to a PostgreSQL target with a TCP proxy, so they need DATABASE_URL.
  */
+import { MoveControl } from '../../service/admin/moves/operations';
 import { openDatabase, type Database } from '../../service/storage/database';
 import { migrate } from '../../service/storage/migrate';
 import { MIGRATIONS } from '../../service/storage/migrations';
@@ -187,5 +188,17 @@ describe('a live move the admin API refuses', () => {
     expect(abandoned.body.phase).toBe('abandoned');
     // Abandoning takes the capture triggers off again.
     expect(await source.service.db.query(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'flagstack_%'`)).toEqual([]);
+  });
+
+  it('abandons a move whose process is gone (the service restarted): the capture it left comes off', async () => {
+    await source.service.moves.start(await otherDatabase(), 'left behind', endpoints);
+    // What a restarted service holds: no move in memory, the capture still in the database.
+    const restarted = new MoveControl(source.service.db, undefined);
+    const abandoned = await restarted.abandon();
+    expect(abandoned).toMatchObject({ phase: 'abandoned', target: 'left behind' });
+    expect(await source.service.db.query(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'flagstack_%'`)).toEqual([]);
+    expect(await source.service.db.query(`SELECT count(*)::int AS n FROM change_log`)).toEqual([{ n: 0 }]);
+    await expect(restarted.abandon()).rejects.toThrow(/No move is running/);
+    await source.service.moves.abandon();
   });
 });

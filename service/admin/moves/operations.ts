@@ -1,6 +1,6 @@
 /** The one live move this service may be running (service/move/live.ts), as the admin API drives it. */
 import { conflict, HttpError, notFound } from '../../errors';
-import { CutOverFailed, LiveMove, MoveRefused, type LiveMoveOptions } from '../../move/live';
+import { CutOverFailed, LiveMove, MoveRefused, stopCapturing, type LiveMoveOptions } from '../../move/live';
 import { openDatabase, type Database } from '../../storage/database';
 import type { MoveStart } from './schemas';
 
@@ -83,10 +83,17 @@ export class MoveControl {
   }
 
   async abandon() {
-    const move = this.running();
+    // A move whose process is gone (this service restarted) left its capture on: end that.
+    if (!this.current) {
+      const interrupted = await stopCapturing(this.source);
+      if (!interrupted) throw notFound('No move is running on this instance');
+      const nothingSince = { copiedRows: 0, appliedChanges: 0, pendingChanges: 0, verified: false, readyToCutOver: false };
+      return { ...interrupted, phase: 'abandoned' as const, ...nothingSince };
+    }
+    const move = this.current.move;
     try {
       await move.abandon();
-      await this.current!.close?.().catch(() => undefined);
+      await this.current.close?.().catch(() => undefined);
     } catch (error) {
       if (error instanceof MoveRefused) throw conflict(error.message);
       throw error;
