@@ -15,10 +15,9 @@ import { formatVolume } from './format';
 import { allPriceKeys, COMPLETE_REGIONS } from './prices';
 import { type PriceOverrides, validatePriceOverrides } from './prices/overrides';
 import { AZ_REQUIRED_FROM, type Requirement, REQUIREMENTS } from './recommend';
+import { type Capacity, DEFAULT_CAPACITY } from '../capacity-figures';
 import {
-  type Capacity,
   capacityFromBench,
-  DEFAULT_CAPACITY,
   edgeHandlerFromBench,
   lambdaDurationFromEdge,
   type TrafficProfile,

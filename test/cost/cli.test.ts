@@ -11,7 +11,7 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../lib/cost/cli';
 import { sdkClients } from '../../lib/cost/live/measure';
-import { DEFAULT_CAPACITY } from '../../lib/cost/profile';
+import { DEFAULT_CAPACITY } from '../../lib/capacity-figures';
 import { renderMarkdown } from '../../lib/cost/report/markdown';
 import { buildReport } from '../../lib/cost/report/model';
 import { STAGE_IDS } from '../../lib/stages';

@@ -20,7 +20,8 @@ import { capacityAt, DEFAULT_LOAD, type LoadOptions, scalingWarnings, type Stage
 import { priceTable } from '../prices';
 import { type Candidate, type MoveOn, moveOnPoints, recommend, type Recommendation, type Requirement } from '../recommend';
 import { overrideLabels, type PriceOverrides } from '../prices/overrides';
-import type { Capacity, TrafficProfile } from '../profile';
+import type { Capacity } from '../../capacity-figures';
+import type { TrafficProfile } from '../profile';
 import { formatVolume } from '../format';
 import { SERVICES, stageUsage } from '../usage';
 
