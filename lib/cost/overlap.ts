@@ -81,6 +81,13 @@ export function overlapCost(
   const schedule = shiftSchedule(request.days);
   const months = (days: number) => days / DAYS_PER_MONTH;
   const monthly = (stage: StageResources, volume: number) => estimateStage(stage, volume, input).monthlyUsd;
+  /** Why a stage cannot carry its share at a step. */
+  const overCapacity = new Set<string>();
+  const atStep = (stage: StageResources, volume: number) => {
+    const estimate = estimateStage(stage, volume, input);
+    for (const line of estimate.overCapacity) overCapacity.add(`during the move, ${line}`);
+    return estimate.monthlyUsd;
+  };
   const region = input.pricing.homeRegion;
   const shiftCharge = (priceKey: string, unit: string, quantity: number, what: string): Charge => ({
     service: priceKey.startsWith('route53') ? 'Amazon Route 53' : 'Amazon CloudWatch',
@@ -92,8 +99,8 @@ export function overlapCost(
     what,
   });
   const atVolume = (requestsPerMonth: number): OverlapAtVolume => {
-    const fromUsd = schedule.reduce((sum, step) => sum + monthly(from, requestsPerMonth * (1 - step.share)) * months(step.days), 0);
-    const toUsd = schedule.reduce((sum, step) => sum + monthly(to, requestsPerMonth * step.share) * months(step.days), 0);
+    const fromUsd = schedule.reduce((sum, step) => sum + atStep(from, requestsPerMonth * (1 - step.share)) * months(step.days), 0);
+    const toUsd = schedule.reduce((sum, step) => sum + atStep(to, requestsPerMonth * step.share) * months(step.days), 0);
     // Lookups answered with each record; an alias record's are free.
     const lookups = (share: (step: ShiftStep) => number) =>
       schedule.reduce((sum, step) => sum + requestsPerMonth * months(step.days) * ASSUMPTIONS.dnsQueriesPerRequest * share(step), 0);
@@ -128,11 +135,14 @@ export function overlapCost(
       newAloneUsd: monthly(to, requestsPerMonth) * months(request.days),
     };
   };
-  const notes =
-    answersByAlias(from) && answersByAlias(to)
+  const priced = volumes.map(atVolume);
+  const notes = [
+    ...(answersByAlias(from) && answersByAlias(to)
       ? [
           `${from.stage} and ${to.stage} are both behind CloudFront: DNS weights cannot split traffic between them (docs/moves.md); the schedule prices a split however it is made`,
         ]
-      : [];
-  return { ...request, schedule, volumes: volumes.map(atVolume), notes };
+      : []),
+    ...overCapacity,
+  ];
+  return { ...request, schedule, volumes: priced, notes };
 }

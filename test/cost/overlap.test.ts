@@ -4,6 +4,7 @@
  * queries grow with the requests (1 lookup per 100 requests, $0.40 per million).
  */
 import { DAYS_PER_MONTH, overlapCost, shiftSchedule } from '../../lib/cost/overlap';
+import { uniformCapacity } from '../../lib/cost/profile';
 import { cdn, input, resource, stageOf } from './support';
 
 const volume = 300e6;
@@ -71,4 +72,27 @@ test('the days scale the fixed costs; each volume is priced on its own', () => {
   const [once, twice] = cost.volumes;
   expect(twice.fromUsd - once.fromUsd).toBeCloseTo(queriesUsd * oldShares * months(7), 10);
   expect(twice.toUsd - once.toUsd).toBeCloseTo(queriesUsd * newShares * months(7), 10);
+});
+
+test('a stage that cannot carry its share at a step is named in the notes', () => {
+  // 3B requests a month at 100 requests a second per vCPU: about 11 vCPUs, 23 at 50% CPU, on one 2-vCPU instance.
+  const box = stageOf(
+    [
+      resource('ec2-instance', {
+        instanceType: 't4g.small',
+        detailedMonitoring: false,
+        volumes: [],
+        autoAssignedPublicIp: false,
+        compressesResponses: false,
+      }),
+    ],
+    'single-box',
+  );
+  const cost = overlapCost(box, to(), move, [3e9], input({ capacity: uniformCapacity(100) }));
+  // Its 99%, 90% and 50% shares are too much for it; at 0% it carries nothing.
+  expect(cost.notes).toHaveLength(3);
+  for (const note of cost.notes)
+    expect(note).toMatch(/^during the move, single-box: at .* requests\/month ec2-instance .* it cannot carry this volume$/);
+  expect(cost.notes[2]).toMatch(/at 1\.5B requests\/month .* needs 11\.4 vCPUs/);
+  expect(overlapCost(box, to(), move, [1e6], input({ capacity: uniformCapacity(100) })).notes).toEqual([]);
 });
