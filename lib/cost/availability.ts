@@ -3,7 +3,8 @@
  * zone, of a region; how long a deploy takes it down (from its real deployment strategy); and how
  * much acknowledged data a failure can lose (its recovery point).
  */
-import type { Resource, ResourceOf, StageResources } from './discovery';
+import type { StageResources } from './discovery';
+import type { Resource, ResourceOf } from './resources/index';
 
 export interface Availability {
   readonly survivesInstanceLoss: boolean;

@@ -9,10 +9,14 @@
  * The figures are viewer requests a second, so the limits of an origin behind CloudFront's cache count
  * only what reaches it. CPU per request comes from the capacity figure (`npm run bench`).
  */
-import type { Resource, ResourceOf, StageResources } from './discovery';
+import type { StageResources } from './discovery';
+import type { Resource, ResourceOf } from './resources/index';
 import { instanceTypeSpec, vcpusOf } from '../instance-types';
-import { ASSUMPTIONS, type Capacity, DEFAULT_CAPACITY, SECONDS_PER_MONTH, type TrafficProfile, trafficProfile } from './profile';
-import { FLAG_LIST_PATH, behaviorFor, shareByNearestRegion } from './usage';
+import { type Capacity, type RequestCpu, requestCpu, requestsPerTarget } from '../capacity-figures';
+import { ASSUMPTIONS, SECONDS_PER_MONTH, type TrafficProfile } from './profile';
+import { behaviorFor } from './resources/cloudfront-distribution';
+import { shareByNearestRegion } from './resources/lambda-function';
+import { FLAG_LIST_PATH } from './traffic';
 
 /** How peaky traffic is, and what sudden growth a stage must absorb. */
 export interface LoadOptions {
@@ -112,16 +116,10 @@ const DATABASE_MEMORY_GIB: Readonly<Record<string, number>> = {
 };
 
 /** Work per viewer request, where it lands, as the estimate's usage model counts it. */
-interface PerRequest {
-  /** The service's CPU (what its Node workers run), vCPU-seconds. */
-  readonly serviceCpu: number;
-  /** PostgreSQL's CPU, vCPU-seconds: on the service's host when the stage has no database of its own. */
-  readonly databaseCpu: number;
+interface PerRequest extends RequestCpu {
   readonly databaseOnHost: boolean;
   /** Bytes through the serving host's network interface. */
   readonly networkBytes: number;
-  /** Share of viewer requests that reach the origin (the rest CloudFront answers from its cache). */
-  readonly originShare: number;
   readonly identityShare: number;
 }
 
@@ -145,18 +143,14 @@ function settingOf(stage: StageResources): Setting {
 
 function perRequest({ flagsCached, compressed, databaseOnHost }: Setting, profile: TrafficProfile, capacity: Capacity): PerRequest {
   const identity = profile.identityShare;
-  const originFlags = (1 - identity) * (flagsCached ? 1 - profile.cacheHitRatio : 1);
-  const databaseShare = capacity.databaseShareOfIdentityCpu;
+  const cpu = requestCpu(flagsCached, profile, capacity);
   return {
-    serviceCpu: originFlags / capacity.flagRpsPerVcpu + (identity * (1 - databaseShare)) / capacity.identityRpsPerVcpu,
-    databaseCpu: (identity * databaseShare) / capacity.identityRpsPerVcpu,
+    ...cpu,
     databaseOnHost,
     // A host behind a compressing proxy (the single box's Caddy) sends compressed bodies.
     networkBytes:
-      (originFlags + identity) *
-        ((compressed ? profile.compressedResponseBytes : profile.meanResponseBytes) + ASSUMPTIONS.requestHeaderBytes) +
+      cpu.originShare * ((compressed ? profile.compressedResponseBytes : profile.meanResponseBytes) + ASSUMPTIONS.requestHeaderBytes) +
       identity * profile.requestBodyBytes,
-    originShare: originFlags + identity,
     identityShare: identity,
   };
 }
@@ -297,23 +291,6 @@ export function capacityAt(limits: StageLimits, requestsPerMonth: number, load: 
     scaleOutSeconds,
     limits: limits.limits,
   };
-}
-
-/** Origin requests a minute a host with `usableVcpus` handles at `cpuTarget` utilisation. */
-function requestsPerTarget(load: PerRequest, cpuTarget: number, usableVcpus: number): number {
-  return ((cpuTarget * usableVcpus) / (load.serviceCpu / load.originShare)) * 60;
-}
-
-/**
- * What a request-count scaling policy should aim for when nobody says: the origin requests a minute a
- * host with `usableVcpus` (one Node worker each) serves at the default profile's target CPU, behind
- * CloudFront's cache, by the default capacity figure. The stacks' `requestsPerTarget` defaults to it,
- * so that their policies and this model agree on what one target carries.
- */
-export function defaultRequestsPerTarget(usableVcpus: number): number {
-  const profile = trafficProfile();
-  const load = perRequest({ flagsCached: true, compressed: false, databaseOnHost: false }, profile, DEFAULT_CAPACITY);
-  return Math.round(requestsPerTarget(load, profile.targetCpuUtilisation, usableVcpus));
 }
 
 /**

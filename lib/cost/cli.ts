@@ -15,16 +15,16 @@ import { formatVolume } from './format';
 import { allPriceKeys, COMPLETE_REGIONS } from './prices';
 import { type PriceOverrides, validatePriceOverrides } from './prices/overrides';
 import { AZ_REQUIRED_FROM, type Requirement, REQUIREMENTS } from './recommend';
+import { type Capacity, DEFAULT_CAPACITY } from '../capacity-figures';
 import {
-  type Capacity,
   capacityFromBench,
-  DEFAULT_CAPACITY,
   edgeHandlerFromBench,
   lambdaDurationFromEdge,
   type TrafficProfile,
   trafficProfile,
   uniformCapacity,
 } from './profile';
+import { DEFAULT_OVERLAP_DAYS, type OverlapRequest, SHIFT_SHARES } from './overlap';
 import { createProgress, silentProgress } from './progress';
 import { renderHtml } from './report/html';
 import { writeReports } from './report/index';
@@ -60,6 +60,22 @@ function parseWindow(text: string): number {
     throw new UsageError(`--window: ${text} is under an hour; CloudWatch needs at least an hour to estimate a month from`);
   if (seconds > 455 * 86400) throw new UsageError(`--window: ${text} is longer than the 455 days CloudWatch keeps data`);
   return seconds;
+}
+
+/** `single-box:autoscaled:14` → the move it names; FROM and TO registry stages, TO later than FROM. */
+function parseOverlap(text: string): OverlapRequest {
+  const [from, to, days, ...extra] = text.split(':');
+  if (to === undefined || extra.length > 0)
+    throw new UsageError(`--overlap: "${text}" is not FROM:TO or FROM:TO:DAYS (like single-box:autoscaled:14)`);
+  for (const stage of [from, to])
+    if (!isStageId(stage)) throw new UsageError(`--overlap: unknown stage "${stage}" (stages, in order: ${STAGE_IDS.join(', ')})`);
+  if (STAGE_IDS.indexOf(to as StageId) <= STAGE_IDS.indexOf(from as StageId))
+    throw new UsageError(`--overlap: ${to} is not a later stage than ${from} (stages, in order: ${STAGE_IDS.join(', ')})`);
+  return {
+    from: from as StageId,
+    to: to as StageId,
+    days: days === undefined ? DEFAULT_OVERLAP_DAYS : numberOption('--overlap DAYS', days, { min: 1, max: 365 }),
+  };
 }
 
 function numberOption(name: string, text: string, { min, max, integer }: { min: number; max?: number; integer?: boolean }): number {
@@ -119,6 +135,7 @@ interface ParsedOptions {
   serverSdks?: string;
   pollSeconds?: string;
   prices?: string;
+  overlap?: string;
 }
 
 function program(io: CliIo): Command {
@@ -175,6 +192,10 @@ function program(io: CliIo): Command {
     .option(
       '--prices <file>',
       'JSON price overrides: discounts per service or price key, private prices, a Compute Savings Plan (see docs/cost-model.md)',
+    )
+    .option(
+      '--overlap <from:to[:days]>',
+      `price a move: both stages side by side while the traffic shifts ${SHIFT_SHARES.map((share) => `${share * 100}%`).join(' → ')}, over DAYS (default ${DEFAULT_OVERLAP_DAYS})`,
     )
     .option('--cdk-out <dir>', 'read templates from this cloud assembly instead of synthesising the app')
     .option('--context <key=value>', 'CDK context for the synthesis, repeated (e.g. fargateCpu=1024)', collect)
@@ -318,6 +339,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (options.live && options.requests !== undefined)
       throw new UsageError('--requests and --live do not combine: live mode prices the volume it measures');
     if (!options.live && command.getOptionValueSource('window') === 'cli') throw new UsageError('--window applies only with --live');
+    if (options.live && options.overlap !== undefined)
+      throw new UsageError('--overlap and --live do not combine: the overlap is priced at the volumes asked for');
+    const overlap = options.overlap === undefined ? undefined : parseOverlap(options.overlap);
     if (options.cdkOut !== undefined && options.context !== undefined)
       throw new UsageError('--context applies to synthesis; with --cdk-out the templates are already synthesised');
     const volumes =
@@ -351,6 +375,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           required: options.require as Requirement | undefined,
           cdkOut: options.cdkOut === undefined ? undefined : path.resolve(cwd, options.cdkOut),
           context,
+          overlap,
           live: options.live
             ? {
                 window: { seconds: windowSeconds, label: options.window },

@@ -8,7 +8,8 @@ import { chooseDelivery, wafCharges } from './flat-rate';
 import { formatUsd, formatVolume } from './format';
 import { MissingPriceError, MissingPriceTableError, type Price, priceTable, tieredCost } from './prices';
 import { overriddenPrice, type PriceOverrides } from './prices/overrides';
-import { ASSUMPTIONS, type Capacity, type TrafficProfile } from './profile';
+import type { Capacity } from '../capacity-figures';
+import { ASSUMPTIONS, type TrafficProfile } from './profile';
 import { type Charge, type Service, type StageUsage, stageUsage } from './usage';
 
 /** Where a charge is priced: the home region's in `--region`'s prices, every other region in its own. */

@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { type Capacity, DEFAULT_REQUEST_MIX } from '../capacity-figures';
 
 /** Seconds and hours in the 730-hour month AWS prices by. */
 export const HOURS_PER_MONTH = 730;
@@ -87,7 +88,10 @@ export const TrafficProfileSchema = Type.Object(
       default: 150,
       description: 'bytes of an identity request body (measured: 121-123 with two traits)',
     }),
-    identityShare: Share(0.3, 'share of requests that are identity requests (POST/GET /api/v1/identities/: never cached, read traits)'),
+    identityShare: Share(
+      DEFAULT_REQUEST_MIX.identityShare,
+      'share of requests that are identity requests (POST/GET /api/v1/identities/: never cached, read traits)',
+    ),
     identityWriteShare: Share(
       0.1,
       'share of identity requests that change a trait (a database write); SDKs resend unchanged traits, which cost no write',
@@ -120,7 +124,10 @@ export const TrafficProfileSchema = Type.Object(
       description:
         "billed INIT duration of a cold start, ms (an estimate: loading the edge bundle takes 185-210 ms on a full core of the bench machine, plus the runtime's own start, on the fraction of a vCPU 512 MB gets; Lambda's REPORT line gives the real Init Duration)",
     }),
-    cacheHitRatio: Share(0.5, 'share of cacheable flag-list requests CloudFront answers from its cache (5-second TTL per environment key)'),
+    cacheHitRatio: Share(
+      DEFAULT_REQUEST_MIX.cacheHitRatio,
+      'share of cacheable flag-list requests CloudFront answers from its cache (5-second TTL per environment key)',
+    ),
     logBytesPerRequest: Type.Number({
       minimum: 0,
       default: 420,
@@ -134,7 +141,10 @@ export const TrafficProfileSchema = Type.Object(
         "an edge function's own log bytes per invocation, besides Lambda's START/END/REPORT lines (the edge handler logs errors only)",
     }),
     dataSizeGb: Type.Number({ minimum: 0, default: 1, description: 'database size: flags, identities and traits, GB' }),
-    targetCpuUtilisation: Share(0.5, 'average CPU utilisation capacity is sized for, leaving headroom for peaks'),
+    targetCpuUtilisation: Share(
+      DEFAULT_REQUEST_MIX.targetCpuUtilisation,
+      'average CPU utilisation capacity is sized for, leaving headroom for peaks',
+    ),
     viewerShares: Type.Partial(
       Type.Record(Type.Union(REGION_GROUPS.map((group) => Type.Literal(group))), Type.Number({ minimum: 0, maximum: 1 })),
       {
@@ -179,27 +189,6 @@ export function trafficProfile(overrides: Partial<TrafficProfile> = {}): Traffic
   if (problems.length > 0) throw new Error(`Invalid traffic profile:\n  ${problems.join('\n  ')}`);
   return profile;
 }
-
-/** Requests per second one vCPU serves, by kind of request, and where the figures come from. */
-export interface Capacity {
-  readonly flagRpsPerVcpu: number;
-  readonly identityRpsPerVcpu: number;
-  /** Share of an identity request's CPU that is the database's (the rest is the service's). */
-  readonly databaseShareOfIdentityCpu: number;
-  readonly source: string;
-}
-
-/**
- * From an earlier `npm run bench` run (requests a second only) on the 2-core bench machine, where the service, PostgreSQL
- * and the load generator share both cores: 25,279 flag-list and 3,399 identity requests a second,
- * halved per vCPU. Identity requests include the database's work (half of it, see ASSUMPTIONS).
- */
-export const DEFAULT_CAPACITY: Capacity = {
-  flagRpsPerVcpu: 25_279 / 2,
-  identityRpsPerVcpu: 3_399 / 2,
-  databaseShareOfIdentityCpu: 0.5,
-  source: 'npm run bench (an earlier run, 2-core machine): 25,279 flag and 3,399 identity req/s, halved per vCPU',
-};
 
 /** A figure of a bench file: the median over a scenario's turns, and how many turns (undefined: over all of them, as older files give it). */
 type BenchFigure = { value: number; turns?: number };

@@ -9,8 +9,10 @@ import { type LiveClients, measureStage } from './live/measure';
 import type { RetryOptions } from './live/retry';
 import { priceTable } from './prices';
 import type { LoadOptions } from './capacity';
+import { type OverlapCost, overlapCost, type OverlapRequest } from './overlap';
 import type { PriceOverrides } from './prices/overrides';
-import type { Capacity, TrafficProfile } from './profile';
+import type { Capacity } from '../capacity-figures';
+import type { TrafficProfile } from './profile';
 import type { Requirement } from './recommend';
 import type { Progress } from './progress';
 import { buildReport, type CostReport, type LiveMeasurement, type StagePlan } from './report/model';
@@ -35,6 +37,8 @@ export interface CostRequest {
   readonly required?: Requirement;
   readonly cdkOut?: string;
   readonly context: Record<string, string>;
+  /** Price the overlap of a move between two stages (`--overlap`); offline only. */
+  readonly overlap?: OverlapRequest;
   readonly live?: {
     readonly window: { seconds: number; label: string };
     readonly clients: LiveClients;
@@ -56,14 +60,10 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
   priceTable(priceRegion); // fails early, naming the regions that have a table
   const pricing = { homeRegion, priceRegion, freeTier: request.freeTier, overrides: request.priceOverrides?.overrides };
 
-  const missing: { stage: string; reason: string }[] = [];
-  const found: StageResources[] = [];
-  for (const stage of request.stages) {
+  /** A stage's resources, with the control plane it cannot run without; undefined when the app has none of its stacks. */
+  const discover = (stage: StageId): StageResources | undefined => {
     const stageStacks = stacksOfStage(stage, stacks);
-    if (stageStacks.length === 0) {
-      missing.push({ stage, reason: `no ${stageById(stage).stackName} stack in ${request.cdkOut ?? 'the CDK app'}` });
-      continue;
-    }
+    if (stageStacks.length === 0) return undefined;
     const resources = discoverResources(stage, stageStacks);
     const otherStages = STAGE_IDS.filter((other) => other !== stage);
     const plane = controlPlaneStacks(
@@ -71,14 +71,20 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
       otherStages.flatMap((other) => stacksOfStage(other, stacks)),
     );
     const planeStage = plane && otherStages.find((other) => stacksOfStage(other, plane.stacks).length > 0);
-    found.push(
-      plane && planeStage
-        ? {
-            ...resources,
-            controlPlane: { reason: plane.reason, resources: discoverResources(planeStage, stacksOfStage(planeStage, plane.stacks)) },
-          }
-        : resources,
-    );
+    return plane && planeStage
+      ? {
+          ...resources,
+          controlPlane: { reason: plane.reason, resources: discoverResources(planeStage, stacksOfStage(planeStage, plane.stacks)) },
+        }
+      : resources;
+  };
+  const notFound = (stage: StageId) => `no ${stageById(stage).stackName} stack in ${request.cdkOut ?? 'the CDK app'}`;
+  const missing: { stage: string; reason: string }[] = [];
+  const found: StageResources[] = [];
+  for (const stage of request.stages) {
+    const resources = discover(stage);
+    if (resources === undefined) missing.push({ stage, reason: notFound(stage) });
+    else found.push(resources);
   }
 
   const plans: StagePlan[] = [];
@@ -120,6 +126,7 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
     throw new LiveError(`nothing to estimate:\n  ${missing.map((m) => `${m.stage}: ${m.reason}`).join('\n  ')}`);
   }
   progress.update('pricing');
+  const overlap = request.overlap && movingCost(request.overlap);
   const report = buildReport(plans, {
     mode: request.live ? 'live' : 'offline',
     templates: request.cdkOut
@@ -140,7 +147,18 @@ export async function runCost(request: CostRequest, progress: Progress): Promise
     missing,
     live,
     notes,
+    overlap,
   });
   const failedNamedStages = request.stagesNamed ? missing.map((m) => m.stage) : [];
   return { report, failedNamedStages };
+
+  /** The overlap of a move, its two stages found whether or not they are among those estimated. */
+  function movingCost(move: OverlapRequest): OverlapCost {
+    const [from, to] = [move.from, move.to].map((stage) => {
+      const resources = found.find((f) => f.stage === stage) ?? discover(stage);
+      if (resources === undefined) throw new LiveError(`--overlap: ${notFound(stage)}`);
+      return resources;
+    });
+    return overlapCost(from, to, move, request.volumes, input(request.profile));
+  }
 }

@@ -15,7 +15,7 @@ import { type App, Duration, type Environment } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { COMMON_SETTINGS, StageConfig } from '../config';
 import { atLeast, GravitonInstanceType, InstanceType, Region, type SettingProblem } from '../context-settings';
-import { defaultRequestsPerTarget } from '../cost/capacity';
+import { defaultRequestsPerTarget } from '../capacity-figures';
 import { IPV4_ADDRESS_PATTERN, type StageTrafficShift, TRAFFIC_SHARES } from '../constructs/traffic-shift';
 import { REGION_LOCATIONS } from '../edge-regions';
 import { vcpusOf } from '../instance-types';
@@ -198,7 +198,7 @@ const LOAD_BALANCED_SETTINGS = {
       minimum: 10,
       maximum: 1_000_000,
       description:
-        'autoscaled, fargate: scale out above this many ALB requests per target per minute (unset: what one instance or task serves at 50% CPU by the capacity figure, lib/cost/capacity.ts)',
+        'autoscaled, fargate: scale out above this many ALB requests per target per minute (unset: what one instance or task serves at 50% CPU by the capacity figure, lib/capacity-figures.ts)',
     }),
   ),
   databaseInstanceClass: InstanceType('autoscaled (provisioned), fargate: database instance class (without the db. prefix)', 't4g.medium'),

@@ -3,12 +3,12 @@
  * a uniform capacity of 1,000 requests a second per vCPU (1 ms of CPU per request, of which an
  * identity request's database share is half) and 30% identity requests unless it says otherwise.
  */
+import { defaultRequestsPerTarget } from '../../lib/capacity-figures';
 import { stageAvailability } from '../../lib/cost/availability';
 import {
   CAPACITY_ASSUMPTIONS,
   capacityAt,
   DAILY_PEAK_FACTOR,
-  defaultRequestsPerTarget,
   HOURLY_PROFILE,
   MINUTE_BURST,
   scalingWarnings,

@@ -11,7 +11,7 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../lib/cost/cli';
 import { sdkClients } from '../../lib/cost/live/measure';
-import { DEFAULT_CAPACITY } from '../../lib/cost/profile';
+import { DEFAULT_CAPACITY } from '../../lib/capacity-figures';
 import { renderMarkdown } from '../../lib/cost/report/markdown';
 import { buildReport } from '../../lib/cost/report/model';
 import { STAGE_IDS } from '../../lib/stages';
@@ -305,6 +305,17 @@ describe('npm run cost (offline)', () => {
     [['--server-sdks', '10', '--poll-seconds', '0'], /--poll-seconds: "0" must be a number from 1 to 86400/],
     [['--live', '--server-sdks', '5'], /--server-sdks and --live do not combine/],
     [['--prices', 'missing.json'], /--prices: cannot read missing.json/],
+    [
+      ['--overlap', 'edge:single-box'],
+      /--overlap: single-box is not a later stage than edge \(stages, in order: single-box, autoscaled, fargate, edge\)/,
+    ],
+    [['--overlap', 'fargate:fargate'], /--overlap: fargate is not a later stage than fargate/],
+    [['--overlap', 'single-box:cloud'], /--overlap: unknown stage "cloud"/],
+    [['--overlap', 'single-box'], /--overlap: "single-box" is not FROM:TO or FROM:TO:DAYS/],
+    [['--overlap', 'single-box:edge:14:2'], /--overlap: "single-box:edge:14:2" is not FROM:TO or FROM:TO:DAYS/],
+    [['--overlap', 'single-box:edge:0'], /--overlap DAYS: "0" must be a number from 1 to 365/],
+    [['--overlap', 'single-box:edge:two'], /--overlap DAYS: "two" must be a number from 1 to 365/],
+    [['--live', '--overlap', 'single-box:edge'], /--overlap and --live do not combine/],
     [['--frobnicate'], /unknown option '--frobnicate'/],
     [['fargate'], /too many arguments/],
   ])('rejects %j with a message naming the problem', async (args, message) => {
@@ -312,6 +323,33 @@ describe('npm run cost (offline)', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stdout).toBe('');
+  });
+
+  it('--overlap prices a move at each volume, in JSON and markdown, whichever stages are estimated', async () => {
+    const run = await cost([...offline, '--format', 'json', '--no-report', '--requests', '20M', '--overlap', 'single-box:autoscaled:10']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(Object.keys(doc.overlap)).toEqual(['from', 'to', 'days', 'schedule', 'notes', 'volumes']);
+    expect(doc.overlap).toMatchObject({ from: 'single-box', to: 'autoscaled', days: 10, notes: [] });
+    expect(doc.overlap.schedule).toEqual([0.01, 0.1, 0.5, 1].map((share) => ({ share, days: 2.5 })));
+    const [at] = doc.overlap.volumes;
+    expect(Object.keys(at)).toEqual(['requestsPerMonth', 'cost', 'versusStayingOnFrom', 'versusNewAlone']);
+    const { cost: parts } = at;
+    expect(parts.totalUsd).toBeCloseTo(parts.fromUsd + parts.toUsd + parts.shiftUsd, 1);
+    // Staying or moving at once: each stage's monthly cost over 10 of the month's 730 / 24 days.
+    const monthly = (stage: string) => doc.rows.find((row: { stage: string }) => row.stage === stage).monthlyUsd as number;
+    expect(at.versusStayingOnFrom.usd).toBeCloseTo((monthly('single-box') * 10 * 24) / 730, 1);
+    expect(at.versusNewAlone.usd).toBeCloseTo((monthly('autoscaled') * 10 * 24) / 730, 1);
+    expect(at.versusStayingOnFrom.extraUsd).toBeCloseTo(parts.totalUsd - at.versusStayingOnFrom.usd, 1);
+    // The new stage runs from the start: the overlap costs more than staying put.
+    expect(at.versusStayingOnFrom.extraUsd).toBeGreaterThan(0);
+
+    const markdown = await cost([...offline, '--format', 'markdown', '--no-report', '--stage', 'edge', '--overlap', 'autoscaled:fargate']);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toMatch(
+      /## Moving from autoscaled to fargate: 14 days side by side, 1% → 10% → 50% → 100% of the traffic on fargate/,
+    );
+    expect(markdown.stdout).toMatch(/both behind CloudFront: DNS weights cannot split traffic between them/);
   });
 
   it('--prices: rejects a file naming each bad path, and the report says which overrides applied', async () => {

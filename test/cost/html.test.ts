@@ -9,7 +9,7 @@ import { AVAILABILITY_ASSUMPTIONS } from '../../lib/cost/availability';
 import { CAPACITY_ASSUMPTIONS, DEFAULT_LOAD, type LoadOptions } from '../../lib/cost/capacity';
 import { formatVolume } from '../../lib/cost/format';
 import { priceTable } from '../../lib/cost/prices';
-import { DEFAULT_CAPACITY } from '../../lib/cost/profile';
+import { DEFAULT_CAPACITY } from '../../lib/capacity-figures';
 import { renderHtml } from '../../lib/cost/report/html';
 import { buildReport, type CostReport } from '../../lib/cost/report/model';
 import { cdn, input, resource, stageOf } from './support';

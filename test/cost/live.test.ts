@@ -10,7 +10,8 @@ import { CredentialsError, LiveError } from '../../lib/cost/live/errors';
 import { measureStage, sdkClients } from '../../lib/cost/live/measure';
 import { withRetry } from '../../lib/cost/live/retry';
 import { describeDeployedStack } from '../../lib/cost/live/stacks';
-import { DEFAULT_CAPACITY, trafficProfile } from '../../lib/cost/profile';
+import { DEFAULT_CAPACITY } from '../../lib/capacity-figures';
+import { trafficProfile } from '../../lib/cost/profile';
 import { stageUsage } from '../../lib/cost/usage';
 import { cdn, resource } from './support';
 

@@ -4,10 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { addFlagstackStacks } from '../../lib/app';
-import type { Resource, StageResources } from '../../lib/cost/discovery';
+import type { StageResources } from '../../lib/cost/discovery';
+import type { Resource } from '../../lib/cost/resources/index';
 import { type EstimateInput, estimateStage } from '../../lib/cost/estimate';
 import type { PriceOverrides } from '../../lib/cost/prices/overrides';
-import { type Capacity, DEFAULT_CAPACITY, type TrafficProfile, trafficProfile } from '../../lib/cost/profile';
+import { type Capacity, DEFAULT_CAPACITY } from '../../lib/capacity-figures';
+import { type TrafficProfile, trafficProfile } from '../../lib/cost/profile';
 import type { StackTemplate } from '../../lib/cost/templates';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };

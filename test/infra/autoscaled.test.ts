@@ -1,7 +1,7 @@
 import assetHashSerializer from './asset-hash-serializer';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ORIGIN_SECRET_HEADER } from '../../lib/constructs/front-door';
-import { defaultRequestsPerTarget } from '../../lib/cost/capacity';
+import { defaultRequestsPerTarget } from '../../lib/capacity-figures';
 import { buildApp } from './app';
 
 expect.addSnapshotSerializer(assetHashSerializer);

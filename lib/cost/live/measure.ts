@@ -10,7 +10,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import type { Resource, ResourceOf, StageResources } from '../discovery';
+import type { StageResources } from '../discovery';
+import type { Resource, ResourceOf } from '../resources/index';
 import { ASSUMPTIONS, SECONDS_PER_MONTH, type TrafficProfile } from '../profile';
 import type { LiveMeasurement } from '../report/model';
 import { describeMetric, fetchMetricSums, type MetricQuery, type MetricSum } from './cloudwatch';

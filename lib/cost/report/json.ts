@@ -4,6 +4,7 @@
  */
 import type { UnpricedResource } from '../discovery';
 import type { StageEstimate } from '../estimate';
+import type { OverlapCost } from '../overlap';
 import type { MoveOn, Recommendation } from '../recommend';
 import type { CostReport } from './model';
 
@@ -20,6 +21,21 @@ export type JsonRow = Pick<StageEstimate, 'stage' | 'requestsPerMonth' | 'monthl
   };
 };
 
+/** What a move costs at one volume while both stages run (`--overlap`), USD. */
+export interface JsonOverlapVolume {
+  readonly requestsPerMonth: number;
+  /** The whole overlap, and its parts: the old stage, the new one, the weighted records. */
+  readonly cost: { totalUsd: number; fromUsd: number; toUsd: number; shiftUsd: number };
+  /** The old stage alone over the same days, and how much more the overlap costs. */
+  readonly versusStayingOnFrom: { usd: number; extraUsd: number };
+  /** The new stage alone over the same days, and how much more the overlap costs. */
+  readonly versusNewAlone: { usd: number; extraUsd: number };
+}
+
+export interface JsonOverlap extends Pick<OverlapCost, 'from' | 'to' | 'days' | 'schedule' | 'notes'> {
+  readonly volumes: JsonOverlapVolume[];
+}
+
 export interface JsonSummary {
   readonly region: string;
   readonly pricesAsOf: string;
@@ -27,6 +43,23 @@ export interface JsonSummary {
   readonly recommendations: Recommendation[];
   readonly moveOn: MoveOn[];
   readonly unpriced: UnpricedResource[];
+  readonly overlap?: JsonOverlap;
+}
+
+function jsonOverlap({ from, to, days, schedule, notes, volumes }: OverlapCost): JsonOverlap {
+  return {
+    from,
+    to,
+    days,
+    schedule,
+    notes,
+    volumes: volumes.map((v) => ({
+      requestsPerMonth: v.requestsPerMonth,
+      cost: { totalUsd: cents(v.usd), fromUsd: cents(v.fromUsd), toUsd: cents(v.toUsd), shiftUsd: cents(v.shiftUsd) },
+      versusStayingOnFrom: { usd: cents(v.stayingOnFromUsd), extraUsd: cents(v.usd - v.stayingOnFromUsd) },
+      versusNewAlone: { usd: cents(v.newAloneUsd), extraUsd: cents(v.usd - v.newAloneUsd) },
+    })),
+  };
 }
 
 const cents = (usd: number) => Math.round(usd * 100) / 100;
@@ -65,15 +98,17 @@ export function jsonSummary(report: CostReport): JsonSummary {
     recommendations: report.recommendations,
     moveOn: report.moveOn,
     unpriced: report.unpriced,
+    ...(report.overlap && { overlap: jsonOverlap(report.overlap) }),
   };
 }
 
 /** The report file: the summary's fields first, then everything else. */
 export function renderJsonReport(report: CostReport): string {
-  const { estimates, ...rest } = report;
+  const { estimates, overlap, ...rest } = report;
   const document = {
     ...jsonSummary(report),
     ...rest,
+    ...(overlap && { overlap: jsonOverlap(overlap) }),
     lineItems: estimates.map((estimate) => ({
       stage: estimate.stage,
       requestsPerMonth: estimate.requestsPerMonth,

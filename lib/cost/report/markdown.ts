@@ -3,7 +3,7 @@ import { formatUsd, formatVolume } from '../format';
 import { priceTable } from '../prices';
 import { ASSUMPTIONS } from '../profile';
 import { type CostReport, estimateOf, sideBySide, stagesOf } from './model';
-import { comparisonGrid, findings, missingLines, profileRows, provenance, unpricedLines } from './text';
+import { comparisonGrid, findings, missingLines, overlapGrid, profileRows, provenance, unpricedLines } from './text';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -56,6 +56,24 @@ export function renderMarkdown(report: CostReport): string {
         ['left', ...grid.header.slice(1).map(() => 'right' as const)],
       ),
       '',
+    );
+  }
+
+  if (report.overlap !== undefined) {
+    const grid = overlapGrid(report.overlap);
+    out.push(
+      `## ${grid.title}`,
+      '',
+      markdownTable(
+        ['', ...grid.header.slice(1)],
+        grid.rows.map((row) =>
+          row.emphasis ? [`**${row.label}**`, ...row.cells.map((c) => `**${c}**`)] : [row.label.trim(), ...row.cells],
+        ),
+        ['left', ...grid.header.slice(1).map(() => 'right' as const)],
+      ),
+      '',
+      ...grid.notes.map((note) => `- ${note}`),
+      ...(grid.notes.length > 0 ? [''] : []),
     );
   }
 

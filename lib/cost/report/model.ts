@@ -20,8 +20,10 @@ import { capacityAt, DEFAULT_LOAD, type LoadOptions, scalingWarnings, type Stage
 import { priceTable } from '../prices';
 import { type Candidate, type MoveOn, moveOnPoints, recommend, type Recommendation, type Requirement } from '../recommend';
 import { overrideLabels, type PriceOverrides } from '../prices/overrides';
-import type { Capacity, TrafficProfile } from '../profile';
+import type { Capacity } from '../../capacity-figures';
+import type { TrafficProfile } from '../profile';
 import { formatVolume } from '../format';
+import type { OverlapCost } from '../overlap';
 import { SERVICES, stageUsage } from '../usage';
 
 /** One stage to estimate: its resources, the volumes to price it at, and its traffic. */
@@ -99,6 +101,8 @@ export interface CostReport {
   /** Stages that were asked for but could not be estimated, and why. */
   readonly missing: { stage: string; reason: string }[];
   readonly live: LiveMeasurement[];
+  /** What moving between two stages costs while both run (`--overlap`). */
+  readonly overlap?: OverlapCost;
 }
 
 /** The monthly total of a stage at a volume (Infinity when it cannot carry it), for curves and crossovers. */
@@ -126,6 +130,7 @@ export interface ReportContext {
   /** Notes of the run itself (what live mode read), after the estimates' own. */
   readonly notes?: string[];
   readonly now?: Date;
+  readonly overlap?: OverlapCost;
 }
 
 export function buildReport(plans: StagePlan[], context: ReportContext): CostReport {
@@ -247,6 +252,7 @@ export function buildReport(plans: StagePlan[], context: ReportContext): CostRep
     notes: [...new Set([...estimates.flatMap((estimate) => estimate.notes), ...(context.notes ?? [])])],
     missing: context.missing,
     live: context.live,
+    ...(context.overlap && { overlap: context.overlap }),
   };
 }
 

@@ -1,7 +1,7 @@
 /** The terminal rendering: one plain table per volume with the stages side by side, then the findings. */
 import Table from 'cli-table3';
 import { type CostReport, sideBySide } from './model';
-import { comparisonGrid, findings, missingLines, provenance, unpricedLines } from './text';
+import { comparisonGrid, findings, missingLines, overlapGrid, provenance, unpricedLines } from './text';
 
 export function renderTable(report: CostReport): string {
   const out: string[] = [];
@@ -15,6 +15,17 @@ export function renderTable(report: CostReport): string {
     });
     for (const row of grid.rows) table.push([row.label, ...row.cells]);
     out.push(`Monthly cost ${group.title}`, table.toString(), '');
+  }
+  if (report.overlap !== undefined) {
+    const grid = overlapGrid(report.overlap);
+    const table = new Table({
+      style: { head: [], border: [] },
+      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+      head: grid.header,
+      colAligns: ['left', ...grid.header.slice(1).map(() => 'right' as const)],
+    });
+    for (const row of grid.rows) table.push([row.label, ...row.cells]);
+    out.push(grid.title, table.toString(), ...grid.notes.map((note) => `  - ${note}`), '');
   }
   for (const live of report.live) {
     out.push(

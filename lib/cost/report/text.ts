@@ -5,6 +5,7 @@
  */
 import type { StageEstimate } from '../estimate';
 import { formatUsd, formatVolume } from '../format';
+import type { OverlapAtVolume, OverlapCost } from '../overlap';
 import type { TrafficProfile } from '../profile';
 import { type CostReport, type RatedEstimate, servicesIn } from './model';
 
@@ -38,6 +39,35 @@ export function comparisonGrid(estimates: RatedEstimate[], live: boolean): Grid 
     cells: estimates.map((e) => (e.availability.deployDowntimeSeconds === 0 ? 'none' : `~${e.availability.deployDowntimeSeconds} s`)),
   });
   return { header, rows };
+}
+
+/** The overlap of a move (`--overlap`), volumes across: its title, its rows, and what to know about it. */
+export function overlapGrid(overlap: OverlapCost): Grid & { title: string; notes: string[] } {
+  const { from, to, days, schedule, volumes } = overlap;
+  const money = (usd: (v: OverlapAtVolume) => number) => volumes.map((v) => formatUsd(usd(v)));
+  /** The overlap less another way, signed: + it costs more, − less. */
+  const versus = (other: (v: OverlapAtVolume) => number) =>
+    volumes.map((v) => {
+      const difference = v.usd - other(v);
+      return `${difference < 0 ? '−' : '+'}${formatUsd(Math.abs(difference))}`;
+    });
+  const steps = schedule.map((step) => `${step.share * 100}%`).join(' → ');
+  const stepDays = [...new Set(schedule.map((step) => Number(step.days.toFixed(2))))].join(' / ');
+  return {
+    title: `Moving from ${from} to ${to}: ${days} days side by side, ${steps} of the traffic on ${to} (${stepDays} days each)`,
+    header: ['', ...volumes.map((v) => `${formatVolume(v.requestsPerMonth)}/month`)],
+    rows: [
+      { label: `Overlap, ${days} days`, cells: money((v) => v.usd), emphasis: true },
+      { label: `  ${from}`, cells: money((v) => v.fromUsd) },
+      { label: `  ${to}`, cells: money((v) => v.toUsd) },
+      { label: '  weighted records', cells: money((v) => v.shiftUsd) },
+      { label: `Staying on ${from}`, cells: money((v) => v.stayingOnFromUsd) },
+      { label: '  the overlap, more (+) or less (−)', cells: versus((v) => v.stayingOnFromUsd) },
+      { label: `${to} alone`, cells: money((v) => v.newAloneUsd) },
+      { label: '  the overlap, more (+) or less (−)', cells: versus((v) => v.newAloneUsd) },
+    ],
+    notes: overlap.notes,
+  };
 }
 
 /** "yes, 34× its peak" or "no, 4.1× its peak": how many times the volume's peak the stage serves at its largest. */
