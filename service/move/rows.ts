@@ -90,14 +90,28 @@ export async function readRowsByKey(db: Queryable, table: CopiedTable, keys: Rec
   return new Map(rows.map((row) => [JSON.stringify(keys[row.position - 1]), row.row]));
 }
 
+interface Column {
+  name: string;
+  /** A jsonb column that may not be null. */
+  jsonbNotNull: boolean;
+}
+
 /** The table's columns, in their order. */
-async function columnsOf(tx: Queryable, table: CopiedTable): Promise<string[]> {
-  const rows = await tx.query<{ name: string }>(
-    `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+async function columnsOf(tx: Queryable, table: CopiedTable): Promise<Column[]> {
+  return tx.query<Column>(
+    `SELECT attname AS name, atttypid = 'jsonb'::regtype AND attnotnull AS "jsonbNotNull"
+       FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
     [table.name],
   );
-  return rows.map((row) => row.name);
 }
+
+/**
+ * A column's value in a row read back from its text. A row's text prints a jsonb null and an SQL null
+ * alike, and reading it back gives an SQL null, which a NOT NULL jsonb column (a flag's value, say)
+ * refuses: there it is the jsonb null. Where a jsonb column may be null it stays an SQL null, which the
+ * service reads as it reads a jsonb null; a rerun then finds it equal, whichever the source held.
+ */
+const readBack = (column: Column): string => (column.jsonbNotNull ? `coalesce(r.${column.name}, 'null'::jsonb)` : `r.${column.name}`);
 
 /**
  * Inserts the rows, or updates those whose key exists and whose content differs; a row already equal
@@ -106,11 +120,13 @@ async function columnsOf(tx: Queryable, table: CopiedTable): Promise<string[]> {
  */
 export async function upsertRows(tx: Queryable, table: CopiedTable, texts: readonly string[]): Promise<number> {
   if (texts.length === 0) return 0;
-  const updated = (await columnsOf(tx, table)).filter((column) => !table.key.includes(column));
+  const columns = await columnsOf(tx, table);
+  const updated = columns.filter((column) => !table.key.includes(column.name));
   const [{ written }] = await tx.query<{ written: number }>(
     `WITH written AS (
-       INSERT INTO ${table.name} AS target SELECT * FROM jsonb_populate_recordset(null::${table.name}, $1::jsonb)
-       ON CONFLICT (${table.key.join(', ')}) DO UPDATE SET ${updated.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}
+       INSERT INTO ${table.name} AS target (${columns.map((column) => column.name).join(', ')})
+       SELECT ${columns.map(readBack).join(', ')} FROM jsonb_populate_recordset(null::${table.name}, $1::jsonb) r
+       ON CONFLICT (${table.key.join(', ')}) DO UPDATE SET ${updated.map(({ name }) => `${name} = EXCLUDED.${name}`).join(', ')}
        WHERE (target.*) IS DISTINCT FROM (EXCLUDED.*)
        RETURNING 1)
      SELECT count(*)::int AS written FROM written`,
