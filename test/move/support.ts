@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../service/config';
 import { startService } from '../../service/service';
 import { openDatabase, type Database } from '../../service/storage/database';
+import { migrate } from '../../service/storage/migrate';
 import { createTestDatabase, usingPostgres } from '../support/database';
 import { SAMPLE_IDENTITIES, seedEnvironment } from '../support/seed';
 import { ADMIN_TOKEN, type TestService } from '../support/service';
@@ -163,4 +164,34 @@ export function runMove(args: string[], killWhen?: (stderr: string) => boolean):
     if (killWhen?.(stderr)) child.kill('SIGKILL');
   });
   return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+/**
+ * A migrated instance with `identities` identities (3 to 10 traits each: strings, numbers, booleans),
+ * written by SQL: quicker than through the service, for tests of the mover's checks.
+ */
+export async function seedBySql(db: Database, identities: number): Promise<void> {
+  await migrate(db);
+  const [{ id: projectId }] = await db.query<{ id: number }>(`INSERT INTO projects (name) VALUES ('sql') RETURNING id`);
+  const [{ id: environmentId }] = await db.query<{ id: number }>(
+    `INSERT INTO environments (project_id, name, client_key) VALUES ($1::int, 'env', 'sql_' || $1::int) RETURNING id`,
+    [projectId],
+  );
+  const [{ id: featureId }] = await db.query<{ id: number }>(
+    `INSERT INTO features (project_id, name, initial_value) VALUES ($1, 'flag', 'null') RETURNING id`,
+    [projectId],
+  );
+  await db.query(
+    `INSERT INTO identities (environment_id, identifier, traits)
+     SELECT $1, 'user-' || i,
+            (SELECT jsonb_object_agg('trait_' || k, CASE k % 3 WHEN 0 THEN to_jsonb('v' || i) WHEN 1 THEN to_jsonb(i * k) ELSE to_jsonb(i % 2 = 0) END)
+               FROM generate_series(1, 3 + i % 8) k)
+       FROM generate_series(1, $2::int) i`,
+    [environmentId, identities],
+  );
+  await db.query(
+    `INSERT INTO feature_states (environment_id, feature_id, identity_id, enabled, value, uuid)
+     SELECT $1, $2, id, true, to_jsonb(id), gen_random_uuid()::text FROM identities WHERE id % 10 = 0`,
+    [environmentId, featureId],
+  );
 }
