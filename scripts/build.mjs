@@ -35,10 +35,10 @@ await Promise.all([
     minify: true,
     legalComments: 'none',
   }),
-  // `npm run bench`: the runner and its baseline server.
+  // `npm run bench`: the runner and its baseline server; `npm run bench:move`: the mover's bench.
   build({
     ...node,
-    entryPoints: { run: 'bench/run.ts', 'baseline-server': 'bench/baseline-server.ts' },
+    entryPoints: { run: 'bench/run.ts', 'baseline-server': 'bench/baseline-server.ts', move: 'bench/move.ts' },
     outdir: 'dist/bench',
     packages: 'external',
   }),

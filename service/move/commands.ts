@@ -75,7 +75,7 @@ async function* exportLines(tx: Queryable, header: ExportHeader, pageRows: numbe
     const onPage = progress.table(table.name, rows);
     yield `${JSON.stringify({ table: table.name, rows })}\n`;
     const hash = new TableHash();
-    for await (const texts of databasePages(tx, table, pageRows)) {
+    for await (const { texts } of databasePages(tx, table, pageRows)) {
       hash.add(texts);
       onPage(texts.length);
       yield `${texts.join('\n')}\n`;

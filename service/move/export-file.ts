@@ -74,7 +74,7 @@ export class ExportReader {
   }
 
   /** The next table's rows, which must be `table`'s, in pages of up to `pageRows` row texts. */
-  async *pages(table: string, pageRows: number): AsyncGenerator<string[]> {
+  async *pages(table: string, pageRows: number): AsyncGenerator<{ texts: string[] }> {
     const section = parseLine(await this.next(`the start of table ${table}`)) as { table?: unknown; rows?: unknown } | undefined;
     if (section?.table !== table || typeof section.rows !== 'number') {
       throw new MoveError(`${this.path} is not a flagstack export: line ${this.lineNumber} should start table ${table}`);
@@ -85,11 +85,11 @@ export class ExportReader {
       if (!text.startsWith('{')) throw new MoveError(`${this.path} is not a flagstack export: line ${this.lineNumber} is not a row`);
       page.push(text);
       if (page.length === pageRows) {
-        yield page;
+        yield { texts: page };
         page = [];
       }
     }
-    if (page.length > 0) yield page;
+    if (page.length > 0) yield { texts: page };
   }
 
   /** The checksums the last line carries, after every table was read; nothing may follow it. */

@@ -4,7 +4,7 @@
  * resumes by writing only what is missing or different.
  */
 import type { Database, Queryable } from '../storage/database';
-import { deleteRowsNotIn, readRows, upsertRows } from './rows';
+import { deleteRowsNotIn, readRows, upsertRows, type RowPage } from './rows';
 import type { CopiedTable } from './tables';
 import { TableHash, type TableSum } from './verify';
 
@@ -15,7 +15,7 @@ export const PAGE_ROWS = 1000;
  * The table's rows in key order, page by page, from `tx` (a snapshot: see inSnapshot). The next page is
  * read while the caller writes this one.
  */
-export async function* databasePages(tx: Queryable, table: CopiedTable, pageRows = PAGE_ROWS): AsyncGenerator<string[]> {
+export async function* databasePages(tx: Queryable, table: CopiedTable, pageRows = PAGE_ROWS): AsyncGenerator<RowPage> {
   let next = readRows(tx, table, undefined, pageRows);
   for (;;) {
     const page = await next;
@@ -25,7 +25,7 @@ export async function* databasePages(tx: Queryable, table: CopiedTable, pageRows
       // Awaited on the next turn; this only keeps a failure while the caller writes from being unhandled.
       next.catch(() => undefined);
     }
-    if (page.texts.length > 0) yield page.texts;
+    if (page.texts.length > 0) yield page;
     if (!more) return;
   }
 }
@@ -42,6 +42,12 @@ export interface TableCopy {
   sum: TableSum;
 }
 
+/** A page of rows in key order, with their keys when the source has them at hand. */
+export interface SourcePage {
+  texts: string[];
+  keys?: unknown[][];
+}
+
 /**
  * Writes `pages` (the table's rows in key order) to the target: each page upserted and the target rows
  * between it and the previous page that it does not hold deleted, in one transaction; then the target
@@ -50,23 +56,25 @@ export interface TableCopy {
 export async function writeTable(
   target: Database,
   table: CopiedTable,
-  pages: AsyncIterable<string[]>,
+  pages: AsyncIterable<SourcePage>,
   onPage: (rows: number) => void = () => undefined,
 ): Promise<TableCopy> {
   const hash = new TableHash();
   const result = { table: table.name, rows: 0, written: 0, deleted: 0 };
   let after: unknown[] | undefined;
-  for await (const texts of pages) {
+  for await (const page of pages) {
     await target.transaction(async (tx) => {
-      const gone = await deleteRowsNotIn(tx, table, after, texts, false);
-      result.written += await upsertRows(tx, table, texts);
+      // Deleted first: a row the source replaced (an identity deleted and made again, under a new id)
+      // would otherwise collide with its replacement on the unique identifier.
+      const gone = await deleteRowsNotIn(tx, table, after, page, false);
+      result.written += await upsertRows(tx, table, page.texts);
       result.deleted += gone.deleted;
       after = gone.lastKey;
     });
-    hash.add(texts);
-    result.rows += texts.length;
-    onPage(texts.length);
+    hash.add(page.texts);
+    result.rows += page.texts.length;
+    onPage(page.texts.length);
   }
-  result.deleted += (await target.transaction((tx) => deleteRowsNotIn(tx, table, after, [], true))).deleted;
+  result.deleted += (await target.transaction((tx) => deleteRowsNotIn(tx, table, after, { texts: [] }, true))).deleted;
   return { ...result, sum: hash.digest() };
 }

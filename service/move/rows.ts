@@ -152,31 +152,32 @@ export async function deleteRowsByKey(tx: Queryable, table: CopiedTable, keys: R
 /**
  * Deletes the rows a page of the source leaves out, so that a target that already held rows ends an
  * exact copy: those keyed after `after` (from the start when undefined) and up to the page's last key
- * (past it too when `toEnd`: the source has no more rows) that are not in the page. Returns how many,
- * and the page's last key (undefined for an empty page), the `after` of the next page.
+ * (past it too when `toEnd`: the source has no more rows) that are not in the page. The page is named
+ * by its keys where the caller has them (readRows does): a page of keys is a small fraction of the
+ * rows' text for the database to parse. Returns how many rows were deleted, and the page's last key
+ * (undefined for an empty page), the `after` of the next page.
  */
 export async function deleteRowsNotIn(
   tx: Queryable,
   table: CopiedTable,
   after: unknown[] | undefined,
-  texts: readonly string[],
+  page: { texts: readonly string[]; keys?: readonly unknown[][] },
   toEnd: boolean,
 ): Promise<{ deleted: number; lastKey: unknown[] | undefined }> {
+  const rows = page.keys ? json(page.keys.map((key) => keyObject(table, key))) : rowArray(page.texts);
   const bounds = [
-    after ? `${keyTuple(table, 't')} > ${keyParameter(table, '$2')}` : '',
-    toEnd ? '' : `${keyTuple(table, 't')} <= (SELECT * FROM last)`,
+    ...(after ? [`${keyTuple(table, 't')} > ${keyParameter(table, '$2')}`] : []),
+    ...(toEnd ? [] : [`${keyTuple(table, 't')} <= (SELECT * FROM last)`]),
+    `NOT EXISTS (SELECT 1 FROM page p WHERE ${keyTuple(table, 'p')} = ${keyTuple(table, 't')})`,
   ];
   const [{ deleted, last_key }] = await inUtc(tx, (utc) =>
     utc.query<{ deleted: number; last_key: string | null }>(
       `WITH page AS (SELECT * FROM jsonb_populate_recordset(null::${table.name}, $1::jsonb)),
             last AS (SELECT ${table.key.map((column) => keyColumn(table, 'p', column)).join(', ')} FROM page p ORDER BY ${keyOrder(table, 'p', 'DESC')} LIMIT 1),
-            deleted AS (
-              DELETE FROM ${table.name} t
-               WHERE ${[...bounds.filter(Boolean), `NOT EXISTS (SELECT 1 FROM page p WHERE ${keyTuple(table, 'p')} = ${keyTuple(table, 't')})`].join(' AND ')}
-              RETURNING 1)
+            deleted AS (DELETE FROM ${table.name} t WHERE ${bounds.join(' AND ')} RETURNING 1)
        SELECT (SELECT count(*)::int FROM deleted) AS deleted,
               (SELECT ${keyArray(table, 'p')} FROM page p ORDER BY ${keyOrder(table, 'p', 'DESC')} LIMIT 1) AS last_key`,
-      after ? [rowArray(texts), json(keyObject(table, after))] : [rowArray(texts)],
+      after ? [rows, json(keyObject(table, after))] : [rows],
     ),
   );
   return { deleted, lastKey: last_key === null ? undefined : (JSON.parse(last_key) as unknown[]) };
