@@ -10,8 +10,8 @@ jest.setTimeout(120_000);
 
 let source: Instance;
 const instances: Instance[] = [];
-const fresh = async () => {
-  const instance = await newInstance(otherKind());
+const fresh = async (kind = otherKind()) => {
+  const instance = await newInstance(kind);
   instances.push(instance);
   return instance;
 };
@@ -74,7 +74,7 @@ test('a target at an older schema version is refused, naming both versions and t
   );
 });
 
-test('a target holding other rows is refused without --force, and made an exact copy with it', async () => {
+test('a target holding other rows is refused without --force, made an exact copy with it; verify then finds one changed trait', async () => {
   const target = await fresh();
   await withDatabase(target, async (db) => {
     await seedBySql(db, 20);
@@ -84,15 +84,10 @@ test('a target holding other rows is refused without --force, and made an exact 
     await runMove(['copy', '--from', source.spec, '--to', target.spec]),
     /is not empty: it holds rows that are not a copy of this source; give --force/,
   );
-  const forced = await runMove(['copy', '--from', source.spec, '--to', target.spec, '--force']);
-  expect(forced.code).toBe(0);
+  expect((await runMove(['copy', '--from', source.spec, '--to', target.spec, '--force'])).code).toBe(0);
   expect(await withDatabase(target, (db) => db.query(`SELECT name FROM projects`))).toEqual([{ name: 'sql' }]);
   expect((await runMove(['verify', '--from', source.spec, '--to', target.spec])).code).toBe(0);
-});
 
-test('verify finds one changed trait, naming the table, with exit code 1', async () => {
-  const target = await fresh();
-  expect((await runMove(['copy', '--from', source.spec, '--to', target.spec])).code).toBe(0);
   await withDatabase(target, (db) => db.query(`UPDATE identities SET traits = traits || '{"trait_1": 0}' WHERE identifier = 'user-7'`));
   const run = await runMove(['verify', '--from', source.spec, '--to', target.spec]);
   expect(run.code).toBe(1);
@@ -102,14 +97,13 @@ test('verify finds one changed trait, naming the table, with exit code 1', async
 });
 
 test('an instance in use by a running service is refused', async () => {
-  const target = await newInstance('pglite');
-  instances.push(target);
-  const db = await openInstance(target);
+  // A PGlite folder: the source where it is one, else a new one as the target.
+  const folder = source.kind === 'pglite' ? source : await fresh('pglite');
+  const role = folder === source ? 'source' : 'target';
+  const db = await openInstance(folder);
   try {
-    expectRefusal(
-      await runMove(['copy', '--from', source.spec, '--to', target.spec]),
-      new RegExp(`the target: .* is in use by process ${process.pid}`),
-    );
+    const run = await runMove(['copy', '--from', source.spec, '--to', folder === source ? (await fresh()).spec : folder.spec]);
+    expectRefusal(run, new RegExp(`the ${role}: .* is in use by process ${process.pid}`));
   } finally {
     await db.close();
   }
