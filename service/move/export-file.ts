@@ -124,6 +124,7 @@ function isHeader(value: unknown): value is ExportHeader {
     header?.format === EXPORT_FORMAT &&
     typeof header.schemaVersion === 'number' &&
     typeof header.sourceInstance === 'string' &&
+    typeof header.sourceName === 'string' &&
     Array.isArray(header.tables)
   );
 }

@@ -65,6 +65,11 @@ test('an end that is neither a folder nor a postgres URL, or a source folder tha
   );
 });
 
+test('the same instance at both ends is refused', async () => {
+  // A PGlite folder cannot be opened twice; a PostgreSQL database can, and is found to be itself.
+  expectRefusal(await runMove(['copy', '--from', source.spec, '--to', source.spec]), /same instance|is in use by process/);
+});
+
 test('a target at an older schema version is refused, naming both versions and the fix', async () => {
   const target = await fresh();
   await withDatabase(target, (db) => migrate(db, MIGRATIONS.slice(0, 5)));
