@@ -7,9 +7,10 @@ const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', 
 await Promise.all([
   // The service: everything inlined but PGlite, which loads its WebAssembly and data files relative
   // to its own module, so it resolves from node_modules (and is only loaded without DATABASE_URL).
+  // The whole-instance mover (`npm run move`) beside it, alike.
   build({
     ...node,
-    entryPoints: { server: 'service/server.ts', migrate: 'service/migrate.ts' },
+    entryPoints: { server: 'service/server.ts', migrate: 'service/migrate.ts', move: 'service/move/main.ts' },
     outdir: 'dist/service',
     sourcemap: true,
     external: ['@electric-sql/pglite', 'pg-native'],
@@ -34,10 +35,10 @@ await Promise.all([
     minify: true,
     legalComments: 'none',
   }),
-  // `npm run bench`: the runner and its baseline server.
+  // `npm run bench`: the runner and its baseline server; `npm run bench:move`: the mover's bench.
   build({
     ...node,
-    entryPoints: { run: 'bench/run.ts', 'baseline-server': 'bench/baseline-server.ts' },
+    entryPoints: { run: 'bench/run.ts', 'baseline-server': 'bench/baseline-server.ts', move: 'bench/move.ts' },
     outdir: 'dist/bench',
     packages: 'external',
   }),

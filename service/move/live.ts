@@ -25,7 +25,7 @@
 import type { Database, Queryable } from '../storage/database';
 import { ENVIRONMENT_CHANGES_CHANNEL, changeNotice } from '../storage/change-notices';
 import { COPIED_TABLES, copiedTable } from './tables';
-import { deleteRowsByKey, readRows, readRowsByKey, resetSequences, upsertRows } from './rows';
+import { deleteRowsByKey, deleteRowsNotIn, readRows, readRowsByKey, resetSequences, upsertRows } from './rows';
 
 export type LivePhase = 'copying' | 'catching-up' | 'cutting-over' | 'moved' | 'abandoned';
 
@@ -173,7 +173,10 @@ export class LiveMove {
     this.options.log?.('live move: capturing changes; copying', { target: this.options.targetName });
   }
 
-  /** A target holding another instance's data (or this one's from an abandoned move) must be empty. */
+  /**
+   * A target holding another instance's data must be empty; one copied from this instance before (an
+   * offline copy, an interrupted or abandoned move) is brought level by the copy.
+   */
   private async refuseForeignTarget(sourceInstance: string): Promise<void> {
     const { target } = this.options;
     const [resumable] = await target.query(
@@ -225,20 +228,33 @@ export class LiveMove {
     }
   }
 
-  /** Every table, page by page, into the target. */
+  /**
+   * Every table, page by page, into the target; the target's rows the source does not hold (left by an
+   * earlier copy of this instance) are deleted, and its own bootstrap token gives way to the source's
+   * tokens (it is made again at its next start). A page that fails is tried again: the capture keeps
+   * every change meanwhile.
+   */
   private async copy(): Promise<void> {
     const { source, target } = this.options;
-    // The target's own bootstrap token gives way to the source's tokens (it is made again at its next start).
-    await target.query('DELETE FROM admin_tokens');
     for (const table of COPIED_TABLES) {
       let after: unknown[] | undefined;
-      while (!this.stopLoop) {
-        const page = await readRows(source, table, after, this.batchSize);
-        if (page.texts.length === 0) break;
-        await applyOnTarget(target, async (tx) => void (await upsertRows(tx, table, page.texts)));
-        this.copiedRows += page.texts.length;
-        after = page.keys[page.keys.length - 1];
-        if (page.texts.length < this.batchSize) break;
+      let more = true;
+      while (more && !this.stopLoop) {
+        try {
+          const page = await readRows(source, table, after, this.batchSize);
+          more = page.texts.length === this.batchSize;
+          await applyOnTarget(target, async (tx) => {
+            await deleteRowsNotIn(tx, table, after, page, !more);
+            await upsertRows(tx, table, page.texts);
+          });
+          this.copiedRows += page.texts.length;
+          after = page.keys.at(-1) ?? after;
+          this.lastError = undefined;
+        } catch (error) {
+          this.lastError = `copy failed: ${(error as Error).message}; retrying (changes keep being logged on the source)`;
+          this.options.log?.('live move: copying a page failed', { table: table.name, error: (error as Error).message });
+          await sleep(RETRY_ROUND_MS);
+        }
       }
     }
     // The target's services learn of every environment at once (their periodic check would, in a while).

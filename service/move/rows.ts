@@ -90,9 +90,14 @@ export async function readRowsByKey(db: Queryable, table: CopiedTable, keys: Rec
   return new Map(rows.map((row) => [JSON.stringify(keys[row.position - 1]), row.row]));
 }
 
-/** The table's columns, in their order, and whether each is jsonb. */
-async function columnsOf(tx: Queryable, table: CopiedTable): Promise<{ name: string; jsonb: boolean }[]> {
-  return tx.query<{ name: string; jsonb: boolean }>(
+interface Column {
+  name: string;
+  jsonb: boolean;
+}
+
+/** The table's columns, in their order. */
+async function columnsOf(tx: Queryable, table: CopiedTable): Promise<Column[]> {
+  return tx.query<Column>(
     `SELECT attname AS name, atttypid = 'jsonb'::regtype AS jsonb
        FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
     [table.name],
@@ -100,12 +105,11 @@ async function columnsOf(tx: Queryable, table: CopiedTable): Promise<{ name: str
 }
 
 /**
- * A jsonb column as read back from a row text: a row prints a JSON null value as `null`, which
- * jsonb_populate_recordset reads as SQL NULL. Every jsonb value the service writes is a JSON value
- * (a flag's null value, an audit entry's empty `before`), never SQL NULL, so null reads back as JSON null.
+ * A column's value in a row read back from its text. A row's text prints a jsonb null and an SQL null
+ * alike, and reading it back gives an SQL null: there it is the jsonb null, which is what the service
+ * writes in every jsonb column (a flag's null value, an audit entry's empty `before`), never SQL null.
  */
-const readBack = (column: { name: string; jsonb: boolean }) =>
-  column.jsonb ? `coalesce(${column.name}, 'null'::jsonb) AS ${column.name}` : column.name;
+const readBack = (column: Column): string => (column.jsonb ? `coalesce(r.${column.name}, 'null'::jsonb)` : `r.${column.name}`);
 
 /**
  * Inserts the rows, or updates those whose key exists and whose content differs; a row already equal
@@ -115,11 +119,12 @@ const readBack = (column: { name: string; jsonb: boolean }) =>
 export async function upsertRows(tx: Queryable, table: CopiedTable, texts: readonly string[]): Promise<number> {
   if (texts.length === 0) return 0;
   const columns = await columnsOf(tx, table);
-  const updated = columns.map((column) => column.name).filter((column) => !table.key.includes(column));
+  const updated = columns.filter((column) => !table.key.includes(column.name));
   const [{ written }] = await tx.query<{ written: number }>(
     `WITH written AS (
-       INSERT INTO ${table.name} AS target SELECT ${columns.map(readBack).join(', ')} FROM jsonb_populate_recordset(null::${table.name}, $1::jsonb)
-       ON CONFLICT (${table.key.join(', ')}) DO UPDATE SET ${updated.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}
+       INSERT INTO ${table.name} AS target (${columns.map((column) => column.name).join(', ')})
+       SELECT ${columns.map(readBack).join(', ')} FROM jsonb_populate_recordset(null::${table.name}, $1::jsonb) r
+       ON CONFLICT (${table.key.join(', ')}) DO UPDATE SET ${updated.map(({ name }) => `${name} = EXCLUDED.${name}`).join(', ')}
        WHERE (target.*) IS DISTINCT FROM (EXCLUDED.*)
        RETURNING 1)
      SELECT count(*)::int AS written FROM written`,
@@ -145,31 +150,32 @@ export async function deleteRowsByKey(tx: Queryable, table: CopiedTable, keys: R
 /**
  * Deletes the rows a page of the source leaves out, so that a target that already held rows ends an
  * exact copy: those keyed after `after` (from the start when undefined) and up to the page's last key
- * (past it too when `toEnd`: the source has no more rows) that are not in the page. Returns how many,
- * and the page's last key (undefined for an empty page), the `after` of the next page.
+ * (past it too when `toEnd`: the source has no more rows) that are not in the page. The page is named
+ * by its keys where the caller has them (readRows does): a page of keys is a small fraction of the
+ * rows' text for the database to parse. Returns how many rows were deleted, and the page's last key
+ * (undefined for an empty page), the `after` of the next page.
  */
 export async function deleteRowsNotIn(
   tx: Queryable,
   table: CopiedTable,
   after: unknown[] | undefined,
-  texts: readonly string[],
+  page: { texts: readonly string[]; keys?: readonly unknown[][] },
   toEnd: boolean,
 ): Promise<{ deleted: number; lastKey: unknown[] | undefined }> {
+  const rows = page.keys ? json(page.keys.map((key) => keyObject(table, key))) : rowArray(page.texts);
   const bounds = [
-    after ? `${keyTuple(table, 't')} > ${keyParameter(table, '$2')}` : '',
-    toEnd ? '' : `${keyTuple(table, 't')} <= (SELECT * FROM last)`,
+    ...(after ? [`${keyTuple(table, 't')} > ${keyParameter(table, '$2')}`] : []),
+    ...(toEnd ? [] : [`${keyTuple(table, 't')} <= (SELECT * FROM last)`]),
+    `NOT EXISTS (SELECT 1 FROM page p WHERE ${keyTuple(table, 'p')} = ${keyTuple(table, 't')})`,
   ];
   const [{ deleted, last_key }] = await inUtc(tx, (utc) =>
     utc.query<{ deleted: number; last_key: string | null }>(
       `WITH page AS (SELECT * FROM jsonb_populate_recordset(null::${table.name}, $1::jsonb)),
             last AS (SELECT ${table.key.map((column) => keyColumn(table, 'p', column)).join(', ')} FROM page p ORDER BY ${keyOrder(table, 'p', 'DESC')} LIMIT 1),
-            deleted AS (
-              DELETE FROM ${table.name} t
-               WHERE ${[...bounds.filter(Boolean), `NOT EXISTS (SELECT 1 FROM page p WHERE ${keyTuple(table, 'p')} = ${keyTuple(table, 't')})`].join(' AND ')}
-              RETURNING 1)
+            deleted AS (DELETE FROM ${table.name} t WHERE ${bounds.join(' AND ')} RETURNING 1)
        SELECT (SELECT count(*)::int FROM deleted) AS deleted,
               (SELECT ${keyArray(table, 'p')} FROM page p ORDER BY ${keyOrder(table, 'p', 'DESC')} LIMIT 1) AS last_key`,
-      after ? [rowArray(texts), json(keyObject(table, after))] : [rowArray(texts)],
+      after ? [rows, json(keyObject(table, after))] : [rows],
     ),
   );
   return { deleted, lastKey: last_key === null ? undefined : (JSON.parse(last_key) as unknown[]) };
