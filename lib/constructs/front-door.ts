@@ -143,6 +143,16 @@ export interface FrontDoorProps {
    * @default none
    */
   readonly certificateArn?: string;
+  /**
+   * A viewer-request CloudFront Function on every behaviour (a traffic split's router, TrafficSplit).
+   * @default none
+   */
+  readonly viewerRequestFunction?: cloudfront.IFunction;
+  /**
+   * More behaviours, by path pattern, after the flag lists' (a traffic split's `/_shift/next/*`).
+   * @default none
+   */
+  readonly additionalBehaviors?: Readonly<Record<string, cloudfront.BehaviorOptions>>;
 }
 
 export class FrontDoor extends Construct {
@@ -228,6 +238,10 @@ export class FrontDoor extends Construct {
     // CORS: the service answers it (FLAGSTACK_CORS_ORIGINS), preflights included, so every behaviour
     // allows OPTIONS and forwards Origin and the preflight headers. No response headers policy: the
     // service's Access-Control-* and Vary headers reach the browser as sent, cached ones included.
+    const functions =
+      props.viewerRequestFunction !== undefined
+        ? { functionAssociations: [{ function: props.viewerRequestFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }] }
+        : {};
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'flagstack',
       defaultBehavior: {
@@ -238,6 +252,7 @@ export class FrontDoor extends Construct {
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
         originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        ...functions,
       },
       additionalBehaviors: {
         '/api/v1/flags/*': {
@@ -248,7 +263,9 @@ export class FrontDoor extends Construct {
           cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
           cachePolicy: flags.cachePolicy,
           originRequestPolicy: flagsRequests,
+          ...functions,
         },
+        ...props.additionalBehaviors,
       },
       ...customDomain(this, props),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,

@@ -20,6 +20,7 @@ import { cloudFrontDomainOf, FrontDoor, serviceUrlOf } from '../constructs/front
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { shiftTrafficToDistribution, type StageTrafficShift, type TrafficShift } from '../constructs/traffic-shift';
+import { type StageTrafficSplit, TrafficSplit } from '../constructs/traffic-split';
 import { SERVICE_PORT } from '../constants';
 
 export interface LoadBalancedStackProps extends StackProps {
@@ -62,6 +63,13 @@ export interface LoadBalancedStackProps extends StackProps {
    * @default none: no records, the name is left as it is
    */
   readonly trafficShift?: StageTrafficShift;
+  /**
+   * Send a share of the SDK requests this stage's distribution receives on to the next stage's
+   * distribution, set back to 0 when the next distribution's 5xx rate is above `alarm5xxPercent`
+   * (TrafficSplit: this stage holds `domainName`, the next one is reached by its cloudfront.net name).
+   * @default none: every request is served here
+   */
+  readonly trafficSplit?: StageTrafficSplit;
 }
 
 /** What a variant decides about the tier. */
@@ -101,6 +109,8 @@ export abstract class LoadBalancedStack extends Stack {
   readonly frontDoor: FrontDoor;
   /** The move of the public host name toward this stage, when `trafficShift` is given. */
   readonly trafficShift?: TrafficShift;
+  /** The split of the SDK traffic toward the next stage, when `trafficSplit` is given. */
+  readonly trafficSplit?: TrafficSplit;
   /** The service's environment every variant sets: the shutdown delay and the CORS origins. */
   protected readonly serviceEnvironment: Readonly<Record<string, string>>;
   /** Scale out to keep each target under this many requests a minute. */
@@ -115,10 +125,19 @@ export abstract class LoadBalancedStack extends Stack {
     this.vpc = new Network(this, 'Network').vpc;
     this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: tier.dashboardName, alarmEmail: props.alarmEmail });
     this.database = new Database(this, 'Database', { vpc: this.vpc, multiAz: props.multiAz, ...tier.database });
+    if (props.trafficSplit !== undefined) {
+      this.trafficSplit = new TrafficSplit(this, 'TrafficSplit', {
+        ...props.trafficSplit,
+        monitoring: this.monitoring,
+        alarm5xxPercent: props.alarm5xxPercent,
+      });
+    }
     this.frontDoor = new FrontDoor(this, 'FrontDoor', {
       vpc: this.vpc,
       originFacingPrefixListId: props.cloudFrontPrefixListId,
       ...cloudFrontDomainOf(props),
+      viewerRequestFunction: this.trafficSplit?.router,
+      additionalBehaviors: this.trafficSplit?.behaviors,
     });
 
     if (props.trafficShift !== undefined) {
