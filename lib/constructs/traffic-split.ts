@@ -112,7 +112,9 @@ export class TrafficSplit extends Construct {
       ...(Token.isUnresolved(region) || region === 'us-east-1'
         ? []
         : [`the stack is in ${region}; CloudFront publishes the 5xx rate ShiftAlarm watches only in us-east-1`]),
-      ...(fs.existsSync(path.join(bundleDir, 'index.js')) ? [] : [`${path.join(bundleDir, 'index.js')} is missing; run \`npm run build\` first`]),
+      ...(fs.existsSync(path.join(bundleDir, 'index.js'))
+        ? []
+        : [`${path.join(bundleDir, 'index.js')} is missing; run \`npm run build\` first`]),
     ];
     if (problems.length > 0) throw new Error(`TrafficSplit: ${problems.join('; ')}`);
     this.share = share;
@@ -144,7 +146,10 @@ export class TrafficSplit extends Construct {
       },
     };
 
-    const logGroup = new logs.LogGroup(this, 'ShareLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new logs.LogGroup(this, 'ShareLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const role = new iam.Role(this, 'ShareRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
     role.addToPolicy(

@@ -197,7 +197,7 @@ export function shiftProblems(config: SettingsOf<typeof SHIFT_SETTINGS>): Settin
       message:
         "must be the previous stage's IPv4 address (the single box's Elastic IP): a host name cannot be weighted against this stage's alias A record, " +
         "and a CloudFront stage cannot share domainName with this one's distribution (one alternate domain name, one distribution: docs/moves.md); " +
-        "from a stage behind CloudFront, split inside its distribution with shiftToOrigin and shiftToDistributionId",
+        'from a stage behind CloudFront, split inside its distribution with shiftToOrigin and shiftToDistributionId',
     });
   }
   if (config.domainName === undefined) needed('domainName', 'the public host name whose records are weighted');
@@ -240,7 +240,10 @@ function splitProblems(config: SettingsOf<typeof SHIFT_SETTINGS>, shiftTo: Shift
     }
   }
   if (config.region !== 'us-east-1') {
-    problems.push({ key: 'region', message: 'must be us-east-1 with shiftToOrigin: CloudFront publishes the 5xx rate ShiftAlarm watches only there' });
+    problems.push({
+      key: 'region',
+      message: 'must be us-east-1 with shiftToOrigin: CloudFront publishes the 5xx rate ShiftAlarm watches only there',
+    });
   }
   return problems;
 }

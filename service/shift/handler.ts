@@ -135,7 +135,11 @@ export function createHandler(deps: ShiftHandlerDeps) {
 
 /** CloudFormation's pre-signed S3 URL takes a PUT with no content type. */
 async function respondToCloudFormation(url: string, body: string): Promise<void> {
-  const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) } });
+  const response = await fetch(url, {
+    method: 'PUT',
+    body,
+    headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
+  });
   if (!response.ok) throw new Error(`CloudFormation's response URL answered ${response.status}`);
 }
 

@@ -116,7 +116,8 @@ describe('traffic split router', () => {
 
   it('matches bucketOf, the TypeScript FNV-1a the tests and docs use', () => {
     const { bucket } = router({ share: '10' });
-    for (const text of ['', 'a', 'env-key-1 198.51.100.7', 'ser.ÄÖÜ 2001:db8::1', 'x'.repeat(300)]) expect(bucket(text)).toBe(bucketOf(text));
+    for (const text of ['', 'a', 'env-key-1 198.51.100.7', 'ser.ÄÖÜ 2001:db8::1', 'x'.repeat(300)])
+      expect(bucket(text)).toBe(bucketOf(text));
     // FNV-1a's published value for "a" is 0xe40c292c.
     expect(bucketOf('a')).toBe(0xe40c292c % 100);
   });
