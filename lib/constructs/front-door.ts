@@ -115,6 +115,29 @@ export function customDomain(
   };
 }
 
+/**
+ * Attaches an ACM certificate (us-east-1) to a distribution built without domain names (it would
+ * replace their certificate): how
+ * CloudFront wants the target of a name's move set up ("Move an alternate domain name", CloudFront
+ * Developer Guide). The distribution then takes the name from the one holding it in one step,
+ * `aws cloudfront update-domain-association` (or `associate-alias`), with no gap in between, and asks
+ * for nothing while the other holds it. CDK's Distribution takes a certificate only with domain names,
+ * hence the override. CloudFront serves the certificate only to viewers asking for a name it covers (SNI):
+ * the cloudfront.net name keeps CloudFront's own.
+ */
+export function attachCertificateWithoutName(distribution: cloudfront.Distribution, certificateArn: string): void {
+  if (!/^arn:aws:acm:us-east-1:[0-9]{12}:certificate\/[0-9a-f-]+$/.test(certificateArn)) {
+    throw new Error(
+      `attachCertificateWithoutName: "${certificateArn}" is not an ACM certificate in us-east-1, the only region CloudFront takes one from`,
+    );
+  }
+  (distribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride('DistributionConfig.ViewerCertificate', {
+    AcmCertificateArn: certificateArn,
+    SslSupportMethod: 'sni-only',
+    MinimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+  });
+}
+
 export interface FrontDoorProps {
   /** The VPC of the load balancer (in its public subnets). */
   readonly vpc: ec2.IVpc;

@@ -255,6 +255,21 @@ function trafficShiftOf(config: SettingsOf<typeof SHIFT_SETTINGS>, id: ShiftTarg
   return { hostedZoneId: config.shiftHostedZoneId, previousEndpoint: config.shiftFromEndpoint, share: config.shiftShare ?? 0 };
 }
 
+/**
+ * The public name a stage's CloudFront serves: domainName with its certificate, except for the stage
+ * a split moves toward, which takes the certificate alone (handoverCertificateArn) while the previous
+ * stage's distribution holds the name, ready for the name's move at the end (docs/moves.md).
+ */
+function publicNameOf(
+  config: SettingsOf<typeof SHIFT_SETTINGS>,
+  id: ShiftTarget,
+): { domainName?: string; certificateArn?: string; handoverCertificateArn?: string } {
+  if (config.shiftTo === id && config.shiftToOrigin !== undefined && SPLIT_FROM[id] !== undefined) {
+    return { handoverCertificateArn: config.certificateArn };
+  }
+  return { domainName: config.domainName, certificateArn: config.certificateArn };
+}
+
 /** The split in stage `id`'s distribution, when `shiftTo` names the stage after it. */
 function trafficSplitOf(config: SettingsOf<typeof SHIFT_SETTINGS>, id: ShiftTarget): StageTrafficSplit | undefined {
   if (config.shiftTo === undefined || SPLIT_FROM[config.shiftTo] !== id) return undefined;
@@ -299,8 +314,7 @@ const loadBalancedProps = (
   alarm5xxPercent: config.alarm5xxPercent,
   alarmP99Latency: Duration.millis(config.alarmP99LatencyMs),
   multiAz: config.multiAz,
-  domainName: config.domainName,
-  certificateArn: config.certificateArn,
+  ...publicNameOf(config, id),
   cloudFrontPrefixListId: config.cloudFrontPrefixListId,
   alarmEmail: config.alarmEmail,
   trafficShift: trafficShiftOf(config, id),
@@ -511,8 +525,7 @@ const edge = defineStage({
       ...edgeProps,
       crossRegionReferences: true,
       regions: regions.map((stack) => ({ region: stack.region, functionUrl: stack.edge.functionUrl.url })),
-      domainName: config.domainName,
-      certificateArn: config.certificateArn,
+      ...publicNameOf(config, 'edge'),
       trafficShift: trafficShiftOf(config, 'edge'),
     });
     return { home, regions };

@@ -16,7 +16,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import { Database, type DatabaseProps } from '../constructs/database';
-import { cloudFrontDomainOf, FrontDoor, serviceUrlOf } from '../constructs/front-door';
+import { attachCertificateWithoutName, cloudFrontDomainOf, FrontDoor, serviceUrlOf } from '../constructs/front-door';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { shiftTrafficToDistribution, type StageTrafficShift, type TrafficShift } from '../constructs/traffic-shift';
@@ -47,6 +47,13 @@ export interface LoadBalancedStackProps extends StackProps {
    * @default none
    */
   readonly certificateArn?: string;
+  /**
+   * An ACM certificate in us-east-1 for the public host name, attached without the name (given only
+   * without `domainName`): the stage of a split's next side is then ready to take the name from the
+   * previous stage's distribution with `aws cloudfront update-domain-association` (docs/moves.md).
+   * @default none
+   */
+  readonly handoverCertificateArn?: string;
   /**
    * CloudFront's origin-facing managed prefix list in the stack's region.
    * @default known for us-east-1, looked up by name elsewhere (FrontDoor)
@@ -139,6 +146,11 @@ export abstract class LoadBalancedStack extends Stack {
       viewerRequestFunction: this.trafficSplit?.router,
       additionalBehaviors: this.trafficSplit?.behaviors,
     });
+
+    if (props.handoverCertificateArn !== undefined) {
+      if (props.domainName !== undefined) throw new Error(`${id}: handoverCertificateArn is for a distribution without domainName`);
+      attachCertificateWithoutName(this.frontDoor.distribution, props.handoverCertificateArn);
+    }
 
     if (props.trafficShift !== undefined) {
       this.trafficShift = shiftTrafficToDistribution(this, {

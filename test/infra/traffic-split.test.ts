@@ -216,12 +216,32 @@ describe('traffic split settings', () => {
       expectSplit(templates(splitTo(shiftTo, undefined, { alarm5xxPercent: '2' })).get(stackName)!, 0, 2);
     });
 
-    it(`leaves every other stack as it is, ${shiftTo}'s included`, () => {
+    it(`leaves every other stack as it is; ${shiftTo}'s distribution takes the certificate without the name`, () => {
       const split = templates(splitTo(shiftTo, 50));
       const plain = templates(DOMAIN);
+      const nameless = templates({});
+      const next = `Flagstack-${shiftTo === 'edge' ? 'Edge' : 'Fargate'}`;
       expect([...split.keys()]).toEqual([...plain.keys()]);
       for (const [name, t] of split) {
-        if (name !== stackName) expect({ name, template: t.toJSON() }).toEqual({ name, template: plain.get(name)!.toJSON() });
+        if (name === stackName) continue;
+        if (name !== next) {
+          expect({ name, template: t.toJSON() }).toEqual({ name, template: plain.get(name)!.toJSON() });
+          continue;
+        }
+        // shiftTo's own stack: as without a domain (its cloudfront.net name, no alias to clash with the
+        // previous distribution's), plus the certificate, ready for the name's move.
+        const template = t.toJSON() as {
+          Resources: Record<string, { Type: string; Properties: { DistributionConfig: Record<string, unknown> } }>;
+        };
+        const [distribution] = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudFront::Distribution');
+        expect(distribution.Properties.DistributionConfig.Aliases).toBeUndefined();
+        expect(distribution.Properties.DistributionConfig.ViewerCertificate).toEqual({
+          AcmCertificateArn: DOMAIN.certificateArn,
+          SslSupportMethod: 'sni-only',
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+        });
+        delete distribution.Properties.DistributionConfig.ViewerCertificate;
+        expect({ name, template }).toEqual({ name, template: nameless.get(name)!.toJSON() });
       }
       expect(from).not.toBe(shiftTo);
     });
