@@ -8,7 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import { loadStageConfig } from '../../lib/config';
+import { attachCertificateWithoutName } from '../../lib/constructs/front-door';
 import { Monitoring } from '../../lib/constructs/monitoring';
 import { TRAFFIC_SHARES, type TrafficShare } from '../../lib/constructs/traffic-shift';
 import { TrafficSplit, type TrafficSplitProps } from '../../lib/constructs/traffic-split';
@@ -190,6 +193,33 @@ describe('TrafficSplit (construct)', () => {
   it('refuses a stack outside us-east-1, where CloudFront publishes no metrics', () => {
     expect(() => split({}, 'eu-west-1')).toThrow(
       'TrafficSplit: the stack is in eu-west-1; CloudFront publishes the 5xx rate ShiftAlarm watches only in us-east-1',
+    );
+  });
+});
+
+describe('attachCertificateWithoutName', () => {
+  const distribution = () => {
+    const stack = new Stack(new App(), 'Next', { env: { account: '123456789012', region: 'us-east-1' } });
+    const origin = new origins.HttpOrigin('origin.example.com');
+    return { stack, distribution: new cloudfront.Distribution(stack, 'Distribution', { defaultBehavior: { origin } }) };
+  };
+
+  it('attaches the certificate, SNI and TLS 1.2, and no alternate domain name', () => {
+    const built = distribution();
+    attachCertificateWithoutName(built.distribution, DOMAIN.certificateArn);
+    const config = Template.fromStack(built.stack).findResources('AWS::CloudFront::Distribution');
+    const [resource] = Object.values(config);
+    expect(resource.Properties.DistributionConfig.Aliases).toBeUndefined();
+    expect(resource.Properties.DistributionConfig.ViewerCertificate).toEqual({
+      AcmCertificateArn: DOMAIN.certificateArn,
+      SslSupportMethod: 'sni-only',
+      MinimumProtocolVersion: 'TLSv1.2_2021',
+    });
+  });
+
+  it('refuses a certificate outside us-east-1, where CloudFront cannot use it', () => {
+    expect(() => attachCertificateWithoutName(distribution().distribution, 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b')).toThrow(
+      'is not an ACM certificate in us-east-1',
     );
   });
 });
