@@ -128,6 +128,9 @@ export abstract class LoadBalancedStack extends Stack {
     super(scope, id, props);
     if (props.requestsPerTarget < 1) throw new Error(`${id}: requestsPerTarget ${props.requestsPerTarget} must be at least 1`);
     if (props.certificateArn !== undefined && props.domainName === undefined) throw new Error(`${id}: certificateArn needs domainName`);
+    if (props.trafficShift !== undefined && props.trafficSplit !== undefined) {
+      throw new Error(`${id}: trafficShift (toward this stage) and trafficSplit (away from it): one move at a time`);
+    }
 
     this.vpc = new Network(this, 'Network').vpc;
     this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: tier.dashboardName, alarmEmail: props.alarmEmail });

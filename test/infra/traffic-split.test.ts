@@ -6,16 +6,18 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { loadStageConfig } from '../../lib/config';
 import { attachCertificateWithoutName } from '../../lib/constructs/front-door';
 import { Monitoring } from '../../lib/constructs/monitoring';
 import { TRAFFIC_SHARES, type TrafficShare } from '../../lib/constructs/traffic-shift';
 import { TrafficSplit, type TrafficSplitProps } from '../../lib/constructs/traffic-split';
 import { NEXT_ORIGIN_ID, splitRouterCode } from '../../lib/constructs/traffic-split-router';
+import { AutoscaledStack } from '../../lib/stages/autoscaled-stack';
 import { buildApp } from './app';
 
 const NEXT = 'd111111abcdef8.cloudfront.net';
@@ -195,6 +197,24 @@ describe('TrafficSplit (construct)', () => {
       'TrafficSplit: the stack is in eu-west-1; CloudFront publishes the 5xx rate ShiftAlarm watches only in us-east-1',
     );
   });
+});
+
+it('a stack takes one move at a time: a DNS shift toward it or a split away from it', () => {
+  expect(
+    () =>
+      new AutoscaledStack(new App(), 'Flagstack-Autoscaled', {
+        env: { account: '123456789012', region: 'us-east-1' },
+        corsOrigins: ['*'],
+        requestsPerTarget: 1000,
+        alarm5xxPercent: 1,
+        alarmP99Latency: Duration.millis(250),
+        instanceType: new ec2.InstanceType('t4g.micro'),
+        minInstances: 2,
+        maxInstances: 2,
+        trafficShift: { hostedZoneId: 'Z0123456789ABCDEFGHIJ', previousEndpoint: '203.0.113.10', share: 10 },
+        trafficSplit: { nextDomainName: NEXT, nextDistributionId: NEXT_ID, share: 10 },
+      }),
+  ).toThrow('Flagstack-Autoscaled: trafficShift (toward this stage) and trafficSplit (away from it): one move at a time');
 });
 
 describe('attachCertificateWithoutName', () => {
