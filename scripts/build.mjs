@@ -35,6 +35,16 @@ await Promise.all([
     minify: true,
     legalComments: 'none',
   }),
+  // The traffic-share Lambda of a split between two CloudFront stages (lib/constructs/traffic-split.ts):
+  // its KeyValueStore client and the pure-JS SigV4A signer bundled in, like the edge's SDK.
+  build({
+    ...node,
+    entryPoints: { index: 'service/shift/handler.ts' },
+    outdir: 'dist/shift',
+    minify: true,
+    keepNames: true,
+    legalComments: 'none',
+  }),
   // `npm run bench`: the runner and its baseline server; `npm run bench:move`: the mover's bench.
   build({
     ...node,

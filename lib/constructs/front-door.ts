@@ -115,6 +115,29 @@ export function customDomain(
   };
 }
 
+/**
+ * Attaches an ACM certificate (us-east-1) to a distribution built without domain names (it would
+ * replace their certificate): how
+ * CloudFront wants the target of a name's move set up ("Move an alternate domain name", CloudFront
+ * Developer Guide). The distribution then takes the name from the one holding it in one step,
+ * `aws cloudfront update-domain-association` (or `associate-alias`), with no gap in between, and asks
+ * for nothing while the other holds it. CDK's Distribution takes a certificate only with domain names,
+ * hence the override. CloudFront serves the certificate only to viewers asking for a name it covers (SNI):
+ * the cloudfront.net name keeps CloudFront's own.
+ */
+export function attachCertificateWithoutName(distribution: cloudfront.Distribution, certificateArn: string): void {
+  if (!/^arn:aws:acm:us-east-1:[0-9]{12}:certificate\/[0-9a-f-]+$/.test(certificateArn)) {
+    throw new Error(
+      `attachCertificateWithoutName: "${certificateArn}" is not an ACM certificate in us-east-1, the only region CloudFront takes one from`,
+    );
+  }
+  (distribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride('DistributionConfig.ViewerCertificate', {
+    AcmCertificateArn: certificateArn,
+    SslSupportMethod: 'sni-only',
+    MinimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+  });
+}
+
 export interface FrontDoorProps {
   /** The VPC of the load balancer (in its public subnets). */
   readonly vpc: ec2.IVpc;
@@ -143,6 +166,16 @@ export interface FrontDoorProps {
    * @default none
    */
   readonly certificateArn?: string;
+  /**
+   * A viewer-request CloudFront Function on every behaviour (a traffic split's router, TrafficSplit).
+   * @default none
+   */
+  readonly viewerRequestFunction?: cloudfront.IFunction;
+  /**
+   * More behaviours, by path pattern, after the flag lists' (a traffic split's `/_shift/next/*`).
+   * @default none
+   */
+  readonly additionalBehaviors?: Readonly<Record<string, cloudfront.BehaviorOptions>>;
 }
 
 export class FrontDoor extends Construct {
@@ -228,6 +261,10 @@ export class FrontDoor extends Construct {
     // CORS: the service answers it (FLAGSTACK_CORS_ORIGINS), preflights included, so every behaviour
     // allows OPTIONS and forwards Origin and the preflight headers. No response headers policy: the
     // service's Access-Control-* and Vary headers reach the browser as sent, cached ones included.
+    const functions =
+      props.viewerRequestFunction !== undefined
+        ? { functionAssociations: [{ function: props.viewerRequestFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }] }
+        : {};
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'flagstack',
       defaultBehavior: {
@@ -238,6 +275,7 @@ export class FrontDoor extends Construct {
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
         originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        ...functions,
       },
       additionalBehaviors: {
         '/api/v1/flags/*': {
@@ -248,7 +286,9 @@ export class FrontDoor extends Construct {
           cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
           cachePolicy: flags.cachePolicy,
           originRequestPolicy: flagsRequests,
+          ...functions,
         },
+        ...props.additionalBehaviors,
       },
       ...customDomain(this, props),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,

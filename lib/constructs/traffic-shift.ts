@@ -202,15 +202,16 @@ export interface DistributionTrafficShiftProps {
 }
 
 /**
- * A distribution's share of 5xx responses, in percent, each minute. Built here rather than by the
+ * A distribution's share of 5xx responses, in percent, each minute (the distribution, or its id). Built here rather than by the
  * distribution's `metric5xxErrorRate()`, which leaves out the `Region: Global` dimension CloudFront
  * publishes its metrics with (aws/aws-cdk#19245): an alarm on that metric would never see data.
  */
-export function cloudFront5xxErrorRate(distribution: cloudfront.IDistribution): cloudwatch.Metric {
+export function cloudFront5xxErrorRate(distribution: cloudfront.IDistribution | string): cloudwatch.Metric {
+  const distributionId = typeof distribution === 'string' ? distribution : distribution.distributionId;
   return new cloudwatch.Metric({
     namespace: 'AWS/CloudFront',
     metricName: '5xxErrorRate',
-    dimensionsMap: { DistributionId: distribution.distributionId, Region: 'Global' },
+    dimensionsMap: { DistributionId: distributionId, Region: 'Global' },
     statistic: 'Average',
     period: Duration.minutes(1),
   });

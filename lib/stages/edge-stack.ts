@@ -8,7 +8,7 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EdgeDistribution, type EdgeOrigin } from '../constructs/edge-distribution';
-import { cloudFrontDomainOf, serviceUrlOf } from '../constructs/front-door';
+import { attachCertificateWithoutName, cloudFrontDomainOf, serviceUrlOf } from '../constructs/front-door';
 import { EdgeTable } from '../constructs/edge-table';
 import { shiftTrafficToDistribution, type StageTrafficShift, type TrafficShift } from '../constructs/traffic-shift';
 import { EdgeRegionStack, type EdgeRegionStackProps } from './edge-region-stack';
@@ -26,6 +26,13 @@ export interface EdgeStackProps extends EdgeRegionStackProps {
    * @default none
    */
   readonly certificateArn?: string;
+  /**
+   * An ACM certificate in us-east-1 for the public host name, attached without the name (given only
+   * without `domainName`): ready to take the name from the fargate stage's distribution at the end of
+   * a split, with `aws cloudfront update-domain-association` (docs/moves.md).
+   * @default none
+   */
+  readonly handoverCertificateArn?: string;
   /**
    * Take a share of `domainName` from the previous stage by Route 53 weighted records (alias records
    * to the distribution, a global target), handed back while the distribution's 5xx rate is above
@@ -51,6 +58,11 @@ export class EdgeStack extends EdgeRegionStack {
       contentHashFunctionName: `${edgeName}-content-hash`,
       ...cloudFrontDomainOf(props),
     });
+
+    if (props.handoverCertificateArn !== undefined) {
+      if (props.domainName !== undefined) throw new Error(`${id}: handoverCertificateArn is for a distribution without domainName`);
+      attachCertificateWithoutName(this.front.distribution, props.handoverCertificateArn);
+    }
 
     if (props.trafficShift !== undefined) {
       this.trafficShift = shiftTrafficToDistribution(this, {

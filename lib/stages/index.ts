@@ -17,6 +17,7 @@ import type { COMMON_SETTINGS, StageConfig } from '../config';
 import { atLeast, GravitonInstanceType, InstanceType, Region, type SettingProblem } from '../context-settings';
 import { defaultRequestsPerTarget } from '../capacity-figures';
 import { IPV4_ADDRESS_PATTERN, type StageTrafficShift, TRAFFIC_SHARES } from '../constructs/traffic-shift';
+import { CLOUDFRONT_DOMAIN_PATTERN, DISTRIBUTION_ID_PATTERN, type StageTrafficSplit } from '../constructs/traffic-split';
 import { REGION_LOCATIONS } from '../edge-regions';
 import { vcpusOf } from '../instance-types';
 import { AutoscaledStack } from './autoscaled-stack';
@@ -96,11 +97,23 @@ const singleBox = defineStage({
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Moving the SDK traffic to a stage (TrafficShift, docs/moves.md): read by the stage `shiftTo` names
+// Moving the SDK traffic to a stage (docs/moves.md), two ways:
+// - from the single box, by Route 53 weighted records (TrafficShift: shiftHostedZoneId,
+//   shiftFromEndpoint), read by the stage `shiftTo` names;
+// - between two stages behind CloudFront (autoscaled → fargate, fargate → edge), inside the previous
+//   stage's distribution, which holds domainName (TrafficSplit: shiftToOrigin, shiftToDistributionId),
+//   read by the stage BEFORE `shiftTo`: Flagstack-Autoscaled for shiftTo=fargate, Flagstack-Fargate for
+//   shiftTo=edge. shiftTo's own stack is left as it is.
 
-/** The stages a move can go to: those behind CloudFront, whose 5xx rate the health check's alarm watches. */
+/** The stages a move can go to: those behind CloudFront, whose 5xx rate the move's alarm watches. */
 const SHIFT_TARGETS = ['autoscaled', 'fargate', 'edge'] as const;
 type ShiftTarget = (typeof SHIFT_TARGETS)[number];
+
+/**
+ * The stage whose distribution splits the traffic toward each stage a split can go to: the one before
+ * it, also behind CloudFront. (autoscaled's previous stage, the single box, has no CloudFront: DNS moves it.)
+ */
+export const SPLIT_FROM: Readonly<Partial<Record<ShiftTarget, ShiftTarget>>> = { fargate: 'autoscaled', edge: 'fargate' };
 
 const HOST_NAME_PATTERN = '^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$';
 
@@ -110,7 +123,7 @@ const SHIFT_SETTINGS = {
       SHIFT_TARGETS.map((id) => Type.Literal(id)),
       {
         description:
-          'Traffic shift: the stage taking a share of domainName from the previous one by Route 53 weighted records (unset: no records)',
+          "Traffic shift: the stage taking a share of the SDK traffic from the previous one: from the single box by Route 53 weighted records in shiftTo's stack; from a stage behind CloudFront (shiftToOrigin) by a split in the previous stage's distribution, in that stage's stack (unset: neither)",
       },
     ),
   ),
@@ -128,13 +141,28 @@ const SHIFT_SETTINGS = {
       description: "Traffic shift: the previous stage's IPv4 address (the single box's Elastic IP, its PublicIp output)",
     }),
   ),
+  shiftToOrigin: Type.Optional(
+    Type.String({
+      pattern: CLOUDFRONT_DOMAIN_PATTERN,
+      examples: ['d111111abcdef8.cloudfront.net'],
+      description:
+        "Traffic split (autoscaled → fargate, fargate → edge): shiftTo's own CloudFront name, an origin of the previous stage's distribution, which sends it shiftShare percent of SDK requests; configures the previous stage's stack (Flagstack-Autoscaled, Flagstack-Fargate), not shiftTo's",
+    }),
+  ),
+  shiftToDistributionId: Type.Optional(
+    Type.String({
+      pattern: DISTRIBUTION_ID_PATTERN,
+      examples: ['E1A2B3C4D5E6F7'],
+      description: "Traffic split: the id of shiftTo's distribution, whose 5xx rate ShiftAlarm watches (the share goes to 0 when it fires)",
+    }),
+  ),
   // No schema default: a share given without shiftTo is an error, not a value in force.
   shiftShare: Type.Optional(
     Type.Union(
       TRAFFIC_SHARES.map((share) => Type.Literal(share)),
       {
         description:
-          "Traffic shift: percentage of domainName's DNS answers given to shiftTo, one step at a time (unset: 0, the records exist, the previous stage keeps all)",
+          "Traffic shift: percentage of domainName's DNS answers (from the single box) or of SDK requests (split between two CloudFront stages) given to shiftTo, one step at a time (unset: 0, the records or the split exist, the previous stage keeps all)",
       },
     ),
   ),
@@ -145,23 +173,31 @@ const SHIFT_SETTINGS = {
  * the alarm need (the public name served by the stage's CloudFront, the alarm in us-east-1).
  */
 export function shiftProblems(config: SettingsOf<typeof SHIFT_SETTINGS>): SettingProblem[] {
-  const given = (['shiftHostedZoneId', 'shiftFromEndpoint', 'shiftShare'] as const).filter((key) => config[key] !== undefined);
+  const given = (['shiftHostedZoneId', 'shiftFromEndpoint', 'shiftToOrigin', 'shiftToDistributionId', 'shiftShare'] as const).filter(
+    (key) => config[key] !== undefined,
+  );
   if (config.shiftTo === undefined) {
     return given.length > 0
       ? [{ key: 'shiftTo', message: `needed with ${given.join(', ')}: the stage taking the traffic, one of ${SHIFT_TARGETS.join(', ')}` }]
       : [];
   }
+  if (config.shiftToOrigin !== undefined || config.shiftToDistributionId !== undefined) return splitProblems(config, config.shiftTo);
   const problems: SettingProblem[] = [];
   const needed = (key: string, why: string) => problems.push({ key, message: `needed with shiftTo=${config.shiftTo}: ${why}` });
   if (config.shiftHostedZoneId === undefined)
     needed('shiftHostedZoneId', 'the Route 53 hosted zone of domainName, where the weighted records go');
-  if (config.shiftFromEndpoint === undefined) needed('shiftFromEndpoint', "the previous stage's IPv4 address, the other weighted record");
+  if (config.shiftFromEndpoint === undefined)
+    needed(
+      'shiftFromEndpoint',
+      "the previous stage's IPv4 address, the other weighted record (from a stage behind CloudFront: shiftToOrigin and shiftToDistributionId instead)",
+    );
   else if (!new RegExp(IPV4_ADDRESS_PATTERN).test(config.shiftFromEndpoint)) {
     problems.push({
       key: 'shiftFromEndpoint',
       message:
         "must be the previous stage's IPv4 address (the single box's Elastic IP): a host name cannot be weighted against this stage's alias A record, " +
-        "and a CloudFront stage cannot share domainName with this one's distribution (one alternate domain name, one distribution: docs/moves.md)",
+        "and a CloudFront stage cannot share domainName with this one's distribution (one alternate domain name, one distribution: docs/moves.md); " +
+        'from a stage behind CloudFront, split inside its distribution with shiftToOrigin and shiftToDistributionId',
     });
   }
   if (config.domainName === undefined) needed('domainName', 'the public host name whose records are weighted');
@@ -175,10 +211,70 @@ export function shiftProblems(config: SettingsOf<typeof SHIFT_SETTINGS>): Settin
   return problems;
 }
 
-/** The move toward stage `id`, when `shiftTo` names it. */
+/**
+ * The checks of a split between two CloudFront stages: shiftTo has a previous stage behind CloudFront,
+ * both its name and its id are given, no DNS setting, and the alarm in us-east-1.
+ */
+function splitProblems(config: SettingsOf<typeof SHIFT_SETTINGS>, shiftTo: ShiftTarget): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  const from = SPLIT_FROM[shiftTo];
+  if (from === undefined) {
+    problems.push({
+      key: 'shiftTo',
+      message:
+        `must be ${Object.keys(SPLIT_FROM).join(' or ')} with shiftToOrigin: the stage before ${shiftTo}, the single box, has no CloudFront distribution to split in; ` +
+        'move from it by DNS with shiftHostedZoneId and shiftFromEndpoint',
+    });
+  }
+  const needed = (key: string, why: string) => problems.push({ key, message: `needed with shiftTo=${shiftTo} and ${why}` });
+  if (config.shiftToOrigin === undefined)
+    needed('shiftToOrigin', `shiftToDistributionId: ${shiftTo}'s own CloudFront name (dxxxx.cloudfront.net), the origin the share goes to`);
+  if (config.shiftToDistributionId === undefined)
+    needed('shiftToDistributionId', `shiftToOrigin: the id of ${shiftTo}'s distribution, whose 5xx rate ShiftAlarm watches`);
+  for (const key of ['shiftHostedZoneId', 'shiftFromEndpoint'] as const) {
+    if (config[key] !== undefined) {
+      problems.push({
+        key,
+        message: `not with shiftToOrigin: a split between two CloudFront stages happens inside ${from ?? 'the previous stage'}'s distribution, not in DNS`,
+      });
+    }
+  }
+  if (config.region !== 'us-east-1') {
+    problems.push({
+      key: 'region',
+      message: 'must be us-east-1 with shiftToOrigin: CloudFront publishes the 5xx rate ShiftAlarm watches only there',
+    });
+  }
+  return problems;
+}
+
+/** The move toward stage `id`, when `shiftTo` names it and it comes from the single box (DNS). */
 function trafficShiftOf(config: SettingsOf<typeof SHIFT_SETTINGS>, id: ShiftTarget): StageTrafficShift | undefined {
   if (config.shiftTo !== id || config.shiftHostedZoneId === undefined || config.shiftFromEndpoint === undefined) return undefined;
+  if (config.shiftToOrigin !== undefined) return undefined;
   return { hostedZoneId: config.shiftHostedZoneId, previousEndpoint: config.shiftFromEndpoint, share: config.shiftShare ?? 0 };
+}
+
+/**
+ * The public name a stage's CloudFront serves: domainName with its certificate, except for the stage
+ * a split moves toward, which takes the certificate alone (handoverCertificateArn) while the previous
+ * stage's distribution holds the name, ready for the name's move at the end (docs/moves.md).
+ */
+function publicNameOf(
+  config: SettingsOf<typeof SHIFT_SETTINGS>,
+  id: ShiftTarget,
+): { domainName?: string; certificateArn?: string; handoverCertificateArn?: string } {
+  if (config.shiftTo === id && config.shiftToOrigin !== undefined && SPLIT_FROM[id] !== undefined) {
+    return { handoverCertificateArn: config.certificateArn };
+  }
+  return { domainName: config.domainName, certificateArn: config.certificateArn };
+}
+
+/** The split in stage `id`'s distribution, when `shiftTo` names the stage after it. */
+function trafficSplitOf(config: SettingsOf<typeof SHIFT_SETTINGS>, id: ShiftTarget): StageTrafficSplit | undefined {
+  if (config.shiftTo === undefined || SPLIT_FROM[config.shiftTo] !== id) return undefined;
+  if (config.shiftToOrigin === undefined || config.shiftToDistributionId === undefined) return undefined;
+  return { nextDomainName: config.shiftToOrigin, nextDistributionId: config.shiftToDistributionId, share: config.shiftShare ?? 0 };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -218,11 +314,11 @@ const loadBalancedProps = (
   alarm5xxPercent: config.alarm5xxPercent,
   alarmP99Latency: Duration.millis(config.alarmP99LatencyMs),
   multiAz: config.multiAz,
-  domainName: config.domainName,
-  certificateArn: config.certificateArn,
+  ...publicNameOf(config, id),
   cloudFrontPrefixListId: config.cloudFrontPrefixListId,
   alarmEmail: config.alarmEmail,
   trafficShift: trafficShiftOf(config, id),
+  trafficSplit: trafficSplitOf(config, id),
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -429,8 +525,7 @@ const edge = defineStage({
       ...edgeProps,
       crossRegionReferences: true,
       regions: regions.map((stack) => ({ region: stack.region, functionUrl: stack.edge.functionUrl.url })),
-      domainName: config.domainName,
-      certificateArn: config.certificateArn,
+      ...publicNameOf(config, 'edge'),
       trafficShift: trafficShiftOf(config, 'edge'),
     });
     return { home, regions };

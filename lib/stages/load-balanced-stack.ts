@@ -16,10 +16,11 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import { Database, type DatabaseProps } from '../constructs/database';
-import { cloudFrontDomainOf, FrontDoor, serviceUrlOf } from '../constructs/front-door';
+import { attachCertificateWithoutName, cloudFrontDomainOf, FrontDoor, serviceUrlOf } from '../constructs/front-door';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { shiftTrafficToDistribution, type StageTrafficShift, type TrafficShift } from '../constructs/traffic-shift';
+import { type StageTrafficSplit, TrafficSplit } from '../constructs/traffic-split';
 import { SERVICE_PORT } from '../constants';
 
 export interface LoadBalancedStackProps extends StackProps {
@@ -47,6 +48,13 @@ export interface LoadBalancedStackProps extends StackProps {
    */
   readonly certificateArn?: string;
   /**
+   * An ACM certificate in us-east-1 for the public host name, attached without the name (given only
+   * without `domainName`): the stage of a split's next side is then ready to take the name from the
+   * previous stage's distribution with `aws cloudfront update-domain-association` (docs/moves.md).
+   * @default none
+   */
+  readonly handoverCertificateArn?: string;
+  /**
    * CloudFront's origin-facing managed prefix list in the stack's region.
    * @default known for us-east-1, looked up by name elsewhere (FrontDoor)
    */
@@ -62,6 +70,13 @@ export interface LoadBalancedStackProps extends StackProps {
    * @default none: no records, the name is left as it is
    */
   readonly trafficShift?: StageTrafficShift;
+  /**
+   * Send a share of the SDK requests this stage's distribution receives on to the next stage's
+   * distribution, set back to 0 when the next distribution's 5xx rate is above `alarm5xxPercent`
+   * (TrafficSplit: this stage holds `domainName`, the next one is reached by its cloudfront.net name).
+   * @default none: every request is served here
+   */
+  readonly trafficSplit?: StageTrafficSplit;
 }
 
 /** What a variant decides about the tier. */
@@ -101,6 +116,8 @@ export abstract class LoadBalancedStack extends Stack {
   readonly frontDoor: FrontDoor;
   /** The move of the public host name toward this stage, when `trafficShift` is given. */
   readonly trafficShift?: TrafficShift;
+  /** The split of the SDK traffic toward the next stage, when `trafficSplit` is given. */
+  readonly trafficSplit?: TrafficSplit;
   /** The service's environment every variant sets: the shutdown delay and the CORS origins. */
   protected readonly serviceEnvironment: Readonly<Record<string, string>>;
   /** Scale out to keep each target under this many requests a minute. */
@@ -111,15 +128,32 @@ export abstract class LoadBalancedStack extends Stack {
     super(scope, id, props);
     if (props.requestsPerTarget < 1) throw new Error(`${id}: requestsPerTarget ${props.requestsPerTarget} must be at least 1`);
     if (props.certificateArn !== undefined && props.domainName === undefined) throw new Error(`${id}: certificateArn needs domainName`);
+    if (props.trafficShift !== undefined && props.trafficSplit !== undefined) {
+      throw new Error(`${id}: trafficShift (toward this stage) and trafficSplit (away from it): one move at a time`);
+    }
 
     this.vpc = new Network(this, 'Network').vpc;
     this.monitoring = new Monitoring(this, 'Monitoring', { dashboardName: tier.dashboardName, alarmEmail: props.alarmEmail });
     this.database = new Database(this, 'Database', { vpc: this.vpc, multiAz: props.multiAz, ...tier.database });
+    if (props.trafficSplit !== undefined) {
+      this.trafficSplit = new TrafficSplit(this, 'TrafficSplit', {
+        ...props.trafficSplit,
+        monitoring: this.monitoring,
+        alarm5xxPercent: props.alarm5xxPercent,
+      });
+    }
     this.frontDoor = new FrontDoor(this, 'FrontDoor', {
       vpc: this.vpc,
       originFacingPrefixListId: props.cloudFrontPrefixListId,
       ...cloudFrontDomainOf(props),
+      viewerRequestFunction: this.trafficSplit?.router,
+      additionalBehaviors: this.trafficSplit?.behaviors,
     });
+
+    if (props.handoverCertificateArn !== undefined) {
+      if (props.domainName !== undefined) throw new Error(`${id}: handoverCertificateArn is for a distribution without domainName`);
+      attachCertificateWithoutName(this.frontDoor.distribution, props.handoverCertificateArn);
+    }
 
     if (props.trafficShift !== undefined) {
       this.trafficShift = shiftTrafficToDistribution(this, {

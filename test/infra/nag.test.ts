@@ -29,6 +29,18 @@ describe('cdk-nag AWS Solutions checks', () => {
         shiftShare: '10',
       },
     ]),
+    // A split between two CloudFront stages, in the previous stage's distribution: a second origin, the
+    // router with its KeyValueStore, the share's Lambda and custom resource, the alarm with its Lambda action.
+    ...['fargate', 'edge'].map((shiftTo): [Record<string, string>] => [
+      {
+        domainName: 'flags.example.com',
+        certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f',
+        shiftTo,
+        shiftToOrigin: 'd111111abcdef8.cloudfront.net',
+        shiftToDistributionId: 'E1A2B3C4D5E6F7',
+        shiftShare: '10',
+      },
+    ]),
   ])('leave no unacknowledged finding (context %j)', (context) => {
     const { app } = buildApp(context);
     expect(() => app.synth()).not.toThrow();

@@ -238,7 +238,7 @@ describe('traffic shift settings', () => {
         [
           'Invalid stage configuration:',
           '  context key shiftHostedZoneId: needed with shiftTo=fargate: the Route 53 hosted zone of domainName, where the weighted records go',
-          "  context key shiftFromEndpoint: needed with shiftTo=fargate: the previous stage's IPv4 address, the other weighted record",
+          "  context key shiftFromEndpoint: needed with shiftTo=fargate: the previous stage's IPv4 address, the other weighted record (from a stage behind CloudFront: shiftToOrigin and shiftToDistributionId instead)",
           '  context key domainName: needed with shiftTo=fargate: the public host name whose records are weighted',
           "  context key certificateArn: needed with shiftTo=fargate: this stage's CloudFront serves domainName only with its certificate",
         ].join('\n'),
