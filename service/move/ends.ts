@@ -2,6 +2,7 @@
  * The two ends of a copy: a PGlite data folder or a PostgreSQL URL, opened and asked a first question
  * so that an unreachable one is reported before anything else happens, naming which end and why.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataDirInUseError, openDatabase, type Database } from '../storage/database';
@@ -37,7 +38,10 @@ export async function openEnd(spec: string, role: EndRole): Promise<End> {
     throw new MoveError(`the ${role} ${spec} is neither a PGlite folder nor a postgres:// URL`);
   }
   const name = describeEnd(spec);
-  if (!isPostgresUrl(spec)) checkFolder(name, role);
+  if (!isPostgresUrl(spec)) {
+    checkFolder(name, role);
+    if (role === 'target') createFolderApart(name);
+  }
   let db: Database;
   try {
     db = await openDatabase({
@@ -45,6 +49,7 @@ export async function openEnd(spec: string, role: EndRole): Promise<End> {
       dataDir: name,
       poolMax: 2,
       timeoutMs: QUERY_TIMEOUT_MS,
+      streaming: true,
     });
   } catch (error) {
     if (error instanceof DataDirInUseError) throw new MoveError(`the ${role}: ${error.message}`);
@@ -57,6 +62,22 @@ export async function openEnd(spec: string, role: EndRole): Promise<End> {
     throw new MoveError(`cannot reach the ${role} ${name}: ${reasonOf(error)}`);
   }
   return { db, name };
+}
+
+/**
+ * Creates and migrates a new PGlite folder in a process of its own (the built `npm run migrate`, beside
+ * the mover): PGlite's initdb peaks near 800 MB in whichever process runs it and keeps much of it, which
+ * would otherwise be the mover's peak, whatever the size of the copy. Run from source (tests), the mover
+ * creates the folder itself.
+ */
+function createFolderApart(folder: string): void {
+  const migrateBundle = join(__dirname, 'migrate.js');
+  if (existsSync(join(folder, 'PG_VERSION')) || !existsSync(migrateBundle)) return;
+  const created = spawnSync(process.execPath, [migrateBundle], {
+    env: { PATH: process.env.PATH, FLAGSTACK_DATA_DIR: folder },
+    encoding: 'utf8',
+  });
+  if (created.status !== 0) throw new MoveError(`cannot create the target folder ${folder}: ${(created.stderr || created.stdout).trim()}`);
 }
 
 /** A source folder must hold a database; a target folder may be absent or empty (a new one is made), not foreign. */

@@ -44,10 +44,17 @@ export interface DatabaseOptions {
   poolMax: number;
   /** Longest wait for a connection or a query, in milliseconds. */
   timeoutMs?: number;
+  /**
+   * PGlite with 16 MB of shared buffers instead of PostgreSQL's 128: for a process that streams through
+   * the data once (the mover), whose memory it bounds, not for serving, which keeps the data cached.
+   */
+  streaming?: boolean;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolMax, options.timeoutMs ?? 3000) : openPGlite(options.dataDir);
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.poolMax, options.timeoutMs ?? 3000)
+    : openPGlite(options.dataDir, options.streaming ?? false);
 }
 
 function openPostgres(connectionString: string, max: number, timeoutMs: number): Database {
@@ -270,14 +277,14 @@ function isRunning(owner: string): boolean {
   return !owner.includes(' ') || processIdentity(pid) === owner;
 }
 
-async function openPGlite(dataDir: string): Promise<Database> {
+async function openPGlite(dataDir: string, streaming: boolean): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
   const release = claimDataDir(dataDir);
   // Loaded only when used, so a deployment on PostgreSQL never needs PGlite's WebAssembly files.
   let db: import('@electric-sql/pglite').PGlite;
   try {
     const { PGlite } = await import('@electric-sql/pglite');
-    db = await PGlite.create(dataDir);
+    db = await PGlite.create(dataDir, streaming ? { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] } : {});
   } catch (error) {
     release();
     throw error;
