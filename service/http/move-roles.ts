@@ -45,6 +45,15 @@ export function installMoveRoles(app: FastifyInstance, roles: MoveRoleWatch): vo
   const forwardIfReplica = async (request: FastifyRequest, reply: FastifyReply) => {
     const role = roles.role;
     if (role.kind !== 'replica') return;
+    // A write that a replica sent here: this replica's source is itself a replica (or itself).
+    if (request.headers[FORWARDED_HEADER] !== undefined) {
+      return reply.code(508).send({
+        error: {
+          code: 'FORWARDING_LOOP',
+          message: `This replica's source (${role.source}) sent the write back: the move's sourceEndpoint names a replica`,
+        },
+      });
+    }
     const answer = await forward(request, role.source);
     // The source cut over while this write was on its way: this side has just become the primary.
     if (answer.status === 503 && answer.headers.get(MOVED_TO_HEADER) && (await roles.reload()).kind === 'primary') return;
@@ -68,6 +77,7 @@ async function forward(request: FastifyRequest, source: string): Promise<Respons
     if (typeof value === 'string') headers.set(name, value);
   }
   headers.set('x-request-id', request.id);
+  headers.set(FORWARDED_HEADER, source);
   try {
     return await fetch(new URL(request.url, source), {
       method: request.method,

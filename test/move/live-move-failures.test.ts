@@ -190,6 +190,31 @@ describe('a live move the admin API refuses', () => {
     expect(await source.service.db.query(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'flagstack_%'`)).toEqual([]);
   });
 
+  it('stops a write that would loop: a replica whose source endpoint leads back to a replica', async () => {
+    const env = (await source.admin('GET', '/projects')).body[0];
+    const environments = (await source.admin('GET', `/projects/${env.id}/environments`)).body as { client_key: string }[];
+    const write = () =>
+      source.call('POST', '/api/v1/identities/', {
+        headers: { 'x-environment-key': environments[0].client_key },
+        body: { identifier: 'loop', traits: [{ trait_key: 'n', trait_value: 1 }] },
+      });
+    const announce = () => source.service.db.query(`SELECT pg_notify('flagstack_environment_changes', 'test:')`);
+    // This service made a replica of itself: the operator's mistake the guard is for.
+    await source.service.db.query(
+      `INSERT INTO moves (role, peer, peer_name, endpoint, state) VALUES ('target', gen_random_uuid(), 'itself', $1, 'replica')`,
+      [source.url],
+    );
+    await announce();
+    await sleep(200);
+    const looped = await write();
+    expect(looped.status).toBe(508);
+    expect(looped.body.error.code).toBe('FORWARDING_LOOP');
+    await source.service.db.query(`DELETE FROM moves`);
+    await announce();
+    await sleep(200);
+    expect((await write()).status).toBe(200);
+  });
+
   it('abandons a move whose process is gone (the service restarted): the capture it left comes off', async () => {
     await source.service.moves.start(await otherDatabase(), 'left behind', endpoints);
     // What a restarted service holds: no move in memory, the capture still in the database.
