@@ -9,6 +9,7 @@
  * - The choice is sticky: a viewer's bucket (0 to 99) is a hash (FNV-1a) of its environment key and its
  *   IP address, and the viewer goes to the next stage while its bucket is below the share. One SDK
  *   client keeps to one stage at a given share, and a viewer moved at 1% stays moved at 10% and 50%.
+ * - Writes that the next stage forwards here (a live move's replica, service/move/live.ts) stay here.
  * - The admin API, health checks and anything else stay on this stage: the next stage may not serve
  *   them (the edge serves only the SDK endpoints; fargate stays its control plane).
  * - `/_shift/next/…` reaches the next stage whatever the share, prefix removed: a way to check it
@@ -23,6 +24,12 @@ export const SHARE_KEY = 'share';
 
 /** The id of the next stage's origin in the previous stage's distribution. */
 export const NEXT_ORIGIN_ID = 'shift-next';
+
+/**
+ * The header a live move's replica sets on the writes it forwards to the source's service
+ * (service/http/move-roles.ts): those stay on this stage, whatever the share.
+ */
+export const FORWARDED_WRITE_HEADER = 'x-flagstack-forwarded-to';
 
 /** The path prefix that reaches the next stage whatever the share. */
 export const NEXT_PREFIX = '/_shift/next';
@@ -74,7 +81,8 @@ async function handler(event) {
     cf.selectRequestOriginById(NEXT);
     return request;
   }
-  if (!SDK.test(request.uri)) return request;
+  // A write the next stage forwarded here while it is a live move's replica: it is for this stage.
+  if (!SDK.test(request.uri) || header(request, ${JSON.stringify(FORWARDED_WRITE_HEADER)})) return request;
   var share = 0;
   try {
     share = parseInt(await kvs.get(${JSON.stringify(SHARE_KEY)}), 10);

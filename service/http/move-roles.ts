@@ -13,7 +13,10 @@ import type { MoveRoleWatch } from '../storage/moves';
 /** The error code of a write refused by a source that has moved, in the body and for clients. */
 export const MOVED = 'MOVED';
 const MOVED_TO_HEADER = 'x-flagstack-moved-to';
-/** Set on answers a replica had from the source's service. */
+/**
+ * Set on the writes a replica forwards, and on the answers it had from the source's service. A split
+ * in the old stage's CloudFront distribution keeps such writes on the old stage (traffic-split-router.ts).
+ */
 const FORWARDED_HEADER = 'x-flagstack-forwarded-to';
 
 /** How long a replica waits for the source's answer to a write it forwarded. */
@@ -55,8 +58,9 @@ export function installMoveRoles(app: FastifyInstance, roles: MoveRoleWatch): vo
       });
     }
     const answer = await forward(request, role.source);
-    // The source cut over while this write was on its way: this side has just become the primary.
-    if (answer.status === 503 && answer.headers.get(MOVED_TO_HEADER) && (await roles.reload()).kind === 'primary') return;
+    // The source cut over while this write was on its way: this side becomes the primary a moment
+    // later (the mover promotes it once the source refuses writes), and then takes the write itself.
+    if (answer.status === 503 && answer.headers.get(MOVED_TO_HEADER) && (await becamePrimary(roles))) return;
     reply.code(answer.status).header(FORWARDED_HEADER, role.source);
     const type = answer.headers.get('content-type');
     if (type) reply.type(type);
@@ -67,6 +71,17 @@ export function installMoveRoles(app: FastifyInstance, roles: MoveRoleWatch): vo
     route.onRequest = [...[route.onRequest ?? []].flat(), refuseIfMoved] as RouteOptions['onRequest'];
     route.preHandler = [...[route.preHandler ?? []].flat(), forwardIfReplica] as RouteOptions['preHandler'];
   });
+}
+
+/** How long a write the source refused as moved waits for this replica's promotion, checking every 50 ms. */
+const PROMOTION_WAIT_MS = 2000;
+
+async function becamePrimary(roles: MoveRoleWatch): Promise<boolean> {
+  for (let waited = 0; waited <= PROMOTION_WAIT_MS; waited += 50) {
+    if ((await roles.reload()).kind === 'primary') return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }
 
 /** Sends the write, as validated, to the source's service. */

@@ -25,7 +25,8 @@
 import type { Database, Queryable } from '../storage/database';
 import { ENVIRONMENT_CHANGES_CHANNEL, changeNotice } from '../storage/change-notices';
 import { COPIED_TABLES, copiedTable } from './tables';
-import { deleteRowsByKey, deleteRowsNotIn, readRows, readRowsByKey, resetSequences, upsertRows } from './rows';
+import { clearUniqueConflicts, deleteRowsByKey, deleteRowsNotIn, readRows, readRowsByKey, resetSequences, upsertRows } from './rows';
+import { readMoveRole, type MoveRole } from '../storage/moves';
 
 export type LivePhase = 'copying' | 'catching-up' | 'cutting-over' | 'moved' | 'abandoned';
 
@@ -73,6 +74,11 @@ const LEVEL_WITHIN_MS = 1000;
 const IDLE_ROUND_MS = 50;
 /** The pause after a round that failed (the target unreachable, say): the log keeps growing meanwhile. */
 const RETRY_ROUND_MS = 1000;
+/** How often the running move marks its record as alive, and how long another process takes it to be. */
+const HEARTBEAT_MS = 5000;
+const ALIVE_WITHIN = '30 seconds';
+/** How long a promotion of the target is retried after the source has moved. */
+const PROMOTION_ATTEMPTS = 5;
 
 interface Change {
   readonly seq: number;
@@ -93,7 +99,7 @@ export class LiveMove {
   private verified = false;
   private pauseMs: number | undefined;
   private lastError: string | undefined;
-  private lastSeq = 0;
+  private lastHeartbeat = 0;
   /** Rows that differed when verified, keyed by table and key, checked again until the cut-over. */
   private readonly suspects = new Map<string, { table: string; key: Record<string, unknown> }>();
   private loop: Promise<void> | undefined;
@@ -144,8 +150,15 @@ export class LiveMove {
     }
     const [sourceInstance, targetInstance] = [await instanceIdOf(source), await instanceIdOf(target)];
     if (sourceInstance === targetInstance) throw new MoveRefused('The source and the target are the same database');
+    const [sourceRole, targetRole] = [await readMoveRole(source), await readMoveRole(target)];
+    if (sourceRole.kind !== 'primary')
+      throw new MoveRefused(`This instance is not a primary (${describeRole(sourceRole)}); a move starts from the primary`);
+    if (targetRole.kind === 'moved') throw new MoveRefused(`The target is a source that has moved (${describeRole(targetRole)})`);
+    await refuseIfRunningElsewhere(source);
     await this.refuseForeignTarget(sourceInstance);
     await source.transaction(async (tx) => {
+      // All at once: triggers added table by table could deadlock with a writer holding a later table.
+      await tx.query(`LOCK TABLE ${COPIED_TABLES.map((table) => table.name).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
       await tx.query(`UPDATE moves SET state = 'abandoned', updated_at = now() WHERE role = 'source' AND state = 'capturing'`);
       await tx.query('DELETE FROM change_log');
       for (const table of COPIED_TABLES) {
@@ -180,7 +193,8 @@ export class LiveMove {
   private async refuseForeignTarget(sourceInstance: string): Promise<void> {
     const { target } = this.options;
     const [resumable] = await target.query(
-      `SELECT 1 FROM moves WHERE role = 'target' AND peer = $1 AND state IN ('copying', 'copied', 'replica', 'abandoned')`,
+      `SELECT 1 FROM moves WHERE role = 'target' AND peer = $1 AND state IN ('copying', 'copied', 'replica', 'abandoned')
+        AND NOT EXISTS (SELECT 1 FROM moves WHERE role = 'target' AND state = 'primary')`,
       [sourceInstance],
     );
     if (resumable) return;
@@ -196,12 +210,18 @@ export class LiveMove {
   }
 
   private async run(): Promise<void> {
+    await this.copy();
+    if (this.stopLoop) return;
+    this.phase = 'catching-up';
+    this.options.log?.('live move: copied; verifying and catching up', { rows: this.copiedRows });
+    await Promise.all([this.verifyUntilDone(), this.catchUpLoop()]);
+  }
+
+  /** Applies logged changes round after round until stopped; a failed round is tried again. */
+  private async catchUpLoop(): Promise<void> {
     try {
-      await this.copy();
-      this.phase = 'catching-up';
-      this.options.log?.('live move: copied; verifying and catching up', { rows: this.copiedRows });
-      const verification = this.verifyUntilDone();
       while (!this.stopLoop) {
+        await this.heartbeat();
         const started = Date.now();
         let applied = 0;
         try {
@@ -220,12 +240,18 @@ export class LiveMove {
           await sleep(IDLE_ROUND_MS);
         }
       }
-      await verification;
     } catch (error) {
       this.lastError = (error as Error).message;
       this.options.log?.('live move: failed', { error: this.lastError });
       this.stopLoop = true;
     }
+  }
+
+  /** Marks the source's record of the move as alive, so that other processes of the stage leave it alone. */
+  private async heartbeat(): Promise<void> {
+    if (Date.now() - this.lastHeartbeat < HEARTBEAT_MS) return;
+    this.lastHeartbeat = Date.now();
+    await this.options.source.query(`UPDATE moves SET updated_at = now() WHERE role = 'source' AND state = 'capturing'`);
   }
 
   /**
@@ -245,6 +271,7 @@ export class LiveMove {
           more = page.texts.length === this.batchSize;
           await applyOnTarget(target, async (tx) => {
             await deleteRowsNotIn(tx, table, after, page, !more);
+            await clearUniqueConflicts(tx, table, page.texts);
             await upsertRows(tx, table, page.texts);
           });
           this.copiedRows += page.texts.length;
@@ -319,8 +346,10 @@ export class LiveMove {
     const { target } = this.options;
     const changes = (
       await sourceTx.query<{ seq: number; table_name: string; row_key: Record<string, unknown> }>(
-        'SELECT seq::float8 AS seq, table_name, row_key FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2',
-        [this.lastSeq, this.batchSize],
+        // Not `seq > last seen`: a sequence number is taken when a row changes, not when its transaction
+        // commits, so a smaller one can appear after a larger one has been read. What was read is deleted.
+        'SELECT seq::float8 AS seq, table_name, row_key FROM change_log ORDER BY seq LIMIT $1',
+        [this.batchSize],
       )
     ).map((row): Change => ({ seq: row.seq, table: row.table_name, key: row.row_key }));
     if (changes.length === 0) return 0;
@@ -336,7 +365,10 @@ export class LiveMove {
     const environmentIds = new Set<number>();
     await applyOnTarget(target, async (tx) => {
       for (const table of [...tables].reverse()) await deleteRowsByKey(tx, copiedTable(table), [...byTable.get(table)!.values()]);
-      for (const table of tables) await upsertRows(tx, copiedTable(table), [...rows.get(table)!.values()]);
+      for (const table of tables) {
+        await clearUniqueConflicts(tx, copiedTable(table), [...rows.get(table)!.values()]);
+        await upsertRows(tx, copiedTable(table), [...rows.get(table)!.values()]);
+      }
       for (const table of tables) {
         const keys = byTable.get(table)!;
         const written = await readRowsByKey(tx, copiedTable(table), [...keys.values()]);
@@ -349,14 +381,10 @@ export class LiveMove {
       if (environmentIds.size > 0)
         await tx.query('SELECT pg_notify($1, $2)', [ENVIRONMENT_CHANGES_CHANNEL, changeNotice('mover', [...environmentIds])]);
     });
-    const lastSeq = changes[changes.length - 1].seq;
-    await sourceTx.query('DELETE FROM change_log WHERE seq <= $1', [lastSeq]);
-    this.lastSeq = lastSeq;
+    await sourceTx.query('DELETE FROM change_log WHERE seq = ANY($1::bigint[])', [changes.map((change) => change.seq)]);
     this.appliedChanges += changes.length;
     if (changes.length === this.batchSize) {
-      const [{ pending }] = await sourceTx.query<{ pending: number }>('SELECT count(*)::int AS pending FROM change_log WHERE seq > $1', [
-        lastSeq,
-      ]);
+      const [{ pending }] = await sourceTx.query<{ pending: number }>('SELECT count(*)::int AS pending FROM change_log');
       this.pendingChanges = pending;
     }
     return changes.length;
@@ -395,6 +423,12 @@ export class LiveMove {
    * and the move goes on catching up (the error says what failed).
    */
   async cutOver(): Promise<{ pauseMs: number }> {
+    // A promotion that failed after the source moved: only that is left to do.
+    if (this.phase === 'moved' && this.pauseMs === undefined) {
+      await this.promoteTarget();
+      this.pauseMs = 0;
+      return { pauseMs: this.pauseMs };
+    }
     if (this.phase !== 'catching-up') throw new MoveRefused(`The move is ${this.phase}; a cut-over needs it catching up`);
     if (!this.readyToCutOver) {
       throw new MoveRefused(
@@ -408,7 +442,6 @@ export class LiveMove {
     await this.loop;
     const { source, target } = this.options;
     const tables = COPIED_TABLES.map((table) => table.name);
-    let targetPromoted = false;
     let started = 0;
     try {
       await source.transaction(async (tx) => {
@@ -421,14 +454,10 @@ export class LiveMove {
           throw new Error(`the target differs from the source in ${differing.length} rows (${differing.slice(0, 3).join('; ')})`);
         const counts = await compareCounts(tx, target);
         if (counts.length > 0) throw new Error(`row counts differ: ${counts.join('; ')}`);
-        await target.transaction(async (targetTx) => {
-          await resetSequences(targetTx);
-          await targetTx.query(`UPDATE moves SET state = 'primary', updated_at = now() WHERE role = 'target' AND state = 'replica'`);
-          await announceRoleChange(targetTx);
-        });
-        targetPromoted = true;
+        // The source refuses writes before the target takes any: if what follows fails, both refuse
+        // (and the promotion is tried again), rather than both taking writes. The capture triggers stay
+        // until after the commit: dropping one would lock out readers for the pause.
         for (const table of tables) {
-          await tx.query(`DROP TRIGGER IF EXISTS flagstack_capture ON ${table}`);
           await tx.query(
             `CREATE TRIGGER flagstack_moved BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${table}
                FOR EACH STATEMENT EXECUTE FUNCTION flagstack_refuse_writes(${quoteLiteral(this.options.targetEndpoint)})`,
@@ -438,25 +467,44 @@ export class LiveMove {
         await announceRoleChange(tx);
       });
     } catch (error) {
-      if (targetPromoted) {
-        await target
-          .transaction(async (targetTx) => {
-            await targetTx.query(`UPDATE moves SET state = 'replica', updated_at = now() WHERE role = 'target' AND state = 'primary'`);
-            await announceRoleChange(targetTx);
-          })
-          .catch(() => undefined);
-      }
       this.lastError = `cut-over rolled back: ${(error as Error).message}; the source takes writes again`;
       this.options.log?.('live move: cut-over rolled back', { error: (error as Error).message });
       this.phase = 'catching-up';
       this.stopLoop = false;
-      this.loop = this.run();
+      this.loop = this.catchUpLoop();
       throw new CutOverFailed(this.lastError);
     }
-    this.pauseMs = Math.round(performance.now() - started);
     this.phase = 'moved';
+    await this.promoteTarget();
+    this.pauseMs = Math.round(performance.now() - started);
     this.options.log?.('live move: cut over', { pauseMs: this.pauseMs });
+    await source.transaction(async (tx) => {
+      for (const table of tables) await tx.query(`DROP TRIGGER IF EXISTS flagstack_capture ON ${table}`);
+      await tx.query('DELETE FROM change_log');
+    });
     return { pauseMs: this.pauseMs };
+  }
+
+  /**
+   * Makes the target the primary, once the source refuses writes; tried again a few times, then again
+   * by each later cut-over call (until then writes are refused on both sides, none taken twice).
+   */
+  async promoteTarget(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.target.transaction(async (tx) => {
+          await resetSequences(tx);
+          await tx.query(`UPDATE moves SET state = 'primary', updated_at = now() WHERE role = 'target' AND state = 'replica'`);
+          await announceRoleChange(tx);
+        });
+        this.lastError = undefined;
+        return;
+      } catch (error) {
+        this.lastError = `the source has moved but the target could not be made the primary: ${(error as Error).message}; writes are refused until it is (npm run move -- cut-over tries again)`;
+        if (attempt >= PROMOTION_ATTEMPTS) throw new PromotionFailed(this.lastError);
+        await sleep(RETRY_ROUND_MS);
+      }
+    }
   }
 
   /** Stops the move: the source stops capturing and keeps its role; the target is left as a stale copy. */
@@ -464,7 +512,7 @@ export class LiveMove {
     if (this.phase === 'moved') throw new MoveRefused('The move has cut over; there is nothing to abandon');
     this.stopLoop = true;
     await this.loop;
-    await stopCapturing(this.options.source);
+    await stopCapturing(this.options.source, { ownMove: true });
     await this.options.target
       .transaction(async (tx) => {
         await tx.query(`UPDATE moves SET state = 'abandoned', updated_at = now() WHERE role = 'target' AND state = 'replica'`);
@@ -480,7 +528,11 @@ export class LiveMove {
  * Also how a move that outlived its process (the service restarted) is abandoned. Returns the move
  * that was capturing, if one was.
  */
-export async function stopCapturing(source: Database): Promise<{ target: string; startedAt: string } | undefined> {
+export async function stopCapturing(
+  source: Database,
+  { ownMove }: { ownMove: boolean },
+): Promise<{ target: string; startedAt: string } | undefined> {
+  if (!ownMove) await refuseIfRunningElsewhere(source);
   return source.transaction(async (tx) => {
     for (const table of COPIED_TABLES) await tx.query(`DROP TRIGGER IF EXISTS flagstack_capture ON ${table.name}`);
     await tx.query('DELETE FROM change_log');
@@ -495,6 +547,8 @@ export async function stopCapturing(source: Database): Promise<{ target: string;
 export class MoveRefused extends Error {}
 /** A cut-over that failed and was rolled back. */
 export class CutOverFailed extends Error {}
+/** A cut-over whose source has moved but whose target is not the primary yet: both refuse writes. */
+export class PromotionFailed extends Error {}
 
 /** Writes to the target as a replica would: foreign keys hold once the changes have all arrived. */
 const applyOnTarget = (target: Database, work: (tx: Queryable) => Promise<void>) =>
@@ -506,6 +560,21 @@ const applyOnTarget = (target: Database, work: (tx: Queryable) => Promise<void>)
 /** Tells the database's service instances to read their role again (on the channel they listen on already). */
 const announceRoleChange = (tx: Queryable) =>
   tx.query('SELECT pg_notify($1, $2)', [ENVIRONMENT_CHANGES_CHANNEL, changeNotice('mover', [])]);
+
+const describeRole = (role: MoveRole): string =>
+  role.kind === 'replica' ? `a replica of ${role.source}` : role.kind === 'moved' ? `moved to ${role.movedTo}` : 'the primary';
+
+/** A move another process of the stage runs (its record marked alive lately) is left to it. */
+async function refuseIfRunningElsewhere(source: Queryable): Promise<void> {
+  const [running] = await source.query<{ target: string }>(
+    `SELECT peer_name AS target FROM moves WHERE role = 'source' AND state = 'capturing' AND updated_at > now() - interval '${ALIVE_WITHIN}'`,
+  );
+  if (running) {
+    throw new MoveRefused(
+      `A move to ${running.target} is running in another process of this stage; follow it, cut it over or abandon it there (the URL of that instance, not the load balancer's)`,
+    );
+  }
+}
 
 async function schemaVersionOf(db: Queryable): Promise<number> {
   const [row] = await db.query<{ version: number | null }>('SELECT max(version)::int AS version FROM schema_migrations');

@@ -88,17 +88,25 @@ function addLiveCommands(root: Command, setExitCode: (code: number) => void): vo
   });
   withService(root.command('live'))
     .description('start a live move: copy, verify and keep the target level with the source until the cut-over')
-    .requiredOption('--to <url>', "the target's PostgreSQL URL (the next stage's database), as the source service reaches it")
+    .addOption(
+      new Option('--to <url>', "the target's PostgreSQL URL (the next stage's database), as the source service reaches it")
+        .env('FLAGSTACK_MOVE_TARGET_URL')
+        .makeOptionMandatory(),
+    )
     .requiredOption('--target-endpoint <url>', "the target's service, named in the source's answers once moved", serviceUrl)
-    .option('--source-endpoint <url>', "the source service as the target's service reaches it (default: --source-service)", serviceUrl)
-    .action(async (options: { sourceService: string; adminToken: string; to: string; targetEndpoint: string; sourceEndpoint?: string }) => {
+    .requiredOption(
+      '--source-endpoint <url>',
+      "the source service as the target's service reaches it: not a name whose traffic is being shifted (a replica's writes must reach the source itself)",
+      serviceUrl,
+    )
+    .action(async (options: { sourceService: string; adminToken: string; to: string; targetEndpoint: string; sourceEndpoint: string }) => {
       if (!/^postgres(ql)?:\/\//.test(options.to))
         throw new MoveError('--to: a postgres:// or postgresql:// URL (a live move goes to a PostgreSQL database)');
       setExitCode(
         await liveCommand(serviceOf(options), {
           to: options.to,
           targetEndpoint: options.targetEndpoint,
-          sourceEndpoint: options.sourceEndpoint ?? options.sourceService,
+          sourceEndpoint: options.sourceEndpoint,
         }),
       );
     });

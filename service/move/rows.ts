@@ -133,6 +133,31 @@ export async function upsertRows(tx: Queryable, table: CopiedTable, texts: reado
   return written;
 }
 
+/**
+ * Deletes the target rows that hold one of the incoming rows' unique keys under another primary key.
+ * While a live move copies and catches up, such a row is one the source has since changed or deleted
+ * (the source cannot hold two rows with one unique key), so its own logged change restores whatever
+ * the source still holds of it; without this, writing the incoming row would fail on the unique index
+ * every time it was tried. Returns how many rows it deleted.
+ */
+export async function clearUniqueConflicts(tx: Queryable, table: CopiedTable, texts: readonly string[]): Promise<number> {
+  if (texts.length === 0 || !table.unique) return 0;
+  let cleared = 0;
+  for (const columns of table.unique) {
+    const [{ deleted }] = await tx.query<{ deleted: number }>(
+      `WITH deleted AS (
+         DELETE FROM ${table.name} t USING jsonb_populate_recordset(null::${table.name}, $1::jsonb) r
+          WHERE (${columns.map((c) => `t.${c}`).join(', ')}) IS NOT DISTINCT FROM (${columns.map((c) => `r.${c}`).join(', ')})
+            AND ${keyTuple(table, 't')} <> ${keyTuple(table, 'r')}
+         RETURNING 1)
+       SELECT count(*)::int AS deleted FROM deleted`,
+      [rowArray(texts)],
+    );
+    cleared += deleted;
+  }
+  return cleared;
+}
+
 /** Deletes the rows `keys` names (objects of the key columns); returns how many there were. */
 export async function deleteRowsByKey(tx: Queryable, table: CopiedTable, keys: Record<string, unknown>[]): Promise<number> {
   if (keys.length === 0) return 0;

@@ -14,19 +14,25 @@ export interface CopiedTable {
   readonly textKey?: readonly string[];
   /** The serial column whose sequence is moved past the largest copied value. */
   readonly serial?: string;
+  /**
+   * Its other unique keys, as column sets compared with IS NOT DISTINCT FROM (one set covers the three
+   * partial unique indexes of feature_states: a default, a segment override, an identity override).
+   * A live move clears a target row that holds one of them under another primary key (see clearUniqueConflicts).
+   */
+  readonly unique?: readonly (readonly string[])[];
 }
 
 export const COPIED_TABLES: readonly CopiedTable[] = [
   { name: 'projects', key: ['id'], serial: 'id' },
-  { name: 'environments', key: ['id'], serial: 'id' },
-  { name: 'server_keys', key: ['id'], serial: 'id' },
-  { name: 'admin_tokens', key: ['id'], serial: 'id' },
-  { name: 'features', key: ['id'], serial: 'id' },
+  { name: 'environments', key: ['id'], serial: 'id', unique: [['client_key']] },
+  { name: 'server_keys', key: ['id'], serial: 'id', unique: [['key_hash']] },
+  { name: 'admin_tokens', key: ['id'], serial: 'id', unique: [['token_hash']] },
+  { name: 'features', key: ['id'], serial: 'id', unique: [['project_id', 'name']] },
   { name: 'multivariate_options', key: ['id'], serial: 'id' },
   { name: 'segments', key: ['id'], serial: 'id' },
-  { name: 'identities', key: ['id'], serial: 'id' },
-  { name: 'feature_states', key: ['id'], serial: 'id' },
-  { name: 'multivariate_allocations', key: ['id'], serial: 'id' },
+  { name: 'identities', key: ['id'], serial: 'id', unique: [['environment_id', 'identifier']] },
+  { name: 'feature_states', key: ['id'], serial: 'id', unique: [['environment_id', 'feature_id', 'segment_id', 'identity_id']] },
+  { name: 'multivariate_allocations', key: ['id'], serial: 'id', unique: [['feature_state_id', 'option_id']] },
   { name: 'flag_analytics', key: ['environment_id', 'feature_name', 'bucket'], textKey: ['feature_name'] },
   { name: 'audit_log', key: ['id'], serial: 'id' },
 ];

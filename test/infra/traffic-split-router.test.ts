@@ -13,6 +13,7 @@ import {
   SDK_PATHS,
   SHARE_KEY,
   splitRouterCode,
+  FORWARDED_WRITE_HEADER,
 } from '../../lib/constructs/traffic-split-router';
 
 type Headers = Record<string, { value: string }>;
@@ -139,6 +140,17 @@ describe('traffic split router', () => {
     for (const store of [{}, { fails: true }, { share: 'ten' }, { share: '-5' }]) {
       expect((await router(store).run(sdk('/api/v1/flags/'))).selected).toEqual([]);
     }
+  });
+
+  it("keeps here, even at share 100, the writes a live move's replica forwards to this stage's service", async () => {
+    const { run } = router({ share: '100' });
+    const forwarded: Request = {
+      uri: '/api/v1/identities/',
+      method: 'POST',
+      headers: { 'x-environment-key': { value: 'env-key-1' }, [FORWARDED_WRITE_HEADER]: { value: 'https://old.example.com' } },
+    };
+    expect((await run(forwarded)).selected).toEqual([]);
+    expect((await run({ ...forwarded, headers: { 'x-environment-key': { value: 'env-key-1' } } })).selected).toEqual([NEXT_ORIGIN_ID]);
   });
 
   it('sends /_shift/next/… to the next stage whatever the share, prefix removed', async () => {

@@ -217,8 +217,11 @@ describe('a live move the admin API refuses', () => {
 
   it('abandons a move whose process is gone (the service restarted): the capture it left comes off', async () => {
     await source.service.moves.start(await otherDatabase(), 'left behind', endpoints);
-    // What a restarted service holds: no move in memory, the capture still in the database.
+    // What a restarted service holds: no move in memory, the capture still in the database. While the
+    // move's record was marked alive lately, another process may be running it: refused.
     const restarted = new MoveControl(source.service.db, undefined);
+    await expect(restarted.abandon()).rejects.toThrow(/running in another process/);
+    await source.service.db.query(`UPDATE moves SET updated_at = now() - interval '1 minute' WHERE state = 'capturing'`);
     const abandoned = await restarted.abandon();
     expect(abandoned).toMatchObject({ phase: 'abandoned', target: 'left behind' });
     expect(await source.service.db.query(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'flagstack_%'`)).toEqual([]);

@@ -1,14 +1,15 @@
 /** The one live move this service may be running (service/move/live.ts), as the admin API drives it. */
 import { conflict, HttpError, notFound } from '../../errors';
-import { CutOverFailed, LiveMove, MoveRefused, stopCapturing, type LiveMoveOptions } from '../../move/live';
+import { CutOverFailed, LiveMove, MoveRefused, PromotionFailed, stopCapturing, type LiveMoveOptions } from '../../move/live';
 import { openDatabase, type Database } from '../../storage/database';
 import type { MoveStart } from './schemas';
 
-/** A database URL as it may be shown: without its password. */
+/** A database URL as it may be shown: without its password, in the user part or the query. */
 export function withoutPassword(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    for (const name of ['password', 'sslpassword']) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, '***');
     return parsed.toString();
   } catch {
     return '(unparseable URL)';
@@ -77,6 +78,7 @@ export class MoveControl {
     } catch (error) {
       if (error instanceof MoveRefused) throw conflict(error.message);
       if (error instanceof CutOverFailed) throw new HttpError(503, 'CUT_OVER_ROLLED_BACK', error.message);
+      if (error instanceof PromotionFailed) throw new HttpError(503, 'TARGET_NOT_PROMOTED', error.message);
       throw error;
     }
     return this.status();
@@ -85,7 +87,13 @@ export class MoveControl {
   async abandon() {
     // A move whose process is gone (this service restarted) left its capture on: end that.
     if (!this.current) {
-      const interrupted = await stopCapturing(this.source);
+      let interrupted;
+      try {
+        interrupted = await stopCapturing(this.source, { ownMove: false });
+      } catch (error) {
+        if (error instanceof MoveRefused) throw conflict(error.message);
+        throw error;
+      }
       if (!interrupted) throw notFound('No move is running on this instance');
       const nothingSince = { copiedRows: 0, appliedChanges: 0, pendingChanges: 0, verified: false, readyToCutOver: false };
       return { ...interrupted, phase: 'abandoned' as const, ...nothingSince };
