@@ -7,6 +7,7 @@
  * The first two cut the connection to a PostgreSQL target with a TCP proxy, so they need DATABASE_URL.
  */
 import { MoveControl } from '../../service/admin/moves/operations';
+import { Client } from 'pg';
 import { openDatabase, type Database } from '../../service/storage/database';
 import { migrate } from '../../service/storage/migrate';
 import { MIGRATIONS } from '../../service/storage/migrations';
@@ -19,11 +20,11 @@ jest.setTimeout(90_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitUntil(service: TestService, done: (status: any) => boolean, what: string): Promise<any> {
+async function waitUntil(service: TestService, done: (status: any) => boolean | Promise<boolean>, what: string): Promise<any> {
   const deadline = Date.now() + 45_000;
   for (;;) {
     const { body } = await service.admin('GET', '/moves/current');
-    if (done(body)) return body;
+    if (await done(body)) return body;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(body)}`);
     await sleep(100);
   }
@@ -109,6 +110,45 @@ withPostgres('a live move to PostgreSQL whose connection fails', () => {
     );
     expect(row.traits).toEqual({ n: 7 });
     expect(await target.query(`SELECT state FROM moves WHERE role = 'target'`)).toEqual([{ state: 'primary' }]);
+  });
+});
+
+withPostgres('a live move from a PostgreSQL source whose writers commit out of order', () => {
+  it('applies a change whose transaction commits after a later-numbered one was applied', async () => {
+    const source = await startTestService();
+    const targetDatabase = await createTestDatabase();
+    const target = await openDatabase({ databaseUrl: targetDatabase.databaseUrl, dataDir: '', poolMax: 4 });
+    const slow = new Client({ connectionString: source.database.databaseUrl });
+    try {
+      const env = await seedEnvironment(source);
+      for (const identifier of ['slow', 'quick']) expect((await writeTrait(source, env, identifier, 0)).status).toBe(200);
+      await migrate(target);
+      await source.service.moves.start(target, 'target', { targetEndpoint: 'http://target.invalid', sourceEndpoint: source.url });
+      await waitUntil(source, (status) => status.readyToCutOver, 'the copy to catch up');
+
+      // A writer takes its change's log number, then waits before committing; a later-numbered change
+      // commits and is applied meanwhile.
+      await slow.connect();
+      await slow.query('BEGIN');
+      await slow.query(`UPDATE identities SET traits = '{"n": 1}' WHERE identifier = 'slow'`);
+      expect((await writeTrait(source, env, 'quick', 1)).status).toBe(200);
+      await waitUntil(
+        source,
+        async () =>
+          (await target.query<{ traits: { n?: number } }>(`SELECT traits FROM identities WHERE identifier = 'quick'`))[0]?.traits.n === 1,
+        'the later change to be applied',
+      );
+      await slow.query('COMMIT');
+
+      await waitUntil(source, (status) => status.readyToCutOver, 'the catch-up');
+      expect((await source.admin('POST', '/moves/current/cut-over')).status).toBe(200);
+      expect(await target.query(`SELECT traits FROM identities WHERE identifier = 'slow'`)).toEqual([{ traits: { n: 1 } }]);
+    } finally {
+      await slow.end().catch(() => undefined);
+      await target.close();
+      await source.stop();
+      await targetDatabase.drop();
+    }
   });
 });
 
