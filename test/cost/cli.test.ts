@@ -572,3 +572,32 @@ describe('npm run cost --live (mocked AWS)', () => {
     );
   });
 });
+
+describe('npm run cost with a traffic shift deployed', () => {
+  const shift = ['shiftTo=autoscaled', 'shiftHostedZoneId=Z0123456789ABCDEFGHIJ', 'shiftFromEndpoint=203.0.113.10', 'shiftShare=10'];
+  const domain = ['domainName=flags.example.com', 'certificateArn=arn:aws:acm:us-east-1:123456789012:certificate/abc', 'region=us-east-1'];
+  const route53 = async (context: string[]) => {
+    const run = await cost([
+      '--stage',
+      'autoscaled',
+      '--requests',
+      '20M',
+      '--format',
+      'json',
+      '--no-report',
+      '--quiet',
+      ...context.flatMap((c) => ['--context', c]),
+    ]);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.unpriced).toEqual([]);
+    return (doc.rows[0].byService as Record<string, number>)['Amazon Route 53'] ?? 0;
+  };
+
+  it("prices the shift's health check (bound to an alarm: an AWS endpoint's price) besides its records' queries", async () => {
+    const [without, withShift] = [await route53(domain), await route53([...domain, ...shift])];
+    // $0.50 a month for the health check, and the weighted record to the box's address answering queries.
+    expect(withShift - without).toBeGreaterThanOrEqual(0.5);
+    expect(withShift - without).toBeLessThan(0.6);
+  }, 120_000);
+});

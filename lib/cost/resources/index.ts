@@ -4,7 +4,7 @@
  * CloudFormation type no kind reads is either free (FREE_TYPES) or listed as unpriced.
  *
  * Listed in the order their `size` and `settle` hooks run: the Auto Scaling groups are sized before
- * the Fargate services, and RDS Proxy settles first.
+ * the Fargate services, and RDS Proxy settles before the kinds after it.
  */
 import { alarm, type Alarm } from './alarm';
 import { auroraCluster, type AuroraCluster } from './aurora-cluster';
@@ -30,6 +30,7 @@ import { metricFilter, type MetricFilter } from './metric-filter';
 import { natGateway, type NatGateway } from './nat-gateway';
 import { rdsInstance, type RdsInstance } from './rds-instance';
 import { rdsProxy, type RdsProxy } from './rds-proxy';
+import { route53HealthCheck, type Route53HealthCheck } from './route53-health-check';
 import { s3Bucket, type S3Bucket } from './s3-bucket';
 import { secret, type Secret } from './secret';
 
@@ -59,7 +60,8 @@ export type Resource =
   | LambdaFunction
   | DynamoDbTable
   | HostedZone
-  | DnsRecord;
+  | DnsRecord
+  | Route53HealthCheck;
 
 export type ResourceOf<K extends Resource['kind']> = Extract<Resource, { kind: K }>;
 
@@ -90,6 +92,7 @@ export const PRICED_KINDS: { readonly [K in Resource['kind']]: PricedKind<Resour
   'kms-key': kmsKey,
   'hosted-zone': hostedZone,
   'dns-record': dnsRecord,
+  'route53-health-check': route53HealthCheck,
 };
 
 /** The kinds in the order their hooks run. */
