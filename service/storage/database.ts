@@ -277,6 +277,9 @@ function isRunning(owner: string): boolean {
   return !owner.includes(' ') || processIdentity(pid) === owner;
 }
 
+/** PGlite's memory for a process that streams through the data once: small buffers, small sort and work areas. */
+const STREAMING_SETTINGS = ['shared_buffers=16MB', 'wal_buffers=256kB', 'work_mem=1MB', 'maintenance_work_mem=1MB', 'temp_buffers=1MB'];
+
 async function openPGlite(dataDir: string, streaming: boolean): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
   const release = claimDataDir(dataDir);
@@ -284,7 +287,10 @@ async function openPGlite(dataDir: string, streaming: boolean): Promise<Database
   let db: import('@electric-sql/pglite').PGlite;
   try {
     const { PGlite } = await import('@electric-sql/pglite');
-    db = await PGlite.create(dataDir, streaming ? { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] } : {});
+    db = await PGlite.create(
+      dataDir,
+      streaming ? { startParams: [...PGlite.defaultStartParams, ...STREAMING_SETTINGS.flatMap((setting) => ['-c', setting])] } : {},
+    );
   } catch (error) {
     release();
     throw error;
