@@ -8,7 +8,7 @@
 import { REGION_LOCATIONS } from '../../edge-regions';
 import { ASSUMPTIONS, REGION_GROUP_LOCATIONS, type RegionGroup, type TrafficProfile } from '../profile';
 import type { Resource } from './index';
-import type { PricedKind } from './kind';
+import type { PricedKind, UsageContext } from './kind';
 import { retainedMonths } from './log-group';
 import { num, referencedIds, required, type ResourceBase } from './template';
 import { GB, MILLION } from './units';
@@ -27,6 +27,13 @@ export interface LambdaFunction extends ResourceBase {
 }
 
 /** Great-circle distance, km. */
+/** A month's `gb` of a function's logs: ingested, and kept (compressed) for its log group's retention. */
+function chargeLogs(charge: UsageContext['charge'], resource: LambdaFunction, region: string, gb: number, what: string): void {
+  charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', gb, what);
+  const kept = gb * ASSUMPTIONS.logStorageCompression * retainedMonths(resource.logRetentionDays);
+  charge(resource, 'Amazon CloudWatch', region, 'logs.storage', 'GB-month', kept, `${what} kept`);
+}
+
 function distanceKm(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }): number {
   const rad = Math.PI / 180;
   const h =
@@ -102,17 +109,7 @@ export const lambdaFunction: PricedKind<LambdaFunction> = {
         gbSeconds,
         `Lambda@Edge, ${resource.memoryMiB} MB, ${ASSUMPTIONS.lambdaEdgeDurationMs} ms`,
       );
-      const logGb = (invocations * ASSUMPTIONS.lambdaPlatformLogBytes) / GB;
-      charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', logGb, 'Lambda@Edge logs');
-      charge(
-        resource,
-        'Amazon CloudWatch',
-        region,
-        'logs.storage',
-        'GB-month',
-        logGb * ASSUMPTIONS.logStorageCompression * retainedMonths(resource.logRetentionDays),
-        'Lambda@Edge logs kept',
-      );
+      chargeLogs(charge, resource, region, (invocations * ASSUMPTIONS.lambdaPlatformLogBytes) / GB, 'Lambda@Edge logs');
       return;
     }
     if (!resource.serving) {
@@ -137,16 +134,7 @@ export const lambdaFunction: PricedKind<LambdaFunction> = {
       `INIT of cold starts: ${profile.coldStartShare * 100}% of invocations, ${profile.initDurationMs} ms`,
     );
     const logGb = (invocations * (ASSUMPTIONS.lambdaPlatformLogBytes + profile.functionLogBytesPerRequest)) / GB;
-    charge(resource, 'Amazon CloudWatch', region, 'logs.ingestion', 'GB', logGb, 'function logs');
-    charge(
-      resource,
-      'Amazon CloudWatch',
-      region,
-      'logs.storage',
-      'GB-month',
-      logGb * ASSUMPTIONS.logStorageCompression * retainedMonths(resource.logRetentionDays),
-      'function logs kept',
-    );
+    chargeLogs(charge, resource, region, logGb, 'function logs');
     if (!traffic.viaCloudFront)
       charge(
         resource,
