@@ -45,26 +45,32 @@ export function installMoveRoles(app: FastifyInstance, roles: MoveRoleWatch): vo
     if (role.kind === 'moved') sendMoved(reply, role.movedTo);
     else done();
   };
-  const forwardIfReplica = async (request: FastifyRequest, reply: FastifyReply) => {
+  // Callback-style: a primary's writes, nearly all of them, pass without the promise an async hook costs.
+  const forwardIfReplica = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
     const role = roles.role;
-    if (role.kind !== 'replica') return;
+    if (role.kind !== 'replica') return done();
+    forwardTo(role, request, reply).then((forwarded) => (forwarded ? undefined : done()), done);
+  };
+  const forwardTo = async (role: { source: string }, request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
     // A write that a replica sent here: this replica's source is itself a replica (or itself).
     if (request.headers[FORWARDED_HEADER] !== undefined) {
-      return reply.code(508).send({
+      void reply.code(508).send({
         error: {
           code: 'FORWARDING_LOOP',
           message: `This replica's source (${role.source}) sent the write back: the move's sourceEndpoint names a replica`,
         },
       });
+      return true;
     }
     const answer = await forward(request, role.source);
     // The source cut over while this write was on its way: this side becomes the primary a moment
     // later (the mover promotes it once the source refuses writes), and then takes the write itself.
-    if (answer.status === 503 && answer.headers.get(MOVED_TO_HEADER) && (await becamePrimary(roles))) return;
+    if (answer.status === 503 && answer.headers.get(MOVED_TO_HEADER) && (await becamePrimary(roles))) return false;
     reply.code(answer.status).header(FORWARDED_HEADER, role.source);
     const type = answer.headers.get('content-type');
     if (type) reply.type(type);
-    return reply.send(Buffer.from(await answer.arrayBuffer()));
+    void reply.send(Buffer.from(await answer.arrayBuffer()));
+    return true;
   };
   app.addHook('onRoute', (route) => {
     if (!isWriteRoute(route)) return;

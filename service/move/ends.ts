@@ -27,6 +27,8 @@ export function describeEnd(spec: string): string {
   try {
     const url = new URL(spec);
     url.password = '';
+    // libpq also takes a password as a query parameter.
+    for (const name of ['password', 'sslpassword']) url.searchParams.delete(name);
     return url.toString();
   } catch {
     return spec.replace(/:[^:@/]*@/, '@');

@@ -2,6 +2,8 @@
  * `npm run move -- live|status|cut-over|abandon`: drives a live move (service/move/live.ts), which runs
  * inside the source service, through that service's admin API, and reports its progress.
  */
+import type { Static } from '@sinclair/typebox';
+import type { MoveStatus as MoveStatusBody } from '../admin/moves/schemas';
 import { EXIT, MoveError, reasonOf } from './errors';
 
 export interface SourceService {
@@ -10,18 +12,7 @@ export interface SourceService {
   readonly adminToken: string;
 }
 
-interface MoveStatus {
-  phase: string;
-  target: string;
-  copiedRows: number;
-  appliedChanges: number;
-  pendingChanges: number;
-  lagMs?: number;
-  verified: boolean;
-  readyToCutOver: boolean;
-  pauseMs?: number;
-  lastError?: string;
-}
+type MoveStatus = Static<typeof MoveStatusBody>;
 
 /** How often the progress is asked for. */
 const POLL_MS = 500;

@@ -27,6 +27,7 @@ import { ENVIRONMENT_CHANGES_CHANNEL, changeNotice } from '../storage/change-not
 import { COPIED_TABLES, copiedTable } from './tables';
 import { clearUniqueConflicts, deleteRowsByKey, deleteRowsNotIn, readRows, readRowsByKey, resetSequences, upsertRows } from './rows';
 import { readMoveRole, type MoveRole } from '../storage/moves';
+import { instanceId, schemaVersion } from './schema';
 
 export type LivePhase = 'copying' | 'catching-up' | 'cutting-over' | 'moved' | 'abandoned';
 
@@ -142,13 +143,13 @@ export class LiveMove {
 
   private async prepare(): Promise<void> {
     const { source, target } = this.options;
-    const [sourceVersion, targetVersion] = [await schemaVersionOf(source), await schemaVersionOf(target)];
+    const [sourceVersion, targetVersion] = [(await schemaVersion(source)) ?? 0, (await schemaVersion(target)) ?? 0];
     if (sourceVersion !== targetVersion) {
       throw new MoveRefused(
         `The source's schema is at version ${sourceVersion} and the target's at ${targetVersion}; run the same flagstack release's migrations on both (npm run migrate)`,
       );
     }
-    const [sourceInstance, targetInstance] = [await instanceIdOf(source), await instanceIdOf(target)];
+    const [sourceInstance, targetInstance] = [await instanceId(source), await instanceId(target)];
     if (sourceInstance === targetInstance) throw new MoveRefused('The source and the target are the same database');
     const [sourceRole, targetRole] = [await readMoveRole(source), await readMoveRole(target)];
     if (sourceRole.kind !== 'primary')
@@ -574,16 +575,6 @@ async function refuseIfRunningElsewhere(source: Queryable): Promise<void> {
       `A move to ${running.target} is running in another process of this stage; follow it, cut it over or abandon it there (the URL of that instance, not the load balancer's)`,
     );
   }
-}
-
-async function schemaVersionOf(db: Queryable): Promise<number> {
-  const [row] = await db.query<{ version: number | null }>('SELECT max(version)::int AS version FROM schema_migrations');
-  return row.version ?? 0;
-}
-
-async function instanceIdOf(db: Queryable): Promise<string> {
-  const [row] = await db.query<{ id: string }>('SELECT id::text AS id FROM instance');
-  return row.id;
 }
 
 /** The tables whose row counts differ, as `table: source ≠ target`. */

@@ -1,20 +1,9 @@
 /** The one live move this service may be running (service/move/live.ts), as the admin API drives it. */
 import { conflict, HttpError, notFound } from '../../errors';
 import { CutOverFailed, LiveMove, MoveRefused, PromotionFailed, stopCapturing, type LiveMoveOptions } from '../../move/live';
+import { describeEnd } from '../../move/ends';
 import { openDatabase, type Database } from '../../storage/database';
 import type { MoveStart } from './schemas';
-
-/** A database URL as it may be shown: without its password, in the user part or the query. */
-export function withoutPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    for (const name of ['password', 'sslpassword']) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, '***');
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 export class MoveControl {
   private current: { move: LiveMove; target: string; close?: () => Promise<void> } | undefined;
@@ -35,11 +24,11 @@ export class MoveControl {
       throw new HttpError(
         400,
         'TARGET_UNREACHABLE',
-        `The target database ${withoutPassword(request.target)} did not answer: ${(error as Error).message}`,
+        `The target database ${describeEnd(request.target)} did not answer: ${(error as Error).message}`,
       );
     }
     try {
-      await this.start(target, withoutPassword(request.target), {
+      await this.start(target, describeEnd(request.target), {
         targetEndpoint: request.targetEndpoint,
         sourceEndpoint: request.sourceEndpoint,
       });
