@@ -594,6 +594,27 @@ describe('npm run cost with a traffic shift deployed', () => {
     return (doc.rows[0].byService as Record<string, number>)['Amazon Route 53'] ?? 0;
   };
 
+  it("prices a split's KeyValueStore: nothing a split between two CloudFront stages creates is unpriced", async () => {
+    const split = [
+      'shiftTo=fargate',
+      'shiftToOrigin=d111111abcdef8.cloudfront.net',
+      'shiftToDistributionId=E1A2B3C4D5E6F7',
+      'shiftShare=10',
+    ];
+    const run = await cost([
+      '--stage',
+      'autoscaled',
+      '--format',
+      'markdown',
+      '--no-report',
+      '--quiet',
+      ...split.flatMap((c) => ['--context', c]),
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/## Unpriced\s+Every billable resource the stacks create is priced/);
+    expect(run.stdout).toMatch(/\| cloudfront\.kvs\.reads \| 0\.03 \| million reads \|/);
+  }, 120_000);
+
   it("prices the shift's health check (bound to an alarm: an AWS endpoint's price) besides its records' queries", async () => {
     const [without, withShift] = [await route53(domain), await route53([...domain, ...shift])];
     // $0.50 a month for the health check, and the weighted record to the box's address answering queries.

@@ -11,7 +11,9 @@ import { formatVolume } from '../../lib/cost/format';
 import { priceTable } from '../../lib/cost/prices';
 import { DEFAULT_CAPACITY } from '../../lib/capacity-figures';
 import { renderHtml } from '../../lib/cost/report/html';
+import { overlapCost, type OverlapCost } from '../../lib/cost/overlap';
 import { buildReport, type CostReport } from '../../lib/cost/report/model';
+import { overlapGrid } from '../../lib/cost/report/text';
 import { cdn, input, resource, stageOf } from './support';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -64,12 +66,12 @@ const READ_PAGE = `(() => {
   const canvas = document.getElementById('chart');
   const chart = window.Chart && Chart.getChart(canvas);
   const state = { body: attributes(document.body), tables: {}, text: {} };
-  for (const id of ['recommendations', 'move-on', 'stage-limits', 'capacity-assumptions', 'availability-assumptions', 'model-assumptions', 'profile', 'prices'])
+  for (const id of ['recommendations', 'move-on', 'stage-limits', 'capacity-assumptions', 'availability-assumptions', 'model-assumptions', 'profile', 'prices', 'overlap'])
     state.tables[id] = [...document.querySelectorAll('#' + id + ' tbody tr')].map((row) => ({
       attributes: attributes(row),
       cells: [...row.cells].map((cell) => cell.textContent.trim()),
     }));
-  for (const id of ['load', 'prices-verified', 'beyond-chart']) state.text[id] = document.getElementById(id)?.textContent ?? '';
+  for (const id of ['load', 'prices-verified', 'beyond-chart', 'overlap-title']) state.text[id] = document.getElementById(id)?.textContent ?? '';
   if (!chart) return state;
   const hex = (rgb) => '#' + rgb.map((c) => c.toString(16).padStart(2, '0')).join('').toUpperCase();
   const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
@@ -113,36 +115,36 @@ async function open(html: string): Promise<PageState> {
 
 const VOLUMES = [20e6, 600e6, 3e9];
 
-function reportWith({ load, instanceType = 't4g.small' }: { load?: LoadOptions; instanceType?: string } = {}): CostReport {
+const singleBox = (instanceType = 't4g.small') =>
+  stageOf(
+    [
+      resource('ec2-instance', {
+        instanceType,
+        detailedMonitoring: false,
+        volumes: [],
+        autoAssignedPublicIp: true,
+        compressesResponses: false,
+      }),
+    ],
+    'single-box',
+  );
+const fargate = stageOf(
+  [
+    cdn('PriceClass_100', []),
+    resource('fargate-service', { clusterId: 'C', cpu: 512, memoryMiB: 1024, architecture: 'arm64', desired: 2, min: 2, max: 10 }),
+  ],
+  'fargate',
+);
+
+function reportWith({
+  load,
+  instanceType = 't4g.small',
+  overlap,
+}: { load?: LoadOptions; instanceType?: string; overlap?: OverlapCost } = {}): CostReport {
   return buildReport(
     [
-      {
-        resources: stageOf(
-          [
-            resource('ec2-instance', {
-              instanceType,
-              detailedMonitoring: false,
-              volumes: [],
-              autoAssignedPublicIp: true,
-              compressesResponses: false,
-            }),
-          ],
-          'single-box',
-        ),
-        volumes: VOLUMES,
-        input: input(),
-      },
-      {
-        resources: stageOf(
-          [
-            cdn('PriceClass_100', []),
-            resource('fargate-service', { clusterId: 'C', cpu: 512, memoryMiB: 1024, architecture: 'arm64', desired: 2, min: 2, max: 10 }),
-          ],
-          'fargate',
-        ),
-        volumes: VOLUMES,
-        input: input(),
-      },
+      { resources: singleBox(instanceType), volumes: VOLUMES, input: input() },
+      { resources: fargate, volumes: VOLUMES, input: input() },
     ],
     {
       mode: 'offline',
@@ -153,6 +155,7 @@ function reportWith({ load, instanceType = 't4g.small' }: { load?: LoadOptions; 
       missing: [],
       live: [],
       ...(load ? { load } : {}),
+      ...(overlap ? { overlap } : {}),
     },
   );
 }
@@ -361,6 +364,22 @@ describe('the HTML report', () => {
       expect(verified).toBeGreaterThan(0);
       expect(verified).toBeLessThan(prices.length);
       expect(state.text['prices-verified']).toMatch(new RegExp(`^${verified} of ${prices.length} prices used are verified`));
+    },
+    120_000,
+  );
+
+  withChromium(
+    'shows what a move costs while both stages run (--overlap), as the other reports do',
+    async () => {
+      const overlap = overlapCost(singleBox(), fargate, { from: 'single-box', to: 'fargate', days: 14 }, VOLUMES, input());
+      const grid = overlapGrid(overlap);
+      const state = await open(renderHtml(reportWith({ overlap })));
+      expect(state.text['overlap-title']).toBe(grid.title);
+      expect(state.text['overlap-title']).toMatch(/^Moving from single-box to fargate: 14 days side by side/);
+      expect(state.tables.overlap.map((row) => row.cells)).toEqual(grid.rows.map((row) => [row.label.trim(), ...row.cells]));
+      expect(state.tables.overlap[0].cells[1]).toMatch(/^\$[\d,.]+$/);
+      // Without --overlap there is no such section.
+      expect((await open(renderHtml(report))).tables.overlap).toEqual([]);
     },
     120_000,
   );

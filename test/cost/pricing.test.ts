@@ -365,7 +365,7 @@ describe('Lambda, CloudWatch and the rest', () => {
     expect(init({ coldStartShare: 0 })).toBe(0);
   });
 
-  it('prices Lambda@Edge and CloudFront Functions on the requests of the behaviours they are on', () => {
+  it('prices Lambda@Edge, CloudFront Functions and their KeyValueStore reads on the requests of the behaviours they are on', () => {
     const edgeFn = resource(
       'lambda-function',
       { memoryMiB: 128, architecture: 'x86_64', serving: false, edge: true, logRetentionDays: 30 },
@@ -393,10 +393,15 @@ describe('Lambda, CloudWatch and the rest', () => {
       ],
     });
     // 100M requests: 30M identities reach the origin through BodyHash; 70M flag lists pass Router as viewers.
-    const { byKey } = costOf([distribution, edgeFn, router], 100e6);
+    // Router reads its KeyValueStore at each of its 70M invocations; a store no function reads costs nothing.
+    const store = resource('cloudfront-key-value-store', { readers: ['Test/Router'] }, { id: 'Share' });
+    const unread = resource('cloudfront-key-value-store', { readers: [] }, { id: 'Unread' });
+    const { byKey, estimate } = costOf([distribution, edgeFn, router, store, unread], 100e6);
     expect(byKey('lambda-edge.requests')).toBeCloseTo(30 * 0.6, 6);
     expect(byKey('lambda-edge.duration')).toBeCloseTo(30e6 * 0.005 * 0.125 * 0.00005001, 6);
     expect(byKey('cloudfront.functions')).toBeCloseTo(70 * 0.1, 6);
+    expect(byKey('cloudfront.kvs.reads')).toBeCloseTo(70 * 0.03, 6);
+    expect(estimate.lines.filter((l) => l.priceKey === 'cloudfront.kvs.reads').map((l) => l.resource)).toEqual(['Test/Share']);
   });
 
   it("sends each region group to the nearest function, as the edge stage's router does", () => {

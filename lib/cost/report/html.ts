@@ -15,7 +15,17 @@ import { type Price, priceTable } from '../prices';
 import { ASSUMPTIONS } from '../profile';
 import { AZ_REQUIRED_FROM } from '../recommend';
 import { type CostReport, type RatedEstimate, sideBySide } from './model';
-import { comparisonGrid, missingLines, priceFindings, profileRows, provenance, survives, unpricedLines } from './text';
+import {
+  comparisonGrid,
+  type Grid,
+  missingLines,
+  overlapGrid,
+  priceFindings,
+  profileRows,
+  provenance,
+  survives,
+  unpricedLines,
+} from './text';
 
 /** Chart.js's UMD build (not in its package exports, so found next to its main file). */
 function chartJsSource(): string {
@@ -75,6 +85,25 @@ function table(id: string, header: string[], rows: string[][], rowAttributes: (i
   const head = `<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
   const body = rows.map((row, i) => `<tr${rowAttributes(i)}>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
   return `<table id="${id}">${head}<tbody>${body}</tbody></table>`;
+}
+
+/** A grid of money, its first column labels, its totals in bold. */
+function gridTable(grid: Grid, firstHeader: string, id?: string): string {
+  const head = `<tr>${grid.header.map((h, i) => `<th${i > 0 ? ' class="num"' : ''}>${escapeHtml(h || firstHeader)}</th>`).join('')}</tr>`;
+  const rows = grid.rows
+    .map(
+      (row) =>
+        `<tr${row.emphasis ? ' class="total"' : ''}><td>${escapeHtml(row.label.trim())}</td>${row.cells.map((c) => `<td class="num">${escapeHtml(c)}</td>`).join('')}</tr>`,
+    )
+    .join('');
+  return `<table${id ? ` id="${id}"` : ''}><thead>${head}</thead><tbody>${rows}</tbody></table>`;
+}
+
+/** What a move costs while both stages run (`--overlap`). */
+function overlapSection(report: CostReport): string {
+  if (report.overlap === undefined) return '';
+  const grid = overlapGrid(report.overlap);
+  return `<h2 id="overlap-title">${escapeHtml(grid.title)}</h2>${gridTable(grid, '', 'overlap')}${grid.notes.length > 0 ? list(grid.notes) : ''}`;
 }
 
 const styleOf = (report: CostReport, stage: string) =>
@@ -312,17 +341,10 @@ export function renderHtml(report: CostReport): string {
     .map((curve) => `<li data-stage="${escapeHtml(curve.stage)}">${swatch(styleOf(report, curve.stage))} ${escapeHtml(curve.stage)}</li>`)
     .join('');
   const tables = sideBySide(report)
-    .map((group) => {
-      const grid = comparisonGrid(group.estimates, report.mode === 'live');
-      const head = `<tr>${grid.header.map((h, i) => `<th${i > 0 ? ' class="num"' : ''}>${escapeHtml(h || 'service')}</th>`).join('')}</tr>`;
-      const rows = grid.rows
-        .map(
-          (row) =>
-            `<tr${row.emphasis ? ' class="total"' : ''}><td>${escapeHtml(row.label.trim())}</td>${row.cells.map((c) => `<td class="num">${escapeHtml(c)}</td>`).join('')}</tr>`,
-        )
-        .join('');
-      return `<h2>Monthly cost ${escapeHtml(group.title)}</h2><table>${head}${rows}</table>`;
-    })
+    .map(
+      (group) =>
+        `<h2>Monthly cost ${escapeHtml(group.title)}</h2>${gridTable(comparisonGrid(group.estimates, report.mode === 'live'), 'service')}`,
+    )
     .join('\n');
   const volumes = report.volumes.map(formatVolume).join(', ');
   return `<!doctype html>
@@ -365,6 +387,7 @@ ${beyond.length > 0 ? `<p id="beyond-chart" class="muted">Beyond the chart: ${es
 ${list(priceFindings(report))}
 ${stageLimitsSection(report)}
 ${tables}
+${overlapSection(report)}
 ${report.overCapacity.length > 0 ? `<h2>Over capacity</h2><p>Not counted as the cheapest at these volumes:</p>${list(report.overCapacity)}` : ''}
 ${report.warnings.length > 0 ? `<h2>Warnings</h2>${list(report.warnings)}` : ''}
 ${report.notes.length > 0 ? `<h2>Notes</h2>${list(report.notes)}` : ''}

@@ -11,6 +11,7 @@ import { auroraCluster, type AuroraCluster } from './aurora-cluster';
 import { autoScalingGroup, type AutoScalingGroup } from './auto-scaling-group';
 import { cloudFrontDistribution, type CloudFrontDistribution } from './cloudfront-distribution';
 import { cloudFrontFunction, type CloudFrontFunction } from './cloudfront-function';
+import { cloudFrontKeyValueStore, type CloudFrontKeyValueStore } from './cloudfront-key-value-store';
 import { compositeAlarm, type CompositeAlarm } from './composite-alarm';
 import { dashboard, type Dashboard } from './dashboard';
 import { dnsRecord, type DnsRecord } from './dns-record';
@@ -44,6 +45,7 @@ export type Resource =
   | LoadBalancer
   | CloudFrontDistribution
   | CloudFrontFunction
+  | CloudFrontKeyValueStore
   | AuroraCluster
   | RdsInstance
   | RdsProxy
@@ -73,6 +75,7 @@ export const PRICED_KINDS: { readonly [K in Resource['kind']]: PricedKind<Resour
   'load-balancer': loadBalancer,
   cloudfront: cloudFrontDistribution,
   'cloudfront-function': cloudFrontFunction,
+  'cloudfront-key-value-store': cloudFrontKeyValueStore,
   'aurora-cluster': auroraCluster,
   'rds-instance': rdsInstance,
   'rds-proxy': rdsProxy,

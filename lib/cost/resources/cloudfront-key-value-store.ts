@@ -1,0 +1,30 @@
+/**
+ * A CloudFront KeyValueStore (a traffic split's share): per read from the CloudFront Functions that
+ * are associated with it. The split's function reads the share at every request it runs on, so the
+ * reads are its invocations.
+ */
+import type { PricedKind } from './kind';
+import { type ResourceBase } from './template';
+import { MILLION } from './units';
+
+export interface CloudFrontKeyValueStore extends ResourceBase {
+  readonly kind: 'cloudfront-key-value-store';
+  /** The functions that read it, as stack/logical id. */
+  readonly readers: readonly string[];
+}
+
+export const cloudFrontKeyValueStore: PricedKind<CloudFrontKeyValueStore> = {
+  kind: 'cloudfront-key-value-store',
+  cfnTypes: ['AWS::CloudFront::KeyValueStore'],
+  read: (view, id, r) => [
+    {
+      ...view.base(id, r),
+      kind: 'cloudfront-key-value-store',
+      readers: view.referencing('AWS::CloudFront::Function', id, 'FunctionConfig').map(([fn]) => `${view.stack}/${fn}`),
+    },
+  ],
+  usage(resource, { traffic, charge }) {
+    const reads = resource.readers.reduce((sum, reader) => sum + (traffic.behaviorInvocations.get(reader) ?? 0), 0);
+    charge(resource, 'Amazon CloudFront', resource.region, 'cloudfront.kvs.reads', 'million reads', reads / MILLION, 'KeyValueStore reads');
+  },
+};
