@@ -4,6 +4,7 @@
  * the copy. `npm run move -- live|status|cut-over|abandon`: a live move, run by the source service
  * while it keeps serving (service/move/live.ts). Exit codes: see EXIT.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { copyCommand, exportCommand, importCommand, verifyCommand } from './commands';
 import { EXIT, MoveError, reasonOf } from './errors';
@@ -121,7 +122,22 @@ function addLiveCommands(root: Command, setExitCode: (code: number) => void): vo
     .action(async (options: { sourceService: string; adminToken: string }) => setExitCode(await abandonCommand(serviceOf(options))));
 }
 
+const LIFTOFF_ONLY_FLAG = /^--(no-)?liftoff[-_]only$/;
+
+/**
+ * Keeps PGlite's WebAssembly on V8's baseline compiler (Liftoff) unless the command line chose
+ * (`node --no-liftoff-only dist/service/move.js …`): optimising Postgres's hot functions with TurboFan
+ * as they warm up holds 50 to 80 MB more at the mover's peak. A copy from PGlite is as fast without it
+ * (its speed is the rows' trip through this process and the other end); a copy into PGlite is slower
+ * (docs/moves.md, "Memory and speed"). Set before the first PGlite end opens, when its module is
+ * compiled; test/move/v8-settings.test.ts checks that it takes effect.
+ */
+function keepWasmOnBaselineCompiler(execArgv: readonly string[]): void {
+  if (!execArgv.some((arg) => LIFTOFF_ONLY_FLAG.test(arg))) setFlagsFromString('--liftoff-only');
+}
+
 async function main(): Promise<number> {
+  keepWasmOnBaselineCompiler(process.execArgv);
   let exitCode: number = EXIT.ok;
   try {
     await program((code) => (exitCode = code)).parseAsync(process.argv);

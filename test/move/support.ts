@@ -152,10 +152,16 @@ export interface MoveRun {
 }
 
 /**
- * Runs the built mover. `killWhen` is asked after each piece of its stderr whether to SIGKILL it there.
+ * Runs the built mover, with `nodeArgs` before it on node's command line. `killWhen` is asked after each
+ * piece of its stderr whether to SIGKILL it there.
  */
-export function runMove(args: string[], killWhen?: (stderr: string) => boolean, env: Record<string, string> = {}): Promise<MoveRun> {
-  const child: ChildProcess = spawn(process.execPath, [MOVER, ...args], { env: { PATH: process.env.PATH, ...env } });
+export function runMove(
+  args: string[],
+  killWhen?: (stderr: string) => boolean,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<MoveRun> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, MOVER, ...args], { env: { PATH: process.env.PATH, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
