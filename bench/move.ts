@@ -36,11 +36,12 @@ const { values: options } = parseArgs({
     runs: { type: 'string', default: '1' },
     'page-rows': { type: 'string' },
     'migrated-target': { type: 'boolean', default: false },
+    'node-arg': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
-  console.log(`npm run bench:move -- [--identities N] [--from pglite|postgres] [--to pglite|postgres] [--runs N] [--page-rows N]
+  console.log(`npm run bench:move -- [--identities N] [--from pglite|postgres] [--to pglite|postgres] [--runs N] [--page-rows N] [--node-arg ARG …]
 
   --identities  identities in the generated source (default 1,000,000)
   --from        the source's kind (default postgres; postgres needs DATABASE_URL, on whose server databases are made)
@@ -50,7 +51,9 @@ if (options.help) {
   --migrated-target
                 create and migrate each target first with \`npm run migrate\`'s bundle, in a process of its own: a
                 new PGlite folder's initdb peaks near 830 MB in whichever process runs it, and this leaves it out
-                of the mover's peak`);
+                of the mover's peak
+  --node-arg    an argument for node before the mover (repeatable): --node-arg=--no-liftoff-only lets V8
+                optimise PGlite's WebAssembly, which the mover otherwise keeps on its baseline compiler`);
   process.exit(0);
 }
 const identities = Number(options.identities);
@@ -162,9 +165,13 @@ async function copyOnce(source: End, target: End): Promise<Run> {
 process.on('exit', () => fs.writeFileSync(${JSON.stringify(rssFile)}, /VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]));\n`,
   );
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['--require', preload, MOVER, 'copy', '--from', source.spec, '--to', target.spec, ...pageRows()], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...options['node-arg'], '--require', preload, MOVER, 'copy', '--from', source.spec, '--to', target.spec, ...pageRows()],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -210,8 +217,10 @@ async function main(): Promise<void> {
       }
     }
     const peak = results.map((result) => result.peakRssMb);
-    const migrated = options['migrated-target'] ? ', target migrated beforehand' : '';
-    console.log(`\nmover: copy of ${identities.toLocaleString('en-US')} identities, ${from} → ${to}${migrated}, ${runs} run(s)`);
+    const variant = `${options['migrated-target'] ? ', target migrated beforehand' : ''}${
+      options['node-arg'].length > 0 ? `, node ${options['node-arg'].join(' ')}` : ''
+    }`;
+    console.log(`\nmover: copy of ${identities.toLocaleString('en-US')} identities, ${from} → ${to}${variant}, ${runs} run(s)`);
     console.log(
       `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}`,
     );

@@ -122,22 +122,32 @@ function addLiveCommands(root: Command, setExitCode: (code: number) => void): vo
     .action(async (options: { sourceService: string; adminToken: string }) => setExitCode(await abandonCommand(serviceOf(options))));
 }
 
-const LIFTOFF_ONLY_FLAG = /^--(no-)?liftoff[-_]only$/;
-
 /**
- * Keeps PGlite's WebAssembly on V8's baseline compiler (Liftoff) unless the command line chose
- * (`node --no-liftoff-only dist/service/move.js …`): optimising Postgres's hot functions with TurboFan
- * as they warm up holds 50 to 80 MB more at the mover's peak. A copy from PGlite is as fast without it
- * (its speed is the rows' trip through this process and the other end); a copy into PGlite is slower
- * (docs/moves.md, "Memory and speed"). Set before the first PGlite end opens, when its module is
- * compiled; test/move/v8-settings.test.ts checks that it takes effect.
+ * V8 settings that bound the mover's memory (docs/moves.md, "Memory and speed"), each unless the
+ * command line chose it (`node --no-liftoff-only dist/service/move.js …`):
+ *
+ * - PGlite's WebAssembly stays on V8's baseline compiler, Liftoff: optimising Postgres's hot functions
+ *   with TurboFan as they warm up holds 50 to 80 MB more at the peak. A copy from PGlite is as fast
+ *   without it (its speed is the rows' trip through this process and the other end); a copy into
+ *   PGlite is slower. Set before the first PGlite end opens, when its module is compiled.
+ * - The young generation does not grow past its first size: a copy makes pages of garbage as fast as
+ *   it can, which V8 answers by doubling the young generation up to 32 MB, and with a PGlite end the
+ *   event loop can go a whole table without a turn, when V8 would shrink it. V8 reads the factor each
+ *   time it would grow, so it takes effect when set here; more frequent scavenges cost nothing measured.
+ *
+ * test/move/v8-settings.test.ts checks that both take effect.
  */
-function keepWasmOnBaselineCompiler(execArgv: readonly string[]): void {
-  if (!execArgv.some((arg) => LIFTOFF_ONLY_FLAG.test(arg))) setFlagsFromString('--liftoff-only');
+const MEMORY_SETTINGS: readonly { flag: string; chosen: RegExp }[] = [
+  { flag: '--liftoff-only', chosen: /^--(no-)?liftoff[-_]only$/ },
+  { flag: '--semi-space-growth-factor=1', chosen: /^--semi[-_]space[-_]growth[-_]factor(=|$)/ },
+];
+
+function boundMemory(execArgv: readonly string[]): void {
+  for (const { flag, chosen } of MEMORY_SETTINGS) if (!execArgv.some((arg) => chosen.test(arg))) setFlagsFromString(flag);
 }
 
 async function main(): Promise<number> {
-  keepWasmOnBaselineCompiler(process.execArgv);
+  boundMemory(process.execArgv);
   let exitCode: number = EXIT.ok;
   try {
     await program((code) => (exitCode = code)).parseAsync(process.argv);
