@@ -41,7 +41,7 @@ const { values: options } = parseArgs({
   },
 });
 if (options.help) {
-  console.log(`npm run bench:move -- [--identities N] [--from pglite|postgres] [--to pglite|postgres] [--runs N] [--page-rows N] [--node-arg ARG …]
+  console.log(`npm run bench:move -- [--identities N] [--from pglite|postgres] [--to pglite|postgres] [--runs N] [--page-rows N] [--node-arg=ARG …]
 
   --identities  identities in the generated source (default 1,000,000)
   --from        the source's kind (default postgres; postgres needs DATABASE_URL, on whose server databases are made)
@@ -155,7 +155,7 @@ interface Run {
   peakRssMb: number;
 }
 
-/** One copy by the built mover, with its peak RSS in kB as it reports it when exiting. */
+/** One copy by the built mover, with the peak RSS it reports when exiting (in kB, as /proc gives it). */
 async function copyOnce(source: End, target: End): Promise<Run> {
   const rssFile = join(scratch, 'peak-rss');
   const preload = join(scratch, 'report-peak-rss.js');

@@ -16,15 +16,6 @@
  *
  * A command-line choice wins: `node --allocation-site-pretenuring dist/service/server.js` keeps V8's default.
  */
-import { setFlagsFromString } from 'node:v8';
+import { setFlagsUnlessChosen } from './v8-flags';
 
-const PRETENURING_FLAG = /^--(no-)?allocation[-_]site[-_]pretenuring$/;
-
-/** Turns allocation-site pretenuring off unless `execArgv` chose either way; says whether it did. */
-export function applyV8Settings(execArgv: readonly string[]): boolean {
-  if (execArgv.some((arg) => PRETENURING_FLAG.test(arg))) return false;
-  setFlagsFromString('--no-allocation-site-pretenuring');
-  return true;
-}
-
-applyV8Settings(process.execArgv);
+setFlagsUnlessChosen(['--no-allocation-site-pretenuring'], process.execArgv);

@@ -4,9 +4,9 @@
  * the copy. `npm run move -- live|status|cut-over|abandon`: a live move, run by the source service
  * while it keeps serving (service/move/live.ts). Exit codes: see EXIT.
  */
-import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { copyCommand, exportCommand, importCommand, verifyCommand } from './commands';
+import { setFlagsUnlessChosen } from '../v8-flags';
 import { EXIT, MoveError, reasonOf } from './errors';
 import { abandonCommand, cutOverCommand, liveCommand, statusCommand, type SourceService } from './live-commands';
 import { PAGE_ROWS } from './pages';
@@ -123,7 +123,7 @@ function addLiveCommands(root: Command, setExitCode: (code: number) => void): vo
 }
 
 /**
- * V8 settings that bound the mover's memory (docs/moves.md, "Memory and speed"), each unless the
+ * V8 settings that bound the mover's memory (docs/moves.md, "Memory and speed"), each unless node's
  * command line chose it (`node --no-liftoff-only dist/service/move.js …`):
  *
  * - PGlite's WebAssembly stays on V8's baseline compiler, Liftoff: optimising Postgres's hot functions
@@ -133,21 +133,14 @@ function addLiveCommands(root: Command, setExitCode: (code: number) => void): vo
  * - The young generation does not grow past its first size: a copy makes pages of garbage as fast as
  *   it can, which V8 answers by doubling the young generation up to 32 MB, and with a PGlite end the
  *   event loop can go a whole table without a turn, when V8 would shrink it. V8 reads the factor each
- *   time it would grow, so it takes effect when set here; more frequent scavenges cost nothing measured.
+ *   time it would grow, so it takes effect when set here; the extra scavenges cost nothing measured.
  *
  * test/move/v8-settings.test.ts checks that both take effect.
  */
-const MEMORY_SETTINGS: readonly { flag: string; chosen: RegExp }[] = [
-  { flag: '--liftoff-only', chosen: /^--(no-)?liftoff[-_]only$/ },
-  { flag: '--semi-space-growth-factor=1', chosen: /^--semi[-_]space[-_]growth[-_]factor(=|$)/ },
-];
-
-function boundMemory(execArgv: readonly string[]): void {
-  for (const { flag, chosen } of MEMORY_SETTINGS) if (!execArgv.some((arg) => chosen.test(arg))) setFlagsFromString(flag);
-}
+const MEMORY_SETTINGS = ['--liftoff-only', '--semi-space-growth-factor=1'];
 
 async function main(): Promise<number> {
-  boundMemory(process.execArgv);
+  setFlagsUnlessChosen(MEMORY_SETTINGS, process.execArgv);
   let exitCode: number = EXIT.ok;
   try {
     await program((code) => (exitCode = code)).parseAsync(process.argv);

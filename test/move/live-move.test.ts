@@ -233,8 +233,8 @@ describe(`a live move from PGlite to ${usingPostgres() ? 'PostgreSQL' : 'a secon
     // target is one process's alone, so the test's own process starts that move.)
     const serviceArgs = ['--source-service', source.url, '--admin-token', ADMIN_TOKEN];
     if (target.database.databaseUrl) {
-      const live = await runMove(['live', ...serviceArgs, '--target-endpoint', target.url, '--source-endpoint', source.url], undefined, {
-        FLAGSTACK_MOVE_TARGET_URL: target.database.databaseUrl,
+      const live = await runMove(['live', ...serviceArgs, '--target-endpoint', target.url, '--source-endpoint', source.url], {
+        env: { FLAGSTACK_MOVE_TARGET_URL: target.database.databaseUrl },
       });
       expect({ code: live.code, stderr: live.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('ready to cut over') });
     } else {

@@ -33,7 +33,7 @@ const expectVerified = (run: { code: number | null; stdout: string }, identities
 test('a mover killed while copying identities completes when run again', async () => {
   const args = ['copy', '--from', source.spec, '--to', copied.spec, '--page-rows', '50'];
   // The tables before identities are done: it is copying identities, a page at a time.
-  const killed = await runMove(args, (stderr) => stderr.includes('segments:'));
+  const killed = await runMove(args, { killWhen: (stderr) => stderr.includes('segments:') });
   expect(killed.signal).toBe('SIGKILL');
   const [{ count }] = await withDatabase(copied, (db) => db.query<{ count: number }>('SELECT count(*)::int AS count FROM identities'));
   expect(count).toBeLessThan(IDENTITIES);

@@ -151,16 +151,17 @@ export interface MoveRun {
   stderr: string;
 }
 
-/**
- * Runs the built mover, with `nodeArgs` before it on node's command line. `killWhen` is asked after each
- * piece of its stderr whether to SIGKILL it there.
- */
-export function runMove(
-  args: string[],
-  killWhen?: (stderr: string) => boolean,
-  env: Record<string, string> = {},
-  nodeArgs: string[] = [],
-): Promise<MoveRun> {
+export interface MoveOptions {
+  /** Asked after each piece of the mover's stderr whether to SIGKILL it there. */
+  killWhen?: (stderr: string) => boolean;
+  /** Environment beside PATH. */
+  env?: Record<string, string>;
+  /** Arguments for node, before the mover. */
+  nodeArgs?: string[];
+}
+
+/** Runs the built mover. */
+export function runMove(args: string[], { killWhen, env = {}, nodeArgs = [] }: MoveOptions = {}): Promise<MoveRun> {
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, MOVER, ...args], { env: { PATH: process.env.PATH, ...env } });
   let stdout = '';
   let stderr = '';

@@ -1,7 +1,7 @@
 /**
  * The mover sets V8 up to bound its memory (service/move/main.ts), each setting unless its command line
  * chose: PGlite's WebAssembly stays on the baseline compiler, Liftoff, and the young generation does
- * not grow. V8's traces show both: under --trace-wasm-compilation-times it names the compiler of each
+ * not grow past its first size (a few MB). V8's traces show both: under --trace-wasm-compilation-times it names the compiler of each
  * WebAssembly function it compiles, under --trace-gc-verbose the young generation's committed size at
  * each collection. Exporting a PGlite instance of 20,000 identities warms Postgres's functions enough
  * for TurboFan to optimise some, and makes garbage enough for V8 to grow the young generation, when
@@ -21,7 +21,7 @@ afterAll(() => source?.drop());
 
 /** Exports the source with `nodeArgs`; the lines the mover and V8 printed. */
 async function exportWith(nodeArgs: string[]): Promise<string[]> {
-  const run = await runMove(['export', '--from', source.spec, '--out', join(source.spec, '..', 'export.ndjson')], undefined, {}, nodeArgs);
+  const run = await runMove(['export', '--from', source.spec, '--out', join(source.spec, '..', 'export.ndjson')], { nodeArgs });
   expect(run.code).toBe(0);
   return `${run.stdout}\n${run.stderr}`.split('\n');
 }

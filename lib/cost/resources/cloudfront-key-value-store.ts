@@ -1,7 +1,8 @@
 /**
- * A CloudFront KeyValueStore (a traffic split's share): per read from the CloudFront Functions that
- * are associated with it. The split's function reads the share at every request it runs on, so the
- * reads are its invocations.
+ * A CloudFront KeyValueStore (a traffic split's share): per read from the CloudFront Functions
+ * associated with it, counted as one read per invocation. That is an upper bound in general and exact
+ * here: the split's router reads the share on SDK requests only, and the traffic the model sends
+ * through its behaviours is SDK requests.
  */
 import type { PricedKind } from './kind';
 import { type ResourceBase } from './template';
@@ -9,7 +10,7 @@ import { MILLION } from './units';
 
 export interface CloudFrontKeyValueStore extends ResourceBase {
   readonly kind: 'cloudfront-key-value-store';
-  /** The functions that read it, as stack/logical id. */
+  /** The functions associated with it, as stack/logical id. */
   readonly readers: readonly string[];
 }
 
