@@ -9,18 +9,17 @@
  * reports at least what this process held when it spawned it (here, the PGlite that generated the
  * source). VmHWM belongs to the memory the mover's own program maps after exec.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Client } from 'pg';
 import { openDatabase } from '../service/storage/database';
 import { migrate } from '../service/storage/migrate';
 
 const ROOT = join(__dirname, '..', '..');
 const MOVER = join(ROOT, 'dist', 'service', 'move.js');
-const MIGRATE = join(ROOT, 'dist', 'service', 'migrate.js');
 /** Identities generated per statement: bounds the source's memory while generating. */
 const GENERATE_CHUNK = 50_000;
 /** The target this bench checks: the mover's peak RSS. */
@@ -28,14 +27,22 @@ const PEAK_RSS_TARGET_MB = 300;
 
 type Kind = 'pglite' | 'postgres';
 
-const { values: options } = parseArgs({
+/** parseArgs, with an unknown or malformed option reported in one line rather than a stack trace. */
+function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+}
+
+const { values: options } = parseOptions({
   options: {
     identities: { type: 'string', default: '1000000' },
     from: { type: 'string', default: 'postgres' },
     to: { type: 'string' },
     runs: { type: 'string', default: '1' },
     'page-rows': { type: 'string' },
-    'migrated-target': { type: 'boolean', default: false },
     'node-arg': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
@@ -48,10 +55,6 @@ if (options.help) {
   --to          the target's kind (default: the other kind)
   --runs        copies to a fresh target each, for the median (default 1)
   --page-rows   passed to the mover
-  --migrated-target
-                create and migrate each target first with \`npm run migrate\`'s bundle, in a process of its own: a
-                new PGlite folder's initdb peaks near 830 MB in whichever process runs it, and this leaves it out
-                of the mover's peak
   --node-arg    an argument for node before the mover (repeatable): --node-arg=--no-liftoff-only lets V8
                 optimise PGlite's WebAssembly, which the mover otherwise keeps on its baseline compiler`);
   process.exit(0);
@@ -142,13 +145,6 @@ async function generateSource(end: End, kind: Kind): Promise<void> {
   }
 }
 
-/** Creates and migrates the target as `npm run migrate` would, in a process of its own. */
-function migrateTarget(target: End, kind: Kind): void {
-  const env = kind === 'postgres' ? { DATABASE_URL: target.spec } : { FLAGSTACK_DATA_DIR: target.spec };
-  const migrated = spawnSync(process.execPath, [MIGRATE], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
-  if (migrated.status !== 0) fail(`migrating the target failed:\n${migrated.stderr}`);
-}
-
 interface Run {
   seconds: number;
   identitiesPerSecond: number;
@@ -207,19 +203,14 @@ async function main(): Promise<void> {
     for (let run = 1; run <= runs; run++) {
       const target = await newEnd(to, `target${run}`);
       try {
-        if (options['migrated-target']) migrateTarget(target, to);
-        process.stderr.write(
-          `run ${run} of ${runs}: ${from} → ${to}${options['migrated-target'] ? ' (target migrated beforehand)' : ''}\n`,
-        );
+        process.stderr.write(`run ${run} of ${runs}: ${from} → ${to}\n`);
         results.push(await copyOnce(source, target));
       } finally {
         await target.drop();
       }
     }
     const peak = results.map((result) => result.peakRssMb);
-    const variant = `${options['migrated-target'] ? ', target migrated beforehand' : ''}${
-      options['node-arg'].length > 0 ? `, node ${options['node-arg'].join(' ')}` : ''
-    }`;
+    const variant = options['node-arg'].length > 0 ? `, node ${options['node-arg'].join(' ')}` : '';
     console.log(`\nmover: copy of ${identities.toLocaleString('en-US')} identities, ${from} → ${to}${variant}, ${runs} run(s)`);
     console.log(
       `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}`,

@@ -127,7 +127,7 @@ function addLiveCommands(root: Command, setExitCode: (code: number) => void): vo
  * command line chose it (`node --no-liftoff-only dist/service/move.js …`):
  *
  * - PGlite's WebAssembly stays on V8's baseline compiler, Liftoff: optimising Postgres's hot functions
- *   with TurboFan as they warm up holds 50 to 80 MB more at the peak. A copy from PGlite is as fast
+ *   with TurboFan as they warm up holds 50 to 90 MB more at the peak. A copy from PGlite is as fast
  *   without it (its speed is the rows' trip through this process and the other end); a copy into
  *   PGlite is slower. Set before the first PGlite end opens, when its module is compiled.
  * - The young generation does not grow past its first size: a copy makes pages of garbage as fast as
